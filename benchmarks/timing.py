@@ -1,0 +1,41 @@
+"""Wall time (and peak memory) of the offline plan and of the test suite.
+
+Run from the repository root with the project's interpreter:  .venv/bin/python benchmarks/timing.py
+Targets on the 2-core reference machine: `plan prod` under 3 s (imports included), the whole test
+suite under 60 s. This script measures and prints; it never fails a build.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed(cmd: list[str], runs: int) -> tuple[list[float], float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return times, peak_mb
+
+
+def main() -> None:
+    plans = [("plan dev", "dev"), ("plan prod", "prod")]
+    for label, stack in plans:
+        times, peak = _timed([sys.executable, "-m", "tools", "plan", stack], runs=5)
+        print(f"{label:<12} median {statistics.median(times):5.2f} s  (min {min(times):.2f}, max {max(times):.2f}; "
+              f"peak RSS so far {peak:.0f} MB)  target < 3 s")
+    times, peak = _timed([sys.executable, "-m", "pytest", "-q"], runs=1)
+    print(f"{'test suite':<12} {times[0]:5.2f} s  (peak RSS so far {peak:.0f} MB)  target < 60 s")
+
+
+if __name__ == "__main__":
+    main()

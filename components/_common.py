@@ -1,0 +1,113 @@
+"""Pure helpers shared by the components: tags, IAM documents, security-group grants, options.
+
+Functions, not components: nothing here registers a resource on its own account except
+`allow_ingress`, which always parents the rule to the calling component.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+
+def tags_for(base: Mapping[str, str], name: str, role: str, **extra: str) -> dict[str, str]:
+    """Component tags plus a readable `Name` (`<component>-<role>`) and resource-specific keys."""
+    return {**base, **extra, "Name": f"{name}-{role}"}
+
+
+def physical_name(name: str, max_length: int) -> str:
+    """A stable, stack-unique physical name (`<project>-<stack>-<name>`) within AWS's charset.
+
+    Used only where a name must be known outside Pulumi and survive replacement attempts:
+    database identifiers and their final snapshots. Too-long names keep a hash of the full name.
+    """
+    full = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}".lower()
+    clean = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", full)).strip("-")
+    if not clean[:1].isalpha():
+        clean = f"x-{clean}"
+    if len(clean) > max_length:
+        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+        clean = f"{clean[: max_length - 9].rstrip('-')}-{digest}"
+    return clean
+
+
+def child_opts(parent: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
+    """Options for a direct child: `parent` only, plus explicit per-child options.
+
+    The component's own `opts` are never merged in: providers, protect and retainOnDelete already
+    flow through `parent`, while copying aliases or depends_on onto children breaks them.
+    """
+    return pulumi.ResourceOptions(parent=parent, **options)
+
+
+def stateful_opts(parent: pulumi.Resource, protect: bool, **options: Any) -> pulumi.ResourceOptions:
+    """Options for data that must survive mistakes: `protect` blocks `pulumi destroy` and
+    replacement; `retain_on_delete` keeps the cloud resource if it is ever removed from the program."""
+    return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **options)
+
+
+def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None) -> str:
+    """A trust policy letting one AWS service principal assume a role."""
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if conditions:
+        statement["Condition"] = dict(conditions)
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
+    """An IAM policy document whose statements may hold Outputs (ARNs of our resources)."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow_ingress(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    security_group_id: pulumi.Input[str],
+    source_security_group_id: pulumi.Input[str],
+    port: int,
+    description: str,
+    to_port: int | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> aws.vpc.SecurityGroupIngressRule:
+    """One TCP ingress rule from another security group, parented to the granting component."""
+    return aws.vpc.SecurityGroupIngressRule(
+        name,
+        security_group_id=security_group_id,
+        referenced_security_group_id=source_security_group_id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=to_port if to_port is not None else port,
+        description=description,
+        tags=dict(tags or {}),
+        opts=child_opts(parent),
+    )
+
+
+class IngressGrants:
+    """Mixin for components that guard one port with their own security group.
+
+    The component sets `_name`, `_port`, `_tags` and `_ingress_sg`; `allow_from` is then the only
+    way in, one rule per named peer, parented to the component that owns the port.
+    """
+
+    _name: str
+    _port: int
+    _tags: Mapping[str, str]
+    _ingress_sg: aws.ec2.SecurityGroup
+
+    def allow_from(self, peer: str, security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+        """Let one security group reach this component's port (one ingress rule named after `peer`)."""
+        assert isinstance(self, pulumi.Resource)
+        return allow_ingress(
+            self, f"{self._name}-from-{peer}", security_group_id=self._ingress_sg.id,
+            source_security_group_id=security_group_id, port=self._port,
+            description=f"{self._name} port {self._port} from {peer}",
+            tags=tags_for(self._tags, self._name, f"from-{peer}"),
+        )

@@ -1,0 +1,141 @@
+"""Cache: an ElastiCache replication group (Redis OSS or Valkey).
+
+A component of its own rather than part of Database: it has its own engine, parameter family,
+snapshot model and failover rules, and several systems (portfolio, allthrive) use one without
+sharing anything with PostgreSQL but the grant pattern, which lives in `_common.allow_ingress`.
+
+This includes a subnet group, a security group with no ingress until `allow_from`, a parameter
+group, encryption at rest and TLS-only transit, automatic failover and multi-AZ from two nodes,
+snapshots with retention and a final snapshot, and the slow log in a log group with retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components._common import IngressGrants, child_opts, physical_name, stateful_opts, tags_for
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheArgs:
+    """Inputs for :class:`Cache`."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the cache's security group."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Subnets for the cache subnet group (isolated by default)."""
+    engine: Literal["redis", "valkey"] = "redis"
+    """Cache engine."""
+    engine_version: str = "7.1"
+    """Engine version (`7.1`, `8.0`)."""
+    node_type: str
+    """Node type (`cache.t4g.micro`)."""
+    nodes: int = 1
+    """Primary plus replicas; 2+ turns on automatic failover and multi-AZ."""
+    port: int = 6379
+    """Listener port."""
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    """Engine parameters (`maxmemory-policy: allkeys-lru`)."""
+    snapshot_retention_days: int = 1
+    """Daily snapshot retention; 0 disables snapshots."""
+    snapshot_window: str = "03:00-05:00"
+    """Daily UTC snapshot window."""
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly UTC maintenance window."""
+    final_snapshot: bool = True
+    """Take a stably named final snapshot when the group is deleted."""
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on the replication group."""
+    log_retention_days: int = 30
+    """Retention of the slow-log group."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.nodes <= 6:
+            raise ValueError("CacheArgs: nodes must be 1 to 6")
+
+
+class Cache(IngressGrants, pulumi.ComponentResource):
+    """A private, encrypted, TLS-only Redis/Valkey replication group."""
+
+    primary_endpoint: pulumi.Output[str]
+    """Host name of the primary (writes)."""
+    reader_endpoint: pulumi.Output[str]
+    """Host name spreading reads over the replicas."""
+    port: pulumi.Output[int]
+    """Listener port (TLS required)."""
+    security_group_id: pulumi.Output[str]
+    """The cache's security group (no ingress until `allow_from`)."""
+    replication_group_id: pulumi.Output[str]
+    """Replication group id (alarm dimension)."""
+
+    def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:Cache", name, None, opts)
+        self._name = name
+        self._port = args.port
+        self._tags = dict(args.tags)
+        self._ingress_sg = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id, description=f"{name}: {args.engine}, reachable only from granted groups",
+            tags=tags_for(args.tags, name, "sg"), opts=child_opts(self),
+        )
+        subnets = aws.elasticache.SubnetGroup(
+            f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"{name}: cache subnets",
+            tags=tags_for(args.tags, name, "subnets"), opts=child_opts(self),
+        )
+        family = f"{args.engine}{args.engine_version.split('.')[0]}"
+        params = aws.elasticache.ParameterGroup(
+            f"{name}-params", family=family, description=f"{name}: {family} parameters",
+            parameters=[aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
+                        for k, v in sorted(args.parameters.items())],
+            tags=tags_for(args.tags, name, "params"), opts=child_opts(self),
+        )
+        slow_log = aws.cloudwatch.LogGroup(f"{name}-slow-log", retention_in_days=args.log_retention_days,
+                                           tags=tags_for(args.tags, name, "slow-log"), opts=child_opts(self))
+        group_id = physical_name(name, 34)
+        failover = args.nodes >= 2
+        group = aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            replication_group_id=group_id,
+            description=f"{name}: {args.engine} {args.engine_version}",
+            engine=args.engine,
+            engine_version=args.engine_version,
+            node_type=args.node_type,
+            num_cache_clusters=args.nodes,
+            automatic_failover_enabled=failover,
+            multi_az_enabled=failover,
+            port=args.port,
+            parameter_group_name=params.name,
+            subnet_group_name=subnets.name,
+            security_group_ids=[self._ingress_sg.id],
+            at_rest_encryption_enabled=True,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_window=args.snapshot_window,
+            maintenance_window=args.maintenance_window,
+            final_snapshot_identifier=f"{group_id}-final" if args.final_snapshot else None,
+            auto_minor_version_upgrade=True,
+            log_delivery_configurations=[aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                destination=slow_log.name, destination_type="cloudwatch-logs", log_format="json", log_type="slow-log",
+            )],
+            tags=tags_for(args.tags, name, "group"),
+            opts=stateful_opts(self, args.protect),
+        )
+        self.primary_endpoint = group.primary_endpoint_address
+        self.reader_endpoint = group.reader_endpoint_address
+        self.port = pulumi.Output.from_input(args.port)
+        self.security_group_id = self._ingress_sg.id
+        self.replication_group_id = group.replication_group_id
+        self.register_outputs({
+            "primary_endpoint": self.primary_endpoint,
+            "reader_endpoint": self.reader_endpoint,
+            "port": self.port,
+            "security_group_id": self.security_group_id,
+            "replication_group_id": self.replication_group_id,
+        })

@@ -1,0 +1,166 @@
+"""Database: private, encrypted, TLS-only PostgreSQL with RDS-managed credentials."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import Database, DatabaseArgs
+
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
+
+
+def rds(**overrides) -> DatabaseArgs:
+    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine_version="16.3",
+                  instance_class="db.t4g.medium", allocated_storage_gb=20, max_allocated_storage_gb=100,
+                  tags={"env": "test"})
+    values.update(overrides)
+    return DatabaseArgs(**values)
+
+
+def aurora(**overrides) -> DatabaseArgs:
+    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine="aurora-postgresql",
+                  engine_version="16.4", instance_class="db.r6g.large", instances=2, tags={"env": "test"})
+    values.update(overrides)
+    return DatabaseArgs(**values)
+
+
+def test_rds_instance_is_private_encrypted_with_its_own_key_and_has_no_password(record) -> None:
+    mon = record(lambda: Database("db", rds()))
+    instance = mon.one("aws:rds/instance:Instance")
+    key = mon.one("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    i = instance.inputs
+    assert i["storageEncrypted"] is True and i["kmsKeyId"] == key.outputs["arn"]
+    assert i["publiclyAccessible"] is False
+    assert i["manageMasterUserPassword"] is True and i["masterUserSecretKmsKeyId"] == key.outputs["arn"]
+    assert "password" not in i
+    assert i["storageType"] == "gp3" and i["allocatedStorage"] == 20 and i["maxAllocatedStorage"] == 100
+    assert i["copyTagsToSnapshot"] is True and i["engineVersion"] == "16.3"
+    assert i["dbSubnetGroupName"] == mon.one("aws:rds/subnetGroup:SubnetGroup").outputs["name"]
+    assert mon.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == SUBNETS
+
+
+def test_tls_is_forced_through_the_parameter_group(record) -> None:
+    mon = record(lambda: Database("db", rds(parameters={"log_min_duration_statement": "500"})))
+    group = mon.one("aws:rds/parameterGroup:ParameterGroup")
+    assert group.inputs["family"] == "postgres16"
+    params = {p["name"]: p for p in group.inputs["parameters"]}
+    assert params["rds.force_ssl"]["value"] == "1" and params["rds.force_ssl"]["applyMethod"] == "immediate"
+    assert params["log_min_duration_statement"]["applyMethod"] == "pending-reboot"
+    assert mon.one("aws:rds/instance:Instance").inputs["parameterGroupName"] == group.outputs["name"]
+
+
+def test_security_group_admits_only_granted_groups_on_the_db_port(record) -> None:
+    def build():
+        db = Database("db", rds(port=5433))
+        db.allow_from("api", "sg-0api000000000000a")
+        return db.security_group_id
+
+    mon = record(build)
+    sg = mon.one("aws:ec2/securityGroup:SecurityGroup")
+    assert mon.one("aws:rds/instance:Instance").inputs["vpcSecurityGroupIds"] == [sg.id]
+    (rule,) = mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert rule.name == "db-from-api"
+    assert rule.inputs["securityGroupId"] == sg.id
+    assert rule.inputs["referencedSecurityGroupId"] == "sg-0api000000000000a"
+    assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 5433, 5433)
+    assert "cidrIpv4" not in rule.inputs
+    assert mon.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") == []
+
+
+def test_without_grants_nothing_reaches_the_database(record) -> None:
+    mon = record(lambda: Database("db", rds()))
+    assert mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") == []
+
+
+def test_protected_database_keeps_key_data_and_a_stably_named_final_snapshot(record) -> None:
+    mon = record(lambda: Database("db", rds(protect=True, deletion_protection=True)), stack="prod")
+    instance = mon.one("aws:rds/instance:Instance")
+    assert instance.inputs["identifier"] == "platform-prod-db"
+    assert instance.inputs["finalSnapshotIdentifier"] == "platform-prod-db-final"
+    assert instance.inputs["skipFinalSnapshot"] is False and instance.inputs["deleteAutomatedBackups"] is False
+    assert instance.inputs["deletionProtection"] is True
+    for rec in (instance, mon.one("aws:kms/key:Key")):
+        assert rec.protect is True and rec.retain_on_delete is True
+
+
+def test_unprotected_database_skips_the_final_snapshot(record) -> None:
+    mon = record(lambda: Database("db", rds(deletion_protection=False, final_snapshot=False)))
+    instance = mon.one("aws:rds/instance:Instance")
+    assert instance.inputs["skipFinalSnapshot"] is True and "finalSnapshotIdentifier" not in instance.inputs
+    assert not instance.protect
+
+
+def test_exported_logs_land_in_groups_with_retention_named_as_rds_names_them(record) -> None:
+    mon = record(lambda: Database("db", rds(log_exports=["postgresql", "upgrade"], log_retention_days=14)),
+                 stack="dev")
+    groups = {g.inputs["name"]: g for g in mon.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert set(groups) == {"/aws/rds/instance/platform-dev-db/postgresql", "/aws/rds/instance/platform-dev-db/upgrade"}
+    assert all(g.inputs["retentionInDays"] == 14 for g in groups.values())
+    instance = mon.one("aws:rds/instance:Instance")
+    assert {g.urn for g in groups.values()} <= set(instance.dependencies)
+
+
+def test_enhanced_monitoring_has_its_role_and_performance_insights_uses_the_key(record) -> None:
+    mon = record(lambda: Database("db", rds(monitoring_interval=30, performance_insights=True)))
+    instance = mon.one("aws:rds/instance:Instance").inputs
+    role = mon.one("aws:iam/role:Role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert instance["monitoringInterval"] == 30 and instance["monitoringRoleArn"] == role.outputs["arn"]
+    assert instance["performanceInsightsEnabled"] is True
+    assert instance["performanceInsightsKmsKeyId"] == mon.one("aws:kms/key:Key").outputs["arn"]
+
+
+def test_monitoring_off_creates_no_role(record) -> None:
+    mon = record(lambda: Database("db", rds(monitoring_interval=0)))
+    assert mon.of_type("aws:iam/role:Role") == []
+
+
+def test_aurora_cluster_has_tls_cluster_parameters_and_n_instances(record) -> None:
+    mon = record(lambda: Database("db", aurora(protect=True)))
+    cluster = mon.one("aws:rds/cluster:Cluster")
+    c = cluster.inputs
+    assert c["engine"] == "aurora-postgresql" and c["storageEncrypted"] is True and c["manageMasterUserPassword"] is True
+    assert "masterPassword" not in c
+    params = mon.one("aws:rds/clusterParameterGroup:ClusterParameterGroup")
+    assert params.inputs["family"] == "aurora-postgresql16"
+    assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"} in params.inputs["parameters"]
+    members = sorted(mon.of_type("aws:rds/clusterInstance:ClusterInstance"), key=lambda m: m.name)
+    assert [m.name for m in members] == ["db-instance-1", "db-instance-2"]
+    assert [m.inputs["promotionTier"] for m in members] == [0, 1]
+    for member in members:
+        assert member.inputs["clusterIdentifier"] == cluster.id and member.inputs["publiclyAccessible"] is False
+        assert member.protect is True
+    assert cluster.protect is True
+    assert mon.of_type("aws:rds/instance:Instance") == []
+
+
+def test_aurora_serverless_v2_can_pause_in_dev(record) -> None:
+    mon = record(lambda: Database("db", aurora(instance_class="db.serverless", instances=1,
+                                                serverless_capacity=(0, 4), seconds_until_auto_pause=600)))
+    scaling = mon.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
+    assert scaling == {"minCapacity": 0, "maxCapacity": 4, "secondsUntilAutoPause": 600}
+    assert mon.one("aws:rds/clusterInstance:ClusterInstance").inputs["instanceClass"] == "db.serverless"
+
+
+def test_outputs_expose_endpoint_port_secret_and_group(record) -> None:
+    mon = record(lambda: Database("db", rds()))
+    outputs = mon.one("platform:components:Database").registered_outputs
+    assert outputs["endpoint"].endswith(".rds.amazonaws.com") and outputs["port"] == 5432
+    assert outputs["secret_arn"].startswith("arn:aws:secretsmanager:")
+    assert outputs["security_group_id"] == mon.one("aws:ec2/securityGroup:SecurityGroup").id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"allocated_storage_gb": None}, "RDS needs allocated_storage_gb"),
+        ({"instance_class": "db.serverless"}, "serverless_capacity goes with instance_class db.serverless"),
+        ({"parameters": {"rds.force_ssl": "0"}}, "rds.force_ssl is always 1"),
+    ],
+)
+def test_args_reject_impossible_combinations(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        rds(**overrides)

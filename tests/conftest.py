@@ -1,0 +1,55 @@
+"""Shared fixtures: each committed stack runs once per session; components run in isolation.
+
+Both use the harness in `tools/harness.py`, the same one `python -m tools plan` uses.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+from tools.harness import PROJECT_DIR, RecordingMonitor, run_components, run_program
+
+STACK_FILES = sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
+"""Every committed stack file at the top level (dev, prod)."""
+
+# CI runs the same examples every time (a red build is reproducible); locally Hypothesis explores.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _no_pulumi_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PULUMI_CONFIG* in the environment would leak into runs whose key is unset.
+    for key in [k for k in os.environ if k.startswith("PULUMI_")]:
+        monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Callable[..., RecordingMonitor]:
+    """`stack("prod")` -> the recorded graph of that stack; each stack runs once per session."""
+    cache: dict[tuple[str, bool], RecordingMonitor] = {}
+
+    def get(ref: str | Path, *, preview: bool = False) -> RecordingMonitor:
+        key = (str(ref), preview)
+        if key not in cache:
+            cache[key] = run_program(ref, preview=preview)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture
+def record() -> Callable[[Callable[[], Any]], RecordingMonitor]:
+    """`record(lambda: Network(...))` -> the recorded graph of whatever the callable declares."""
+
+    def run(build: Callable[[], Any], **kwargs: Any) -> RecordingMonitor:
+        return run_components(build, **kwargs)
+
+    return run

@@ -1,0 +1,306 @@
+"""The typed stack config: committed stacks validate, bad input fails early and clearly."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import stack_config
+from stack_config import ConfigError, from_mapping
+from tests.conftest import STACK_FILES
+from tools.harness import RecordingMonitor, load_config, load_stack_config, run_program
+
+
+def raw(ref: str | Path) -> dict[str, Any]:
+    """A stack file's project-namespace values as `from_mapping` takes them (plus the region)."""
+    stack_file = load_stack_config(ref)
+    prefix = f"{stack_file.project}:"
+    values = {k[len(prefix):]: copy.deepcopy(v) for k, v in stack_file.raw.items() if k.startswith(prefix)}
+    values["region"] = stack_file.raw["aws:region"]
+    return values
+
+
+def problems(mapping: dict[str, Any]) -> list[str]:
+    """The per-key lines of the ConfigError a mapping raises."""
+    with pytest.raises(ConfigError) as caught:
+        from_mapping(mapping, "Pulumi.test.yaml")
+    message = str(caught.value)
+    assert message.startswith("invalid stack config in Pulumi.test.yaml:")
+    return [line[4:] for line in message.splitlines()[1:]]
+
+
+# -- committed stacks ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
+def test_committed_stack_config_is_valid(path: Path) -> None:
+    config = load_config(path)
+    assert config.env == path.name.split(".")[1]
+
+
+def test_dev_is_cheap() -> None:
+    dev = load_config("dev")
+    assert dev.network.zone_count == 2
+    assert dev.network.egress in ("single", "instance")
+    assert dev.database is not None and dev.database.instance_class == "db.t4g.micro"
+    assert not dev.database.highly_available
+    assert dev.database.backup_retention_days <= 3
+    assert dev.cache is not None and dev.cache.nodes == 1
+    assert dev.protect is False
+
+
+def test_prod_is_durable() -> None:
+    prod = load_config("prod")
+    assert prod.network.zone_count == 3 and prod.network.egress == "per_az"
+    db = prod.database
+    assert db is not None and db.multi_az and db.deletion_protection and db.final_snapshot
+    assert db.backup_retention_days >= 14
+    assert prod.cache is not None and prod.cache.nodes >= 2
+    assert prod.protect is True
+
+
+def test_load_reads_every_project_key_and_rejects_a_misspelt_section() -> None:
+    with pytest.raises(ConfigError, match=r"netwrok: unknown key\. Did you mean 'network'\?"):
+        load_config("dev", overrides={"netwrok": {"cidr": "10.0.0.0/16"}})
+
+
+def test_load_requires_the_region() -> None:
+    with pytest.raises(ConfigError, match=r"aws:region: required key is missing"):
+        load_config("dev", overrides={"aws:region": None})
+
+
+# -- the issue's examples of bad input ------------------------------------------------------------
+
+
+def _with(path: str, value: Any, base: str = "dev") -> dict[str, Any]:
+    mapping = raw(base)
+    *parents, leaf = path.split(".")
+    node = mapping
+    for part in parents:
+        node = node.setdefault(part, {})
+    if value is _DELETE:
+        node.pop(leaf, None)
+    else:
+        node[leaf] = value
+    return mapping
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("network.cidr", "10.0.0.0/33", "network.cidr: expected an IPv4 network in CIDR notation"),
+        ("network.cidr", "10.0.0.1/16", "no host bits set"),
+        ("network.cidr", "10.0.0.0/8", "network.cidr: VPC prefix must be /16 to /24; got /8"),
+        ("network.cidrr", "10.0.0.0/16", "network.cidrr: unknown key. Did you mean 'cidr'?"),
+        ("network.egress", "nat", "network.egress: expected 'none', 'single', 'per_az' or 'instance'; got 'nat'"),
+        ("network.az_count", 4, "network.az_count: expected less than or equal to 3; got 4"),
+        ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1"),
+        ("database.engine_version", "9", "database.engine_version: expected a postgres version 13-18, e.g. 16 or 16.3; got '9'"),
+        ("database.instance_class", "m5.large", "database.instance_class: expected an RDS instance class such as db.t4g.micro"),
+        ("database.instance_class", "db.t4g.tiny", "got 'db.t4g.tiny'"),
+        ("database.allocated_storage_gb", 10, "database.allocated_storage_gb: expected greater than or equal to 20; got 10"),
+        ("database.max_allocated_storage_gb", 20, "database.max_allocated_storage_gb: expected greater than or equal to 21; got 20"),
+        ("database.allocated_storage_gb", 60, "database.max_allocated_storage_gb: must exceed allocated_storage_gb (60)"),
+        ("database.maintenance_window", "mon:03:30-mon:04:30", "database.maintenance_window: overlaps backup_window 03:00-04:00"),
+        ("database.backup_window", "3am", "database.backup_window: expected a daily UTC window hh:mm-hh:mm such as 03:00-04:00; got '3am'"),
+        ("database.performance_insights", True, "database.performance_insights: not supported on db.t4g.micro"),
+        ("database.parameters", {"rds.force_ssl": "0"}, "database.parameters: rds.force_ssl is always 1"),
+        ("database.multi_az", "yes please", "database.multi_az: expected true or false; got 'yes please'"),
+        ("cache.engine_version", "5.0", "cache.engine_version: expected one of 6.2, 7.0, 7.1 for redis; got '5.0'"),
+        ("cache.node_type", "t4g.micro", "cache.node_type: expected an ElastiCache node type such as cache.t4g.micro; got 't4g.micro'"),
+        ("tags", {"owner": "me"}, "tags: missing required tag(s) cost-center"),
+        ("env", "qa", "env: expected 'dev', 'staging' or 'prod'; got 'qa'"),
+        ("network", _DELETE, "network: required key is missing"),
+    ],
+)
+def test_bad_input_names_the_key_what_was_expected_and_what_was_given(path: str, value: Any, expected: str) -> None:
+    lines = problems(_with(path, value))
+    assert any(expected in line for line in lines), lines
+
+
+def test_subnet_outside_the_vpc_is_rejected() -> None:
+    mapping = _with("network.subnets", {"public": ["10.10.1.0/24", "10.99.2.0/24"],
+                                        "private": ["10.10.10.0/24", "10.10.11.0/24"]})
+    assert problems(mapping) == ["network.subnets.public[1]: 10.99.2.0/24 is outside the VPC CIDR 10.10.0.0/16"]
+
+
+def test_overlapping_subnets_are_rejected() -> None:
+    mapping = _with("network.subnets", {"public": ["10.10.1.0/24", "10.10.2.0/24"],
+                                        "private": ["10.10.0.0/23", "10.10.11.0/24"]})
+    mapping["database"]["subnet_tier"] = "private"
+    mapping["cache"]["subnet_tier"] = "private"
+    assert problems(mapping) == ["network.subnets.private[0]: 10.10.0.0/23 overlaps subnets.public[0] (10.10.1.0/24)"]
+
+
+def test_a_tier_the_network_lacks_cannot_host_the_database() -> None:
+    mapping = _with("network.subnets", {"public": ["10.10.1.0/24", "10.10.2.0/24"],
+                                        "private": ["10.10.10.0/24", "10.10.11.0/24"]})
+    lines = problems(mapping)
+    assert "database.subnet_tier: the network has no isolated subnets (tiers: public, private); pick one of those" in lines
+
+
+def test_egress_needs_a_public_tier() -> None:
+    mapping = _with("network.subnets", {"private": ["10.10.10.0/24", "10.10.11.0/24"],
+                                        "isolated": ["10.10.20.0/24", "10.10.21.0/24"]})
+    assert any(line.startswith("network.egress: 'instance' needs a public tier") for line in problems(mapping))
+
+
+def test_adopting_a_vpc_rejects_new_vpc_settings() -> None:
+    mapping = _with("network.existing", {"vpc_id": "vpc-55522232", "subnet_ids": {"private": ["subnet-0123456789abcdef0"]}})
+    assert problems(mapping)[0].startswith("network.az_count: not used when adopting a VPC")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("database.multi_az", False, "database.multi_az: prod needs a database that survives an AZ loss; set database.multi_az: true"),
+        ("database.deletion_protection", False, "database.deletion_protection: prod needs deletion protection"),
+        ("database.backup_retention_days", 3, "database.backup_retention_days: prod keeps backups at least 7 days; got 3"),
+        ("database.final_snapshot", False, "database.final_snapshot: prod takes a final snapshot"),
+        ("network.egress", "single", "network.egress: prod needs one NAT gateway per AZ (per_az) or no egress (none); got 'single'"),
+        ("cache.nodes", 1, "cache.nodes: prod needs 2+ nodes for automatic failover; got 1"),
+    ],
+)
+def test_prod_invariants(path: str, value: Any, expected: str) -> None:
+    assert any(line.startswith(expected) for line in problems(_with(path, value, base="prod")))
+
+
+def test_protection_can_be_asked_for_outside_prod_but_not_turned_off_in_prod() -> None:
+    assert from_mapping(_with("protect_stateful", True)).protect is True
+    assert from_mapping(_with("protect_stateful", False, base="prod")).protect is True
+
+
+def test_all_prod_problems_are_reported_at_once() -> None:
+    mapping = _with("database.multi_az", False, base="prod")
+    mapping["cache"]["nodes"] = 1
+    lines = problems(mapping)
+    assert [line.split(":")[0] for line in lines] == ["database.multi_az", "cache.nodes"]
+
+
+def test_aurora_rules() -> None:
+    aurora = {"engine": "aurora-postgresql", "engine_version": "16", "instance_class": "db.r6g.large"}
+    assert problems(_with("database", aurora)) == [
+        "database.engine_version: expected a aurora-postgresql version 13-17 with a minor version, e.g. 16.4; got '16'"]
+    aurora.update(engine_version="16.4", multi_az=True)
+    assert problems(_with("database", aurora))[0].startswith("database.multi_az: not used with aurora-postgresql")
+    aurora.pop("multi_az")
+    aurora.update(instance_class="db.serverless")
+    assert problems(_with("database", aurora))[0].startswith("database.serverless_v2: set serverless_v2 together")
+    aurora.update(engine_version="15.4", serverless_v2={"min_capacity": 0, "max_capacity": 4})
+    assert problems(_with("database", aurora)) == [
+        "database.serverless_v2.min_capacity: 0 ACU (auto-pause) needs Aurora PostgreSQL 15.7 or later; got 15.4"]
+    aurora.update(engine_version="16.4")
+    assert from_mapping(_with("database", aurora)).database.instance_class == "db.serverless"
+    prod = _with("database", dict(aurora, instances=1), base="prod")
+    assert "database.instances: prod needs a database that survives an AZ loss; set database.instances: 2 or more" in problems(prod)
+
+
+def test_default_subnet_layout_is_inside_the_vpc_and_disjoint() -> None:
+    config = from_mapping(raw("prod"))
+    vpc = ipaddress.ip_network(str(config.network.cidr))
+    nets = [ipaddress.ip_network(c) for cidrs in config.network.subnet_cidrs().values() for c in cidrs]
+    assert len(nets) == 9
+    assert all(n.subnet_of(vpc) for n in nets)
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+
+
+def test_portfolio_subnets_can_be_fixed_exactly() -> None:
+    mapping = _with("network", {"cidr": "10.0.0.0/16", "availability_zones": ["us-east-1a", "us-east-1b"],
+                                "egress": "per_az",
+                                "subnets": {"public": ["10.0.1.0/24", "10.0.2.0/24"],
+                                            "private": ["10.0.10.0/24", "10.0.11.0/24"]}})
+    mapping["database"]["subnet_tier"] = "private"
+    mapping["cache"]["subnet_tier"] = "private"
+    config = from_mapping(mapping)
+    assert config.network.subnet_cidrs() == {"public": ["10.0.1.0/24", "10.0.2.0/24"],
+                                             "private": ["10.0.10.0/24", "10.0.11.0/24"], "isolated": []}
+
+
+@pytest.mark.parametrize(
+    ("daily", "weekly", "overlap"),
+    [("03:00-04:00", "mon:04:00-mon:05:00", False), ("03:00-04:00", "mon:03:30-mon:04:30", True),
+     ("23:30-00:30", "tue:00:00-tue:01:00", True), ("01:00-02:00", "sun:23:00-mon:00:30", False),
+     ("00:00-01:00", "sun:23:00-mon:00:30", True)],
+)
+def test_window_overlap(daily: str, weekly: str, overlap: bool) -> None:
+    assert stack_config.windows_overlap(daily, weekly) is overlap
+
+
+# -- property: no invalid config gets past validation as anything but a ConfigError --------------
+
+_JUNK = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True),
+    st.text(max_size=12), st.sampled_from(["10.0.0.0/33", "db.t4g.micro", "per_az", "16.4", "-1", ""]),
+    st.lists(st.integers(0, 5), max_size=3), st.dictionaries(st.text(max_size=6), st.integers(), max_size=2),
+)
+
+
+@st.composite
+def mutated_configs(draw: st.DrawFn) -> dict[str, Any]:
+    """A committed stack's config with one key replaced, removed or misspelt anywhere in the tree."""
+    mapping = raw(draw(st.sampled_from(["dev", "prod"])))
+    node: Any = mapping
+    while True:
+        keys = sorted(node)
+        key = draw(st.sampled_from(keys))
+        if isinstance(node[key], dict) and node[key] and draw(st.booleans()):
+            node = node[key]
+            continue
+        action = draw(st.sampled_from(["replace", "delete", "misspell"]))
+        if action == "replace":
+            node[key] = draw(_JUNK)
+        elif action == "delete":
+            del node[key]
+        else:
+            node[key + draw(st.sampled_from(["s", "_", "x"]))] = node.pop(key)
+        return mapping
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_configs())
+def test_any_config_either_validates_or_fails_with_one_clear_message(mapping: dict[str, Any]) -> None:
+    try:
+        config = from_mapping(mapping, "Pulumi.fuzz.yaml")
+    except ConfigError as exc:
+        lines = str(exc).splitlines()
+        assert lines[0] == "invalid stack config in Pulumi.fuzz.yaml:"
+        for line in lines[1:]:
+            key, _, problem = line.removeprefix("  - ").partition(": ")
+            assert key.split(".")[0].split("[")[0] in stack_config.StackConfig.model_fields or "unknown key" in problem
+            assert problem, line
+        assert "Traceback" not in str(exc)
+        return
+    # What validates keeps the invariants the components rely on.
+    if config.env == "prod":
+        assert config.protect
+        assert config.database is None or (config.database.highly_available and config.database.deletion_protection)
+    if config.network.existing is None:
+        vpc = config.network.cidr
+        assert vpc is not None
+        for cidrs in config.network.subnet_cidrs().values():
+            assert all(ipaddress.ip_network(c).subnet_of(vpc) for c in cidrs)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_configs())
+def test_invalid_config_never_reaches_a_component(mapping: dict[str, Any]) -> None:
+    overrides: dict[str, Any] = {key: None for key in ("network", "database", "cache", "tags", "env", "protect_stateful")}
+    overrides.update({k: (v if isinstance(v, str) else json.dumps(v)) for k, v in mapping.items() if k != "region"})
+    overrides["aws:region"] = mapping.get("region", "us-east-1")
+    monitor = RecordingMonitor()
+    try:
+        run_program("dev", overrides=overrides, monitor=monitor)
+    except ConfigError:
+        assert monitor.registered == {}, "a resource was declared before the config was rejected"
+        return
+    assert any(r.type == "platform:components:Network" for r in monitor.records())

@@ -1,0 +1,699 @@
+"""Offline recording harness: run the Pulumi program (or single components) under mocks.
+
+One implementation serves the `python -m tools` CLI and the test suite:
+
+- `RecordingMonitor` subclasses the SDK's `MockMonitor` and records every registration with its
+  options (protect, retainOnDelete, ignoreChanges, ...), which `MockResourceArgs` does not carry.
+  It rejects duplicate URNs as the engine would, emulates the engine's option inheritance
+  (`retainOnDelete`, `deletedWith`), answers component method calls, and never rebuilds resource
+  references on its worker thread (references become the id or URN, as policies see them).
+- `DefaultMocks` answers registrations with realistic outputs (ids, ARNs, endpoints) and invokes
+  from a fixed table; an invoke it does not know is an error, never a silent empty answer.
+- `load_stack_config` turns `Pulumi.yaml` + a stack file into the string map the engine passes.
+- `run_program` evaluates `__main__.py` for one stack; `run_components` evaluates a callable
+  (component tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MOCK_ACCOUNT = "123456789012"
+UNKNOWN = rpc.UNKNOWN
+_SECRET_SIG = rpc._special_secret_sig
+_RESOURCE_SIG = rpc._special_resource_sig
+_SIG_KEY = rpc._special_sig_key
+_OUTPUT_SIG = rpc._special_output_value_sig
+_ASSET_SIG = rpc._special_asset_sig
+_ARCHIVE_SIG = rpc._special_archive_sig
+
+
+class HarnessError(Exception):
+    """The harness cannot answer what the program asked (an unknown invoke, a duplicate URN)."""
+
+
+# --------------------------------------------------------------------------------------------
+# The recorded graph
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    """One registration as the engine would have received it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    remote: bool
+    parent: str | None
+    provider: str | None
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    protect: bool | None = None
+    retain_on_delete: bool | None = None
+    delete_before_replace: bool | None = None
+    ignore_changes: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    deleted_with: str | None = None
+    import_id: str | None = None
+    secret_paths: list[str] = field(default_factory=list)
+    registered_outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The mock physical id (what policies see for a reference to this resource)."""
+        return str(self.outputs.get("id") or "")
+
+    def options(self) -> dict[str, Any]:
+        """Resource options in engine (camelCase) spelling, for the JSON export."""
+        return {
+            "protect": bool(self.protect),
+            "retainOnDelete": bool(self.retain_on_delete),
+            "deleteBeforeReplace": bool(self.delete_before_replace),
+            "ignoreChanges": list(self.ignore_changes),
+            "replaceOnChanges": list(self.replace_on_changes),
+            "aliases": list(self.aliases),
+            "additionalSecretOutputs": list(self.additional_secret_outputs),
+            "customTimeouts": dict(self.custom_timeouts),
+            "deletedWith": self.deleted_with,
+            "provider": self.provider,
+            "dependsOn": list(self.dependencies),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape written by `plan --json`."""
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "custom": self.custom,
+            "remote": self.remote,
+            "parent": self.parent,
+            "inputs": self.inputs,
+            "options": self.options(),
+            "secretPaths": list(self.secret_paths),
+        }
+
+
+@dataclass
+class Invocation:
+    """One invoke (data source) or component method call the program made."""
+
+    token: str
+    args: dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------------
+# Plain conversion of engine structs: no resource rehydration on the worker thread
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any, path: str, secrets: list[str], refs: list[str]) -> Any:
+    """Turn a MessageToDict value into what a policy sees: secrets unwrapped, refs as id/URN."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            secrets.append(path)
+            return _plain(value.get("value"), path, secrets, refs)
+        if sig == _RESOURCE_SIG:
+            refs.append(path)
+            return value.get("id") or value.get("urn")
+        if sig == _OUTPUT_SIG:
+            if value.get("secret"):
+                secrets.append(path)
+            return _plain(value["value"], path, secrets, refs) if "value" in value else UNKNOWN
+        if sig in (_ASSET_SIG, _ARCHIVE_SIG):
+            return {k: v for k, v in value.items() if k != _SIG_KEY}
+        return {k: _plain(v, f"{path}.{k}" if path else k, secrets, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, f"{path}[{i}]", secrets, refs) for i, v in enumerate(value)]
+    return value
+
+
+def _alias_text(alias: Any) -> str:
+    # An alias is either a full URN or a spec (old name/type/parent); render specs readably.
+    if alias.urn:
+        return alias.urn
+    spec = alias.spec
+    parts = [f"{k}={getattr(spec, k)}" for k in ("name", "type", "stack", "project", "parentUrn") if getattr(spec, k)]
+    if spec.noParent:
+        parts.append("noParent=true")
+    return "alias(" + ", ".join(parts) + ")"
+
+
+def _struct_to_plain(struct: Any) -> tuple[dict[str, Any], list[str], list[str]]:
+    secrets: list[str] = []
+    refs: list[str] = []
+    raw = json_format.MessageToDict(struct) if struct is not None else {}
+    return _plain(raw, "", secrets, refs), secrets, refs
+
+
+# --------------------------------------------------------------------------------------------
+# Mocks: realistic outputs and a fixed invoke table
+# --------------------------------------------------------------------------------------------
+
+
+def _hex(*parts: str, n: int = 8) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
+
+
+# Id prefixes AWS uses, so ids in the recorded graph read like the real thing.
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:efs/fileSystem:FileSystem": "fs",
+    "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:efs/mountTarget:MountTarget": "fsmt",
+    "aws:route53/zone:Zone": "Z",
+}
+
+# ARN shapes: (service, resource path template). `{n}` is the physical name, `{id}` the id.
+_ARN_SHAPE = {
+    "aws:iam/role:Role": ("iam", "role/{n}"),
+    "aws:iam/policy:Policy": ("iam", "policy/{n}"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ("iam", "oidc-provider/{n}"),
+    "aws:kms/key:Key": ("kms", "key/{id}"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{n}"),
+    "aws:rds/instance:Instance": ("rds", "db:{n}"),
+    "aws:rds/cluster:Cluster": ("rds", "cluster:{n}"),
+    "aws:rds/clusterInstance:ClusterInstance": ("rds", "db:{n}"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("elasticache", "replicationgroup:{n}"),
+    "aws:sns/topic:Topic": ("sns", "{n}"),
+    "aws:secretsmanager/secret:Secret": ("secretsmanager", "secret:{n}-AbCdEf"),
+}
+_GLOBAL_SERVICES = {"iam", "s3", "cloudfront", "route53", "waf"}
+
+
+@dataclass
+class MockContext:
+    """Facts the mocks answer with: region and account, taken from the stack's config."""
+
+    region: str = "us-east-1"
+    account: str = MOCK_ACCOUNT
+
+
+class DefaultMocks(pulumi_mocks.Mocks):
+    """Realistic answers for registrations and invokes, deterministic from the URN."""
+
+    def __init__(self, context: MockContext | None = None) -> None:
+        self.context = context or MockContext()
+
+    # -- resources ----------------------------------------------------------------------------
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+        if not args.custom:
+            return "", dict(COMPONENT_OUTPUTS.get(args.typ, lambda a, c: {})(args, self.context))
+        typ, inputs = args.typ, dict(args.inputs)
+        region = _region_of(args, self.context)
+        prefix = _ID_PREFIX.get(typ)
+        physical = inputs.get("name") or inputs.get("namePrefix") or f"{args.name}-{_hex(typ, args.name, n=7)}"
+        if typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", inputs
+        id_ = (
+            args.resource_id
+            or (f"{prefix}-{_hex(typ, args.name, n=17)}" if prefix and prefix != "Z" else None)
+            or (f"Z{_hex(typ, args.name, n=12).upper()}" if prefix == "Z" else None)
+            or str(physical)
+        )
+        state = inputs
+        state.setdefault("name", physical)
+        state.setdefault("arn", _arn(typ, str(physical), id_, region, self.context.account))
+        state.setdefault("tagsAll", inputs.get("tags", {}))
+        extra = RESOURCE_OUTPUTS.get(typ)
+        if extra:
+            state.update(extra(args, id_, str(physical), self.context))
+        return id_, state
+
+    # -- invokes ------------------------------------------------------------------------------
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        handler = INVOKES.get(args.token)
+        if handler is None:
+            raise HarnessError(
+                f"the offline harness has no answer for invoke {args.token!r}; "
+                "add one to tools/harness.py INVOKES"
+            )
+        return handler(dict(args.args), self.context), []
+
+
+def _region_of(args: pulumi_mocks.MockResourceArgs, ctx: MockContext) -> str:
+    # Resources created through an explicit regional provider (CloudFront's us-east-1 ACM
+    # certificate) carry that provider's URN; its name says the region.
+    if args.provider and "us-east-1" in args.provider:
+        return "us-east-1"
+    return ctx.region
+
+
+def _arn(typ: str, physical: str, id_: str, region: str, account: str) -> str:
+    module = typ.split(":")[1].split("/")[0]
+    service, template = _ARN_SHAPE.get(typ, (module, "{kind}/{n}"))
+    kind = typ.rsplit(":", 1)[-1].lower()
+    resource = template.format(n=physical, id=id_, kind=kind)
+    if service in _GLOBAL_SERVICES:
+        return f"arn:aws:{service}::{account}:{resource}"
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def _master_secret(kind: str, ident: str, args, ctx) -> list[dict[str, str]]:
+    # RDS names its managed secrets rds!db-<uuid> / rds!cluster-<uuid>.
+    arn = f"arn:aws:secretsmanager:{ctx.region}:{ctx.account}:secret:rds!{kind}-{_hex(ident)}-AbCdEf"
+    return [{"secretArn": arn, "secretStatus": "active", "kmsKeyId": args.inputs.get("masterUserSecretKmsKeyId", "")}]
+
+
+def _rds_instance(args, id_, physical, ctx):
+    ident = args.inputs.get("identifier", physical)
+    port = int(args.inputs.get("port", 5432))
+    address = f"{ident}.cmock1234567.{ctx.region}.rds.amazonaws.com"
+    return {
+        "address": address,
+        "endpoint": f"{address}:{port}",
+        "port": port,
+        "masterUserSecrets": _master_secret("db", ident, args, ctx),
+        "arn": f"arn:aws:rds:{ctx.region}:{ctx.account}:db:{ident}",
+        "resourceId": f"db-{_hex(ident, n=26).upper()}",
+    }
+
+
+def _rds_cluster(args, id_, physical, ctx):
+    ident = args.inputs.get("clusterIdentifier", physical)
+    return {
+        "endpoint": f"{ident}.cluster-cmock1234567.{ctx.region}.rds.amazonaws.com",
+        "readerEndpoint": f"{ident}.cluster-ro-cmock1234567.{ctx.region}.rds.amazonaws.com",
+        "port": int(args.inputs.get("port", 5432)),
+        "masterUserSecrets": _master_secret("cluster", ident, args, ctx),
+        "arn": f"arn:aws:rds:{ctx.region}:{ctx.account}:cluster:{ident}",
+        "clusterResourceId": f"cluster-{_hex(ident, n=26).upper()}",
+    }
+
+
+def _replication_group(args, id_, physical, ctx):
+    ident = args.inputs.get("replicationGroupId", physical)
+    return {
+        "primaryEndpointAddress": f"master.{ident}.mock12.use1.cache.amazonaws.com",
+        "readerEndpointAddress": f"replica.{ident}.mock12.use1.cache.amazonaws.com",
+        "arn": f"arn:aws:elasticache:{ctx.region}:{ctx.account}:replicationgroup:{ident}",
+    }
+
+
+def _ec2_instance(args, id_, physical, ctx):
+    return {"primaryNetworkInterfaceId": f"eni-{_hex(id_, n=17)}", "privateIp": "10.0.0.10"}
+
+
+def _kms_key(args, id_, physical, ctx):
+    key_id = f"{_hex(id_, n=8)}-{_hex(id_, 'b', n=4)}-{_hex(id_, 'c', n=4)}-{_hex(id_, 'd', n=4)}-{_hex(id_, 'e', n=12)}"
+    return {"keyId": key_id, "arn": f"arn:aws:kms:{ctx.region}:{ctx.account}:key/{key_id}"}
+
+
+RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:ec2/instance:Instance": _ec2_instance,
+    "aws:kms/key:Key": _kms_key,
+}
+"""Per-type computed outputs beyond the echoed inputs, `id`, `arn` and auto-`name`."""
+
+COMPONENT_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {}
+"""Outputs for remote (multi-language) components, which are black boxes under mocks."""
+
+
+def _azs(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    names = [f"{ctx.region}{s}" for s in "abcdef"]
+    return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available",
+            "id": ctx.region, "groupNames": [ctx.region]}
+
+
+def _ssm_parameter(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    name = args["name"]
+    value = f"ami-{_hex(name, n=17)}" if name.startswith("/aws/service/ami-") else f"mock-value-of-{name}"
+    return {"name": name, "value": value, "type": "String", "arn": f"arn:aws:ssm:{ctx.region}::parameter{name}",
+            "id": name, "version": 1, "insecureValue": value, "withDecryption": True}
+
+
+def _vpc(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    vpc_id = args.get("id", "vpc-mock")
+    return {"id": vpc_id, "cidrBlock": "10.0.0.0/16", "arn": f"arn:aws:ec2:{ctx.region}:{ctx.account}:vpc/{vpc_id}"}
+
+
+def _subnets(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    key = json.dumps(args, sort_keys=True)
+    return {"ids": [f"subnet-{_hex(key, str(i), n=17)}" for i in range(2)], "id": ctx.region}
+
+
+INVOKES: dict[str, Callable[[dict[str, Any], MockContext], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
+    "aws:index/getRegion:getRegion": lambda a, c: {"name": c.region, "region": c.region, "id": c.region},
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a, c: {
+        "accountId": c.account, "arn": f"arn:aws:iam::{c.account}:user/mock", "userId": "AIDAMOCK", "id": c.account},
+    "aws:index/getPartition:getPartition": lambda a, c: {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ec2/getVpc:getVpc": _vpc,
+    "aws:ec2/getSubnets:getSubnets": _subnets,
+}
+"""Invokes (data sources) the program may make, answered offline."""
+
+
+# --------------------------------------------------------------------------------------------
+# The monitor
+# --------------------------------------------------------------------------------------------
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock resource monitor that records every registration, its options and invokes."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks | None = None) -> None:
+        super().__init__(mocks or DefaultMocks())
+        self.registered: dict[str, Recorded] = {}
+        self.invocations: list[Invocation] = []
+        self.exports: dict[str, Any] = {}
+
+    # -- queries used by tests and tools --------------------------------------------------------
+    def of_type(self, typ: str) -> list[Recorded]:
+        """Every recorded resource of a type token, in registration order."""
+        return [r for r in self.registered.values() if r.type == typ]
+
+    def one(self, typ: str, name: str | None = None) -> Recorded:
+        """The single resource of a type (optionally with a logical name); fails otherwise."""
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one {typ} named {name!r}, found {[r.name for r in found]}")
+        return found[0]
+
+    def named(self, name: str) -> Recorded:
+        """The single resource with a logical name."""
+        found = [r for r in self.registered.values() if r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one resource named {name!r}, found {len(found)}")
+        return found[0]
+
+    def children_of(self, urn: str) -> list[Recorded]:
+        """Direct children of a resource or component."""
+        return [r for r in self.registered.values() if r.parent == urn]
+
+    def by_id(self, id_: str) -> Recorded | None:
+        """The resource whose mock id (or URN) is `id_`, as references appear in inputs."""
+        for r in self.registered.values():
+            if r.id == id_ or r.urn == id_:
+                return r
+        return None
+
+    def component_of(self, res: Recorded) -> Recorded | None:
+        """The nearest ancestor that is one of our components (type `platform:components:*`)."""
+        parent = self.registered.get(res.parent or "")
+        while parent is not None and not parent.type.startswith("platform:components:"):
+            parent = self.registered.get(parent.parent or "")
+        return parent
+
+    def records(self) -> Iterator[Recorded]:
+        """All recorded registrations in order."""
+        return iter(self.registered.values())
+
+    # -- monitor protocol -----------------------------------------------------------------------
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        if urn in self.registered:
+            # The engine refuses this; the stock mock monitor silently accepts it.
+            raise HarnessError(f"Duplicate resource URN '{urn}'")
+        _ensure_event_loop()
+        inputs, secrets, _refs = _struct_to_plain(request.object)
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(args)
+        state = dict(state or {})
+        obj = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        outputs = dict(_struct_to_plain(obj)[0])
+        if request.custom:
+            outputs["id"] = id_ or ""
+        rec = Recorded(
+            urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
+            remote=bool(request.remote), parent=request.parent or None, provider=request.provider or None,
+            inputs=json.loads(json.dumps(inputs)), outputs=outputs,
+            protect=request.protect if request.HasField("protect") else None,
+            retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+            delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
+            ignore_changes=list(request.ignoreChanges), replace_on_changes=list(request.replaceOnChanges),
+            aliases=[_alias_text(a) for a in request.aliases] + list(request.aliasURNs),
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            custom_timeouts={k: v for k, v in (("create", request.customTimeouts.create),
+                                               ("update", request.customTimeouts.update),
+                                               ("delete", request.customTimeouts.delete)) if v},
+            deleted_with=request.deletedWith or None, import_id=request.importId or None, secret_paths=secrets,
+        )
+        self._inherit_from_parent(rec)
+        self.registered[urn] = rec
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj)
+
+    def _inherit_from_parent(self, rec: Recorded) -> None:
+        # The engine (not the SDK) copies these from the parent when the child leaves them unset
+        # (source_eval.go inheritFromParent); emulate it so tests see what a real run does.
+        parent = self.registered.get(rec.parent or "")
+        if parent is None:
+            return
+        if rec.retain_on_delete is None:
+            rec.retain_on_delete = parent.retain_on_delete
+        if rec.deleted_with is None:
+            rec.deleted_with = parent.deleted_with
+        if rec.protect is None:
+            rec.protect = parent.protect
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        rec = self.registered.get(request.urn)
+        if rec is not None:
+            rec.registered_outputs = _struct_to_plain(request.outputs)[0]
+        return super().RegisterResourceOutputs(request)
+
+    def Invoke(self, request):  # noqa: N802
+        if request.tok != "pulumi:pulumi:getResource":
+            args, _, _ = _struct_to_plain(request.args)
+            self.invocations.append(Invocation(request.tok, args))
+        return super().Invoke(request)
+
+    def Call(self, request):  # noqa: N802
+        # Component methods (eks.Cluster.get_kubeconfig) come here; the stock monitor has no Call.
+        _ensure_event_loop()
+        args, _, _ = _struct_to_plain(request.args)
+        self.invocations.append(Invocation(request.tok, args))
+        ret, _ = self.mocks.call(pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        ret_proto = _sync_await(rpc.serialize_properties(ret, {}))
+        return resource_pb2.CallResponse(**{"return": ret_proto})
+
+
+# --------------------------------------------------------------------------------------------
+# Stack config and program runs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A stack's identity and config as the engine hands it to the program."""
+
+    project: str
+    stack: str
+    path: Path
+    config: dict[str, str]
+    secret_keys: list[str]
+    raw: dict[str, Any]
+    """The stack file's `config:` mapping as YAML values (objects stay objects)."""
+
+
+def resolve_stack_file(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Path:
+    """`dev` -> `<project>/Pulumi.dev.yaml`; a path to an existing file is taken as it is."""
+    candidate = Path(ref)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise FileNotFoundError(f"no stack file at {candidate}")
+        return candidate.resolve()
+    path = project_dir / f"Pulumi.{ref}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack {ref!r}: {path.name} does not exist (stacks here: {', '.join(known)})")
+    return path
+
+
+def _engine_string(value: Any) -> str:
+    # The engine passes every config value as a string: objects and lists as JSON.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def load_stack_config(ref: str | Path, project_dir: Path = PROJECT_DIR) -> StackFile:
+    """Read `Pulumi.yaml` and one stack file into the engine's config map (defaults applied)."""
+    path = resolve_stack_file(ref, project_dir)
+    project_doc = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    project = project_doc["name"]
+    stack = path.name[len("Pulumi."):-len(".yaml")] if path.name.startswith("Pulumi.") else path.stem
+    doc = yaml.safe_load(path.read_text()) or {}
+    raw: dict[str, Any] = {}
+    for key, spec in (project_doc.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(spec, dict) and "default" in spec:
+            raw[full] = spec["default"]
+        elif isinstance(spec, dict) and "value" in spec:
+            raw[full] = spec["value"]
+    raw.update(doc.get("config") or {})
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw.items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            # Offline there is no secrets provider: the program sees a placeholder marked secret.
+            config[full] = "offline-placeholder-secret"
+            secret_keys.append(full)
+        else:
+            config[full] = _engine_string(value)
+    return StackFile(project=project, stack=stack, path=path, config=config, secret_keys=secret_keys, raw=raw)
+
+
+def _reset_runtime(config: Mapping[str, str], secret_keys: list[str]) -> None:
+    # Config would otherwise fall back to PULUMI_CONFIG* from the environment (verified leak).
+    for key in [k for k in os.environ if k.startswith("PULUMI_CONFIG")]:
+        del os.environ[key]
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    # Without this the first run's root Stack is reused and exports pile up across stacks.
+    settings.ROOT.set(None)
+
+
+def _mock_context(config: Mapping[str, str]) -> MockContext:
+    return MockContext(region=config.get("aws:region", "us-east-1"))
+
+
+def _effective_config(
+    ref: str | Path, project_dir: Path, overrides: Mapping[str, Any] | None
+) -> tuple[StackFile, dict[str, str]]:
+    stack_file = load_stack_config(ref, project_dir)
+    config = dict(stack_file.config)
+    for key, value in (overrides or {}).items():
+        full = key if ":" in key else f"{stack_file.project}:{key}"
+        if value is None:
+            config.pop(full, None)
+        else:
+            config[full] = value if isinstance(value, str) else _engine_string(value)
+    return stack_file, config
+
+
+def load_config(ref: str | Path, *, project_dir: Path = PROJECT_DIR,
+                overrides: Mapping[str, Any] | None = None) -> Any:
+    """Run only `stack_config.load()` for a stack (with overrides), as the program would."""
+    stack_file, config = _effective_config(ref, project_dir, overrides)
+    _reset_runtime(config, stack_file.secret_keys)
+    pulumi.runtime.set_mocks(DefaultMocks(_mock_context(config)), project=stack_file.project,
+                             stack=stack_file.stack, preview=False)
+    import stack_config  # the program's module: importable because the project dir is on sys.path
+
+    return stack_config.load()
+
+
+def run_program(
+    ref: str | Path,
+    *,
+    project_dir: Path = PROJECT_DIR,
+    preview: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    monitor: RecordingMonitor | None = None,
+) -> RecordingMonitor:
+    """Evaluate `__main__.py` for one stack under mocks; return the monitor with the graph.
+
+    `overrides` replaces stack config values (keys without a namespace belong to the project);
+    a value of None removes the key. Exceptions from the program propagate after RPCs drain; pass
+    your own `monitor` to inspect what was registered before one was raised.
+    """
+    stack_file, config = _effective_config(ref, project_dir, overrides)
+    _reset_runtime(config, stack_file.secret_keys)
+    if monitor is None:
+        monitor = RecordingMonitor(DefaultMocks(_mock_context(config)))
+    else:
+        monitor.mocks = DefaultMocks(_mock_context(config))
+    pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project, stack=stack_file.stack,
+                             preview=preview, monitor=monitor)
+    root = settings.get_root_resource()
+    main = project_dir / "__main__.py"
+    added = str(project_dir) not in sys.path
+    if added:
+        sys.path.insert(0, str(project_dir))
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+        if root is not None and root.outputs:
+            monitor.exports = _sync_await(pulumi.Output.from_input(root.outputs).future()) or {}
+    finally:
+        if added:
+            sys.path.remove(str(project_dir))
+    return monitor
+
+
+def run_components(
+    build: Callable[[], Any],
+    *,
+    project: str = "platform",
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    preview: bool = False,
+) -> RecordingMonitor:
+    """Evaluate `build()` (which declares components) under mocks; return the recording."""
+    _reset_runtime(dict(config or {"aws:region": "us-east-1"}), [])
+    monitor = RecordingMonitor(DefaultMocks(_mock_context(config or {})))
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    result: list[Any] = []
+
+    def body() -> None:
+        value = build()
+        if value is not None:
+            # Wait for any Output the builder hands back (e.g. component outputs) to settle.
+            _sync_await(pulumi.Output.from_input(value).future())
+            result.append(value)
+
+    _sync_await(run_pulumi_func(body))
+    return monitor
+
+
+def graph_json(monitor: RecordingMonitor, stack_file: StackFile | None = None) -> dict[str, Any]:
+    """The recorded graph in the JSON shape `plan --json` writes."""
+    return {
+        "project": stack_file.project if stack_file else None,
+        "stack": stack_file.stack if stack_file else None,
+        # Sorted: registration order depends on when Outputs resolve, the URN set does not.
+        "resources": [r.to_json() for r in sorted(monitor.records(), key=lambda r: r.urn)],
+        "exports": monitor.exports,
+    }

@@ -1,0 +1,69 @@
+"""`plan`: evaluate a stack offline and show what a `pulumi up` would declare.
+
+Prints the resource tree (component -> children, counted by type, with protect/retain marks) and
+writes the recorded graph as JSON on request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from tools.harness import Recorded, RecordingMonitor, StackFile, graph_json
+
+
+def _short(typ: str) -> str:
+    """`aws:ec2/subnet:Subnet` -> `ec2:Subnet`; component tokens keep their last part."""
+    if typ.startswith("aws:"):
+        module = typ.split(":")[1].split("/")[0]
+        return f"{module}:{typ.rsplit(':', 1)[-1]}"
+    return typ
+
+
+def _marks(rec: Recorded) -> str:
+    marks = [m for m, on in (("protect", rec.protect), ("retain", rec.retain_on_delete)) if on]
+    return f" [{', '.join(marks)}]" if marks else ""
+
+
+def render_tree(monitor: RecordingMonitor, stack_file: StackFile) -> str:
+    """Components with their descendants grouped by type; then totals by type."""
+    records = list(monitor.records())
+    top = [r for r in records if monitor.component_of(r) is None and r.type.startswith("platform:components:")]
+    owned: dict[str, list[Recorded]] = defaultdict(list)
+    loose: list[Recorded] = []
+    for rec in records:
+        if rec.type.startswith("platform:components:") and monitor.component_of(rec) is None:
+            continue
+        owner = monitor.component_of(rec)
+        (owned[owner.urn] if owner else loose).append(rec)
+    custom = [r for r in records if r.custom]
+    lines = [
+        f"stack {stack_file.project}/{stack_file.stack} ({stack_file.path.name}): "
+        f"{len(custom)} resources in {len(top)} components",
+        "",
+    ]
+    for comp in sorted(top, key=lambda r: r.name):
+        children = sorted(owned[comp.urn], key=lambda r: r.name)
+        lines.append(f"{comp.name}  ({comp.type}, {len(children)} resources)")
+        by_type: dict[str, list[Recorded]] = defaultdict(list)
+        for child in children:
+            by_type[child.type].append(child)
+        for typ, group in sorted(by_type.items(), key=lambda kv: _short(kv[0])):
+            names = ", ".join(f"{c.name}{_marks(c)}" for c in group)
+            lines.append(f"  {_short(typ):<44} x{len(group):<3} {names}")
+        lines.append("")
+    if loose:
+        lines.append("outside any component:")
+        lines.extend(f"  {_short(r.type):<44} {r.name}" for r in loose)
+        lines.append("")
+    counts = Counter(_short(r.type) for r in custom)
+    lines.append("by type:")
+    lines.extend(f"  {typ:<44} {n}" for typ, n in sorted(counts.items()))
+    return "\n".join(lines)
+
+
+def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path) -> None:
+    """Write the recorded graph (types, names, parents, camelCase inputs, options) as JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(graph_json(monitor, stack_file), indent=2, sort_keys=True, default=str) + "\n")
