@@ -1,6 +1,7 @@
 """Platform program: wires the components for the selected stack.
 
-Read top to bottom: config -> network -> data (database, cache) -> exports.
+Read top to bottom: config -> network -> data (secrets, database, cache, file system) ->
+images -> domain -> containers (+ grants) -> edge -> monitoring -> exports.
 Every stack difference lives in `Pulumi.<stack>.yaml`, validated by `stack_config`.
 """
 
@@ -8,10 +9,16 @@ import pulumi
 import pulumi_aws as aws
 
 import stack_config
-from components import Cache, CacheArgs, Database, DatabaseArgs, ExistingVpc, Network, NetworkArgs
+from components import (
+    AccessPointSpec, Budget, Cache, CacheArgs, ContainerHealthCheck, ContainerService, ContainerServiceArgs,
+    Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, ExistingVpc, FileSystem, FileSystemArgs,
+    LoadBalancerSpec, Monitoring, MonitoringArgs, Network, NetworkArgs, Registry, RegistryArgs, Route, Scaling,
+    SecretEnv, Secrets, SecretsArgs, SecretSpec, ServiceSpec, TargetHealthCheck, Thresholds, Volume, WafSpec,
+)
 
 config = stack_config.load()  # fails with one clear message before any resource is declared
 tags = config.resource_tags()
+account_id = aws.get_caller_identity_output().account_id
 net_cfg = config.network
 
 # -- network ------------------------------------------------------------------------------------
@@ -29,20 +36,24 @@ if net_cfg.existing is not None:
 else:
     zones = net_cfg.availability_zones or aws.get_availability_zones(state="available").names[: net_cfg.az_count]
     network_args = NetworkArgs(
-        region=config.region,
-        cidr=str(net_cfg.cidr),
-        availability_zones=list(zones),
-        subnet_cidrs=net_cfg.subnet_cidrs(),
-        egress=net_cfg.egress,
-        nat_instance_type=net_cfg.nat_instance_type,
-        interface_endpoints=list(net_cfg.interface_endpoints),
-        flow_log_retention_days=net_cfg.flow_logs.retention_days,
-        flow_log_traffic_type=net_cfg.flow_logs.traffic_type,
-        tags=tags,
+        region=config.region, cidr=str(net_cfg.cidr), availability_zones=list(zones),
+        subnet_cidrs=net_cfg.subnet_cidrs(), egress=net_cfg.egress, nat_instance_type=net_cfg.nat_instance_type,
+        interface_endpoints=list(net_cfg.interface_endpoints), flow_log_retention_days=net_cfg.flow_logs.retention_days,
+        flow_log_traffic_type=net_cfg.flow_logs.traffic_type, tags=tags,
     )
 network = Network("network", network_args)
 
 # -- data ---------------------------------------------------------------------------------------
+secrets = None
+if config.secrets:
+    secrets = Secrets("secrets", SecretsArgs(
+        secrets={key: SecretSpec(name=s.name, description=s.description,
+                                 generate_length=s.generate.length if s.generate else None,
+                                 generate_punctuation=bool(s.generate and s.generate.punctuation))
+                 for key, s in config.secrets.items()},
+        protect=config.protect, tags=tags,
+    ))
+
 database = None
 if config.database is not None:
     db = config.database
@@ -67,6 +78,149 @@ if config.cache is not None:
         **config.cache.model_dump(exclude={"subnet_tier"}),  # the other fields match 1:1
     ))
 
+file_system = None
+if config.file_system is not None:
+    fs_cfg = config.file_system
+    mount_subnets = network.subnets_by_az["private"] or {
+        sid: sid for sid in (net_cfg.existing.subnet_ids.private if net_cfg.existing else [])}
+    file_system = FileSystem("files", FileSystemArgs(
+        vpc_id=network.vpc_id, subnets=mount_subnets, throughput_mode=fs_cfg.throughput_mode,
+        transition_to_ia=fs_cfg.transition_to_ia, backup=fs_cfg.backup,
+        access_points={k: AccessPointSpec(**ap.model_dump()) for k, ap in fs_cfg.access_points.items()},
+        protect=config.protect, tags=tags,
+    ))
+
+# -- images and domain --------------------------------------------------------------------------
+registry = None
+if config.registry is not None:
+    registry = Registry("registry", RegistryArgs(protect=config.protect, tags=tags, **config.registry.model_dump()))
+
+domain = None
+if config.domain is not None:
+    dom = config.domain
+    domain = Domain("domain", DomainArgs(
+        name=dom.name, region=config.region, zone_id=dom.zone_id,
+        private_vpc_id=network.vpc_id if dom.private else None, validation_zone_id=dom.validation_zone_id,
+        alternative_names=config.certificate_names()[1:],
+        cloudfront_certificate=bool(config.edge and config.edge.cloudfront), protect=config.protect, tags=tags,
+    ))
+
+
+# -- containers -----------------------------------------------------------------------------------
+def _secret_env(ref: stack_config.SecretRefConfig) -> tuple[SecretEnv, pulumi.Input[str] | None]:
+    """A secret reference as (env source, KMS key its readers must be able to use)."""
+    if ref.secret == "database":
+        assert database is not None
+        return SecretEnv(arn=database.secret_arn, key=ref.key), database.kms_key_arn
+    if ref.secret is not None:
+        assert secrets is not None
+        return SecretEnv(arn=secrets.arns[ref.secret], key=ref.key), secrets.kms_key_arn
+    return SecretEnv(arn=ref.arn, key=ref.key), None  # outside the stack: the AWS-managed key
+
+
+def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
+    environment: dict[str, pulumi.Input[str]] = {}
+    if "database" in svc.connects_to and database is not None and config.database is not None:
+        environment.update(DATABASE_HOST=database.endpoint, DATABASE_PORT=str(config.database.port),
+                           DATABASE_NAME=config.database.db_name)
+    if "cache" in svc.connects_to and cache is not None and config.cache is not None:
+        environment.update(CACHE_HOST=cache.primary_endpoint, CACHE_PORT=str(config.cache.port))
+    environment.update(svc.environment)
+    resolved = {var: _secret_env(ref) for var, ref in svc.secrets.items()}
+    image, repository_arn = svc.image.uri, None
+    if svc.image.repository is not None:
+        assert registry is not None
+        image = pulumi.Output.concat(registry.repository_urls[svc.image.repository], ":", svc.image.tag)
+        repository_arn = registry.repository_arns[svc.image.repository]
+    return ServiceSpec(
+        image=image, repository_arn=repository_arn, cpu=svc.cpu, memory=svc.memory, port=svc.port,
+        extra_ports=dict(svc.extra_ports), architecture=svc.architecture, desired_count=svc.desired_count,
+        command=svc.command, environment=environment,
+        secrets={var: env for var, (env, _) in resolved.items()},
+        secret_kms_key_arns=[key for _, key in resolved.values() if key is not None],
+        load_balancer=svc.load_balancer, routes=[Route(paths=r.paths, priority=r.priority) for r in svc.routes],
+        default_route=svc.default_route, health_check=TargetHealthCheck(**svc.health_check.model_dump()),
+        container_health_check=ContainerHealthCheck(**svc.container_health_check.model_dump())
+        if svc.container_health_check else None,
+        scaling=Scaling(**svc.scaling.model_dump()) if svc.scaling else None,
+        fargate_base=svc.capacity.fargate.base, fargate_weight=svc.capacity.fargate.weight,
+        spot_base=svc.capacity.fargate_spot.base, spot_weight=svc.capacity.fargate_spot.weight,
+        exec=svc.exec, grace_period=svc.grace_period,
+        volumes=[Volume(name=v.access_point, file_system_id=file_system.file_system_id,
+                        file_system_arn=file_system.file_system_arn,
+                        access_point_id=file_system.access_point_ids[v.access_point],
+                        access_point_arn=file_system.access_point_arns[v.access_point], path=v.path,
+                        read_only=v.read_only) for v in svc.volumes] if file_system is not None else [],
+        discovery_name=svc.discovery_name, allow_from=config.peers_of(name),
+        log_retention_days=svc.log_retention_days, log_stream_prefix=svc.log_stream_prefix,
+    )
+
+
+containers = None
+if config.services:
+    # stack_config guarantees a domain (certificate) whenever there are load balancers.
+    containers = ContainerService("app", ContainerServiceArgs(
+        vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, subnet_ids=network.private_subnet_ids,
+        region=config.region, account_id=account_id,
+        services={name: _service_spec(name, svc) for name, svc in config.services.items()},
+        load_balancers={key: LoadBalancerSpec(
+            internal=lb.scheme == "internal",
+            subnet_ids=network.subnet_ids("private" if lb.scheme == "internal" else "public"),
+            certificate_arn=domain.certificate_arn if domain is not None else "", idle_timeout=lb.idle_timeout, ssl_policy=lb.ssl_policy,
+            access_logs=lb.access_logs, ingress_cidrs=[str(c) for c in lb.ingress_cidrs],
+            cloudfront_only=bool(config.edge and config.edge.cloudfront and config.edge.load_balancer == key),
+            deletion_protection=config.protect,
+        ) for key, lb in config.load_balancers.items()},
+        container_insights=config.cluster.container_insights, protect=config.protect, tags=tags,
+    ))
+    # Network grants: each service reaches exactly what its connects_to names.
+    for name, svc in config.services.items():
+        task_sg = containers.security_group_ids[name]
+        if "database" in svc.connects_to and database is not None:
+            database.allow_from(name, task_sg)
+        if "cache" in svc.connects_to and cache is not None:
+            cache.allow_from(name, task_sg)
+        if svc.volumes and file_system is not None:
+            file_system.allow_from(name, task_sg)
+
+# -- edge -----------------------------------------------------------------------------------------
+edge = None
+if config.edge is not None and containers is not None and domain is not None and config.domain is not None:
+    edge_cfg = config.edge
+    lb_key = edge_cfg.load_balancer
+    edge = Edge("edge", EdgeArgs(
+        domain_name=config.domain.name, zone_id=domain.zone_id, region=config.region,
+        load_balancer_dns_name=containers.load_balancer_dns_names[lb_key],
+        load_balancer_zone_id=containers.load_balancer_zone_ids[lb_key],
+        load_balancer_arn=containers.load_balancer_arns[lb_key],
+        hostnames=edge_cfg.hostnames, direct_hostnames=edge_cfg.direct_hostnames, www_cname=edge_cfg.www_cname,
+        cloudfront=edge_cfg.cloudfront, cloudfront_certificate_arn=domain.cloudfront_certificate_arn,
+        origin_header_value=containers.origin_secrets.get(lb_key), price_class=edge_cfg.price_class,
+        api_paths=edge_cfg.api_paths, static_site=edge_cfg.static_site,
+        waf=WafSpec(**edge_cfg.waf.model_dump()) if edge_cfg.waf else None, tags=tags,
+    ))
+
+# -- monitoring -----------------------------------------------------------------------------------
+monitoring = None
+if config.alarms is not None:
+    alarms = config.alarms
+    monitoring = Monitoring("monitoring", MonitoringArgs(
+        account_id=account_id, region=config.region, emails=alarms.emails,
+        thresholds=Thresholds(**alarms.model_dump(exclude={"emails", "dashboard", "budget"})),
+        cluster_name=containers.cluster_name if containers else None,
+        services=containers.service_names if containers else {},
+        load_balancers=containers.load_balancer_arn_suffixes if containers else {},
+        target_groups={svc: (config.services[svc].load_balancer, suffix)
+                       for svc, suffix in containers.target_group_arn_suffixes.items()} if containers else {},
+        db_instances=database.instance_identifiers if database else [],
+        db_free_storage=bool(config.database and config.database.engine == "postgres"),
+        cache_nodes=[pulumi.Output.concat(cache.replication_group_id, f"-{i:03d}")
+                     for i in range(1, config.cache.nodes + 1)] if cache and config.cache else [],
+        dashboard=alarms.dashboard,
+        budget=Budget(**alarms.budget.model_dump()) if alarms.budget else None,
+        tags=tags,
+    ))
+
 # -- exports (stable names: other stacks may read them through a StackReference) ------------------
 pulumi.export("env", config.env)
 pulumi.export("network_vpc_id", network.vpc_id)
@@ -85,3 +239,22 @@ if cache is not None:
     pulumi.export("cache_primary_endpoint", cache.primary_endpoint)
     pulumi.export("cache_port", cache.port)
     pulumi.export("cache_security_group_id", cache.security_group_id)
+if secrets is not None:
+    pulumi.export("secrets_arns", secrets.arns)
+if file_system is not None:
+    pulumi.export("files_file_system_id", file_system.file_system_id)
+if registry is not None:
+    pulumi.export("registry_repository_urls", registry.repository_urls)
+if domain is not None:
+    pulumi.export("domain_zone_id", domain.zone_id)
+    pulumi.export("domain_name_servers", domain.name_servers)
+if containers is not None:
+    pulumi.export("app_cluster_name", containers.cluster_name)
+    pulumi.export("app_service_names", containers.service_names)
+    pulumi.export("app_load_balancer_dns_names", containers.load_balancer_dns_names)
+if edge is not None:
+    pulumi.export("edge_url", edge.url)
+    pulumi.export("edge_distribution_id", edge.distribution_id)
+    pulumi.export("edge_static_bucket_name", edge.static_bucket_name)
+if monitoring is not None:
+    pulumi.export("monitoring_topic_arn", monitoring.topic_arn)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
@@ -569,6 +569,511 @@ class CacheConfig(_Section):
 
 
 # --------------------------------------------------------------------------------------------
+# Secrets and file system (data layer)
+# --------------------------------------------------------------------------------------------
+
+SecretKey = _matching(r"^[a-z][a-z0-9-]{0,40}$", "a short lowercase key such as jwt-secret")
+
+
+class GeneratedSecretConfig(_Section):
+    """Let the platform generate the secret's value (kept encrypted in Pulumi state)."""
+
+    length: int = Field(48, ge=16, le=512)
+    """Number of characters."""
+    punctuation: bool = False
+    """Include punctuation characters."""
+
+
+class SecretConfig(_Section):
+    """One Secrets Manager secret. Values of non-generated secrets are put by operators, never in config."""
+
+    name: _matching(r"^[A-Za-z0-9_/+=.@-]{1,512}$", "a Secrets Manager name such as production/allthrive/app") | None = None  # type: ignore[valid-type]
+    """Physical secret name; default `<project>/<stack>/secrets/<key>`."""
+    description: str = ""
+    """What the secret holds (JSON keys, who rotates it)."""
+    generate: GeneratedSecretConfig | None = None
+    """Generate a random value (signing keys); leave out for values put by operators."""
+
+
+class AccessPointConfig(_Section):
+    """An EFS access point: a directory with a fixed POSIX owner."""
+
+    path: _matching(r"^/[\w./-]*$", "an absolute directory such as /uploads")  # type: ignore[valid-type]
+    """Root directory of the access point."""
+    uid: int = Field(1000, ge=0, le=4294967295)
+    """POSIX user id files are created with."""
+    gid: int = Field(1000, ge=0, le=4294967295)
+    """POSIX group id files are created with."""
+    permissions: _matching(r"^[0-7]{3,4}$", "octal permissions such as 0750") = "0750"  # type: ignore[valid-type]
+    """Permissions of the root directory when EFS creates it."""
+
+
+class FileSystemConfig(_Section):
+    """`platform:file_system`: an encrypted EFS file system for task volumes."""
+
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    """Throughput mode."""
+    transition_to_ia: Literal["AFTER_1_DAY", "AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS",
+                              "AFTER_90_DAYS", "AFTER_180_DAYS", "AFTER_270_DAYS", "AFTER_365_DAYS"] | None = "AFTER_30_DAYS"
+    """Lifecycle: move files to Infrequent Access after this long unread."""
+    backup: bool = True
+    """AWS Backup's automatic daily backups of the file system."""
+    access_points: dict[SecretKey, AccessPointConfig] = {}  # type: ignore[valid-type]
+    """Access points by name; services mount them through `volumes`."""
+
+
+# --------------------------------------------------------------------------------------------
+# Images, cluster, load balancers, services
+# --------------------------------------------------------------------------------------------
+
+_FARGATE: dict[int, Sequence[int]] = {
+    256: (512, 1024, 2048),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+    8192: range(16384, 61441, 4096),
+    16384: range(32768, 122881, 8192),
+}
+"""Fargate's allowed (cpu units -> memory MiB) combinations (Linux)."""
+
+ResourceName = _matching(r"^[a-z][a-z0-9-]{0,27}$", "a short lowercase name such as api or frontend")
+
+
+class RegistryConfig(_Section):
+    """`platform:registry`: one ECR repository per image."""
+
+    repositories: list[ResourceName] = []  # type: ignore[valid-type]
+    """Repository keys."""
+    name_prefix: _matching(r"^[a-z0-9][a-z0-9._/-]{0,200}$", "a lowercase ECR name prefix such as portfolio-dev") | None = None  # type: ignore[valid-type]
+    """Physical names are `<name_prefix>-<key>`; default `<project>-<stack>-registry`."""
+    scan_on_push: bool = True
+    """Scan every pushed image for vulnerabilities."""
+    immutable_tags: bool = True
+    """Refuse to overwrite an existing tag (required in prod)."""
+    keep_tagged: int = Field(10, ge=1, le=1000)
+    """How many images tagged with one of `tag_prefixes` to keep."""
+    tag_prefixes: list[str] = ["v"]
+    """Tag prefixes that mark release images."""
+    untagged_expiry_days: int = Field(7, ge=1, le=365)
+    """Delete untagged images after this many days."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> RegistryConfig:
+        if len(set(self.repositories)) != len(self.repositories):
+            raise _fail("repositories", "names must be unique")
+        return self
+
+
+class ClusterConfig(_Section):
+    """`platform:cluster`: where services run."""
+
+    container_insights: Literal["enabled", "enhanced"] = "enabled"
+    """ECS Container Insights level (always on)."""
+
+
+class LoadBalancerConfig(_Section):
+    """One application load balancer with HTTPS (TLS 1.3 policy) and an HTTP->HTTPS redirect."""
+
+    scheme: Literal["internet-facing", "internal"] = "internet-facing"
+    """Internet-facing (public subnets) or internal (private subnets)."""
+    idle_timeout: int = Field(60, ge=1, le=4000)
+    """Idle connection timeout in seconds; 120+ for WebSockets."""
+    ssl_policy: Literal[
+        "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    ] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """TLS policy of the HTTPS listener (TLS 1.3 policies only)."""
+    access_logs: bool = False
+    """Write access logs to an S3 bucket created for them."""
+    ingress_cidrs: list[IPv4Network] = []
+    """Internal load balancers: who may connect (default: the VPC CIDR); e.g. a VPN range."""
+
+
+class ImageConfig(_Section):
+    """Either one of our ECR repositories plus a tag, or an external image URI."""
+
+    repository: str | None = None
+    """A name from `registry.repositories`."""
+    tag: str | None = None
+    """Image tag in that repository."""
+    uri: str | None = None
+    """An external image, e.g. semitechnologies/weaviate:1.24.1."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageConfig:
+        if (self.repository is None) == (self.uri is None):
+            raise _fail("repository", "give either repository (+ tag) or uri")
+        if self.repository is not None and not self.tag:
+            raise _fail("tag", f"required with repository {self.repository!r} (immutable tags: no `latest`)")
+        if self.uri is not None and self.tag is not None:
+            raise _fail("tag", "goes with repository; put the tag in the uri")
+        return self
+
+
+class TargetHealthCheckConfig(_Section):
+    """Load balancer health check of a service's targets."""
+
+    path: str = "/"
+    """HTTP path, starting with /."""
+    interval: int = Field(30, ge=5, le=300)
+    """Seconds between checks."""
+    timeout: int = Field(5, ge=2, le=120)
+    """Seconds before a check fails (less than interval)."""
+    healthy_threshold: int = Field(2, ge=2, le=10)
+    """Consecutive successes to become healthy."""
+    unhealthy_threshold: int = Field(3, ge=2, le=10)
+    """Consecutive failures to become unhealthy."""
+    matcher: _matching(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399") = "200-399"  # type: ignore[valid-type]
+    """Status codes that count as healthy."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> TargetHealthCheckConfig:
+        if not self.path.startswith("/"):
+            raise _fail("path", f"must start with /; got {self.path!r}")
+        if self.timeout >= self.interval:
+            raise _fail("timeout", f"must be shorter than interval ({self.interval}s); got {self.timeout}s")
+        return self
+
+
+class ContainerHealthCheckConfig(_Section):
+    """Docker health check run inside the container."""
+
+    command: list[str] = Field(min_length=2)
+    """`["CMD-SHELL", "curl -f http://localhost:3000/ || exit 1"]` or `["CMD", ...]`."""
+    interval: int = Field(30, ge=5, le=300)
+    """Seconds between checks."""
+    timeout: int = Field(5, ge=2, le=60)
+    """Seconds before a check fails."""
+    retries: int = Field(3, ge=1, le=10)
+    """Failures before the container is unhealthy."""
+    start_period: int = Field(60, ge=0, le=300)
+    """Grace period after start."""
+
+    @field_validator("command")
+    @classmethod
+    def _form(cls, value: list[str]) -> list[str]:
+        if value[0] not in ("CMD", "CMD-SHELL"):
+            raise ValueError(f"must start with CMD or CMD-SHELL; got {value[0]!r}")
+        return value
+
+
+class ScalingConfig(_Section):
+    """Target-tracking autoscaling of a service's task count."""
+
+    min: int = Field(1, ge=0, le=1000)
+    """Fewest tasks."""
+    max: int = Field(1, ge=1, le=1000)
+    """Most tasks."""
+    cpu_target: int | None = Field(70, ge=10, le=95)
+    """Average CPU % to hold; unset: no CPU policy."""
+    memory_target: int | None = Field(None, ge=10, le=95)
+    """Average memory % to hold; unset: no memory policy."""
+    requests_per_target: int | None = Field(None, ge=1, le=100000)
+    """ALB requests per task per minute to hold (load-balanced services)."""
+    scale_in_cooldown: int = Field(300, ge=0, le=3600)
+    """Seconds between scale-in steps."""
+    scale_out_cooldown: int = Field(60, ge=0, le=3600)
+    """Seconds between scale-out steps."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> ScalingConfig:
+        if self.max < self.min:
+            raise _fail("max", f"must be >= min ({self.min}); got {self.max}")
+        if self.cpu_target is None and self.memory_target is None and self.requests_per_target is None:
+            raise _fail("cpu_target", "set at least one of cpu_target, memory_target, requests_per_target")
+        return self
+
+
+class RouteConfig(_Section):
+    """A listener rule forwarding matching requests to the service."""
+
+    paths: list[str] = Field(min_length=1, max_length=4)
+    """Path patterns (`/api`, `/api/*`), each starting with /."""
+    priority: int = Field(ge=1, le=49999)
+    """Rule priority on the load balancer (lower wins; unique per load balancer)."""
+
+    @field_validator("paths")
+    @classmethod
+    def _slash(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"path patterns start with /; got {path!r}")
+        return value
+
+
+class CapacityShareConfig(_Section):
+    """Base tasks and relative weight on one capacity provider."""
+
+    base: int = Field(0, ge=0, le=100000)
+    """Tasks always placed here first."""
+    weight: int = Field(0, ge=0, le=1000)
+    """Share of the tasks beyond the bases."""
+
+
+class CapacityConfig(_Section):
+    """How tasks split between FARGATE and FARGATE_SPOT."""
+
+    fargate: CapacityShareConfig = CapacityShareConfig(base=1, weight=1)
+    """On-demand Fargate."""
+    fargate_spot: CapacityShareConfig = CapacityShareConfig()
+    """Fargate Spot (up to 70% cheaper, may be interrupted)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> CapacityConfig:
+        if self.fargate.weight + self.fargate_spot.weight == 0:
+            raise _fail("fargate.weight", "at least one provider needs a weight above 0")
+        if self.fargate.base and self.fargate_spot.base:
+            raise _fail("fargate_spot.base", "only one capacity provider may have a base")
+        return self
+
+
+class SecretRefConfig(_Section):
+    """An environment variable filled from Secrets Manager at task start."""
+
+    secret: str | None = None
+    """A key of `platform:secrets`, or `database` for the RDS-managed master secret."""
+    arn: _matching(r"^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$", "a Secrets Manager secret ARN") | None = None  # type: ignore[valid-type]
+    """A secret outside this stack, by ARN."""
+    key: str | None = None
+    """JSON key inside the secret (e.g. `password`); unset: the whole value."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretRefConfig:
+        if (self.secret is None) == (self.arn is None):
+            raise _fail("secret", "give either secret (a platform:secrets key or `database`) or arn")
+        return self
+
+
+class VolumeConfig(_Section):
+    """An EFS access point mounted into the container."""
+
+    access_point: str
+    """A key of `file_system.access_points`."""
+    path: _matching(r"^/[\w./-]*$", "an absolute container path such as /data")  # type: ignore[valid-type]
+    """Mount path in the container."""
+    read_only: bool = False
+    """Mount read-only."""
+
+
+class ServiceConfig(_Section):
+    """One container service: image, size, ports, routing, scaling, secrets, volumes, peers."""
+
+    image: ImageConfig
+    """What to run."""
+    port: int | None = Field(None, ge=1, le=65535)
+    """Main container port (HTTP); required behind a load balancer."""
+    extra_ports: dict[ResourceName, Annotated[int, Field(ge=1, le=65535)]] = {}  # type: ignore[valid-type]
+    """Further named ports reachable by peers (e.g. grpc: 50051)."""
+    cpu: int
+    """CPU units (256 = 0.25 vCPU)."""
+    memory: int
+    """Memory in MiB; must be a Fargate combination with cpu."""
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    """CPU architecture of the image."""
+    desired_count: int = Field(1, ge=0, le=1000)
+    """Tasks to run (the autoscaler moves it between scaling.min and max)."""
+    command: list[str] | None = None
+    """Override the image's command."""
+    environment: dict[str, str] = {}
+    """Plain environment variables (never secrets)."""
+    secrets: dict[str, SecretRefConfig] = {}
+    """Environment variables filled from Secrets Manager."""
+    load_balancer: str | None = None
+    """A key of `platform:load_balancers`; unset: not load balanced (workers)."""
+    routes: list[RouteConfig] = []
+    """Path rules on the load balancer."""
+    default_route: bool = False
+    """Receives what no rule matches on its load balancer."""
+    health_check: TargetHealthCheckConfig = TargetHealthCheckConfig()
+    """Load balancer health check."""
+    container_health_check: ContainerHealthCheckConfig | None = None
+    """Health check inside the container."""
+    scaling: ScalingConfig | None = None
+    """Autoscaling; unset: a fixed desired_count."""
+    capacity: CapacityConfig = CapacityConfig()
+    """FARGATE / FARGATE_SPOT split."""
+    exec: bool = False
+    """Allow `aws ecs execute-command` into the tasks."""
+    grace_period: int = Field(60, ge=0, le=7200)
+    """Seconds the load balancer health check is ignored after a task starts."""
+    volumes: list[VolumeConfig] = []
+    """EFS access points to mount."""
+    discovery_name: ResourceName | None = None  # type: ignore[valid-type]
+    """Name peers reach this service by through Service Connect (e.g. weaviate)."""
+    connects_to: list[str] = []
+    """What this service may reach: database, cache, or other services by name."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the service's log group."""
+    log_stream_prefix: str | None = None
+    """awslogs stream prefix; default: the service name."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> ServiceConfig:
+        allowed = _FARGATE.get(self.cpu)
+        if allowed is None:
+            raise _fail("cpu", f"Fargate takes {', '.join(map(str, _FARGATE))} CPU units; got {self.cpu}")
+        if self.memory not in allowed:
+            options = ", ".join(str(m) for m in allowed)
+            raise _fail("memory", f"{self.cpu} CPU units take {options} MiB on Fargate; got {self.memory}")
+        if self.load_balancer is None:
+            for key in ("routes", "default_route", "grace_period"):
+                if key in self.model_fields_set and getattr(self, key):
+                    raise _fail(key, "only for services behind a load balancer; set load_balancer")
+            if self.scaling is not None and self.scaling.requests_per_target is not None:
+                raise _fail("scaling.requests_per_target", "needs a load balancer")
+        else:
+            if self.port is None:
+                raise _fail("port", "required behind a load balancer")
+            if not self.routes and not self.default_route:
+                raise _fail("routes", "a load-balanced service needs routes or default_route: true")
+        if self.discovery_name is not None and self.port is None and not self.extra_ports:
+            raise _fail("discovery_name", "needs port or extra_ports to expose")
+        if self.scaling is not None and not self.scaling.min <= self.desired_count <= self.scaling.max:
+            raise _fail("desired_count", f"must lie within scaling.min..max ({self.scaling.min}..{self.scaling.max}); got {self.desired_count}")
+        return self
+
+    def ports(self) -> dict[str, int]:
+        """Named container ports: `http` for `port`, then the extra ones."""
+        named = {"http": self.port} if self.port is not None else {}
+        return {**named, **self.extra_ports}
+
+
+# --------------------------------------------------------------------------------------------
+# Domain, edge, alarms
+# --------------------------------------------------------------------------------------------
+
+DnsName = _matching(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", "a DNS name such as app.example.com")
+ZoneId = _matching(r"^Z[A-Z0-9]{4,32}$", "a Route53 zone id such as Z007692222A6W93AZVSPD")
+Email = _matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")
+
+
+class DomainConfig(_Section):
+    """`platform:domain`: the hosted zone and the ACM certificate for the stack's names."""
+
+    name: DnsName  # type: ignore[valid-type]
+    """Base domain of the stack, e.g. dev.example.com."""
+    zone: Literal["create", "existing"] = "create"
+    """Create the hosted zone, or use an existing one (`zone_id`)."""
+    zone_id: ZoneId | None = None  # type: ignore[valid-type]
+    """Existing zone's id (zone: existing)."""
+    private: bool = False
+    """A private zone attached to the VPC (zone: create); records resolve only inside."""
+    validation_zone_id: ZoneId | None = None  # type: ignore[valid-type]
+    """Public zone for ACM's DNS validation records (required when the zone is private)."""
+    alternative_names: list[DnsName] = []  # type: ignore[valid-type]
+    """Further names on the certificate, e.g. *.example.com."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> DomainConfig:
+        if self.zone == "existing" and self.zone_id is None:
+            raise _fail("zone_id", "required with zone: existing")
+        if self.zone == "create" and self.zone_id is not None:
+            raise _fail("zone_id", "only with zone: existing")
+        if self.private and self.zone == "existing":
+            raise _fail("private", "describes a zone we create; an existing private zone just needs zone_id")
+        return self
+
+
+class WafConfig(_Section):
+    """WAFv2 web ACL in front of the site."""
+
+    managed_rules: list[Literal["common", "known_bad_inputs", "ip_reputation", "anonymous_ip", "sqli", "linux"]] = [
+        "common", "known_bad_inputs", "ip_reputation"]
+    """AWS managed rule groups to apply."""
+    rate_limit: int | None = Field(2000, ge=10, le=2000000000)
+    """Requests per IP per `rate_window_seconds` before blocking; unset: no rate rule."""
+    rate_window_seconds: Literal[60, 120, 300, 600] = 300
+    """Window of the rate rule."""
+    geo_block: list[_matching(r"^[A-Z]{2}$", "an ISO 3166 country code such as KP")] = []  # type: ignore[valid-type]
+    """Countries whose requests are blocked."""
+    large_body_paths: list[str] = []
+    """Path prefixes where the common rule set's 8 KB body limit is not enforced (uploads)."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the WAF log group."""
+
+
+class EdgeConfig(_Section):
+    """`platform:edge`: CloudFront + WAF + DNS records in front of a load balancer."""
+
+    load_balancer: str = "main"
+    """The load balancer the site is served from."""
+    cloudfront: bool = True
+    """Serve through CloudFront; off: DNS points at the load balancer (WAF then regional)."""
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    """CloudFront edge locations used."""
+    hostnames: list[str] = [""]
+    """Labels under domain.name that serve the site ("" = the name itself)."""
+    direct_hostnames: list[str] = []
+    """Labels that bypass CloudFront and point at the load balancer (e.g. ws for WebSockets)."""
+    www_cname: bool = False
+    """Add www.<name> as a CNAME of <name>."""
+    static_site: bool = False
+    """Serve the default path from a private S3 bucket through Origin Access Control."""
+    api_paths: list[str] = ["/api/*"]
+    """Paths sent uncached (all methods, headers, cookies, query strings) to the load balancer."""
+    waf: WafConfig | None = WafConfig()
+    """Web ACL; unset: none."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> EdgeConfig:
+        for key in ("hostnames", "direct_hostnames"):
+            for label in getattr(self, key):
+                if label and not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", label):
+                    raise _fail(key, f"labels are single DNS labels such as www or api; got {label!r}")
+        if self.static_site and not self.cloudfront:
+            raise _fail("static_site", "is served through CloudFront; set cloudfront: true")
+        for path in self.api_paths:
+            if not path.startswith("/"):
+                raise _fail("api_paths", f"path patterns start with /; got {path!r}")
+        if set(self.hostnames) & set(self.direct_hostnames):
+            raise _fail("direct_hostnames", "a name cannot be both behind CloudFront and direct")
+        return self
+
+
+class BudgetConfig(_Section):
+    """An AWS Budgets monthly cost budget with email alerts."""
+
+    monthly_limit_usd: float = Field(gt=0)
+    """Monthly budget in USD."""
+    thresholds_percent: list[Annotated[int, Field(ge=1, le=1000)]] = [80, 100]
+    """Alert when actual spend passes these percentages of the limit."""
+    emails: list[Email] = []  # type: ignore[valid-type]
+    """Who is told; default: alarms.emails."""
+    tag_filter: dict[str, str] = {}
+    """Only count costs carrying these (activated cost allocation) tags."""
+
+
+class AlarmsConfig(_Section):
+    """`platform:alarms`: an SNS topic, alarms, a dashboard and an optional budget."""
+
+    emails: list[Email] = []  # type: ignore[valid-type]
+    """Subscribers of the alarm topic (each confirms by email)."""
+    periods: int = Field(2, ge=1, le=10)
+    """Consecutive 5-minute periods above a threshold before an alarm fires."""
+    cpu_percent: int = Field(80, ge=1, le=100)
+    """Service CPU utilisation threshold."""
+    memory_percent: int = Field(80, ge=1, le=100)
+    """Service memory utilisation threshold."""
+    alb_5xx_count: int = Field(10, ge=1)
+    """Load balancer 5xx responses per period."""
+    target_response_seconds: float = Field(2.0, gt=0)
+    """Average target response time."""
+    db_cpu_percent: int = Field(80, ge=1, le=100)
+    """Database CPU threshold."""
+    db_connections: int = Field(80, ge=1)
+    """Database connections threshold."""
+    db_free_storage_gb: int = Field(5, ge=1)
+    """Alarm when free database storage falls below this."""
+    cache_cpu_percent: int = Field(75, ge=1, le=100)
+    """Cache engine CPU threshold."""
+    dashboard: bool = True
+    """A CloudWatch dashboard for the stack."""
+    budget: BudgetConfig | None = None
+    """Monthly cost budget."""
+
+
+# --------------------------------------------------------------------------------------------
 # The whole stack
 # --------------------------------------------------------------------------------------------
 
@@ -593,6 +1098,24 @@ class StackConfig(_Section):
     """`platform:database`: PostgreSQL (RDS or Aurora); leave out for no database."""
     cache: CacheConfig | None = None
     """`platform:cache`: Redis/Valkey; leave out for no cache."""
+    secrets: dict[SecretKey, SecretConfig] = {}  # type: ignore[valid-type]
+    """`platform:secrets`: application secrets in Secrets Manager, by key."""
+    file_system: FileSystemConfig | None = None
+    """`platform:file_system`: EFS for task volumes; leave out for none."""
+    registry: RegistryConfig | None = None
+    """`platform:registry`: ECR repositories for our images."""
+    cluster: ClusterConfig = ClusterConfig()
+    """`platform:cluster`: the container runtime."""
+    load_balancers: dict[ResourceName, LoadBalancerConfig] = {}  # type: ignore[valid-type]
+    """`platform:load_balancers`: application load balancers by name (one shared, or one per service)."""
+    services: dict[ResourceName, ServiceConfig] = {}  # type: ignore[valid-type]
+    """`platform:services`: container services by name."""
+    domain: DomainConfig | None = None
+    """`platform:domain`: hosted zone and certificate (required with load balancers)."""
+    edge: EdgeConfig | None = None
+    """`platform:edge`: CloudFront, WAF and DNS records."""
+    alarms: AlarmsConfig | None = None
+    """`platform:alarms`: alarm topic, alarms, dashboard, budget."""
 
     @field_validator("tags")
     @classmethod
@@ -613,11 +1136,100 @@ class StackConfig(_Section):
             if cfg is not None and cfg.subnet_tier not in net.tiers():
                 problems.append(f"@{section}.subnet_tier: the network has no {cfg.subnet_tier} subnets "
                                 f"(tiers: {', '.join(net.tiers())}); pick one of those")
+        problems.extend(self._service_rules())
+        problems.extend(self._edge_rules())
         if self.env == "prod":
             problems.extend(self._prod_rules())
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _service_rules(self) -> list[str]:
+        problems: list[str] = []
+        repositories = set(self.registry.repositories) if self.registry else set()
+        access_points = set(self.file_system.access_points) if self.file_system else set()
+        routes_by_lb: dict[str, list[tuple[str, int]]] = {}
+        defaults_by_lb: dict[str, list[str]] = {}
+        for name, svc in self.services.items():
+            at = f"services.{name}"
+            if svc.image.repository is not None and svc.image.repository not in repositories:
+                problems.append(f"@{at}.image.repository: {svc.image.repository!r} is not in registry.repositories "
+                                f"({', '.join(sorted(repositories)) or 'none'}); add it there or use image.uri")
+            if svc.load_balancer is not None:
+                if svc.load_balancer not in self.load_balancers:
+                    problems.append(f"@{at}.load_balancer: no load balancer {svc.load_balancer!r} in platform:load_balancers "
+                                    f"({', '.join(sorted(self.load_balancers)) or 'none'})")
+                routes_by_lb.setdefault(svc.load_balancer, []).extend((name, r.priority) for r in svc.routes)
+                if svc.default_route:
+                    defaults_by_lb.setdefault(svc.load_balancer, []).append(name)
+            for var, ref in svc.secrets.items():
+                if ref.secret == "database":
+                    if self.database is None:
+                        problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
+                    elif ref.key not in (None, "username", "password"):
+                        problems.append(f"@{at}.secrets.{var}.key: the database secret holds username and password; got {ref.key!r}")
+                elif ref.secret is not None and ref.secret not in self.secrets:
+                    problems.append(f"@{at}.secrets.{var}.secret: {ref.secret!r} is not in platform:secrets "
+                                    f"({', '.join(sorted(self.secrets)) or 'none'})")
+            for i, volume in enumerate(svc.volumes):
+                if volume.access_point not in access_points:
+                    problems.append(f"@{at}.volumes[{i}].access_point: {volume.access_point!r} is not in "
+                                    f"file_system.access_points ({', '.join(sorted(access_points)) or 'none'})")
+            for peer in svc.connects_to:
+                if peer in ("database", "cache"):
+                    if getattr(self, peer) is None:
+                        problems.append(f"@{at}.connects_to: {peer!r} needs platform:{peer}")
+                elif peer not in self.services or peer == name:
+                    problems.append(f"@{at}.connects_to: {peer!r} is not database, cache or another service")
+                elif not self.services[peer].ports():
+                    problems.append(f"@{at}.connects_to: service {peer!r} exposes no port")
+        for lb, routes in routes_by_lb.items():
+            seen: dict[int, str] = {}
+            for service, priority in routes:
+                if priority in seen:
+                    problems.append(f"@services.{service}.routes: priority {priority} on load balancer {lb!r} is already used "
+                                    f"by {seen[priority]}; priorities must be unique per load balancer")
+                seen[priority] = service
+        for lb, owners in defaults_by_lb.items():
+            if len(owners) > 1:
+                problems.append(f"@services.{owners[1]}.default_route: load balancer {lb!r} already sends its default to {owners[0]}")
+        for lb, lb_cfg in self.load_balancers.items():
+            if lb not in routes_by_lb and lb not in defaults_by_lb:
+                problems.append(f"@load_balancers.{lb}: no service uses it; remove it or point a service at it")
+            tier = "public" if lb_cfg.scheme == "internet-facing" else "private"
+            if tier not in self.network.tiers():
+                problems.append(f"@load_balancers.{lb}.scheme: {lb_cfg.scheme} needs {tier} subnets; the network has {', '.join(self.network.tiers())}")
+            if lb_cfg.ingress_cidrs and lb_cfg.scheme == "internet-facing":
+                problems.append(f"@load_balancers.{lb}.ingress_cidrs: only for internal load balancers")
+        if self.load_balancers and self.domain is None:
+            problems.append("@domain: load balancers serve HTTPS and need platform:domain for their certificate")
+        for name, svc in self.services.items():
+            if svc.volumes and self.file_system is None:
+                problems.append(f"@services.{name}.volumes: needs platform:file_system")
+        if self.file_system is not None and self.network.existing is not None and not self.network.existing.subnet_ids.private:
+            problems.append("@file_system: mount targets need explicit network.existing.subnet_ids.private (one per AZ)")
+        return problems
+
+    def _edge_rules(self) -> list[str]:
+        problems: list[str] = []
+        domain = self.domain
+        if domain is not None and domain.private and domain.validation_zone_id is None:
+            problems.append("@domain.validation_zone_id: ACM validates through public DNS; give the public zone "
+                            "that may hold the validation records of a private domain")
+        edge = self.edge
+        if edge is None:
+            return problems
+        if domain is None:
+            problems.append("@domain: platform:edge needs platform:domain (zone and certificate)")
+        lb = self.load_balancers.get(edge.load_balancer)
+        if lb is None:
+            problems.append(f"@edge.load_balancer: no load balancer {edge.load_balancer!r} in platform:load_balancers")
+        elif edge.cloudfront and lb.scheme == "internal":
+            problems.append(f"@edge.cloudfront: load balancer {edge.load_balancer!r} is internal and CloudFront reaches "
+                            "only public origins here (no VPC origin); make it internet-facing or set cloudfront: false")
+        if domain is not None and domain.private and edge.cloudfront:
+            problems.append("@edge.cloudfront: a private domain is not reachable from CloudFront; set cloudfront: false")
+        return problems
 
     def _prod_rules(self) -> list[str]:
         problems = []
@@ -635,6 +1247,8 @@ class StackConfig(_Section):
                 problems.append("@database.final_snapshot: prod takes a final snapshot on deletion; set it to true")
             if db.backup_retention_days < 7:
                 problems.append(f"@database.backup_retention_days: prod keeps backups at least 7 days; got {db.backup_retention_days}")
+        if self.registry is not None and not self.registry.immutable_tags:
+            problems.append("@registry.immutable_tags: prod images are immutable (a tag always means the same image); set true")
         cache = self.cache
         if cache is not None:
             if cache.nodes < 2:
@@ -644,6 +1258,26 @@ class StackConfig(_Section):
             if not cache.final_snapshot:
                 problems.append("@cache.final_snapshot: prod takes a final snapshot on deletion; set it to true")
         return problems
+
+    def certificate_names(self) -> list[str]:
+        """Every name the stack's certificate must cover: the domain, its alternative names, and
+        each hostname the edge serves (plus `origin.` for CloudFront) not already under a wildcard."""
+        assert self.domain is not None
+        names = [self.domain.name, *self.domain.alternative_names]
+        wildcards = {n[2:] for n in names if n.startswith("*.")}
+        edge = self.edge
+        if edge is not None:
+            labels = [*edge.hostnames, *edge.direct_hostnames, *(["www"] if edge.www_cname else []),
+                      *(["origin"] if edge.cloudfront else [])]
+            for label in labels:
+                fqdn = f"{label}.{self.domain.name}" if label else self.domain.name
+                if fqdn not in names and fqdn.split(".", 1)[-1] not in wildcards:
+                    names.append(fqdn)
+        return names
+
+    def peers_of(self, service: str) -> list[str]:
+        """Services that list `service` in their connects_to (they may reach its ports)."""
+        return sorted(n for n, s in self.services.items() if service in s.connects_to)
 
     @property
     def protect(self) -> bool:

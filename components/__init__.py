@@ -1,19 +1,36 @@
 """The platform's components: one module per component, `<Name>Args` + `<Name>`.
 
 Components take plain values and Inputs (ids, ARNs), never config objects or other components,
-so each can be used and tested alone.
+so each can be used and tested alone. Private modules (`_common`, `_bucket`, `_alb`) hold the
+pieces several components share.
 """
 
 from components.cache import Cache, CacheArgs
+from components.container_service import (
+    ContainerHealthCheck,
+    ContainerService,
+    ContainerServiceArgs,
+    LoadBalancerSpec,
+    Route,
+    Scaling,
+    SecretEnv,
+    ServiceSpec,
+    TargetHealthCheck,
+    Volume,
+)
 from components.database import Database, DatabaseArgs
+from components.domain import Domain, DomainArgs
+from components.edge import Edge, EdgeArgs, WafSpec
+from components.file_system import AccessPointSpec, FileSystem, FileSystemArgs
+from components.monitoring import Budget, Monitoring, MonitoringArgs, Thresholds
 from components.network import ExistingVpc, Network, NetworkArgs
+from components.registry import Registry, RegistryArgs
+from components.secrets import Secrets, SecretsArgs, SecretSpec
 
 __all__ = [
-    "Cache",
-    "CacheArgs",
-    "Database",
-    "DatabaseArgs",
-    "ExistingVpc",
-    "Network",
-    "NetworkArgs",
+    "AccessPointSpec", "Budget", "Cache", "CacheArgs", "ContainerHealthCheck", "ContainerService",
+    "ContainerServiceArgs", "Database", "DatabaseArgs", "Domain", "DomainArgs", "Edge", "EdgeArgs", "ExistingVpc",
+    "FileSystem", "FileSystemArgs", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
+    "Registry", "RegistryArgs", "Route", "Scaling", "SecretEnv", "Secrets", "SecretsArgs", "SecretSpec",
+    "ServiceSpec", "TargetHealthCheck", "Thresholds", "Volume", "WafSpec",
 ]

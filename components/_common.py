@@ -74,7 +74,7 @@ def allow_ingress(
     port: int,
     description: str,
     to_port: int | None = None,
-    tags: Mapping[str, str] | None = None,
+    tags: Mapping[str, str],
 ) -> aws.vpc.SecurityGroupIngressRule:
     """One TCP ingress rule from another security group, parented to the granting component."""
     return aws.vpc.SecurityGroupIngressRule(
@@ -85,7 +85,7 @@ def allow_ingress(
         from_port=port,
         to_port=to_port if to_port is not None else port,
         description=description,
-        tags=dict(tags or {}),
+        tags=dict(tags),
         opts=child_opts(parent),
     )
 

@@ -114,8 +114,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
     """The database's security group (no ingress until `allow_from`)."""
     identifier: pulumi.Output[str]
     """RDS instance identifier or Aurora cluster identifier (alarm dimensions)."""
-    instance_identifiers: pulumi.Output[list[str]]
-    """Identifiers of the DB instances (one for RDS, each cluster instance for Aurora)."""
+    instance_identifiers: list[pulumi.Output[str]]
+    """Identifiers of the DB instances (one for RDS, each cluster instance for Aurora), in order."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Database", name, None, opts)
@@ -185,14 +185,14 @@ class Database(IngressGrants, pulumi.ComponentResource):
             self.reader_endpoint = cluster.reader_endpoint
             self.secret_arn = cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
             self.identifier = cluster.cluster_identifier
-            self.instance_identifiers = pulumi.Output.all(*[m.identifier for m in members])
+            self.instance_identifiers = [m.identifier for m in members]
         else:
             instance = self._rds(name, args, major, identifier, common, key, monitoring_role, log_groups)
             self.endpoint = instance.address
             self.reader_endpoint = instance.address
             self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
             self.identifier = instance.identifier
-            self.instance_identifiers = pulumi.Output.all(instance.identifier)
+            self.instance_identifiers = [instance.identifier]
         self.port = pulumi.Output.from_input(args.port)
         self.kms_key_arn = key.arn
         self.security_group_id = self._ingress_sg.id

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from components import Cache, CacheArgs, Database, DatabaseArgs, Network, NetworkArgs
+from components import (
+    AccessPointSpec, Budget, Cache, CacheArgs, ContainerService, ContainerServiceArgs, Database, DatabaseArgs, Domain,
+    DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, LoadBalancerSpec, Monitoring, MonitoringArgs, Network,
+    NetworkArgs, Registry, RegistryArgs, Route, Secrets, SecretsArgs, SecretSpec, ServiceSpec,
+)
 
 AZS = ["us-east-1a", "us-east-1b"]
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
@@ -34,6 +38,34 @@ def _everything_twice() -> None:
         cache = Cache(f"cache-{suffix}", CacheArgs(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS,
                                                    node_type="cache.t4g.micro"))
         cache.allow_from("api", "sg-0api000000000000a")
+        Secrets(f"secrets-{suffix}", SecretsArgs(secrets={"jwt": SecretSpec(generate_length=32), "oauth": SecretSpec()}))
+        files = FileSystem(f"files-{suffix}", FileSystemArgs(vpc_id="vpc-0123456789abcdef0",
+                                                             subnets={"a": SUBNETS[0], "b": SUBNETS[1]},
+                                                             access_points={"data": AccessPointSpec(path="/data")}))
+        files.allow_from("api", "sg-0api000000000000a")
+        Registry(f"registry-{suffix}", RegistryArgs(repositories=["api", "frontend"]))
+        domain = Domain(f"domain-{suffix}", DomainArgs(name=f"{suffix}.example.com", region="eu-west-1",
+                                                       cloudfront_certificate=True))
+        app = ContainerService(f"app-{suffix}", ContainerServiceArgs(
+            vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.0.0.0/16", subnet_ids=SUBNETS, region="eu-west-1",
+            account_id="123456789012",
+            services={"api": ServiceSpec(image="i", cpu=256, memory=512, port=80, load_balancer="main",
+                                         default_route=True, routes=[Route(paths=["/api/*"], priority=5)]),
+                      "worker": ServiceSpec(image="w", cpu=256, memory=512, allow_from=["api"], port=9000,
+                                            discovery_name="worker")},
+            load_balancers={"main": LoadBalancerSpec(subnet_ids=SUBNETS, certificate_arn=domain.certificate_arn,
+                                                     access_logs=True, cloudfront_only=True)},
+        ))
+        Edge(f"edge-{suffix}", EdgeArgs(
+            domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1",
+            load_balancer_dns_name=app.load_balancer_dns_names["main"],
+            load_balancer_zone_id=app.load_balancer_zone_ids["main"], load_balancer_arn=app.load_balancer_arns["main"],
+            cloudfront_certificate_arn=domain.cloudfront_certificate_arn, static_site=True, www_cname=True,
+            direct_hostnames=["ws"]))
+        Monitoring(f"monitoring-{suffix}", MonitoringArgs(
+            account_id="123456789012", region="eu-west-1", emails=["ops@example.com"], cluster_name=app.cluster_name,
+            services=app.service_names, load_balancers=app.load_balancer_arn_suffixes,
+            db_instances=db.instance_identifiers, budget=Budget(monthly_limit_usd=10)))
 
 
 def test_two_instances_of_each_component_have_no_duplicate_type_and_name(record) -> None:
@@ -48,4 +80,8 @@ def test_physical_names_of_stateful_resources_differ_between_instances(record) -
     identifiers = [r.inputs["identifier"] for r in mon.of_type("aws:rds/instance:Instance")]
     identifiers += [r.inputs["clusterIdentifier"] for r in mon.of_type("aws:rds/cluster:Cluster")]
     identifiers += [r.inputs["replicationGroupId"] for r in mon.of_type("aws:elasticache/replicationGroup:ReplicationGroup")]
-    assert len(identifiers) == len(set(identifiers)) == 6
+    identifiers += [r.inputs["name"] for r in mon.of_type("aws:ecr/repository:Repository")]
+    identifiers += [r.inputs["name"] for r in mon.of_type("aws:secretsmanager/secret:Secret")]
+    identifiers += [r.inputs["name"] for r in mon.of_type("aws:cloudwatch/logGroup:LogGroup") if "name" in r.inputs]
+    identifiers += [r.inputs["dashboardName"] for r in mon.of_type("aws:cloudwatch/dashboard:Dashboard")]
+    assert len(identifiers) == len(set(identifiers)) > 20

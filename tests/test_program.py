@@ -13,10 +13,22 @@ STATEFUL_TYPES = {
     "aws:rds/instance:Instance",
     "aws:rds/cluster:Cluster",
     "aws:rds/clusterInstance:ClusterInstance",
-    "aws:kms/key:Key",
     "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:secretsmanager/secret:Secret",
+    "aws:ecr/repository:Repository",
+    "aws:route53/zone:Zone",
 }
-"""Resources whose loss loses data (keys included: without them backups are unreadable)."""
+"""Resources whose loss loses data (or, for zones, an external NS delegation)."""
+
+
+def stateful(mon) -> list:
+    """Stateful resources, data buckets, and every KMS key one of them is encrypted with."""
+    found = [r for r in mon.records() if r.type in STATEFUL_TYPES
+             or (r.type == "aws:s3/bucket:Bucket" and r.inputs["tags"].get("purpose") == "data")]
+    key_arns = {r.inputs.get(k) for r in found for k in ("kmsKeyId", "masterUserSecretKmsKeyId")} - {None}
+    keys = [k for k in mon.of_type("aws:kms/key:Key") if k.outputs["arn"] in key_arns]
+    return found + keys
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
@@ -59,10 +71,11 @@ def test_taggable_resources_carry_env_owner_and_a_name(stack, name: str) -> None
 
 
 def test_stateful_resources_are_protected_and_retained_in_prod(stack) -> None:
-    stateful = [r for r in stack("prod").records() if r.type in STATEFUL_TYPES]
-    assert {r.type for r in stateful} >= {"aws:rds/instance:Instance", "aws:kms/key:Key",
-                                         "aws:elasticache/replicationGroup:ReplicationGroup"}
-    for rec in stateful:
+    resources = stateful(stack("prod"))
+    assert {r.type for r in resources} >= {"aws:rds/instance:Instance", "aws:kms/key:Key",
+                                           "aws:elasticache/replicationGroup:ReplicationGroup",
+                                           "aws:secretsmanager/secret:Secret", "aws:ecr/repository:Repository"}
+    for rec in resources:
         assert rec.protect is True and rec.retain_on_delete is True, rec.name
 
 
@@ -121,3 +134,110 @@ def test_only_granted_security_groups_reach_database_and_cache_ports(stack, name
         assert rule.inputs.get("referencedSecurityGroupId"), rule.name
         assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs), rule.name
         assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (port, port), rule.name
+
+
+# -- web tier ----------------------------------------------------------------------------------------
+
+
+def ingress_edges(mon) -> set[tuple[str, str, int | None]]:
+    """Every way in: (source group name | CIDR | prefix list, destination group name, port)."""
+    owner = {sg.id: sg.name for sg in mon.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    edges = set()
+    for rule in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
+        i = rule.inputs
+        source = owner.get(i.get("referencedSecurityGroupId", "")) or i.get("cidrIpv4") or (
+            "cloudfront-prefix-list" if i.get("prefixListId") else "?")
+        port = int(i["fromPort"]) if "fromPort" in i else None
+        edges.add((source, owner[i["securityGroupId"]], port))
+    return edges
+
+
+@pytest.mark.parametrize(("name", "vpc", "extra"), [
+    ("dev", "10.10.0.0/16", {("10.10.0.0/16", "network-nat", None)}),
+    ("prod", "10.20.0.0/16", {("10.20.0.0/16", "network-endpoints", 443)}),
+])
+def test_the_only_paths_in_are_cloudfront_to_alb_to_tasks_to_data(stack, name: str, vpc: str, extra: set) -> None:
+    assert ingress_edges(stack(name)) == {
+        ("cloudfront-prefix-list", "app-main", 443),
+        ("app-main", "app-frontend", 3000),
+        ("app-main", "app-api", 8000),
+        ("app-api", "db-sg", 5432),
+        ("app-api", "cache-sg", 6379),
+    } | extra
+
+
+def test_routing_sends_auth_to_the_frontend_api_to_the_api_and_the_rest_to_the_frontend(stack) -> None:
+    mon = stack("prod")
+    groups = {t.name: t.outputs["arn"] for t in mon.of_type("aws:lb/targetGroup:TargetGroup")}
+    rules = {int(r.inputs["priority"]): r.inputs for r in mon.of_type("aws:lb/listenerRule:ListenerRule")}
+    routed = {p: (next((c["pathPattern"]["values"] for c in r["conditions"] if "pathPattern" in c), None),
+                  r["actions"][0]["targetGroupArn"]) for p, r in rules.items()}
+    assert routed == {10: (["/auth/*"], groups["app-frontend"]), 20: (["/api", "/api/*"], groups["app-api"]),
+                      50000: (None, groups["app-frontend"])}
+    assert all(any("httpHeader" in c for c in r["conditions"]) for r in rules.values())
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_port_80_only_redirects_to_https(stack, name: str) -> None:
+    listeners = {l.inputs["port"]: l.inputs for l in stack(name).of_type("aws:lb/listener:Listener")}
+    assert listeners[80]["defaultActions"] == [
+        {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
+    assert listeners[443]["protocol"] == "HTTPS" and listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_each_execution_role_reads_only_the_secrets_its_service_names(stack, name: str) -> None:
+    mon = stack(name)
+    secret_arn = {s.name.removeprefix("secrets-"): s.outputs["arn"] for s in mon.of_type("aws:secretsmanager/secret:Secret")}
+    db_secret = mon.exports["db_secret_arn"]
+    expected = {"api": sorted([db_secret, secret_arn["jwt-signing-key"]]), "frontend": [secret_arn["oauth"]]}
+    for service, arns in expected.items():
+        doc = json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", f"app-{service}-execution").inputs["policy"])
+        (read,) = [s for s in doc["Statement"] if s["Action"] == "secretsmanager:GetSecretValue"]
+        assert read["Resource"] == arns
+
+
+def test_prod_services_scale_on_cpu_and_memory(stack) -> None:
+    mon = stack("prod")
+    targets = {t.name: (t.inputs["minCapacity"], t.inputs["maxCapacity"]) for t in mon.of_type("aws:appautoscaling/target:Target")}
+    assert targets == {"app-frontend": (2, 10), "app-api": (2, 10)}
+    values = {p.name: p.inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"]
+              for p in mon.of_type("aws:appautoscaling/policy:Policy")}
+    assert values == {"app-frontend-cpu": 70, "app-frontend-memory": 80, "app-api-cpu": 70, "app-api-memory": 80}
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_cloudfront_and_its_waf_front_the_site(stack, name: str) -> None:
+    mon = stack(name)
+    dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
+    acl = mon.one("aws:wafv2/webAcl:WebAcl")
+    assert dist["webAclId"] == acl.outputs["arn"] and acl.inputs["scope"] == "CLOUDFRONT"
+    groups = {r["statement"]["managedRuleGroupStatement"]["name"] for r in acl.inputs["rules"]
+              if "managedRuleGroupStatement" in r["statement"]}
+    assert groups == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                      "AWSManagedRulesAmazonIpReputationList"}
+    assert any("rateBasedStatement" in r["statement"] for r in acl.inputs["rules"])
+    assert dist["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.2_2021"
+
+
+def test_outside_us_east_1_cloudfront_uses_a_us_east_1_certificate() -> None:
+    mon = run_program("prod", overrides={"aws:region": "eu-west-1"})
+    provider = next(p for p in mon.of_type("pulumi:providers:aws") if p.parent and "Domain" in p.parent)
+    assert provider.inputs["region"] == "us-east-1"
+    cert = mon.one("aws:acm/certificate:Certificate", "domain-cloudfront-cert")
+    assert cert.provider.startswith(provider.urn)
+    validation = mon.one("aws:acm/certificateValidation:CertificateValidation", "domain-cloudfront-cert")
+    dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
+    assert dist["viewerCertificate"]["acmCertificateArn"] == validation.outputs["certificateArn"]
+    assert ":acm:us-east-1:" in validation.outputs["certificateArn"]
+    listener = next(l for l in mon.of_type("aws:lb/listener:Listener") if l.inputs["port"] == 443)
+    assert ":acm:eu-west-1:" in listener.inputs["certificateArn"]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_every_alarm_notifies_the_topic(stack, name: str) -> None:
+    mon = stack(name)
+    topic = mon.one("aws:sns/topic:Topic").outputs["arn"]
+    alarms = mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(alarms) >= 12
+    assert all(a.inputs["alarmActions"] == [topic] for a in alarms)

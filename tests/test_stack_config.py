@@ -128,6 +128,100 @@ def test_bad_input_names_the_key_what_was_expected_and_what_was_given(path: str,
     assert any(expected in line for line in lines), lines
 
 
+# -- web tier --------------------------------------------------------------------------------------
+
+
+def _service(mapping: dict[str, Any], name: str) -> dict[str, Any]:
+    return mapping["services"][name]
+
+
+def test_a_path_rule_priority_used_twice_is_rejected() -> None:
+    mapping = raw("dev")
+    _service(mapping, "api")["routes"] = [{"paths": ["/api/*"], "priority": 10}]
+    assert problems(mapping) == ["services.api.routes: priority 10 on load balancer 'main' is already used by frontend; "
+                                 "priorities must be unique per load balancer"]
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "expected"),
+    [(256, 4096, "services.api.memory: 256 CPU units take 512, 1024, 2048 MiB on Fargate; got 4096"),
+     (300, 512, "services.api.cpu: Fargate takes 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units; got 300"),
+     (1024, 1024, "services.api.memory: 1024 CPU units take 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB on Fargate; got 1024")],
+)
+def test_cpu_and_memory_must_be_a_fargate_combination(cpu: int, memory: int, expected: str) -> None:
+    mapping = raw("dev")
+    _service(mapping, "api").update(cpu=cpu, memory=memory)
+    assert problems(mapping) == [expected]
+
+
+def test_an_internal_load_balancer_cannot_sit_behind_cloudfront() -> None:
+    mapping = raw("dev")
+    mapping["load_balancers"]["main"]["scheme"] = "internal"
+    assert problems(mapping) == [
+        "edge.cloudfront: load balancer 'main' is internal and CloudFront reaches only public origins here "
+        "(no VPC origin); make it internet-facing or set cloudfront: false"]
+
+
+def test_a_health_check_path_must_start_with_a_slash() -> None:
+    mapping = raw("dev")
+    _service(mapping, "api")["health_check"]["path"] = "api/health"
+    assert problems(mapping) == ["services.api.health_check.path: must start with /; got 'api/health'"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: _service(m, "api")["image"].update(repository="worker"),
+         "services.api.image.repository: 'worker' is not in registry.repositories (api, frontend); add it there or use image.uri"),
+        (lambda m: _service(m, "api")["image"].pop("tag"),
+         "services.api.image.tag: required with repository 'api' (immutable tags: no `latest`)"),
+        (lambda m: _service(m, "api")["secrets"].update(X={"secret": "stripe"}),
+         "services.api.secrets.X.secret: 'stripe' is not in platform:secrets (jwt-signing-key, oauth)"),
+        (lambda m: _service(m, "api")["secrets"].update(X={"secret": "database", "key": "host"}),
+         "services.api.secrets.X.key: the database secret holds username and password; got 'host'"),
+        (lambda m: _service(m, "api").update(connects_to=["database", "search"]),
+         "services.api.connects_to: 'search' is not database, cache or another service"),
+        (lambda m: _service(m, "api").update(load_balancer="public"),
+         "services.api.load_balancer: no load balancer 'public' in platform:load_balancers (main)"),
+        (lambda m: _service(m, "api").update(default_route=True),
+         "services.api.default_route: load balancer 'main' already sends its default to frontend"),
+        (lambda m: _service(m, "api").update(desired_count=5),
+         "services.api.desired_count: must lie within scaling.min..max (1..2); got 5"),
+        (lambda m: _service(m, "api")["scaling"].update(min=3),
+         "services.api.scaling.max: must be >= min (3); got 2"),
+        (lambda m: [_service(m, s).update(load_balancer=None, routes=[], default_route=False) for s in ("api", "frontend")],
+         "load_balancers.main: no service uses it"),
+        (lambda m: m.pop("domain"), "domain: load balancers serve HTTPS and need platform:domain for their certificate"),
+        (lambda m: m["edge"].update(hostnames=["Bad Name"]),
+         "edge.hostnames: labels are single DNS labels such as www or api; got 'Bad Name'"),
+        (lambda m: m["edge"]["waf"].update(rate_limit=5), "edge.waf.rate_limit: expected greater than or equal to 10; got 5"),
+        (lambda m: m["edge"]["waf"].update(geo_block=["north korea"]),
+         "edge.waf.geo_block[0]: expected an ISO 3166 country code such as KP; got 'north korea'"),
+        (lambda m: m["alarms"].update(emails=["not-an-email"]), "alarms.emails[0]: expected an email address; got 'not-an-email'"),
+    ],
+)
+def test_web_tier_mistakes_name_the_key_and_the_fix(change, expected: str) -> None:
+    mapping = raw("dev")
+    change(mapping)
+    assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
+
+
+def test_prod_images_are_immutable() -> None:
+    mapping = raw("prod")
+    mapping["registry"]["immutable_tags"] = False
+    assert problems(mapping) == ["registry.immutable_tags: prod images are immutable (a tag always means the same image); set true"]
+
+
+def test_certificate_covers_every_served_name() -> None:
+    mapping = raw("prod")
+    mapping["domain"]["alternative_names"] = []
+    mapping["edge"]["direct_hostnames"] = ["ws"]
+    config = from_mapping(mapping)
+    assert config.certificate_names() == ["platform.example.com", "www.platform.example.com",
+                                          "ws.platform.example.com", "origin.platform.example.com"]
+    assert from_mapping(raw("prod")).certificate_names() == ["platform.example.com", "*.platform.example.com"]
+
+
 def test_subnet_outside_the_vpc_is_rejected() -> None:
     mapping = _with("network.subnets", {"public": ["10.10.1.0/24", "10.99.2.0/24"],
                                         "private": ["10.10.10.0/24", "10.10.11.0/24"]})

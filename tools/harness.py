@@ -337,7 +337,65 @@ def _kms_key(args, id_, physical, ctx):
     return {"keyId": key_id, "arn": f"arn:aws:kms:{ctx.region}:{ctx.account}:key/{key_id}"}
 
 
+def _certificate(args, id_, physical, ctx):
+    names = [args.inputs["domainName"], *args.inputs.get("subjectAlternativeNames", [])]
+    return {"domainValidationOptions": [
+        {"domainName": n, "resourceRecordName": f"_{_hex(n.removeprefix('*.'), n=32)}.{n.removeprefix('*.')}.",
+         "resourceRecordType": "CNAME", "resourceRecordValue": f"_{_hex('v', n.removeprefix('*.'), n=32)}.acm-validations.aws."}
+        for n in names],
+        "arn": f"arn:aws:acm:{_region_of(args, ctx)}:{ctx.account}:certificate/{_hex(id_, n=8)}-mock"}
+
+
+def _load_balancer(args, id_, physical, ctx):
+    suffix = f"app/{physical}/{_hex(id_, n=16)}"
+    return {"dnsName": f"{physical}-123456789.{ctx.region}.elb.amazonaws.com", "zoneId": "Z35SXDOTRQ7X7K",
+            "arnSuffix": suffix, "arn": f"arn:aws:elasticloadbalancing:{ctx.region}:{ctx.account}:loadbalancer/{suffix}"}
+
+
+def _target_group(args, id_, physical, ctx):
+    suffix = f"targetgroup/{physical}/{_hex(id_, n=16)}"
+    return {"arnSuffix": suffix, "arn": f"arn:aws:elasticloadbalancing:{ctx.region}:{ctx.account}:{suffix}"}
+
+
+def _bucket(args, id_, physical, ctx):
+    name = args.inputs.get("bucket") or f"{args.name}-{_hex(args.name, n=8)}"
+    return {"bucket": name, "arn": f"arn:aws:s3:::{name}", "bucketRegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com",
+            "bucketDomainName": f"{name}.s3.amazonaws.com"}
+
+
+def _distribution(args, id_, physical, ctx):
+    dist_id = f"E{_hex(id_, n=13).upper()}"
+    return {"domainName": f"d{_hex(id_, n=13)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2",
+            "arn": f"arn:aws:cloudfront::{ctx.account}:distribution/{dist_id}"}
+
+
+def _ecs_service(args, id_, physical, ctx):
+    # The provider's state holds clientAlias as a list (its input is one object); echoing the
+    # input unchanged would fail the SDK's output type check.
+    connect = args.inputs.get("serviceConnectConfiguration")
+    if not connect:
+        return {}
+    services = [{**s, "clientAlias": [s["clientAlias"]] if isinstance(s.get("clientAlias"), dict) else s.get("clientAlias", [])}
+                for s in connect.get("services", [])]
+    return {"serviceConnectConfiguration": {**connect, "services": services}}
+
+
 RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:ecr/repository:Repository": lambda a, i, p, c: {
+        "repositoryUrl": f"{c.account}.dkr.ecr.{c.region}.amazonaws.com/{p}"},
+    "aws:route53/record:Record": lambda a, i, p, c: {"fqdn": str(a.inputs.get("name", "")).rstrip(".")},
+    "aws:route53/zone:Zone": lambda a, i, p, c: {
+        "zoneId": i, "nameServers": [f"ns-{n}.awsdns-{n}.org" for n in (1, 2, 3, 4)]},
+    "aws:secretsmanager/secret:Secret": lambda a, i, p, c: {
+        "arn": f"arn:aws:secretsmanager:{c.region}:{c.account}:secret:{p}-{_hex(p, n=6)}"},
+    "random:index/randomPassword:RandomPassword": lambda a, i, p, c: {
+        "result": (_hex("password", a.name, n=64) * 8)[: int(a.inputs.get("length", 32))]},
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -382,6 +440,11 @@ INVOKES: dict[str, Callable[[dict[str, Any], MockContext], dict[str, Any]]] = {
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:ec2/getVpc:getVpc": _vpc,
     "aws:ec2/getSubnets:getSubnets": _subnets,
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": lambda a, c: {
+        "id": f"pl-{_hex(a.get('name', ''), n=8)}", "name": a.get("name"), "maxEntries": 55,
+        "entries": [], "arn": f"arn:aws:ec2:{c.region}:aws:prefix-list/pl-{_hex(a.get('name', ''), n=8)}"},
+    "aws:elb/getServiceAccount:getServiceAccount": lambda a, c: {
+        "id": "127311923021", "arn": "arn:aws:iam::127311923021:root"},
 }
 """Invokes (data sources) the program may make, answered offline."""
 

@@ -1,0 +1,133 @@
+"""Domain: the stack's hosted zone (created or existing) and its DNS-validated ACM certificates.
+
+One regional certificate serves the load balancers. When CloudFront is used and the stack is not
+in us-east-1, a second certificate is issued in us-east-1 (CloudFront only takes certificates
+from there) through an explicit provider; both validate through the same DNS records, because
+ACM's validation record for a name is the same in every region of an account.
+
+A private zone cannot validate a public certificate: its validation records then go to a public
+zone given as `validation_zone_id` (the pavi system's layout: service names only in the private
+zone, ACM's CNAMEs in the organisation's public zone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components._common import child_opts, stateful_opts, tags_for
+
+CLOUDFRONT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainArgs:
+    """Inputs for :class:`Domain`."""
+
+    name: str
+    """The stack's base domain (certificate subject)."""
+    region: str
+    """The stack's region."""
+    zone_id: pulumi.Input[str] | None = None
+    """Use this existing zone; None creates one."""
+    private_vpc_id: pulumi.Input[str] | None = None
+    """Create a private zone attached to this VPC (zone_id None only)."""
+    validation_zone_id: pulumi.Input[str] | None = None
+    """Zone for ACM validation records; default: the stack's zone."""
+    alternative_names: Sequence[str] = ()
+    """Further certificate names (`*.example.com`, `origin.example.com`)."""
+    cloudfront_certificate: bool = False
+    """Also provide a certificate in us-east-1 for CloudFront."""
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on a created zone (its NS delegation is external)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
+
+    def __post_init__(self) -> None:
+        if self.zone_id is not None and self.private_vpc_id is not None:
+            raise ValueError("DomainArgs: private_vpc_id creates a zone; it cannot go with zone_id")
+        if self.private_vpc_id is not None and self.validation_zone_id is None:
+            raise ValueError("DomainArgs: a private zone needs a public validation_zone_id for ACM")
+
+
+def _key(domain: str) -> str:
+    """Validation-record key: `*.example.com` and `example.com` share one record."""
+    return re.sub(r"[^a-z0-9]+", "-", domain.removeprefix("*.").lower()).strip("-")
+
+
+class Domain(pulumi.ComponentResource):
+    """A hosted zone and validated certificates for the stack's names."""
+
+    zone_id: pulumi.Output[str]
+    """Zone the stack's records go into."""
+    name_servers: pulumi.Output[list[str]]
+    """Name servers of a created public zone (delegate to them); empty otherwise."""
+    certificate_arn: pulumi.Output[str]
+    """Validated certificate in the stack's region (load balancers)."""
+    cloudfront_certificate_arn: pulumi.Output[str]
+    """Validated certificate in us-east-1 (CloudFront); the regional one when the stack is there."""
+
+    def __init__(self, name: str, args: DomainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:Domain", name, None, opts)
+        self._name = name
+        if args.zone_id is None:
+            zone = aws.route53.Zone(
+                f"{name}-zone", name=args.name, comment=f"{name}: managed by Pulumi",
+                vpcs=[aws.route53.ZoneVpcArgs(vpc_id=args.private_vpc_id, vpc_region=args.region)]
+                if args.private_vpc_id is not None else None,
+                tags=tags_for(args.tags, name, "zone"), opts=stateful_opts(self, args.protect),
+            )
+            zone_id = zone.zone_id
+            self.name_servers = zone.name_servers if args.private_vpc_id is None else pulumi.Output.from_input([])
+        else:
+            zone_id = pulumi.Output.from_input(args.zone_id)
+            self.name_servers = pulumi.Output.from_input([])
+        validation_zone = args.validation_zone_id if args.validation_zone_id is not None else zone_id
+
+        names = [args.name, *args.alternative_names]
+        certificate = self._certificate(f"{name}-cert", "cert", args, names, child_opts(self))
+        records = []
+        for key in sorted({_key(n) for n in names}):
+            domain = next(n for n in names if _key(n) == key)
+            option = certificate.domain_validation_options.apply(
+                lambda opts, d=domain: next(o for o in opts if o.domain_name == d))
+            records.append(aws.route53.Record(
+                f"{name}-validation-{key}", zone_id=validation_zone, name=option.resource_record_name,
+                type=option.resource_record_type, records=[option.resource_record_value], ttl=300,
+                # The same record also validates certificates of other stacks for this name.
+                allow_overwrite=True, opts=child_opts(self),
+            ))
+        fqdns = [r.fqdn for r in records]
+        validated = aws.acm.CertificateValidation(
+            f"{name}-cert", certificate_arn=certificate.arn, validation_record_fqdns=fqdns, opts=child_opts(self))
+        self.certificate_arn = validated.certificate_arn
+
+        if args.cloudfront_certificate and args.region != CLOUDFRONT_REGION:
+            provider = aws.Provider(f"{name}-{CLOUDFRONT_REGION}", region=CLOUDFRONT_REGION,
+                                    default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.tags)),
+                                    opts=child_opts(self))
+            edge_cert = self._certificate(f"{name}-cloudfront-cert", "cloudfront-cert", args, names,
+                                          child_opts(self, provider=provider))
+            edge_validated = aws.acm.CertificateValidation(
+                f"{name}-cloudfront-cert", certificate_arn=edge_cert.arn, validation_record_fqdns=fqdns,
+                opts=child_opts(self, provider=provider))
+            self.cloudfront_certificate_arn = edge_validated.certificate_arn
+        else:
+            self.cloudfront_certificate_arn = self.certificate_arn
+        self.zone_id = zone_id
+        self.register_outputs({
+            "zone_id": self.zone_id, "name_servers": self.name_servers,
+            "certificate_arn": self.certificate_arn, "cloudfront_certificate_arn": self.cloudfront_certificate_arn,
+        })
+
+    def _certificate(self, logical: str, role: str, args: DomainArgs, names: list[str],
+                     opts: pulumi.ResourceOptions) -> aws.acm.Certificate:
+        return aws.acm.Certificate(
+            logical, domain_name=names[0], subject_alternative_names=names[1:], validation_method="DNS",
+            options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
+            tags=tags_for(args.tags, self._name, role), opts=opts,
+        )

@@ -1,0 +1,236 @@
+"""Monitoring: the alarm topic, alarms on every moving part, a dashboard and a cost budget.
+
+The topic is encrypted with its own KMS key whose policy lets CloudWatch (and EventBridge)
+publish; subscribers are emails. Alarms: service CPU and memory, load balancer 5xx and target
+response time, unhealthy targets per service, database CPU / connections / free storage, cache
+CPU. Every alarm notifies on ALARM and OK. The budget mails at the configured percentages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components._common import child_opts, physical_name, policy_document, tags_for
+
+_PERIOD = 300  # seconds: one alarm period
+
+
+@dataclass(frozen=True, kw_only=True)
+class Thresholds:
+    """When alarms fire."""
+
+    periods: int = 2
+    cpu_percent: int = 80
+    memory_percent: int = 80
+    alb_5xx_count: int = 10
+    target_response_seconds: float = 2.0
+    db_cpu_percent: int = 80
+    db_connections: int = 80
+    db_free_storage_gb: int = 5
+    cache_cpu_percent: int = 75
+
+
+@dataclass(frozen=True, kw_only=True)
+class Budget:
+    """A monthly cost budget."""
+
+    monthly_limit_usd: float
+    thresholds_percent: Sequence[int] = (80, 100)
+    emails: Sequence[str] = ()
+    tag_filter: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitoringArgs:
+    """Inputs for :class:`Monitoring`; every watched thing is optional."""
+
+    account_id: pulumi.Input[str]
+    region: str
+    emails: Sequence[str] = ()
+    thresholds: Thresholds = Thresholds()
+    cluster_name: pulumi.Input[str] | None = None
+    """ECS cluster of `services`."""
+    services: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """ECS service name by service key."""
+    load_balancers: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Load balancer ARN suffix by key."""
+    target_groups: Mapping[str, tuple[str, pulumi.Input[str]]] = field(default_factory=dict)
+    """Service key -> (load balancer key, target group ARN suffix)."""
+    db_instances: Sequence[pulumi.Input[str]] = ()
+    """DB instance identifiers (static count)."""
+    db_free_storage: bool = True
+    """RDS instances report FreeStorageSpace (Aurora does not)."""
+    cache_nodes: Sequence[pulumi.Input[str]] = ()
+    """Cache cluster (node) ids."""
+    extra_alarms: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    """Further alarms (MetricAlarm arguments by key) that other components ask for."""
+    dashboard: bool = True
+    budget: Budget | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class Monitoring(pulumi.ComponentResource):
+    """Alarm topic, alarms, dashboard, budget."""
+
+    topic_arn: pulumi.Output[str]
+    """SNS topic every alarm notifies."""
+    alarm_names: pulumi.Output[list[str]]
+    """Names of the alarms created."""
+    dashboard_name: pulumi.Output[str]
+    """CloudWatch dashboard ("" when off)."""
+
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:Monitoring", name, None, opts)
+        self._name, self._args = name, args
+        key = aws.kms.Key(
+            f"{name}-key", description=f"{name}: alarm topic", enable_key_rotation=True, deletion_window_in_days=30,
+            policy=policy_document([
+                {"Sid": "AccountAdministers", "Effect": "Allow",
+                 "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
+                 "Action": "kms:*", "Resource": "*"},
+                # Encrypted topics only receive from services the key lets encrypt.
+                {"Sid": "AlarmServicesPublish", "Effect": "Allow",
+                 "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                 "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
+            ]),
+            tags=tags_for(args.tags, name, "key"), opts=child_opts(self),
+        )
+        topic = aws.sns.Topic(f"{name}-alerts", kms_master_key_id=key.arn, tags=tags_for(args.tags, name, "alerts"),
+                              opts=child_opts(self))
+        aws.sns.TopicPolicy(f"{name}-alerts", arn=topic.arn, policy=policy_document([
+            {"Sid": "AlarmServicesPublish", "Effect": "Allow",
+             "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+             "Action": "sns:Publish", "Resource": topic.arn,
+             "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+             "Resource": topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ]), opts=child_opts(self))
+        for email in args.emails:
+            aws.sns.TopicSubscription(f"{name}-email-{_slug(email)}", topic=topic.arn, protocol="email",
+                                      endpoint=email, opts=child_opts(self))
+        self._topic = topic
+        names = self._alarms()
+        if args.budget is not None:
+            self._budget(args.budget)
+        self.dashboard_name = self._dashboard() if args.dashboard else pulumi.Output.from_input("")
+        self.topic_arn = topic.arn
+        self.alarm_names = pulumi.Output.all(*names)
+        self.register_outputs({"topic_arn": self.topic_arn, "alarm_names": self.alarm_names,
+                               "dashboard_name": self.dashboard_name})
+
+    def _alarm(self, key: str, description: str, namespace: str, metric: str, dimensions: Mapping[str, pulumi.Input[str]],
+               threshold: float, *, statistic: str = "Average", comparison: str = "GreaterThanThreshold",
+               periods: int | None = None) -> pulumi.Output[str]:
+        alarm = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{key}",
+            alarm_description=description,
+            namespace=namespace, metric_name=metric, dimensions=dict(dimensions), statistic=statistic,
+            period=_PERIOD, evaluation_periods=periods or self._args.thresholds.periods, threshold=threshold,
+            comparison_operator=comparison, treat_missing_data="notBreaching",
+            alarm_actions=[self._topic.arn], ok_actions=[self._topic.arn],
+            tags=tags_for(self._args.tags, self._name, key), opts=child_opts(self),
+        )
+        return alarm.name
+
+    def _alarms(self) -> list[pulumi.Output[str]]:
+        args, t = self._args, self._args.thresholds
+        names = []
+        for svc, service_name in sorted(args.services.items()):
+            dims = {"ClusterName": args.cluster_name, "ServiceName": service_name}
+            names.append(self._alarm(f"{svc}-cpu", f"{svc}: CPU above {t.cpu_percent}%", "AWS/ECS",
+                                     "CPUUtilization", dims, t.cpu_percent))
+            names.append(self._alarm(f"{svc}-memory", f"{svc}: memory above {t.memory_percent}%", "AWS/ECS",
+                                     "MemoryUtilization", dims, t.memory_percent))
+        for lb, suffix in sorted(args.load_balancers.items()):
+            dims = {"LoadBalancer": suffix}
+            names.append(self._alarm(f"{lb}-5xx", f"load balancer {lb}: more than {t.alb_5xx_count} 5xx per 5 min",
+                                     "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", dims, t.alb_5xx_count,
+                                     statistic="Sum"))
+            names.append(self._alarm(f"{lb}-target-5xx", f"load balancer {lb}: targets answered 5xx",
+                                     "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", dims, t.alb_5xx_count,
+                                     statistic="Sum"))
+            names.append(self._alarm(f"{lb}-latency", f"load balancer {lb}: target response above {t.target_response_seconds}s",
+                                     "AWS/ApplicationELB", "TargetResponseTime", dims, t.target_response_seconds))
+        for svc, (lb, tg_suffix) in sorted(args.target_groups.items()):
+            names.append(self._alarm(f"{svc}-unhealthy", f"{svc}: unhealthy targets", "AWS/ApplicationELB",
+                                     "UnHealthyHostCount",
+                                     {"LoadBalancer": args.load_balancers[lb], "TargetGroup": tg_suffix}, 0,
+                                     statistic="Maximum"))
+        for i, instance in enumerate(args.db_instances, start=1):
+            dims = {"DBInstanceIdentifier": instance}
+            names.append(self._alarm(f"db-{i}-cpu", f"database instance {i}: CPU above {t.db_cpu_percent}%",
+                                     "AWS/RDS", "CPUUtilization", dims, t.db_cpu_percent))
+            names.append(self._alarm(f"db-{i}-connections", f"database instance {i}: over {t.db_connections} connections",
+                                     "AWS/RDS", "DatabaseConnections", dims, t.db_connections))
+            if args.db_free_storage:
+                names.append(self._alarm(f"db-{i}-storage", f"database instance {i}: under {t.db_free_storage_gb} GB free",
+                                         "AWS/RDS", "FreeStorageSpace", dims, t.db_free_storage_gb * 1024**3,
+                                         comparison="LessThanThreshold", statistic="Minimum"))
+        for i, node in enumerate(args.cache_nodes, start=1):
+            names.append(self._alarm(f"cache-{i}-cpu", f"cache node {i}: engine CPU above {t.cache_cpu_percent}%",
+                                     "AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": node},
+                                     t.cache_cpu_percent))
+        for key, spec in sorted(args.extra_alarms.items()):
+            spec = dict(spec)
+            names.append(self._alarm(key, str(spec.pop("description")), str(spec.pop("namespace")),
+                                     str(spec.pop("metric")), spec.pop("dimensions"), float(spec.pop("threshold")),
+                                     **spec))  # type: ignore[arg-type]
+        return names
+
+    def _budget(self, budget: Budget) -> None:
+        emails = list(budget.emails or self._args.emails)
+        aws.budgets.Budget(
+            f"{self._name}-budget",
+            budget_type="COST", limit_amount=f"{budget.monthly_limit_usd:.2f}", limit_unit="USD", time_unit="MONTHLY",
+            cost_filters=[aws.budgets.BudgetCostFilterArgs(
+                name="TagKeyValue", values=[f"user:{k}${v}" for k, v in sorted(budget.tag_filter.items())])]
+            if budget.tag_filter else None,
+            notifications=[aws.budgets.BudgetNotificationArgs(
+                comparison_operator="GREATER_THAN", threshold=pct, threshold_type="PERCENTAGE",
+                notification_type="ACTUAL", subscriber_email_addresses=emails)
+                for pct in budget.thresholds_percent],
+            tags=tags_for(self._args.tags, self._name, "budget"),
+            opts=child_opts(self),
+        )
+
+    def _dashboard(self) -> pulumi.Output[str]:
+        args = self._args
+
+        def widget(title: str, metrics: list[list]) -> dict:
+            return {"type": "metric", "width": 12, "height": 6, "properties": {
+                "title": title, "region": args.region, "stat": "Average", "period": _PERIOD, "metrics": metrics}}
+
+        widgets = []
+        if args.services:
+            widgets.append(widget("Services: CPU %", [
+                ["AWS/ECS", "CPUUtilization", "ClusterName", args.cluster_name, "ServiceName", s]
+                for s in args.services.values()]))
+            widgets.append(widget("Services: memory %", [
+                ["AWS/ECS", "MemoryUtilization", "ClusterName", args.cluster_name, "ServiceName", s]
+                for s in args.services.values()]))
+        for lb, suffix in sorted(args.load_balancers.items()):
+            widgets.append(widget(f"Load balancer {lb}: requests, 5xx, latency", [
+                ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", suffix, {"stat": "Sum"}],
+                ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", suffix, {"stat": "Sum"}],
+                ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", suffix, {"yAxis": "right"}]]))
+        if args.db_instances:
+            widgets.append(widget("Database: CPU % and connections", [
+                m for i in args.db_instances for m in (
+                    ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", i],
+                    ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", i, {"yAxis": "right"}])]))
+        if args.cache_nodes:
+            widgets.append(widget("Cache: engine CPU %", [
+                ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", n] for n in args.cache_nodes]))
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{self._name}-dashboard", dashboard_name=physical_name(self._name, 200),
+            dashboard_body=pulumi.Output.json_dumps({"widgets": widgets}), opts=child_opts(self))
+        return dashboard.dashboard_name
+
+
+def _slug(email: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in email.lower()).strip("-")

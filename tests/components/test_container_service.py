@@ -1,0 +1,293 @@
+"""ContainerService: Fargate services, their IAM, network reach, routing and scaling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import (
+    ContainerHealthCheck, ContainerService, ContainerServiceArgs, LoadBalancerSpec, Route, Scaling, SecretEnv,
+    ServiceSpec, TargetHealthCheck, Volume,
+)
+
+DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
+APP_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/test/jwt-AbCdEf"
+OTHER_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+REPO = "arn:aws:ecr:us-east-1:123456789012:repository/platform-test-api"
+
+
+def lb(**overrides) -> LoadBalancerSpec:
+    values = dict(subnet_ids=["subnet-0pub0000000000001", "subnet-0pub0000000000002"],
+                  certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/abc")
+    values.update(overrides)
+    return LoadBalancerSpec(**values)
+
+
+def services() -> dict[str, ServiceSpec]:
+    return {
+        "frontend": ServiceSpec(image="example/frontend:1", cpu=256, memory=512, port=3000, load_balancer="main",
+                                default_route=True, routes=[Route(paths=["/auth/*"], priority=10)],
+                                scaling=Scaling(min=1, max=10, cpu_target=70, memory_target=80)),
+        "api": ServiceSpec(
+            image="123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-test-api:v1", repository_arn=REPO,
+            cpu=512, memory=1024, port=8000, load_balancer="main", architecture="x86_64",
+            routes=[Route(paths=["/api", "/api/*"], priority=20)],
+            health_check=TargetHealthCheck(path="/api/health", interval=30, timeout=5, healthy_threshold=2,
+                                           unhealthy_threshold=3),
+            container_health_check=ContainerHealthCheck(command=["CMD-SHELL", "curl -f localhost:8000/ || exit 1"]),
+            secrets={"DB_PASSWORD": SecretEnv(arn=DB_SECRET, key="password"),
+                     "DB_USER": SecretEnv(arn=DB_SECRET, key="username"),
+                     "JWT_SECRET": SecretEnv(arn=APP_SECRET)},
+            secret_kms_key_arns=[KEY, KEY], exec=True,
+            scaling=Scaling(min=1, max=4, cpu_target=70, requests_per_target=500),
+            fargate_base=1, fargate_weight=1, spot_weight=3,
+        ),
+        "worker": ServiceSpec(image="example/worker:1", cpu=512, memory=1024, command=["celery", "worker"],
+                              secrets={"OTHER": SecretEnv(arn=OTHER_SECRET)}, spot_weight=1, fargate_weight=0,
+                              fargate_base=0),
+        "vectors": ServiceSpec(image="semitechnologies/weaviate:1.24.1", cpu=512, memory=1024, port=8080,
+                               extra_ports={"grpc": 50051}, discovery_name="weaviate", allow_from=["api", "worker"],
+                               volumes=[Volume(name="data", file_system_id="fs-0123", access_point_id="fsap-0123",
+                                               file_system_arn="arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123",
+                                               access_point_arn="arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123",
+                                               path="/var/lib/weaviate")]),
+    }
+
+
+def build(lbs: dict | None = None, **overrides) -> ContainerService:
+    values = dict(vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.0.0.0/16",
+                  subnet_ids=["subnet-0priv000000000001", "subnet-0priv000000000002"], region="us-east-1",
+                  account_id="123456789012", services=services(), load_balancers=lbs or {"main": lb()},
+                  tags={"env": "test"})
+    values.update(overrides)
+    return ContainerService("app", ContainerServiceArgs(**values))
+
+
+def policy(mon, name: str) -> dict:
+    return json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", name).inputs["policy"])
+
+
+def statement(doc: dict, sid: str) -> dict:
+    return next(s for s in doc["Statement"] if s["Sid"] == sid)
+
+
+def ingress_to(mon, sg_id: str) -> list:
+    return [r.inputs for r in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if r.inputs["securityGroupId"] == sg_id]
+
+
+def test_cluster_has_container_insights_and_both_capacity_providers(record) -> None:
+    mon = record(lambda: build(container_insights="enhanced"))
+    cluster = mon.one("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "enhanced"}]
+    providers = mon.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+    assert set(providers["capacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
+
+
+def test_services_run_privately_with_rollback_and_rolling_deployments(record) -> None:
+    mon = record(build)
+    for service in mon.of_type("aws:ecs/service:Service"):
+        i = service.inputs
+        assert i["networkConfiguration"]["assignPublicIp"] is False
+        assert i["networkConfiguration"]["subnets"] == ["subnet-0priv000000000001", "subnet-0priv000000000002"]
+        assert i["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        assert (i["deploymentMinimumHealthyPercent"], i["deploymentMaximumPercent"]) == (100, 200)
+    api = mon.one("aws:ecs/service:Service", "app-api").inputs
+    assert api["enableExecuteCommand"] is True
+    assert {(s["capacityProvider"], s["base"], s["weight"]) for s in api["capacityProviderStrategies"]} == {
+        ("FARGATE", 1, 1), ("FARGATE_SPOT", 0, 3)}
+    worker = mon.one("aws:ecs/service:Service", "app-worker").inputs
+    assert "loadBalancers" not in worker and "healthCheckGracePeriodSeconds" not in worker
+    assert [s["capacityProvider"] for s in worker["capacityProviderStrategies"]] == ["FARGATE_SPOT"]
+
+
+def test_task_definition_sizes_architecture_secrets_and_health_check(record) -> None:
+    mon = record(build)
+    task = mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-api").inputs
+    assert (task["cpu"], task["memory"], task["networkMode"]) == ("512", "1024", "awsvpc")
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["runtimePlatform"] == {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"}
+    (container,) = json.loads(task["containerDefinitions"])
+    assert {s["name"]: s["valueFrom"] for s in container["secrets"]} == {
+        "DB_PASSWORD": f"{DB_SECRET}:password::", "DB_USER": f"{DB_SECRET}:username::", "JWT_SECRET": APP_SECRET}
+    assert container["healthCheck"]["command"][0] == "CMD-SHELL"
+    assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == "api"
+    assert not any(e["name"].endswith(("PASSWORD", "SECRET")) for e in container["environment"])
+    frontend = mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-frontend").inputs
+    assert frontend["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+
+
+def test_execution_role_reads_exactly_its_own_secrets_and_image(record) -> None:
+    mon = record(build)
+    doc = policy(mon, "app-api-execution")
+    assert statement(doc, "ReadOwnSecrets")["Resource"] == sorted({DB_SECRET, APP_SECRET})
+    decrypt = statement(doc, "DecryptOwnSecrets")
+    assert decrypt["Resource"] == [KEY] and decrypt["Action"] == "kms:Decrypt"
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+    assert statement(doc, "PullOwnImage")["Resource"] == REPO
+    logs = mon.one("aws:cloudwatch/logGroup:LogGroup", "app-api")
+    assert statement(doc, "WriteOwnLogs")["Resource"] == f"{logs.outputs['arn']}:*"
+    # The only "*" resource is ECR login, which has no resource-level permission.
+    assert [s["Sid"] for s in doc["Statement"] if s["Resource"] == "*"] == ["EcrLogin"]
+    worker = policy(mon, "app-worker-execution")
+    assert statement(worker, "ReadOwnSecrets")["Resource"] == [OTHER_SECRET]
+    assert "PullOwnImage" not in {s["Sid"] for s in worker["Statement"]}  # public image: no ECR rights
+
+
+def test_roles_trust_only_ecs_tasks_of_this_account(record) -> None:
+    mon = record(build)
+    for role in mon.of_type("aws:iam/role:Role"):
+        (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+
+
+def test_task_role_gets_exec_and_scoped_efs_mounts_only(record) -> None:
+    mon = record(build)
+    api = policy(mon, "app-api-task")
+    assert [s["Sid"] for s in api["Statement"]] == ["EcsExec"]
+    vectors = policy(mon, "app-vectors-task")
+    (mount,) = vectors["Statement"]
+    assert mount["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert mount["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"].endswith("fsap-0123")
+    assert mon.of_type("aws:iam/rolePolicy:RolePolicy") and not [
+        r for r in mon.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "app-frontend-task"]
+
+
+def test_tasks_are_reachable_only_from_their_load_balancer_and_named_peers(record) -> None:
+    mon = record(build)
+    lb_sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
+    groups = {g.name.removeprefix("app-"): g.id for g in mon.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    assert [(r["referencedSecurityGroupId"], r["fromPort"]) for r in ingress_to(mon, groups["api"])] == [(lb_sg, 8000)]
+    assert ingress_to(mon, groups["worker"]) == []
+    vectors = {(r["referencedSecurityGroupId"], r["fromPort"]) for r in ingress_to(mon, groups["vectors"])}
+    assert vectors == {(groups[p], port) for p in ("api", "worker") for port in (8080, 50051)}
+    for rule in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
+        if rule.inputs["securityGroupId"] != lb_sg:
+            assert "cidrIpv4" not in rule.inputs, rule.name
+
+
+def test_internet_facing_load_balancer_takes_443_and_80_redirects(record) -> None:
+    mon = record(build)
+    alb = mon.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert alb["internal"] is False and alb["dropInvalidHeaderFields"] is True
+    http = mon.one("aws:lb/listener:Listener", "app-main-http").inputs
+    assert http["port"] == 80 and http["defaultActions"] == [
+        {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
+    https = mon.one("aws:lb/listener:Listener", "app-main-https").inputs
+    assert https["protocol"] == "HTTPS" and https["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
+    assert sorted((r["cidrIpv4"], r["fromPort"]) for r in ingress_to(mon, sg)) == [("0.0.0.0/0", 80), ("0.0.0.0/0", 443)]
+
+
+def test_path_rules_route_by_priority_and_default_goes_to_the_frontend(record) -> None:
+    mon = record(build)
+    groups = {t.name: t.outputs["arn"] for t in mon.of_type("aws:lb/targetGroup:TargetGroup")}
+    rules = {int(r.inputs["priority"]): r.inputs for r in mon.of_type("aws:lb/listenerRule:ListenerRule")}
+    assert sorted(rules) == [10, 20]
+    assert rules[10]["conditions"] == [{"pathPattern": {"values": ["/auth/*"]}}]
+    assert rules[10]["actions"][0]["targetGroupArn"] == groups["app-frontend"]
+    assert rules[20]["conditions"] == [{"pathPattern": {"values": ["/api", "/api/*"]}}]
+    assert rules[20]["actions"][0]["targetGroupArn"] == groups["app-api"]
+    https = mon.one("aws:lb/listener:Listener", "app-main-https").inputs
+    assert https["defaultActions"] == [{"type": "forward", "targetGroupArn": groups["app-frontend"]}]
+
+
+def test_target_groups_are_ip_targets_with_the_service_health_check(record) -> None:
+    mon = record(build)
+    api = mon.one("aws:lb/targetGroup:TargetGroup", "app-api").inputs
+    assert (api["targetType"], api["port"], api["protocol"]) == ("ip", 8000, "HTTP")
+    hc = api["healthCheck"]
+    assert (hc["path"], hc["interval"], hc["timeout"], hc["healthyThreshold"], hc["unhealthyThreshold"]) == (
+        "/api/health", 30, 5, 2, 3)
+
+
+def test_behind_cloudfront_only_the_prefix_list_and_the_secret_header_get_in(record) -> None:
+    mon = record(lambda: build({"main": lb(cloudfront_only=True)}))
+    sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
+    (rule,) = ingress_to(mon, sg)
+    assert rule["fromPort"] == 443 and rule["prefixListId"].startswith("pl-") and "cidrIpv4" not in rule
+    https = mon.one("aws:lb/listener:Listener", "app-main-https").inputs
+    assert https["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
+    secret = mon.one("random:index/randomPassword:RandomPassword").outputs["result"]
+    rules = mon.of_type("aws:lb/listenerRule:ListenerRule")
+    assert len(rules) == 3  # two path rules and the frontend's catch-all at the lowest priority
+    for r in rules:
+        assert {"httpHeader": {"httpHeaderName": "X-Origin-Verify", "values": [secret]}} in r.inputs["conditions"]
+    catch_all = mon.one("aws:lb/listenerRule:ListenerRule", "app-frontend-default").inputs
+    assert catch_all["priority"] == 50000
+    assert mon.one("platform:components:ContainerService").registered_outputs["origin_secrets"]["main"] == secret
+
+
+def test_internal_load_balancer_admits_only_its_client_ranges(record) -> None:
+    mon = record(lambda: build({"main": lb(internal=True, ingress_cidrs=["10.8.0.0/16"])}))
+    assert mon.one("aws:lb/loadBalancer:LoadBalancer").inputs["internal"] is True
+    sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
+    assert {r["cidrIpv4"] for r in ingress_to(mon, sg)} == {"10.8.0.0/16"}
+
+
+def test_access_logs_go_to_a_private_sse_s3_bucket_the_elb_may_write(record) -> None:
+    mon = record(lambda: build({"main": lb(access_logs=True, deletion_protection=True)}, protect=True))
+    alb = mon.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    bucket = mon.one("aws:s3/bucket:Bucket")
+    assert alb["accessLogs"] == {"bucket": bucket.outputs["bucket"], "prefix": "main", "enabled": True}
+    assert alb["enableDeletionProtection"] is True
+    sse = mon.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    doc = json.loads(mon.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    writes = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
+    assert all(s["Action"] == "s3:PutObject" and s["Resource"].endswith("/main/AWSLogs/123456789012/*") for s in writes)
+    assert bucket.protect is True
+
+
+def test_autoscaling_tracks_cpu_memory_and_requests(record) -> None:
+    mon = record(build)
+    targets = {t.name: t.inputs for t in mon.of_type("aws:appautoscaling/target:Target")}
+    assert (targets["app-frontend"]["minCapacity"], targets["app-frontend"]["maxCapacity"]) == (1, 10)
+    policies = {p.name: p.inputs["targetTrackingScalingPolicyConfiguration"]
+                for p in mon.of_type("aws:appautoscaling/policy:Policy")}
+    assert policies["app-frontend-cpu"]["targetValue"] == 70
+    assert policies["app-frontend-cpu"]["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+    assert policies["app-frontend-memory"]["targetValue"] == 80
+    requests = policies["app-api-requests"]["predefinedMetricSpecification"]
+    assert requests["predefinedMetricType"] == "ALBRequestCountPerTarget"
+    assert requests["resourceLabel"].startswith("app/") and "/targetgroup/" in requests["resourceLabel"]
+    assert "app-worker" not in targets
+    scaled = mon.one("aws:ecs/service:Service", "app-frontend")
+    assert scaled.ignore_changes == ["desiredCount"]
+    assert mon.one("aws:ecs/service:Service", "app-worker").ignore_changes == []
+
+
+def test_service_connect_exposes_named_ports_to_peers(record) -> None:
+    mon = record(build)
+    namespace = mon.one("aws:servicediscovery/httpNamespace:HttpNamespace")
+    vectors = mon.one("aws:ecs/service:Service", "app-vectors").inputs["serviceConnectConfiguration"]
+    assert vectors["namespace"] == namespace.outputs["arn"]
+    assert {(s["portName"], s["discoveryName"], s["clientAlias"]["port"]) for s in vectors["services"]} == {
+        ("http", "weaviate", 8080), ("grpc", "weaviate-grpc", 50051)}
+    client = mon.one("aws:ecs/service:Service", "app-api").inputs["serviceConnectConfiguration"]
+    assert client == {"enabled": True, "namespace": namespace.outputs["arn"]}
+
+
+def test_log_groups_have_retention(record) -> None:
+    mon = record(build)
+    groups = mon.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(groups) == 4 and all(g.inputs["retentionInDays"] == 30 for g in groups)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"load_balancers": {}}, "uses unknown load balancer main"),
+        ({"services": {"x": ServiceSpec(image="i", cpu=256, memory=512, load_balancer="main")}}, "needs a port"),
+        ({"services": {"x": ServiceSpec(image="i", cpu=256, memory=512, allow_from=["y"])}}, "allows unknown service y"),
+    ],
+)
+def test_args_reject_dangling_references(change: dict, message: str) -> None:
+    values = dict(vpc_id="vpc-1", vpc_cidr="10.0.0.0/16", subnet_ids=["subnet-1"], region="us-east-1",
+                  account_id="123456789012", services=services(), load_balancers={"main": lb()})
+    values.update(change)
+    with pytest.raises(ValueError, match=message):
+        ContainerServiceArgs(**values)

@@ -1,0 +1,68 @@
+"""Domain: zone and DNS-validated certificates, with CloudFront's certificate in us-east-1."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import Domain, DomainArgs
+
+
+def test_created_public_zone_validates_one_record_per_distinct_name(record) -> None:
+    mon = record(lambda: Domain("domain", DomainArgs(name="example.com", region="us-east-1",
+                                                     alternative_names=["*.example.com", "api.example.com"])))
+    zone = mon.one("aws:route53/zone:Zone")
+    cert = mon.one("aws:acm/certificate:Certificate").inputs
+    assert cert["domainName"] == "example.com" and cert["validationMethod"] == "DNS"
+    assert cert["subjectAlternativeNames"] == ["*.example.com", "api.example.com"]
+    records = mon.of_type("aws:route53/record:Record")
+    assert sorted(r.name for r in records) == ["domain-validation-api-example-com", "domain-validation-example-com"]
+    assert all(r.inputs["zoneId"] == zone.outputs["zoneId"] and r.inputs["type"] == "CNAME" for r in records)
+    validation = mon.one("aws:acm/certificateValidation:CertificateValidation").inputs
+    assert sorted(validation["validationRecordFqdns"]) == sorted(r.outputs["fqdn"] for r in records)
+    outputs = mon.one("platform:components:Domain").registered_outputs
+    assert outputs["certificate_arn"] == outputs["cloudfront_certificate_arn"]  # us-east-1 serves both
+
+
+def test_outside_us_east_1_cloudfront_gets_its_own_certificate_there(record) -> None:
+    mon = record(lambda: Domain("domain", DomainArgs(name="example.com", region="eu-west-1",
+                                                     cloudfront_certificate=True)),
+                 config={"aws:region": "eu-west-1"})
+    provider = mon.one("pulumi:providers:aws")
+    assert provider.inputs["region"] == "us-east-1"
+    certs = {c.name: c for c in mon.of_type("aws:acm/certificate:Certificate")}
+    assert certs["domain-cloudfront-cert"].provider.startswith(provider.urn)
+    assert certs["domain-cert"].provider is None
+    edge_validation = mon.one("aws:acm/certificateValidation:CertificateValidation", "domain-cloudfront-cert")
+    assert edge_validation.provider.startswith(provider.urn)
+    outputs = mon.one("platform:components:Domain").registered_outputs
+    assert ":acm:us-east-1:" in outputs["cloudfront_certificate_arn"]
+    assert ":acm:eu-west-1:" in outputs["certificate_arn"]
+
+
+def test_existing_private_zone_validates_in_the_public_zone(record) -> None:
+    mon = record(lambda: Domain("domain", DomainArgs(
+        name="pavi.alliancegenome.org", region="us-east-1", zone_id="Z007692222A6W93AZVSPD",
+        validation_zone_id="Z3IZ3D6V94JEC2")))
+    assert mon.of_type("aws:route53/zone:Zone") == []
+    (record_,) = mon.of_type("aws:route53/record:Record")
+    assert record_.inputs["zoneId"] == "Z3IZ3D6V94JEC2"
+    assert mon.one("platform:components:Domain").registered_outputs["zone_id"] == "Z007692222A6W93AZVSPD"
+
+
+def test_created_private_zone_is_attached_to_the_vpc(record) -> None:
+    mon = record(lambda: Domain("domain", DomainArgs(name="internal.example.com", region="us-east-1",
+                                                     private_vpc_id="vpc-0123456789abcdef0",
+                                                     validation_zone_id="Z0PUBLIC0000")))
+    zone = mon.one("aws:route53/zone:Zone").inputs
+    assert zone["vpcs"] == [{"vpcId": "vpc-0123456789abcdef0", "vpcRegion": "us-east-1"}]
+
+
+def test_protected_zone(record) -> None:
+    mon = record(lambda: Domain("domain", DomainArgs(name="example.com", region="us-east-1", protect=True)))
+    zone = mon.one("aws:route53/zone:Zone")
+    assert zone.protect is True and zone.retain_on_delete is True
+
+
+def test_a_private_zone_without_a_public_validation_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs a public validation_zone_id"):
+        DomainArgs(name="x.example.com", region="us-east-1", private_vpc_id="vpc-1")
