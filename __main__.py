@@ -11,9 +11,10 @@ import pulumi_aws as aws
 import stack_config
 from components import (
     AccessPointSpec, Budget, Cache, CacheArgs, ContainerHealthCheck, ContainerService, ContainerServiceArgs,
-    Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, ExistingVpc, FileSystem, FileSystemArgs,
+    Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, ExistingVpc, FileSystem, FileSystemArgs, Firewall,
+    FirewallArgs,
     LoadBalancerSpec, Monitoring, MonitoringArgs, Network, NetworkArgs, Registry, RegistryArgs, Route, Scaling,
-    SecretEnv, Secrets, SecretsArgs, SecretSpec, ServiceSpec, TargetHealthCheck, Thresholds, Volume, WafSpec,
+    SecretEnv, Secrets, SecretsArgs, SecretSpec, ServiceSpec, TargetHealthCheck, Thresholds, Volume,
 )
 
 config = stack_config.load()  # fails with one clear message before any resource is declared
@@ -90,7 +91,7 @@ if config.file_system is not None:
         protect=config.protect, tags=tags,
     ))
 
-# -- images and domain --------------------------------------------------------------------------
+# -- images, domain, firewall --------------------------------------------------------------------
 registry = None
 if config.registry is not None:
     registry = Registry("registry", RegistryArgs(protect=config.protect, tags=tags, **config.registry.model_dump()))
@@ -103,6 +104,13 @@ if config.domain is not None:
         private_vpc_id=network.vpc_id if dom.private else None, validation_zone_id=dom.validation_zone_id,
         alternative_names=config.certificate_names()[1:],
         cloudfront_certificate=bool(config.edge and config.edge.cloudfront), protect=config.protect, tags=tags,
+    ))
+
+firewall = None
+if config.edge is not None and config.edge.waf is not None:
+    firewall = Firewall("waf", FirewallArgs(
+        scope="CLOUDFRONT" if config.edge.cloudfront else "REGIONAL", region=config.region, tags=tags,
+        **config.edge.waf.model_dump(),
     ))
 
 
@@ -197,7 +205,7 @@ if config.edge is not None and containers is not None and domain is not None and
         cloudfront=edge_cfg.cloudfront, cloudfront_certificate_arn=domain.cloudfront_certificate_arn,
         origin_header_value=containers.origin_secrets.get(lb_key), price_class=edge_cfg.price_class,
         api_paths=edge_cfg.api_paths, static_site=edge_cfg.static_site,
-        waf=WafSpec(**edge_cfg.waf.model_dump()) if edge_cfg.waf else None, tags=tags,
+        web_acl_arn=firewall.web_acl_arn if firewall else None, tags=tags,
     ))
 
 # -- monitoring -----------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from components.container_service import (
 )
 from components.database import Database, DatabaseArgs
 from components.domain import Domain, DomainArgs
-from components.edge import Edge, EdgeArgs, WafSpec
+from components.edge import Edge, EdgeArgs
 from components.file_system import AccessPointSpec, FileSystem, FileSystemArgs
+from components.firewall import Firewall, FirewallArgs
 from components.monitoring import Budget, Monitoring, MonitoringArgs, Thresholds
 from components.network import ExistingVpc, Network, NetworkArgs
 from components.registry import Registry, RegistryArgs
@@ -30,7 +31,7 @@ from components.secrets import Secrets, SecretsArgs, SecretSpec
 __all__ = [
     "AccessPointSpec", "Budget", "Cache", "CacheArgs", "ContainerHealthCheck", "ContainerService",
     "ContainerServiceArgs", "Database", "DatabaseArgs", "Domain", "DomainArgs", "Edge", "EdgeArgs", "ExistingVpc",
-    "FileSystem", "FileSystemArgs", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
+    "FileSystem", "FileSystemArgs", "Firewall", "FirewallArgs", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
     "Registry", "RegistryArgs", "Route", "Scaling", "SecretEnv", "Secrets", "SecretsArgs", "SecretSpec",
-    "ServiceSpec", "TargetHealthCheck", "Thresholds", "Volume", "WafSpec",
+    "ServiceSpec", "TargetHealthCheck", "Thresholds", "Volume",
 ]

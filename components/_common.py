@@ -60,6 +60,69 @@ def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
+def iam_path() -> str:
+    """Path of every IAM role the program creates (`/<project>/`).
+
+    The deploy role may manage IAM only under this path, so the program can create its roles
+    without holding account-wide IAM rights.
+    """
+    return f"/{pulumi.get_project()}/"
+
+
+def service_role(
+    parent: pulumi.Resource,
+    logical: str,
+    *,
+    trust: pulumi.Input[str],
+    description: str,
+    tags: Mapping[str, str],
+    managed_policy_arns: Sequence[str] = (),
+    policy: pulumi.Input[str] | None = None,
+) -> aws.iam.Role:
+    """An IAM role under `iam_path()` with its AWS-managed attachments and one inline policy."""
+    role = aws.iam.Role(logical, path=iam_path(), assume_role_policy=trust, description=description,
+                        tags=dict(tags), opts=child_opts(parent))
+    for arn in managed_policy_arns:
+        aws.iam.RolePolicyAttachment(f"{logical}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn,
+                                     opts=child_opts(parent))
+    if policy is not None:
+        aws.iam.RolePolicy(logical, role=role.id, policy=policy, opts=child_opts(parent))
+    return role
+
+
+def pull_and_read_statements(
+    repository_arn: pulumi.Input[str] | None,
+    secret_arns: Sequence[pulumi.Input[str]],
+    kms_key_arns: Sequence[pulumi.Input[str]],
+    region: str,
+) -> list[dict[str, Any]]:
+    """Execution-role statements: pull one ECR repository, read exactly these secrets (through
+    Secrets Manager only, for their KMS keys). Shared by ECS services and Batch jobs."""
+    statements: list[dict[str, Any]] = []
+    if repository_arn is not None:
+        statements += [
+            # GetAuthorizationToken has no resource-level permission: "*" is the only form.
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "PullOwnImage", "Effect": "Allow",
+             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+             "Resource": repository_arn},
+        ]
+    if secret_arns:
+        statements.append({"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                           "Resource": distinct(secret_arns)})
+    if kms_key_arns:
+        statements.append({
+            "Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": distinct(kms_key_arns),
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        })
+    return statements
+
+
+def distinct(values: Sequence[pulumi.Input[str]]) -> pulumi.Output[list[str]]:
+    """Resolved values, sorted and without repeats (one secret may fill several variables)."""
+    return pulumi.Output.all(*values).apply(lambda resolved: sorted(set(resolved)))
+
+
 def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
     """An IAM policy document whose statements may hold Outputs (ARNs of our resources)."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})

@@ -30,7 +30,9 @@ from components._alb import (
     TargetHealthCheck,
     build_load_balancer,
 )
-from components._common import assume_role_policy, child_opts, physical_name, policy_document, tags_for
+from components._common import (
+    child_opts, physical_name, policy_document, pull_and_read_statements, service_role, tags_for,
+)
 
 __all__ = [
     "ContainerHealthCheck", "ContainerService", "ContainerServiceArgs", "LoadBalancerSpec", "Route", "Scaling",
@@ -354,37 +356,16 @@ class ContainerService(pulumi.ComponentResource):
                           "ArnLike": {"aws:SourceArn": pulumi.Output.concat(
                               f"arn:aws:ecs:{args.region}:", args.account_id, ":*")}},
         }]})
-        execution = aws.iam.Role(f"{name}-{svc}-execution", assume_role_policy=trust,
-                                 description=f"{name}-{svc}: pull image, write logs, read its secrets",
-                                 tags=tags_for(args.tags, name, f"{svc}-execution"), opts=child_opts(self))
         statements: list[dict] = [{
             "Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": pulumi.Output.concat(log_group.arn, ":*"),
         }]
-        if spec.repository_arn is not None:
-            statements += [
-                # GetAuthorizationToken has no resource-level permission: "*" is the only form.
-                {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-                {"Sid": "PullOwnImage", "Effect": "Allow",
-                 "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                 "Resource": spec.repository_arn},
-            ]
-        secret_arns = [s.arn for s in spec.secrets.values()]
-        if secret_arns:
-            statements.append({"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                               "Resource": _distinct(secret_arns)})
-        if spec.secret_kms_key_arns:
-            statements.append({
-                "Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
-                "Resource": _distinct(spec.secret_kms_key_arns),
-                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}},
-            })
-        aws.iam.RolePolicy(f"{name}-{svc}-execution", role=execution.id, policy=policy_document(statements),
-                           opts=child_opts(self))
-
-        task = aws.iam.Role(f"{name}-{svc}-task", assume_role_policy=trust,
-                            description=f"{name}-{svc}: what the application may do",
-                            tags=tags_for(args.tags, name, f"{svc}-task"), opts=child_opts(self))
+        statements += pull_and_read_statements(spec.repository_arn, [s.arn for s in spec.secrets.values()],
+                                               spec.secret_kms_key_arns, args.region)
+        execution = service_role(self, f"{name}-{svc}-execution", trust=trust,
+                                 description=f"{name}-{svc}: pull image, write logs, read its secrets",
+                                 tags=tags_for(args.tags, name, f"{svc}-execution"),
+                                 policy=policy_document(statements))
         task_statements: list[dict] = []
         if spec.exec:
             # ECS Exec's SSM channels take no resource-level permissions.
@@ -398,9 +379,10 @@ class ContainerService(pulumi.ComponentResource):
                 "Resource": volume.file_system_arn,
                 "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": volume.access_point_arn}},
             })
-        if task_statements:
-            aws.iam.RolePolicy(f"{name}-{svc}-task", role=task.id, policy=policy_document(task_statements),
-                               opts=child_opts(self))
+        task = service_role(self, f"{name}-{svc}-task", trust=trust,
+                            description=f"{name}-{svc}: what the application may do",
+                            tags=tags_for(args.tags, name, f"{svc}-task"),
+                            policy=policy_document(task_statements) if task_statements else None)
         return execution, task
 
     def _container(self, svc: str, spec: ServiceSpec, log_group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
@@ -481,8 +463,3 @@ class ContainerService(pulumi.ComponentResource):
                     predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
                         predefined_metric_type=metric, resource_label=label)),
                 opts=child_opts(self))
-
-
-def _distinct(values: Sequence[pulumi.Input[str]]) -> pulumi.Output[list[str]]:
-    """Resolved values, sorted and without repeats (one secret may fill several variables)."""
-    return pulumi.Output.all(*values).apply(lambda resolved: sorted(set(resolved)))

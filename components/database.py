@@ -22,7 +22,9 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components._common import IngressGrants, assume_role_policy, child_opts, physical_name, stateful_opts, tags_for
+from components._common import (
+    IngressGrants, assume_role_policy, child_opts, physical_name, service_role, stateful_opts, tags_for,
+)
 
 _ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 _CA = "rds-ca-rsa2048-g1"
@@ -146,12 +148,10 @@ class Database(IngressGrants, pulumi.ComponentResource):
         )
         monitoring_role = None
         if args.monitoring_interval:
-            monitoring_role = aws.iam.Role(
-                f"{name}-monitoring", assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
-                tags=tags_for(args.tags, name, "monitoring"), opts=child_opts(self),
-            )
-            aws.iam.RolePolicyAttachment(f"{name}-monitoring", role=monitoring_role.name,
-                                         policy_arn=_ENHANCED_MONITORING_POLICY, opts=child_opts(self))
+            monitoring_role = service_role(
+                self, f"{name}-monitoring", trust=assume_role_policy("monitoring.rds.amazonaws.com"),
+                description=f"{name}: enhanced monitoring", tags=tags_for(args.tags, name, "monitoring"),
+                managed_policy_arns=[_ENHANCED_MONITORING_POLICY])
 
         # Explicit, stable identifiers: operators and snapshots know the database by name, and a
         # replacement fails on the name clash instead of quietly creating an empty database.

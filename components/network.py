@@ -24,7 +24,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components._common import assume_role_policy, child_opts, policy_document, tags_for
+from components._common import assume_role_policy, child_opts, policy_document, service_role, tags_for
 
 Egress = Literal["none", "single", "per_az", "instance"]
 Tier = Literal["public", "private", "isolated"]
@@ -325,24 +325,19 @@ class Network(pulumi.ComponentResource):
         name = self._name
         group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
                                         tags=tags_for(args.tags, name, "flow-logs"), opts=child_opts(self))
-        role = aws.iam.Role(
-            f"{name}-flow-logs",
-            assume_role_policy=assume_role_policy(
+        role = service_role(
+            self, f"{name}-flow-logs",
+            trust=assume_role_policy(
                 "vpc-flow-logs.amazonaws.com",
                 {"ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{args.region}:*:vpc-flow-log/*"}},
             ),
+            description=f"{name}: deliver flow logs to their log group",
             tags=tags_for(args.tags, name, "flow-logs"),
-            opts=child_opts(self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs",
-            role=role.id,
             policy=policy_document([{
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
             }]),
-            opts=child_opts(self),
         )
         aws.ec2.FlowLog(
             f"{name}-flow-logs", vpc_id=vpc.id, traffic_type=args.flow_log_traffic_type,

@@ -6,7 +6,7 @@ from collections import Counter
 
 from components import (
     AccessPointSpec, Budget, Cache, CacheArgs, ContainerService, ContainerServiceArgs, Database, DatabaseArgs, Domain,
-    DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, LoadBalancerSpec, Monitoring, MonitoringArgs, Network,
+    DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, Firewall, FirewallArgs, LoadBalancerSpec, Monitoring, MonitoringArgs, Network,
     NetworkArgs, Registry, RegistryArgs, Route, Secrets, SecretsArgs, SecretSpec, ServiceSpec,
 )
 
@@ -56,11 +56,13 @@ def _everything_twice() -> None:
             load_balancers={"main": LoadBalancerSpec(subnet_ids=SUBNETS, certificate_arn=domain.certificate_arn,
                                                      access_logs=True, cloudfront_only=True)},
         ))
+        waf = Firewall(f"waf-{suffix}", FirewallArgs(scope="CLOUDFRONT", region="eu-west-1", large_body_paths=["/up"]))
         Edge(f"edge-{suffix}", EdgeArgs(
             domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1",
             load_balancer_dns_name=app.load_balancer_dns_names["main"],
             load_balancer_zone_id=app.load_balancer_zone_ids["main"], load_balancer_arn=app.load_balancer_arns["main"],
             cloudfront_certificate_arn=domain.cloudfront_certificate_arn, static_site=True, www_cname=True,
+            web_acl_arn=waf.web_acl_arn,
             direct_hostnames=["ws"]))
         Monitoring(f"monitoring-{suffix}", MonitoringArgs(
             account_id="123456789012", region="eu-west-1", emails=["ops@example.com"], cluster_name=app.cluster_name,

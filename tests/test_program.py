@@ -212,6 +212,7 @@ def test_cloudfront_and_its_waf_front_the_site(stack, name: str) -> None:
     dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
     acl = mon.one("aws:wafv2/webAcl:WebAcl")
     assert dist["webAclId"] == acl.outputs["arn"] and acl.inputs["scope"] == "CLOUDFRONT"
+    assert mon.component_of(acl).type == "platform:components:Firewall"
     groups = {r["statement"]["managedRuleGroupStatement"]["name"] for r in acl.inputs["rules"]
               if "managedRuleGroupStatement" in r["statement"]}
     assert groups == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
@@ -241,3 +242,10 @@ def test_every_alarm_notifies_the_topic(stack, name: str) -> None:
     alarms = mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert len(alarms) >= 12
     assert all(a.inputs["alarmActions"] == [topic] for a in alarms)
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_every_role_lives_under_the_project_path(stack, name: str) -> None:
+    # The deploy role may manage IAM only under /platform/ (see components/github_deploy.py).
+    roles = stack(name).of_type("aws:iam/role:Role")
+    assert roles and all(r.inputs["path"] == "/platform/" for r in roles)

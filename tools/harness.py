@@ -382,6 +382,8 @@ def _ecs_service(args, id_, physical, ctx):
 
 RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:ecs/service:Service": _ecs_service,
+    "aws:iam/role:Role": lambda a, i, p, c: {
+        "arn": f"arn:aws:iam::{c.account}:role{a.inputs.get('path', '/')}{p}", "uniqueId": f"AROA{_hex(p, n=16).upper()}"},
     "aws:acm/certificate:Certificate": _certificate,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,

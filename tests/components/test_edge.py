@@ -1,13 +1,14 @@
-"""Edge: CloudFront in front of the load balancer, WAF, DNS; or WAF + DNS on the load balancer."""
+"""Edge: CloudFront in front of the load balancer and DNS; or DNS + a regional web ACL on the load balancer."""
 
 from __future__ import annotations
 
 import json
 
-from components import Edge, EdgeArgs, WafSpec
+from components import Edge, EdgeArgs
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/cf"
 LB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app-main/abc"
+ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/waf-acl/1"
 
 
 def build(**overrides) -> EdgeArgs:
@@ -15,9 +16,7 @@ def build(**overrides) -> EdgeArgs:
                   load_balancer_dns_name="app-main-1.eu-west-1.elb.amazonaws.com",
                   load_balancer_zone_id="Z32O12XQLNTSW2", load_balancer_arn=LB_ARN,
                   hostnames=["", "www"], cloudfront_certificate_arn=CERT, origin_header_value="s3cr3t",
-                  api_paths=["/api/*", "/ws/*"],
-                  waf=WafSpec(rate_limit=100, geo_block=["KP", "IR"], large_body_paths=["/api/upload"]),
-                  tags={"env": "test"})
+                  api_paths=["/api/*", "/ws/*"], web_acl_arn=ACL, tags={"env": "test"})
     values.update(overrides)
     return EdgeArgs(**values)
 
@@ -62,39 +61,10 @@ def test_api_and_websocket_paths_are_uncached_and_forward_everything(record) -> 
         assert b["targetOriginId"] == "load-balancer"
 
 
-def test_waf_is_cloudfront_scoped_in_us_east_1_through_an_explicit_provider(record) -> None:
+def test_the_web_acl_guards_the_distribution(record) -> None:
     mon = record(lambda: Edge("edge", build()))
-    provider = mon.one("pulumi:providers:aws")
-    assert provider.inputs["region"] == "us-east-1"
-    acl = mon.one("aws:wafv2/webAcl:WebAcl")
-    assert acl.inputs["scope"] == "CLOUDFRONT" and acl.provider.startswith(provider.urn)
-    assert mon.one("aws:cloudfront/distribution:Distribution").inputs["webAclId"] == acl.outputs["arn"]
-    logs = mon.one("aws:cloudwatch/logGroup:LogGroup")
-    assert logs.inputs["name"].startswith("aws-waf-logs-") and logs.provider.startswith(provider.urn)
-    logging = mon.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").inputs
-    assert logging["logDestinationConfigs"] == [logs.outputs["arn"]]
-    assert {f["singleHeader"]["name"] for f in logging["redactedFields"]} == {"authorization", "cookie"}
-
-
-def test_waf_rules_rate_limit_geo_block_managed_groups_and_upload_exclusion(record) -> None:
-    mon = record(lambda: Edge("edge", build()))
-    rules = {r["name"]: r for r in mon.one("aws:wafv2/webAcl:WebAcl").inputs["rules"]}
-    assert rules["rate-limit"]["statement"]["rateBasedStatement"] == {
-        "limit": 100, "evaluationWindowSec": 300, "aggregateKeyType": "IP"}
-    assert rules["geo-block"]["statement"]["geoMatchStatement"]["countryCodes"] == ["KP", "IR"]
-    groups = {r["statement"]["managedRuleGroupStatement"]["name"]: r for r in rules.values()
-              if "managedRuleGroupStatement" in r["statement"]}
-    assert set(groups) == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                           "AWSManagedRulesAmazonIpReputationList"}
-    override = groups["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]["ruleActionOverrides"]
-    assert override == [{"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]
-    large = rules["large-body-outside-uploads"]
-    assert "block" in large["action"]
-    label, negated = large["statement"]["andStatement"]["statements"]
-    assert label["labelMatchStatement"]["key"].endswith("SizeRestrictions_Body")
-    assert negated["notStatement"]["statement"]["byteMatchStatement"]["searchString"] == "/api/upload"
-    priorities = [r["priority"] for r in rules.values()]
-    assert len(priorities) == len(set(priorities))
+    assert mon.one("aws:cloudfront/distribution:Distribution").inputs["webAclId"] == ACL
+    assert mon.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") == []
 
 
 def test_hostnames_alias_cloudfront_for_ipv4_and_ipv6(record) -> None:
@@ -123,16 +93,20 @@ def test_static_site_is_a_private_bucket_read_only_by_this_distribution(record) 
     assert any(s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in doc["Statement"])
 
 
-def test_without_cloudfront_the_waf_is_regional_on_the_load_balancer(record) -> None:
+def test_without_cloudfront_the_web_acl_is_associated_with_the_load_balancer(record) -> None:
     mon = record(lambda: Edge("edge", build(cloudfront=False, cloudfront_certificate_arn=None, www_cname=True,
-                                            hostnames=[""])))
+                                            hostnames=[""], web_acl_arn="arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1")))
     assert mon.of_type("aws:cloudfront/distribution:Distribution") == []
-    assert mon.of_type("pulumi:providers:aws") == []
-    acl = mon.one("aws:wafv2/webAcl:WebAcl")
-    assert acl.inputs["scope"] == "REGIONAL"
     assoc = mon.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
-    assert assoc == {"resourceArn": LB_ARN, "webAclArn": acl.outputs["arn"]}
+    assert assoc == {"resourceArn": LB_ARN, "webAclArn": "arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1"}
     dns = records(mon)
     assert dns[("example.com", "A")]["aliases"][0]["name"].endswith(".elb.amazonaws.com")
     assert dns[("www.example.com", "CNAME")]["records"] == ["example.com"]
     assert ("origin.example.com", "A") not in dns
+
+
+def test_an_ingress_managed_load_balancer_gets_records_but_no_association(record) -> None:
+    mon = record(lambda: Edge("edge", build(cloudfront=False, cloudfront_certificate_arn=None, load_balancer_arn=None,
+                                            web_acl_arn="arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1")))
+    assert mon.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") == []
+    assert ("www.example.com", "A") in records(mon)
