@@ -1,7 +1,7 @@
 """Platform program: wires the components for the selected stack.
 
 Read top to bottom: config -> network -> data (secrets, database, cache, file system) ->
-images -> domain -> containers (+ grants) -> edge -> monitoring -> exports.
+images -> domain -> pipeline -> containers (+ grants) -> edge -> monitoring -> exports.
 Every stack difference lives in `Pulumi.<stack>.yaml`, validated by `stack_config`.
 """
 
@@ -10,9 +10,9 @@ import pulumi_aws as aws
 
 import stack_config
 from components import (
-    AccessPointSpec, Budget, Cache, CacheArgs, ContainerHealthCheck, ContainerService, ContainerServiceArgs,
+    AccessPointSpec, Backup, BackupArgs, BatchPipeline, BatchPipelineArgs, Budget, Cache, CacheArgs, ContainerHealthCheck, ContainerService, ContainerServiceArgs,
     Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, ExistingVpc, FileSystem, FileSystemArgs, Firewall,
-    FirewallArgs,
+    FirewallArgs, GithubDeploy, GithubDeployArgs, JobSpec, StorageLifecycle,
     LoadBalancerSpec, Monitoring, MonitoringArgs, Network, NetworkArgs, Registry, RegistryArgs, Route, Scaling,
     SecretEnv, Secrets, SecretsArgs, SecretSpec, ServiceSpec, TargetHealthCheck, Thresholds, Volume,
 )
@@ -126,6 +126,45 @@ def _secret_env(ref: stack_config.SecretRefConfig) -> tuple[SecretEnv, pulumi.In
     return SecretEnv(arn=ref.arn, key=ref.key), None  # outside the stack: the AWS-managed key
 
 
+def _image(image: stack_config.ImageConfig) -> tuple[pulumi.Input[str], pulumi.Input[str] | None]:
+    """(image reference, ECR repository ARN or None for an external image)."""
+    if image.repository is None:
+        return image.uri or "", None
+    assert registry is not None
+    return (pulumi.Output.concat(registry.repository_urls[image.repository], ":", image.tag or ""),
+            registry.repository_arns[image.repository])
+
+
+def _secrets(refs: dict[str, stack_config.SecretRefConfig]) -> tuple[dict[str, SecretEnv], list[pulumi.Input[str]]]:
+    """Secret references as (env sources, KMS keys their readers must be able to use)."""
+    resolved = {var: _secret_env(ref) for var, ref in refs.items()}
+    return ({var: env for var, (env, _) in resolved.items()},
+            [key for _, key in resolved.values() if key is not None])
+
+
+pipeline = None
+if config.pipeline is not None:
+    pipe = config.pipeline
+
+    def _job(step: stack_config.BatchStepConfig) -> JobSpec:
+        image, repository_arn = _image(step.image)
+        secret_env, secret_keys = _secrets(step.secrets)
+        return JobSpec(name=step.name, image=image, repository_arn=repository_arn, vcpu=step.vcpu, memory=step.memory,
+                       command=step.command, environment=step.environment, secrets=secret_env,
+                       secret_kms_key_arns=secret_keys, architecture=step.architecture,
+                       retry_attempts=step.retry_attempts, timeout_seconds=step.timeout_seconds)
+
+    pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
+        vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, region=config.region, account_id=account_id,
+        steps=[_job(step) for step in pipe.steps], compute=pipe.compute, spot=pipe.spot, max_vcpus=pipe.max_vcpus,
+        instance_types=pipe.instance_types, allocation_strategy=pipe.allocation_strategy,
+        uploads_lifecycle=StorageLifecycle(**pipe.uploads.model_dump()),
+        results_lifecycle=StorageLifecycle(**pipe.results.model_dump()), trigger_prefix=pipe.trigger_prefix,
+        log_level=pipe.log_level, log_retention_days=pipe.log_retention_days, tracing=pipe.tracing,
+        protect=config.protect, tags=tags,
+    ))
+
+
 def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
     environment: dict[str, pulumi.Input[str]] = {}
     if "database" in svc.connects_to and database is not None and config.database is not None:
@@ -133,19 +172,18 @@ def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
                            DATABASE_NAME=config.database.db_name)
     if "cache" in svc.connects_to and cache is not None and config.cache is not None:
         environment.update(CACHE_HOST=cache.primary_endpoint, CACHE_PORT=str(config.cache.port))
+    if svc.pipeline and pipeline is not None:
+        environment.update(PIPELINE_UPLOADS_BUCKET=pipeline.uploads_bucket_name,
+                           PIPELINE_RESULTS_BUCKET=pipeline.results_bucket_name,
+                           PIPELINE_STATE_MACHINE_ARN=pipeline.state_machine_arn)
     environment.update(svc.environment)
-    resolved = {var: _secret_env(ref) for var, ref in svc.secrets.items()}
-    image, repository_arn = svc.image.uri, None
-    if svc.image.repository is not None:
-        assert registry is not None
-        image = pulumi.Output.concat(registry.repository_urls[svc.image.repository], ":", svc.image.tag)
-        repository_arn = registry.repository_arns[svc.image.repository]
+    secret_env, secret_keys = _secrets(svc.secrets)
+    image, repository_arn = _image(svc.image)
     return ServiceSpec(
         image=image, repository_arn=repository_arn, cpu=svc.cpu, memory=svc.memory, port=svc.port,
         extra_ports=dict(svc.extra_ports), architecture=svc.architecture, desired_count=svc.desired_count,
         command=svc.command, environment=environment,
-        secrets={var: env for var, (env, _) in resolved.items()},
-        secret_kms_key_arns=[key for _, key in resolved.values() if key is not None],
+        secrets=secret_env, secret_kms_key_arns=secret_keys,
         load_balancer=svc.load_balancer, routes=[Route(paths=r.paths, priority=r.priority) for r in svc.routes],
         default_route=svc.default_route, health_check=TargetHealthCheck(**svc.health_check.model_dump()),
         container_health_check=ContainerHealthCheck(**svc.container_health_check.model_dump())
@@ -190,6 +228,8 @@ if config.services:
             cache.allow_from(name, task_sg)
         if svc.volumes and file_system is not None:
             file_system.allow_from(name, task_sg)
+        if svc.pipeline and pipeline is not None:
+            pipeline.grant(name, containers.task_role_names[name], svc.pipeline)
 
 # -- edge -----------------------------------------------------------------------------------------
 edge = None
@@ -208,6 +248,23 @@ if config.edge is not None and containers is not None and domain is not None and
         web_acl_arn=firewall.web_acl_arn if firewall else None, tags=tags,
     ))
 
+# -- backups and CI access --------------------------------------------------------------------------
+backup = None
+if config.backup is not None:
+    selectable = {
+        "database": [database.arn] if database else [],
+        "file_system": [file_system.file_system_arn] if file_system else [],
+        "pipeline_buckets": [pipeline.uploads_bucket_arn, pipeline.results_bucket_arn] if pipeline else [],
+    }
+    backup = Backup("backup", BackupArgs(
+        resource_arns=[arn for item in config.backup.resources for arn in selectable[item]],
+        protect=config.protect, tags=tags, **config.backup.model_dump(exclude={"resources"}),
+    ))
+
+github = None
+if config.github is not None:
+    github = GithubDeploy("github", GithubDeployArgs(account_id=account_id, tags=tags, **config.github.model_dump()))
+
 # -- monitoring -----------------------------------------------------------------------------------
 monitoring = None
 if config.alarms is not None:
@@ -224,6 +281,8 @@ if config.alarms is not None:
         db_free_storage=bool(config.database and config.database.engine == "postgres"),
         cache_nodes=[pulumi.Output.concat(cache.replication_group_id, f"-{i:03d}")
                      for i in range(1, config.cache.nodes + 1)] if cache and config.cache else [],
+        state_machines={"pipeline": pipeline.state_machine_arn} if pipeline else {},
+        event_alerts={"pipeline-job-failed": pipeline.failure_event_pattern} if pipeline else {},
         dashboard=alarms.dashboard,
         budget=Budget(**alarms.budget.model_dump()) if alarms.budget else None,
         tags=tags,
@@ -264,5 +323,15 @@ if edge is not None:
     pulumi.export("edge_url", edge.url)
     pulumi.export("edge_distribution_id", edge.distribution_id)
     pulumi.export("edge_static_bucket_name", edge.static_bucket_name)
+if pipeline is not None:
+    pulumi.export("pipeline_uploads_bucket", pipeline.uploads_bucket_name)
+    pulumi.export("pipeline_results_bucket", pipeline.results_bucket_name)
+    pulumi.export("pipeline_state_machine_arn", pipeline.state_machine_arn)
+    pulumi.export("pipeline_job_queue_arn", pipeline.job_queue_arn)
+if backup is not None:
+    pulumi.export("backup_vault_name", backup.vault_name)
+if github is not None:
+    pulumi.export("github_preview_role_arn", github.preview_role_arn)
+    pulumi.export("github_deploy_role_arn", github.deploy_role_arn)
 if monitoring is not None:
     pulumi.export("monitoring_topic_arn", monitoring.topic_arn)

@@ -903,6 +903,8 @@ class ServiceConfig(_Section):
     """Name peers reach this service by through Service Connect (e.g. weaviate)."""
     connects_to: list[str] = []
     """What this service may reach: database, cache, or other services by name."""
+    pipeline: list[Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]] = []
+    """Rights on platform:pipeline: start executions, submit jobs, read/write its buckets."""
     log_retention_days: RetentionDays = 30
     """Retention of the service's log group."""
     log_stream_prefix: str | None = None
@@ -937,6 +939,142 @@ class ServiceConfig(_Section):
         """Named container ports: `http` for `port`, then the extra ones."""
         named = {"http": self.port} if self.port is not None else {}
         return {**named, **self.extra_ports}
+
+
+# --------------------------------------------------------------------------------------------
+# Batch pipeline
+# --------------------------------------------------------------------------------------------
+
+_FARGATE_VCPU = {0.25: 256, 0.5: 512, 1: 1024, 2: 2048, 4: 4096, 8: 8192, 16: 16384}
+
+
+class BatchStepConfig(_Section):
+    """One pipeline step: a Batch job run by the state machine, in list order."""
+
+    name: _matching(r"^[a-z][a-z0-9_-]{0,39}$", "a short step name such as align or call_variants")  # type: ignore[valid-type]
+    """Step name."""
+    image: ImageConfig
+    """Job image."""
+    vcpu: float = Field(gt=0, le=192)
+    """vCPUs (Fargate: 0.25, 0.5, 1, 2, 4, 8 or 16)."""
+    memory: int = Field(ge=512, le=1048576)
+    """Memory in MiB (Fargate: a valid combination with vcpu)."""
+    command: list[str] = []
+    """Command override."""
+    environment: dict[str, str] = {}
+    """Plain environment variables (UPLOADS_BUCKET and RESULTS_BUCKET are always set)."""
+    secrets: dict[str, SecretRefConfig] = {}
+    """Environment variables filled from Secrets Manager."""
+    architecture: Literal["arm64", "x86_64"] = "x86_64"
+    """CPU architecture (Fargate)."""
+    retry_attempts: int = Field(3, ge=1, le=10)
+    """Batch attempts (capacity interruptions retry; application failures do not)."""
+    timeout_seconds: int = Field(3600, ge=60, le=1209600)
+    """Per-attempt timeout."""
+
+
+class BucketLifecycleConfig(_Section):
+    """When a pipeline bucket's objects move to colder storage and when they expire."""
+
+    transition_days: int | None = Field(365, ge=1)
+    """Days until objects move to `storage_class`; unset: never."""
+    storage_class: Literal["STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = "GLACIER"
+    """Colder storage class."""
+    expiration_days: int | None = Field(1825, ge=1)
+    """Days until objects are deleted; unset: never."""
+
+    @model_validator(mode="after")
+    def _order(self) -> BucketLifecycleConfig:
+        if self.transition_days and self.expiration_days and self.expiration_days <= self.transition_days:
+            raise _fail("expiration_days", f"must come after transition_days ({self.transition_days}); got {self.expiration_days}")
+        return self
+
+
+class PipelineConfig(_Section):
+    """`platform:pipeline`: uploads -> Step Functions -> AWS Batch steps -> results."""
+
+    compute: Literal["fargate", "ec2_spot"] = "fargate"
+    """Fargate (Spot first) or EC2 Spot (on-demand fallback)."""
+    spot: bool = True
+    """Fargate: try FARGATE_SPOT before FARGATE."""
+    max_vcpus: int = Field(16, ge=1, le=10000)
+    """Ceiling of each compute environment."""
+    instance_types: list[str] = ["optimal"]
+    """EC2 instance types or families (ec2_spot)."""
+    allocation_strategy: Literal["SPOT_PRICE_CAPACITY_OPTIMIZED", "SPOT_CAPACITY_OPTIMIZED"] = "SPOT_PRICE_CAPACITY_OPTIMIZED"
+    """EC2 Spot allocation strategy."""
+    steps: list[BatchStepConfig] = Field(min_length=1)
+    """Steps in execution order."""
+    uploads: BucketLifecycleConfig = BucketLifecycleConfig()
+    """Lifecycle of the uploads bucket."""
+    results: BucketLifecycleConfig = BucketLifecycleConfig()
+    """Lifecycle of the results bucket."""
+    trigger_prefix: str = ""
+    """Only uploads under this key prefix start the pipeline ("" = all)."""
+    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
+    """Step Functions execution logging level."""
+    log_retention_days: RetentionDays = 30
+    """Retention of job and execution logs."""
+    tracing: bool = True
+    """X-Ray tracing of executions."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> PipelineConfig:
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            raise _fail("steps", f"step names must be unique; got {names}")
+        for i, step in enumerate(self.steps):
+            if self.compute == "fargate":
+                units = _FARGATE_VCPU.get(step.vcpu)
+                if units is None:
+                    raise _fail(f"steps[{i}].vcpu", f"Fargate takes {', '.join(f'{v:g}' for v in _FARGATE_VCPU)} vCPU; got {step.vcpu:g}")
+                if step.memory not in _FARGATE[units]:
+                    options = ", ".join(str(m) for m in _FARGATE[units])
+                    raise _fail(f"steps[{i}].memory", f"{step.vcpu:g} vCPU takes {options} MiB on Fargate; got {step.memory}")
+            elif step.vcpu != int(step.vcpu):
+                raise _fail(f"steps[{i}].vcpu", f"EC2 jobs take whole vCPUs; got {step.vcpu:g}")
+        if self.compute == "fargate" and "instance_types" in self.model_fields_set:
+            raise _fail("instance_types", "only for compute: ec2_spot")
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Backups and CI access
+# --------------------------------------------------------------------------------------------
+
+
+class BackupConfig(_Section):
+    """`platform:backup`: an AWS Backup plan over the stack's data."""
+
+    resources: list[Literal["database", "file_system", "pipeline_buckets"]] = ["database"]
+    """What the plan selects."""
+    schedule: _matching(r"^cron\([^)]+\)$", "a cron expression such as cron(0 5 * * ? *)") = "cron(0 5 * * ? *)"  # type: ignore[valid-type]
+    """When the daily backup runs (UTC)."""
+    retention_days: int = Field(35, ge=1, le=36500)
+    """How long recovery points are kept."""
+    cold_storage_after_days: int | None = Field(None, ge=1)
+    """Move recovery points to cold storage after this many days (90+ days before deletion)."""
+    vault_lock: bool = False
+    """Lock the vault: recovery points cannot be deleted early (governance mode)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> BackupConfig:
+        if self.cold_storage_after_days is not None and self.retention_days < self.cold_storage_after_days + 90:
+            raise _fail("retention_days", f"must be at least cold_storage_after_days + 90 ({self.cold_storage_after_days + 90}); got {self.retention_days}")
+        return self
+
+
+class GithubConfig(_Section):
+    """`platform:github`: OIDC roles for this repository's workflows (no long-lived keys)."""
+
+    repository: _matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "owner/name of a GitHub repository")  # type: ignore[valid-type]
+    """The repository whose workflows may assume the roles."""
+    branches: list[str] = ["main"]
+    """Branches that deploy."""
+    environments: list[str] = []
+    """GitHub environments that deploy (e.g. prod, behind a required review)."""
+    create_provider: bool = False
+    """Create the account's GitHub OIDC provider (exactly one stack per account)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -1114,6 +1252,12 @@ class StackConfig(_Section):
     """`platform:domain`: hosted zone and certificate (required with load balancers)."""
     edge: EdgeConfig | None = None
     """`platform:edge`: CloudFront, WAF and DNS records."""
+    pipeline: PipelineConfig | None = None
+    """`platform:pipeline`: the S3 + Step Functions + AWS Batch pipeline."""
+    backup: BackupConfig | None = None
+    """`platform:backup`: AWS Backup plan."""
+    github: GithubConfig | None = None
+    """`platform:github`: GitHub Actions OIDC deploy roles."""
     alarms: AlarmsConfig | None = None
     """`platform:alarms`: alarm topic, alarms, dashboard, budget."""
 
@@ -1175,6 +1319,8 @@ class StackConfig(_Section):
                 if volume.access_point not in access_points:
                     problems.append(f"@{at}.volumes[{i}].access_point: {volume.access_point!r} is not in "
                                     f"file_system.access_points ({', '.join(sorted(access_points)) or 'none'})")
+            if svc.pipeline and self.pipeline is None:
+                problems.append(f"@{at}.pipeline: needs platform:pipeline")
             for peer in svc.connects_to:
                 if peer in ("database", "cache"):
                     if getattr(self, peer) is None:
@@ -1203,9 +1349,27 @@ class StackConfig(_Section):
                 problems.append(f"@load_balancers.{lb}.ingress_cidrs: only for internal load balancers")
         if self.load_balancers and self.domain is None:
             problems.append("@domain: load balancers serve HTTPS and need platform:domain for their certificate")
+        if self.pipeline is not None:
+            for i, step in enumerate(self.pipeline.steps):
+                at = f"pipeline.steps[{i}]"
+                if step.image.repository is not None and step.image.repository not in repositories:
+                    problems.append(f"@{at}.image.repository: {step.image.repository!r} is not in registry.repositories "
+                                    f"({', '.join(sorted(repositories)) or 'none'}); add it there or use image.uri")
+                for var, ref in step.secrets.items():
+                    if ref.secret is not None and ref.secret != "database" and ref.secret not in self.secrets:
+                        problems.append(f"@{at}.secrets.{var}.secret: {ref.secret!r} is not in platform:secrets")
+                    if ref.secret == "database" and self.database is None:
+                        problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
+            if "private" not in self.network.tiers():
+                problems.append("@pipeline: jobs run in private subnets; the network has none")
         for name, svc in self.services.items():
             if svc.volumes and self.file_system is None:
                 problems.append(f"@services.{name}.volumes: needs platform:file_system")
+        if self.backup is not None:
+            needs = {"database": self.database, "file_system": self.file_system, "pipeline_buckets": self.pipeline}
+            for item in self.backup.resources:
+                if needs[item] is None:
+                    problems.append(f"@backup.resources: {item!r} is selected but the stack has no {item.split('_')[0]}")
         if self.file_system is not None and self.network.existing is not None and not self.network.existing.subnet_ids.private:
             problems.append("@file_system: mount targets need explicit network.existing.subnet_ids.private (one per AZ)")
         return problems

@@ -7,7 +7,6 @@ Functions, not components: nothing here registers a resource on its own account 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -52,12 +51,12 @@ def stateful_opts(parent: pulumi.Resource, protect: bool, **options: Any) -> pul
     return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **options)
 
 
-def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None) -> str:
-    """A trust policy letting one AWS service principal assume a role."""
+def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None) -> pulumi.Output[str]:
+    """A trust policy letting one AWS service principal assume a role (conditions may hold Outputs)."""
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     if conditions:
         statement["Condition"] = dict(conditions)
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def iam_path() -> str:

@@ -116,6 +116,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
     """The database's security group (no ingress until `allow_from`)."""
     identifier: pulumi.Output[str]
     """RDS instance identifier or Aurora cluster identifier (alarm dimensions)."""
+    arn: pulumi.Output[str]
+    """ARN of the instance or cluster (AWS Backup selections)."""
     instance_identifiers: list[pulumi.Output[str]]
     """Identifiers of the DB instances (one for RDS, each cluster instance for Aurora), in order."""
 
@@ -185,6 +187,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             self.reader_endpoint = cluster.reader_endpoint
             self.secret_arn = cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
             self.identifier = cluster.cluster_identifier
+            self.arn = cluster.arn
             self.instance_identifiers = [m.identifier for m in members]
         else:
             instance = self._rds(name, args, major, identifier, common, key, monitoring_role, log_groups)
@@ -192,6 +195,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             self.reader_endpoint = instance.address
             self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
             self.identifier = instance.identifier
+            self.arn = instance.arn
             self.instance_identifiers = [instance.identifier]
         self.port = pulumi.Output.from_input(args.port)
         self.kms_key_arn = key.arn
@@ -204,6 +208,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             "kms_key_arn": self.kms_key_arn,
             "security_group_id": self.security_group_id,
             "identifier": self.identifier,
+            "arn": self.arn,
             "instance_identifiers": self.instance_identifiers,
         })
 

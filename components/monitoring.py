@@ -66,8 +66,10 @@ class MonitoringArgs:
     """RDS instances report FreeStorageSpace (Aurora does not)."""
     cache_nodes: Sequence[pulumi.Input[str]] = ()
     """Cache cluster (node) ids."""
-    extra_alarms: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    """Further alarms (MetricAlarm arguments by key) that other components ask for."""
+    state_machines: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Step Functions state machine ARN by key: alarms on failed and timed-out executions."""
+    event_alerts: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """EventBridge patterns (JSON) by key whose events are sent to the topic (e.g. failed Batch jobs)."""
     dashboard: bool = True
     budget: Budget | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -115,6 +117,11 @@ class Monitoring(pulumi.ComponentResource):
                                       endpoint=email, opts=child_opts(self))
         self._topic = topic
         names = self._alarms()
+        for key, pattern in sorted(args.event_alerts.items()):
+            rule = aws.cloudwatch.EventRule(f"{name}-{key}", description=f"{name}: {key} events to the alarm topic",
+                                            event_pattern=pattern, tags=tags_for(args.tags, name, key),
+                                            opts=child_opts(self))
+            aws.cloudwatch.EventTarget(f"{name}-{key}", rule=rule.name, arn=topic.arn, opts=child_opts(self))
         if args.budget is not None:
             self._budget(args.budget)
         self.dashboard_name = self._dashboard() if args.dashboard else pulumi.Output.from_input("")
@@ -175,11 +182,11 @@ class Monitoring(pulumi.ComponentResource):
             names.append(self._alarm(f"cache-{i}-cpu", f"cache node {i}: engine CPU above {t.cache_cpu_percent}%",
                                      "AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": node},
                                      t.cache_cpu_percent))
-        for key, spec in sorted(args.extra_alarms.items()):
-            spec = dict(spec)
-            names.append(self._alarm(key, str(spec.pop("description")), str(spec.pop("namespace")),
-                                     str(spec.pop("metric")), spec.pop("dimensions"), float(spec.pop("threshold")),
-                                     **spec))  # type: ignore[arg-type]
+        for key, arn in sorted(args.state_machines.items()):
+            for metric, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
+                names.append(self._alarm(f"{key}-{what.replace(' ', '-')}", f"{key}: an execution {what}",
+                                         "AWS/States", metric, {"StateMachineArn": arn}, 0, statistic="Sum",
+                                         comparison="GreaterThanThreshold", periods=1))
         return names
 
     def _budget(self, budget: Budget) -> None:

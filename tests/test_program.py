@@ -18,6 +18,7 @@ STATEFUL_TYPES = {
     "aws:secretsmanager/secret:Secret",
     "aws:ecr/repository:Repository",
     "aws:route53/zone:Zone",
+    "aws:backup/vault:Vault",
 }
 """Resources whose loss loses data (or, for zones, an external NS delegation)."""
 
@@ -26,7 +27,9 @@ def stateful(mon) -> list:
     """Stateful resources, data buckets, and every KMS key one of them is encrypted with."""
     found = [r for r in mon.records() if r.type in STATEFUL_TYPES
              or (r.type == "aws:s3/bucket:Bucket" and r.inputs["tags"].get("purpose") == "data")]
-    key_arns = {r.inputs.get(k) for r in found for k in ("kmsKeyId", "masterUserSecretKmsKeyId")} - {None}
+    key_arns = {r.inputs.get(k) for r in found for k in ("kmsKeyId", "masterUserSecretKmsKeyId", "kmsKeyArn")} - {None}
+    for sse in mon.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+        key_arns.add(sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"].get("kmsMasterKeyId"))
     keys = [k for k in mon.of_type("aws:kms/key:Key") if k.outputs["arn"] in key_arns]
     return found + keys
 
@@ -74,7 +77,9 @@ def test_stateful_resources_are_protected_and_retained_in_prod(stack) -> None:
     resources = stateful(stack("prod"))
     assert {r.type for r in resources} >= {"aws:rds/instance:Instance", "aws:kms/key:Key",
                                            "aws:elasticache/replicationGroup:ReplicationGroup",
-                                           "aws:secretsmanager/secret:Secret", "aws:ecr/repository:Repository"}
+                                           "aws:secretsmanager/secret:Secret", "aws:ecr/repository:Repository",
+                                           "aws:s3/bucket:Bucket", "aws:backup/vault:Vault"}
+    assert len([r for r in resources if r.type == "aws:kms/key:Key"]) >= 4  # db, secrets, pipeline, backup
     for rec in resources:
         assert rec.protect is True and rec.retain_on_delete is True, rec.name
 
@@ -249,3 +254,32 @@ def test_every_role_lives_under_the_project_path(stack, name: str) -> None:
     # The deploy role may manage IAM only under /platform/ (see components/github_deploy.py).
     roles = stack(name).of_type("aws:iam/role:Role")
     assert roles and all(r.inputs["path"] == "/platform/" for r in roles)
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_the_api_may_start_the_pipeline_and_use_its_buckets(stack, name: str) -> None:
+    mon = stack(name)
+    grant = mon.one("aws:iam/rolePolicy:RolePolicy", "pipeline-grant-api")
+    api_task_role = mon.one("aws:iam/role:Role", "app-api-task")
+    assert grant.inputs["role"] == api_task_role.outputs["name"]
+    by_sid = {s["Sid"]: s for s in json.loads(grant.inputs["policy"])["Statement"]}
+    assert by_sid["StartPipeline"]["Resource"] == mon.exports["pipeline_state_machine_arn"]
+    assert {"StartPipeline", "WriteUploads", "ReadResults"} <= set(by_sid)
+    assert "SubmitPipelineJobs" not in by_sid
+    assert not [r for r in mon.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "pipeline-grant-frontend"]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_pipeline_failures_reach_the_alarm_topic(stack, name: str) -> None:
+    mon = stack(name)
+    topic = mon.one("aws:sns/topic:Topic").outputs["arn"]
+    machine = mon.exports["pipeline_state_machine_arn"]
+    sfn = {a.inputs["metricName"]: a.inputs for a in mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+           if a.inputs["namespace"] == "AWS/States"}
+    assert set(sfn) == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    assert all(a["dimensions"] == {"StateMachineArn": machine} and a["alarmActions"] == [topic] for a in sfn.values())
+    rule = mon.one("aws:cloudwatch/eventRule:EventRule", "monitoring-pipeline-job-failed")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern["detail"] == {"status": ["FAILED"], "jobQueue": [mon.exports["pipeline_job_queue_arn"]]}
+    target = mon.one("aws:cloudwatch/eventTarget:EventTarget", "monitoring-pipeline-job-failed")
+    assert target.inputs["arn"] == topic

@@ -171,8 +171,8 @@ def test_a_health_check_path_must_start_with_a_slash() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda m: _service(m, "api")["image"].update(repository="worker"),
-         "services.api.image.repository: 'worker' is not in registry.repositories (api, frontend); add it there or use image.uri"),
+        (lambda m: _service(m, "api")["image"].update(repository="search"),
+         "services.api.image.repository: 'search' is not in registry.repositories (api, frontend, worker); add it there or use image.uri"),
         (lambda m: _service(m, "api")["image"].pop("tag"),
          "services.api.image.tag: required with repository 'api' (immutable tags: no `latest`)"),
         (lambda m: _service(m, "api")["secrets"].update(X={"secret": "stripe"}),
@@ -201,6 +201,30 @@ def test_a_health_check_path_must_start_with_a_slash() -> None:
     ],
 )
 def test_web_tier_mistakes_name_the_key_and_the_fix(change, expected: str) -> None:
+    mapping = raw("dev")
+    change(mapping)
+    assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["pipeline"]["steps"][0].update(vcpu=3),
+         "pipeline.steps[0].vcpu: Fargate takes 0.25, 0.5, 1, 2, 4, 8, 16 vCPU; got 3"),
+        (lambda m: m["pipeline"]["steps"][0].update(memory=512),
+         "pipeline.steps[0].memory: 1 vCPU takes 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB on Fargate; got 512"),
+        (lambda m: m["pipeline"]["steps"][0]["image"].update(repository="aligner"),
+         "pipeline.steps[0].image.repository: 'aligner' is not in registry.repositories"),
+        (lambda m: m["pipeline"]["steps"].append(dict(m["pipeline"]["steps"][0])),
+         "pipeline.steps: step names must be unique"),
+        (lambda m: m["pipeline"]["uploads"].update(expiration_days=10),
+         "pipeline.uploads.expiration_days: must come after transition_days (30); got 10"),
+        (lambda m: m["pipeline"].update(instance_types=["c7g"]), "pipeline.instance_types: only for compute: ec2_spot"),
+        (lambda m: m.pop("pipeline"), "services.api.pipeline: needs platform:pipeline"),
+        (lambda m: m["pipeline"].update(steps=[]), "pipeline.steps: List should have at least 1 item"),
+    ],
+)
+def test_pipeline_mistakes_name_the_key_and_the_fix(change, expected: str) -> None:
     mapping = raw("dev")
     change(mapping)
     assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)

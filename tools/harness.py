@@ -385,6 +385,14 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:iam/role:Role": lambda a, i, p, c: {
         "arn": f"arn:aws:iam::{c.account}:role{a.inputs.get('path', '/')}{p}", "uniqueId": f"AROA{_hex(p, n=16).upper()}"},
     "aws:acm/certificate:Certificate": _certificate,
+    "aws:batch/jobDefinition:JobDefinition": lambda a, i, p, c: {
+        "arn": f"arn:aws:batch:{c.region}:{c.account}:job-definition/{p}:1",
+        "arnPrefix": f"arn:aws:batch:{c.region}:{c.account}:job-definition/{p}", "revision": 1},
+    "aws:batch/jobQueue:JobQueue": lambda a, i, p, c: {"arn": f"arn:aws:batch:{c.region}:{c.account}:job-queue/{p}"},
+    "aws:batch/computeEnvironment:ComputeEnvironment": lambda a, i, p, c: {
+        "arn": f"arn:aws:batch:{c.region}:{c.account}:compute-environment/{p}"},
+    "aws:sfn/stateMachine:StateMachine": lambda a, i, p, c: {
+        "arn": f"arn:aws:states:{c.region}:{c.account}:stateMachine:{p}"},
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:s3/bucket:Bucket": _bucket,

@@ -1,0 +1,78 @@
+"""Backup: an AWS Backup plan (KMS-encrypted vault, daily rule, retention) selecting given resources.
+
+Independent of the engines' own snapshots: recovery points live in a vault with their own key,
+can be locked against deletion (governance-mode vault lock), and survive the source resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components._common import assume_role_policy, child_opts, service_role, stateful_opts, tags_for
+
+_BACKUP_POLICIES = [
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupArgs:
+    """Inputs for :class:`Backup`."""
+
+    resource_arns: Sequence[pulumi.Input[str]]
+    """What to back up (database cluster/instance, file system, buckets)."""
+    schedule: str = "cron(0 5 * * ? *)"
+    """When the daily rule runs (UTC cron)."""
+    retention_days: int = 35
+    """How long recovery points are kept."""
+    cold_storage_after_days: int | None = None
+    """Move recovery points to cold storage after this many days (must be 90+ days before deletion)."""
+    vault_lock: bool = False
+    """Governance-mode vault lock: recovery points cannot be deleted before `retention_days`."""
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on the vault and its key."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cold_storage_after_days is not None and self.retention_days < self.cold_storage_after_days + 90:
+            raise ValueError("BackupArgs: cold storage needs 90 days before deletion")
+
+
+class Backup(pulumi.ComponentResource):
+    """A vault, a daily plan and its selection."""
+
+    vault_name: pulumi.Output[str]
+    plan_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:Backup", name, None, opts)
+        key = aws.kms.Key(f"{name}-key", description=f"{name}: backup vault", enable_key_rotation=True,
+                          deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"),
+                          opts=stateful_opts(self, args.protect))
+        vault = aws.backup.Vault(f"{name}-vault", kms_key_arn=key.arn, force_destroy=False,
+                                 tags=tags_for(args.tags, name, "vault"), opts=stateful_opts(self, args.protect))
+        if args.vault_lock:
+            aws.backup.VaultLockConfiguration(f"{name}-vault-lock", backup_vault_name=vault.name,
+                                              min_retention_days=args.retention_days, opts=child_opts(self))
+        plan = aws.backup.Plan(
+            f"{name}-plan",
+            rules=[aws.backup.PlanRuleArgs(
+                rule_name="daily", target_vault_name=vault.name, schedule=args.schedule,
+                start_window=60, completion_window=360,
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(
+                    delete_after=args.retention_days, cold_storage_after=args.cold_storage_after_days),
+                recovery_point_tags=tags_for(args.tags, name, "recovery-point"))],
+            tags=tags_for(args.tags, name, "plan"), opts=child_opts(self))
+        role = service_role(self, f"{name}-service", trust=assume_role_policy("backup.amazonaws.com"),
+                            description=f"{name}: AWS Backup takes and restores recovery points",
+                            tags=tags_for(args.tags, name, "service"), managed_policy_arns=_BACKUP_POLICIES)
+        aws.backup.Selection(f"{name}-selection", plan_id=plan.id, iam_role_arn=role.arn,
+                             resources=list(args.resource_arns), opts=child_opts(self))
+        self.vault_name = vault.name
+        self.plan_id = plan.id
+        self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id})

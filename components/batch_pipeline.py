@@ -1,0 +1,419 @@
+"""BatchPipeline: uploads land in S3, Step Functions runs AWS Batch jobs, results land in S3.
+
+This includes:
+- a customer-managed KMS key and two private buckets (uploads, results) with SSE-KMS bucket keys,
+  versioning, a TLS-only policy, lifecycle rules, and EventBridge notifications on uploads;
+- AWS Batch: compute environments on Fargate Spot then Fargate (or EC2 Spot then on-demand with an
+  allocation strategy) in private subnets behind an egress-only security group, a job queue
+  ordering them, one job definition per step (resources, retry strategy with evaluateOnExit,
+  timeout, logs to a log group with retention);
+- an execution role (image, logs, the step's secrets) and a job role that may read the uploads
+  bucket and write the results bucket, nothing else;
+- a Standard state machine built from a typed definition (`_states.py`): one `submitJob.sync`
+  task per step with Retry and Catch, a failure state, logging and X-Ray tracing; its role may
+  submit only to this queue and these job definitions;
+- an EventBridge rule starting the machine for every object created under the upload prefix;
+- `grant(...)`, letting a service start executions, submit jobs or use the buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components._bucket import BucketSpec, Expiry, private_bucket
+from components._common import (
+    assume_role_policy, child_opts, physical_name, policy_document, pull_and_read_statements, service_role,
+    stateful_opts, tags_for,
+)
+from components._states import BATCH_SERVICE_ERRORS, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition
+from components.container_service import SecretEnv
+
+PipelineAccess = Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]
+_FAILED_STATE = "PipelineFailed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSpec:
+    """One pipeline step: a Batch job."""
+
+    name: str
+    """Step name (state and job definition key)."""
+    image: pulumi.Input[str]
+    repository_arn: pulumi.Input[str] | None = None
+    """ECR repository of the image (the execution role pulls only from it)."""
+    vcpu: float
+    memory: int
+    """MiB."""
+    command: Sequence[str] = ()
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: Mapping[str, SecretEnv] = field(default_factory=dict)
+    secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
+    architecture: Literal["arm64", "x86_64"] = "x86_64"
+    retry_attempts: int = 3
+    """Batch attempts; infrastructure interruptions retry, application failures exit."""
+    timeout_seconds: int = 3600
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageLifecycle:
+    """Lifecycle of a pipeline bucket."""
+
+    transition_days: int | None = 365
+    storage_class: str = "GLACIER"
+    expiration_days: int | None = 1825
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchPipelineArgs:
+    """Inputs for :class:`BatchPipeline`."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets for the jobs."""
+    region: str
+    account_id: pulumi.Input[str]
+    steps: Sequence[JobSpec]
+    """Steps in execution order."""
+    compute: Literal["fargate", "ec2_spot"] = "fargate"
+    spot: bool = True
+    """Fargate: try FARGATE_SPOT first, fall back to FARGATE."""
+    max_vcpus: int = 16
+    instance_types: Sequence[str] = ("optimal",)
+    """EC2 compute only."""
+    allocation_strategy: str = "SPOT_PRICE_CAPACITY_OPTIMIZED"
+    """EC2 Spot allocation strategy."""
+    uploads_lifecycle: StorageLifecycle = StorageLifecycle()
+    results_lifecycle: StorageLifecycle = StorageLifecycle()
+    trigger_prefix: str = ""
+    """Objects created under this key prefix start an execution."""
+    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
+    log_retention_days: int = 30
+    tracing: bool = True
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on the buckets and their key."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError("BatchPipelineArgs: at least one step")
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError("BatchPipelineArgs: step names must be unique")
+
+
+class BatchPipeline(pulumi.ComponentResource):
+    """S3 -> EventBridge -> Step Functions -> AWS Batch -> S3."""
+
+    uploads_bucket_name: pulumi.Output[str]
+    uploads_bucket_arn: pulumi.Output[str]
+    results_bucket_name: pulumi.Output[str]
+    results_bucket_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    """Key of both buckets; users of the buckets need it."""
+    state_machine_arn: pulumi.Output[str]
+    state_machine_name: pulumi.Output[str]
+    job_queue_arn: pulumi.Output[str]
+    job_definition_arns: dict[str, pulumi.Output[str]]
+    """Job definition ARN (current revision) by step."""
+    security_group_id: pulumi.Output[str]
+    """The jobs' security group (grant it access to databases)."""
+    failure_event_pattern: pulumi.Output[str]
+    """EventBridge pattern matching failed jobs of this queue (for alerting)."""
+
+    def __init__(self, name: str, args: BatchPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:BatchPipeline", name, None, opts)
+        self._name, self._args = name, args
+        key = aws.kms.Key(f"{name}-key", description=f"{name}: pipeline buckets", enable_key_rotation=True,
+                          deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"),
+                          opts=stateful_opts(self, args.protect))
+        uploads = private_bucket(self, name, "uploads", BucketSpec(
+            kms_key_arn=key.arn, eventbridge=True, protect=args.protect, tags=args.tags,
+            lifecycle=[_expiry("uploads", args.uploads_lifecycle)]))
+        results = private_bucket(self, name, "results", BucketSpec(
+            kms_key_arn=key.arn, protect=args.protect, tags=args.tags,
+            lifecycle=[_expiry("results", args.results_lifecycle)]))
+        self._key, self._uploads, self._results = key, uploads, results
+
+        sg = aws.ec2.SecurityGroup(f"{name}-jobs", vpc_id=args.vpc_id, description=f"{name}: batch jobs, egress only",
+                                   tags=tags_for(args.tags, name, "jobs"), opts=child_opts(self))
+        aws.vpc.SecurityGroupEgressRule(f"{name}-jobs-egress", security_group_id=sg.id, ip_protocol="-1",
+                                        cidr_ipv4="0.0.0.0/0", description="jobs call out (S3, ECR, APIs)",
+                                        tags=tags_for(args.tags, name, "jobs-egress"), opts=child_opts(self))
+        logs = aws.cloudwatch.LogGroup(f"{name}-jobs", name=f"/aws/batch/{physical_name(name, 200)}",
+                                       retention_in_days=args.log_retention_days,
+                                       tags=tags_for(args.tags, name, "jobs"), opts=child_opts(self))
+        environments = self._compute(sg)
+        queue = aws.batch.JobQueue(
+            f"{name}-queue", state="ENABLED", priority=1,
+            compute_environment_orders=[aws.batch.JobQueueComputeEnvironmentOrderArgs(order=i + 1, compute_environment=ce.arn)
+                                        for i, ce in enumerate(environments)],
+            tags=tags_for(args.tags, name, "queue"), opts=child_opts(self))
+        job_role = self._job_role()
+        definitions = {step.name: self._job_definition(step, logs, job_role) for step in args.steps}
+        self._queue, self._definitions = queue, definitions
+        machine = self._state_machine()
+        self._machine = machine
+        self._trigger(machine, uploads)
+
+        self.uploads_bucket_name, self.uploads_bucket_arn = uploads.bucket, uploads.arn
+        self.results_bucket_name, self.results_bucket_arn = results.bucket, results.arn
+        self.kms_key_arn = key.arn
+        self.state_machine_arn, self.state_machine_name = machine.arn, machine.name
+        self.job_queue_arn = queue.arn
+        self.job_definition_arns = {n: d.arn for n, d in definitions.items()}
+        self.security_group_id = sg.id
+        self.failure_event_pattern = pulumi.Output.json_dumps({
+            "source": ["aws.batch"], "detail-type": ["Batch Job State Change"],
+            "detail": {"status": ["FAILED"], "jobQueue": [queue.arn]}})
+        self.register_outputs({
+            "uploads_bucket_name": self.uploads_bucket_name, "uploads_bucket_arn": self.uploads_bucket_arn,
+            "results_bucket_name": self.results_bucket_name, "results_bucket_arn": self.results_bucket_arn,
+            "kms_key_arn": self.kms_key_arn, "state_machine_arn": self.state_machine_arn,
+            "state_machine_name": self.state_machine_name, "job_queue_arn": self.job_queue_arn,
+            "job_definition_arns": self.job_definition_arns, "security_group_id": self.security_group_id,
+            "failure_event_pattern": self.failure_event_pattern,
+        })
+
+    # -- grants --------------------------------------------------------------------------------------
+    def grant(self, peer: str, role_name: pulumi.Input[str], access: Sequence[PipelineAccess]) -> aws.iam.RolePolicy:
+        """Attach to `role_name` exactly the pipeline rights in `access` (one inline policy named after `peer`)."""
+        statements: list[dict[str, Any]] = []
+        if "start" in access:
+            statements.append({"Sid": "StartPipeline", "Effect": "Allow", "Action": "states:StartExecution",
+                               "Resource": self._machine.arn})
+            statements.append({"Sid": "FollowPipelineExecutions", "Effect": "Allow",
+                               "Action": ["states:DescribeExecution", "states:StopExecution"],
+                               "Resource": self._execution_arns()})
+        if "submit" in access:
+            statements.append({"Sid": "SubmitPipelineJobs", "Effect": "Allow", "Action": "batch:SubmitJob",
+                               "Resource": self._submit_resources()})
+        buckets = [("read_uploads", self._uploads, ["s3:GetObject"]),
+                   ("write_uploads", self._uploads, ["s3:PutObject", "s3:AbortMultipartUpload"]),
+                   ("read_results", self._results, ["s3:GetObject"])]
+        for right, bucket, actions in buckets:
+            if right in access:
+                sid = "".join(p.title() for p in right.split("_"))
+                statements.append({"Sid": sid, "Effect": "Allow", "Action": actions,
+                                   "Resource": pulumi.Output.concat(bucket.arn, "/*")})
+                statements.append({"Sid": f"{sid}List", "Effect": "Allow", "Action": "s3:ListBucket",
+                                   "Resource": bucket.arn})
+        if any(r in access for r in ("read_uploads", "write_uploads", "read_results")):
+            statements.append({"Sid": "UseBucketKey", "Effect": "Allow",
+                               "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": self._key.arn,
+                               "Condition": {"StringEquals": {"kms:ViaService": f"s3.{self._args.region}.amazonaws.com"}}})
+        if not statements:
+            raise ValueError(f"BatchPipeline.grant: no access requested for {peer}")
+        return aws.iam.RolePolicy(f"{self._name}-grant-{peer}", role=role_name, policy=policy_document(statements),
+                                  opts=child_opts(self))
+
+    def _execution_arns(self) -> pulumi.Output[str]:
+        return pulumi.Output.concat(f"arn:aws:states:{self._args.region}:", self._args.account_id, ":execution:",
+                                    self._machine.name, ":*")
+
+    def _submit_resources(self) -> list[pulumi.Input[str]]:
+        # SubmitJob authorises the queue and the job definition (any revision of ours).
+        return [self._queue.arn, *[pulumi.Output.concat(d.arn_prefix, ":*") for d in self._definitions.values()]]
+
+    # -- compute ---------------------------------------------------------------------------------------
+    def _compute(self, sg: aws.ec2.SecurityGroup) -> list[aws.batch.ComputeEnvironment]:
+        name, args = self._name, self._args
+
+        def environment(kind: str, resources: aws.batch.ComputeEnvironmentComputeResourcesArgs) -> aws.batch.ComputeEnvironment:
+            # No service_role: Batch uses its service-linked role (AWSServiceRoleForBatch).
+            return aws.batch.ComputeEnvironment(f"{name}-{kind}", type="MANAGED", state="ENABLED",
+                                                compute_resources=resources,
+                                                tags=tags_for(args.tags, name, kind), opts=child_opts(self))
+
+        if args.compute == "fargate":
+            kinds = (["FARGATE_SPOT"] if args.spot else []) + ["FARGATE"]
+            return [environment(k.lower().replace("_", "-"), aws.batch.ComputeEnvironmentComputeResourcesArgs(
+                type=k, max_vcpus=args.max_vcpus, subnets=args.subnet_ids, security_group_ids=[sg.id])) for k in kinds]
+        profile, template = self._ec2_instances()
+        common = dict(max_vcpus=args.max_vcpus, min_vcpus=0, subnets=args.subnet_ids, security_group_ids=[sg.id],
+                      instance_types=list(args.instance_types), instance_role=profile.arn,
+                      launch_template=aws.batch.ComputeEnvironmentComputeResourcesLaunchTemplateArgs(
+                          launch_template_id=template.id, version="$Latest"),
+                      ec2_configurations=[aws.batch.ComputeEnvironmentComputeResourcesEc2ConfigurationArgs(
+                          image_type="ECS_AL2023")],
+                      tags=tags_for(args.tags, name, "instances"))
+        spot = environment("spot", aws.batch.ComputeEnvironmentComputeResourcesArgs(
+            type="SPOT", allocation_strategy=args.allocation_strategy, **common))
+        on_demand = environment("on-demand", aws.batch.ComputeEnvironmentComputeResourcesArgs(
+            type="EC2", allocation_strategy="BEST_FIT_PROGRESSIVE", **common))
+        return [spot, on_demand]
+
+    def _ec2_instances(self) -> tuple[aws.iam.InstanceProfile, aws.ec2.LaunchTemplate]:
+        name, args = self._name, self._args
+        role = service_role(self, f"{name}-instances", trust=assume_role_policy("ec2.amazonaws.com"),
+                            description=f"{name}: ECS agent on Batch instances",
+                            tags=tags_for(args.tags, name, "instances"),
+                            managed_policy_arns=["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"])
+        profile = aws.iam.InstanceProfile(f"{name}-instances", role=role.name, path=role.path,
+                                          tags=tags_for(args.tags, name, "instances"), opts=child_opts(self))
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-instances",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens="required", http_endpoint="enabled",
+                                                                      http_put_response_hop_limit=2),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    encrypted="true", volume_size=100, volume_type="gp3", delete_on_termination="true"))],
+            tags=tags_for(args.tags, name, "instances"), opts=child_opts(self))
+        return profile, template
+
+    # -- jobs -------------------------------------------------------------------------------------------
+    def _job_role(self) -> aws.iam.Role:
+        name, args = self._name, self._args
+        return service_role(
+            self, f"{name}-job", trust=_ecs_tasks_trust(args), description=f"{name}: read uploads, write results",
+            tags=tags_for(args.tags, name, "job"),
+            policy=policy_document([
+                {"Sid": "ReadUploads", "Effect": "Allow", "Action": "s3:GetObject",
+                 "Resource": pulumi.Output.concat(self._uploads.arn, "/*")},
+                {"Sid": "ListUploads", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": self._uploads.arn},
+                {"Sid": "WriteResults", "Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                 "Resource": pulumi.Output.concat(self._results.arn, "/*")},
+                {"Sid": "UseBucketKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                 "Resource": self._key.arn,
+                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}},
+            ]),
+        )
+
+    def _job_definition(self, step: JobSpec, logs: aws.cloudwatch.LogGroup,
+                        job_role: aws.iam.Role) -> aws.batch.JobDefinition:
+        name, args = self._name, self._args
+        statements = [{"Sid": "WriteJobLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                       "Resource": pulumi.Output.concat(logs.arn, ":*")}]
+        statements += pull_and_read_statements(step.repository_arn, [s.arn for s in step.secrets.values()],
+                                               step.secret_kms_key_arns, args.region)
+        execution = service_role(self, f"{name}-{step.name}-execution", trust=_ecs_tasks_trust(args),
+                                 description=f"{name}-{step.name}: pull image, write logs, read its secrets",
+                                 tags=tags_for(args.tags, name, f"{step.name}-execution"),
+                                 policy=policy_document(statements))
+        fargate = args.compute == "fargate"
+        environment = {"UPLOADS_BUCKET": self._uploads.bucket, "RESULTS_BUCKET": self._results.bucket,
+                       **step.environment}
+        container: dict[str, Any] = {
+            "image": step.image,
+            "command": list(step.command),
+            "jobRoleArn": job_role.arn,
+            "executionRoleArn": execution.arn,
+            "resourceRequirements": [{"type": "VCPU", "value": f"{step.vcpu:g}"},
+                                     {"type": "MEMORY", "value": str(step.memory)}],
+            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+            "secrets": [{"name": k, "valueFrom": pulumi.Output.concat(s.arn, f":{s.key}::") if s.key else s.arn}
+                        for k, s in sorted(step.secrets.items())],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": logs.name, "awslogs-region": args.region, "awslogs-stream-prefix": step.name}},
+        }
+        if fargate:
+            container.update({
+                "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+                "networkConfiguration": {"assignPublicIp": "DISABLED"},
+                "runtimePlatform": {"cpuArchitecture": "ARM64" if step.architecture == "arm64" else "X86_64",
+                                    "operatingSystemFamily": "LINUX"},
+            })
+        return aws.batch.JobDefinition(
+            f"{name}-{step.name}", type="container", platform_capabilities=["FARGATE" if fargate else "EC2"],
+            container_properties=pulumi.Output.json_dumps(container),
+            retry_strategy=aws.batch.JobDefinitionRetryStrategyArgs(
+                attempts=step.retry_attempts,
+                evaluate_on_exits=[
+                    # Lost capacity is not the job's fault: run it again. Anything else: stop.
+                    aws.batch.JobDefinitionRetryStrategyEvaluateOnExitArgs(on_status_reason="Host EC2*", action="RETRY"),
+                    aws.batch.JobDefinitionRetryStrategyEvaluateOnExitArgs(
+                        on_status_reason="Your Spot Task was interrupted*", action="RETRY"),
+                    aws.batch.JobDefinitionRetryStrategyEvaluateOnExitArgs(on_reason="*", action="EXIT"),
+                ]),
+            timeout=aws.batch.JobDefinitionTimeoutArgs(attempt_duration_seconds=step.timeout_seconds),
+            propagate_tags=True, tags=tags_for(args.tags, name, step.name), opts=child_opts(self),
+        )
+
+    # -- orchestration -----------------------------------------------------------------------------------
+    def _definition(self) -> StateMachineDefinition:
+        """The machine: each step submits its job and waits; any failure ends in `PipelineFailed`."""
+        steps, queue, definitions = self._args.steps, self._queue, self._definitions
+        states: dict[str, BatchJobTask | Fail] = {}
+        for i, step in enumerate(steps):
+            states[step.name] = BatchJobTask(
+                job_name=step.name, job_queue_arn=queue.arn, job_definition_arn=definitions[step.name].arn,
+                environment={"INPUT_BUCKET": "$.detail.bucket.name", "INPUT_KEY": "$.detail.object.key",
+                             "EXECUTION_NAME": "$$.Execution.Name"},
+                next=steps[i + 1].name if i + 1 < len(steps) else None,
+                result_path=f"$.jobs.{step.name.replace('-', '_')}",
+                retry=[Retry(errors=BATCH_SERVICE_ERRORS)],
+                catch=[Catch(errors=["States.ALL"], next=_FAILED_STATE)],
+            )
+        states[_FAILED_STATE] = Fail(error=_FAILED_STATE, cause="A pipeline step failed; its error is in the execution history.")
+        return StateMachineDefinition(
+            comment=f"{self._name}: {' -> '.join(s.name for s in steps)}", start_at=steps[0].name, states=states,
+            timeout_seconds=sum(s.timeout_seconds * s.retry_attempts for s in steps) + 3600)
+
+    def _state_machine(self) -> aws.sfn.StateMachine:
+        name, args = self._name, self._args
+        logs = aws.cloudwatch.LogGroup(f"{name}-executions", name=f"/aws/vendedlogs/states/{physical_name(name, 200)}",
+                                       retention_in_days=args.log_retention_days,
+                                       tags=tags_for(args.tags, name, "executions"), opts=child_opts(self))
+        rule_arn = pulumi.Output.concat(f"arn:aws:events:{args.region}:", args.account_id,
+                                        ":rule/StepFunctionsGetEventsForBatchJobsRule")
+        role = service_role(
+            self, f"{name}-orchestrator",
+            trust=assume_role_policy("states.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
+            description=f"{name}: submit this pipeline's jobs and follow them",
+            tags=tags_for(args.tags, name, "orchestrator"),
+            policy=policy_document([
+                {"Sid": "SubmitOwnJobs", "Effect": "Allow", "Action": "batch:SubmitJob", "Resource": self._submit_resources()},
+                {"Sid": "FollowJobs", "Effect": "Allow", "Action": ["batch:DescribeJobs", "batch:TerminateJob"],
+                 "Resource": "*"},  # neither action supports resource-level permissions for jobs it did not tag
+                {"Sid": "SyncIntegrationRule", "Effect": "Allow",
+                 "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"], "Resource": rule_arn},
+                {"Sid": "VendedLogDelivery", "Effect": "Allow", "Resource": "*", "Action": [
+                    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups"]},
+                {"Sid": "Tracing", "Effect": "Allow", "Resource": "*", "Action": [
+                    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets"]},
+            ]),
+        )
+        return aws.sfn.StateMachine(
+            f"{name}-machine", type="STANDARD", role_arn=role.arn,
+            definition=self._definition().to_json(),
+            logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
+                level=args.log_level, include_execution_data=False,
+                log_destination=pulumi.Output.concat(logs.arn, ":*")),
+            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=args.tracing),
+            tags=tags_for(args.tags, name, "machine"), opts=child_opts(self))
+
+    def _trigger(self, machine: aws.sfn.StateMachine, uploads: aws.s3.Bucket) -> None:
+        name, args = self._name, self._args
+        key_filter: dict[str, Any] = {"object": {"key": [{"prefix": args.trigger_prefix}]}} if args.trigger_prefix else {}
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-uploaded", description=f"{name}: start the pipeline for each new upload",
+            event_pattern=pulumi.Output.json_dumps({
+                "source": ["aws.s3"], "detail-type": ["Object Created"],
+                "detail": {"bucket": {"name": [uploads.bucket]}, **key_filter}}),
+            tags=tags_for(args.tags, name, "uploaded"), opts=child_opts(self))
+        role = service_role(
+            self, f"{name}-trigger",
+            trust=assume_role_policy("events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
+            description=f"{name}: EventBridge starts this state machine", tags=tags_for(args.tags, name, "trigger"),
+            policy=policy_document([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine.arn}]))
+        aws.cloudwatch.EventTarget(
+            f"{name}-uploaded", rule=rule.name, arn=machine.arn, role_arn=role.arn,
+            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=3600,
+                                                                 maximum_retry_attempts=10),
+            opts=child_opts(self))
+
+
+def _ecs_tasks_trust(args: BatchPipelineArgs) -> pulumi.Output[str]:
+    return assume_role_policy("ecs-tasks.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}})
+
+
+def _expiry(prefix: str, rule: StorageLifecycle) -> Expiry:
+    return Expiry(id=f"{prefix}-lifecycle", transition_days=rule.transition_days,
+                  transition_storage_class=rule.storage_class, expiration_days=rule.expiration_days)

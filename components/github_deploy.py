@@ -1,0 +1,127 @@
+"""GithubDeploy: GitHub Actions' OIDC identity provider and the roles the workflows assume.
+
+No long-lived keys: a workflow exchanges its OIDC token for short-lived credentials. Two roles,
+each trusting only this repository:
+- `preview` (pull requests and the deploy branches): AWS ReadOnlyAccess, enough for
+  `pulumi preview` with refresh;
+- `deploy` (the deploy branches and the named GitHub environments, e.g. `prod` behind a required
+  review): PowerUserAccess (everything but IAM and account management) plus IAM rights limited to
+  the program's own path (`/<project>/`), so `pulumi up` can create the roles it declares but
+  cannot touch any other identity in the account.
+
+The OIDC provider exists once per account; the stack creates it only when asked and otherwise
+refers to the account's existing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components._common import child_opts, iam_path, policy_document, service_role, tags_for
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+_SERVICE_LINKED = [  # services whose service-linked roles `pulumi up` may have to create
+    "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com", "elasticache.amazonaws.com",
+    "batch.amazonaws.com", "autoscaling.amazonaws.com", "ecs.application-autoscaling.amazonaws.com",
+    "eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "eks-fargate.amazonaws.com", "backup.amazonaws.com",
+    "spot.amazonaws.com",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GithubDeployArgs:
+    """Inputs for :class:`GithubDeploy`."""
+
+    account_id: pulumi.Input[str]
+    repository: str
+    """`owner/name` of the repository whose workflows may assume the roles."""
+    branches: Sequence[str] = ("main",)
+    """Branches that deploy (and may preview)."""
+    environments: Sequence[str] = ()
+    """GitHub environments that deploy (jobs with `environment:` present this subject)."""
+    create_provider: bool = False
+    """Create the account's GitHub OIDC provider (only one stack per account may)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        owner, _, repo = self.repository.partition("/")
+        if not owner or not repo or "*" in self.repository:
+            raise ValueError("GithubDeployArgs: repository is owner/name, without wildcards")
+
+
+class GithubDeploy(pulumi.ComponentResource):
+    """OIDC trust for GitHub Actions and the preview / deploy roles."""
+
+    provider_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str]
+    """For `pulumi preview` in pull requests."""
+    deploy_role_arn: pulumi.Output[str]
+    """For `pulumi up` from the deploy branches and environments."""
+
+    def __init__(self, name: str, args: GithubDeployArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:GithubDeploy", name, None, opts)
+        if args.create_provider:
+            provider = aws.iam.OpenIdConnectProvider(
+                f"{name}-provider", url=f"https://{GITHUB_OIDC_HOST}", client_id_lists=["sts.amazonaws.com"],
+                tags=tags_for(args.tags, name, "provider"), opts=child_opts(self))
+            provider_arn = provider.arn
+        else:
+            provider_arn = pulumi.Output.concat("arn:aws:iam::", args.account_id, f":oidc-provider/{GITHUB_OIDC_HOST}")
+        repo = args.repository
+        deploy_subjects = [f"repo:{repo}:ref:refs/heads/{b}" for b in args.branches] + [
+            f"repo:{repo}:environment:{e}" for e in args.environments]
+        preview_subjects = [f"repo:{repo}:pull_request", *deploy_subjects]
+        preview = service_role(
+            self, f"{name}-preview", trust=_trust(provider_arn, preview_subjects),
+            description=f"{name}: pulumi preview from {repo}", tags=tags_for(args.tags, name, "preview"),
+            managed_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+        iam_arn = pulumi.Output.concat("arn:aws:iam::", args.account_id, ":")
+        path = iam_path()
+        deploy = service_role(
+            self, f"{name}-deploy", trust=_trust(provider_arn, deploy_subjects),
+            description=f"{name}: pulumi up from {repo}", tags=tags_for(args.tags, name, "deploy"),
+            managed_policy_arns=["arn:aws:iam::aws:policy/PowerUserAccess"],
+            policy=policy_document([
+                {"Sid": "OwnRolesAndPolicies", "Effect": "Allow", "Action": [
+                    "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+                    "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy",
+                    "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PassRole",
+                    "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:AddRoleToInstanceProfile",
+                    "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile"],
+                 "Resource": [pulumi.Output.concat(iam_arn, f"role{path}*"),
+                              pulumi.Output.concat(iam_arn, f"instance-profile{path}*")]},
+                {"Sid": "OidcProviders", "Effect": "Allow", "Action": [
+                    "iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
+                    "iam:UpdateOpenIDConnectProviderThumbprint", "iam:TagOpenIDConnectProvider"],
+                 "Resource": [pulumi.Output.concat(iam_arn, "oidc-provider/oidc.eks.*"),
+                              pulumi.Output.concat(iam_arn, f"oidc-provider/{GITHUB_OIDC_HOST}")]},
+                {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
+                 "Resource": pulumi.Output.concat(iam_arn, "role/aws-service-role/*"),
+                 "Condition": {"StringEquals": {"iam:AWSServiceName": _SERVICE_LINKED}}},
+                {"Sid": "ReadIam", "Effect": "Allow", "Resource": "*", "Action": [
+                    "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+                    "iam:ListInstanceProfilesForRole", "iam:GetInstanceProfile", "iam:GetOpenIDConnectProvider",
+                    "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListRoleTags"]},
+            ]),
+        )
+        self.provider_arn = provider_arn
+        self.preview_role_arn = preview.arn
+        self.deploy_role_arn = deploy.arn
+        self.register_outputs({"provider_arn": self.provider_arn, "preview_role_arn": self.preview_role_arn,
+                               "deploy_role_arn": self.deploy_role_arn})
+
+
+def _trust(provider_arn: pulumi.Input[str], subjects: Sequence[str]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        # Exact subjects, no wildcards: only this repository's named branches and environments
+        # and, for previews, its pull requests (a list under StringEquals matches any one of them).
+        "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                                       f"{GITHUB_OIDC_HOST}:sub": list(subjects)}},
+    }]})
