@@ -202,32 +202,57 @@ def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
     )
 
 
-containers = None
+containers = None  # the service runtime: ContainerService (ECS) or KubernetesService (EKS)
+peers: dict[str, tuple[str, pulumi.Output[str]]] = {}  # service -> (grant name, security group)
 if config.services:
+    services = {name: _service_spec(name, svc) for name, svc in config.services.items()}
     # stack_config guarantees a domain (certificate) whenever there are load balancers.
-    containers = ContainerService("app", ContainerServiceArgs(
-        vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, subnet_ids=network.private_subnet_ids,
-        region=config.region, account_id=account_id,
-        services={name: _service_spec(name, svc) for name, svc in config.services.items()},
-        load_balancers={key: LoadBalancerSpec(
-            internal=lb.scheme == "internal",
-            subnet_ids=network.subnet_ids("private" if lb.scheme == "internal" else "public"),
-            certificate_arn=domain.certificate_arn if domain is not None else "", idle_timeout=lb.idle_timeout, ssl_policy=lb.ssl_policy,
-            access_logs=lb.access_logs, ingress_cidrs=[str(c) for c in lb.ingress_cidrs],
-            cloudfront_only=bool(config.edge and config.edge.cloudfront and config.edge.load_balancer == key),
-            deletion_protection=config.protect,
-        ) for key, lb in config.load_balancers.items()},
-        container_insights=config.cluster.container_insights, protect=config.protect, tags=tags,
-    ))
-    # Network grants: each service reaches exactly what its connects_to names.
+    load_balancers = {key: LoadBalancerSpec(
+        internal=lb.scheme == "internal",
+        subnet_ids=network.subnet_ids("private" if lb.scheme == "internal" else "public"),
+        certificate_arn=domain.certificate_arn if domain is not None else "", idle_timeout=lb.idle_timeout,
+        ssl_policy=lb.ssl_policy, access_logs=lb.access_logs, ingress_cidrs=[str(c) for c in lb.ingress_cidrs],
+        cloudfront_only=bool(config.edge and config.edge.cloudfront and config.edge.load_balancer == key),
+        deletion_protection=config.protect,
+    ) for key, lb in config.load_balancers.items()}
+    if config.cluster.runtime == "ecs":
+        containers = ContainerService("app", ContainerServiceArgs(
+            vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, subnet_ids=network.private_subnet_ids,
+            region=config.region, account_id=account_id, services=services, load_balancers=load_balancers,
+            container_insights=config.cluster.container_insights, protect=config.protect, tags=tags,
+        ))
+        peers = {name: (name, containers.security_group_ids[name]) for name in services}
+    else:
+        from components.kubernetes_service import ChartVersions, KubernetesService, KubernetesServiceArgs, NodeGroupSpec
+
+        eks_cfg = config.cluster.eks_settings
+        group = eks_cfg.node_group
+        containers = KubernetesService("app", KubernetesServiceArgs(
+            vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, private_subnet_ids=network.private_subnet_ids,
+            public_subnet_ids=network.public_subnet_ids, region=config.region, account_id=account_id,
+            services=services, load_balancers=load_balancers, version=eks_cfg.version,
+            endpoint_public_access=eks_cfg.endpoint_public_access,
+            public_access_cidrs=[str(c) for c in eks_cfg.public_access_cidrs], log_types=eks_cfg.log_types,
+            log_retention_days=eks_cfg.log_retention_days,
+            node_group=NodeGroupSpec(architecture=group.architecture, **group.model_dump()) if group else None,
+            fargate_namespaces=eks_cfg.fargate_namespaces, namespace=eks_cfg.namespace,
+            web_acl_arn=firewall.web_acl_arn if firewall else None,
+            charts=ChartVersions(**eks_cfg.charts.model_dump()), protect=config.protect, tags=tags,
+            isolated_services=[n for n, s in config.services.items() if {"database", "cache"} & set(s.connects_to)],
+        ))
+        # Services that reach data stores have pod security groups of their own.
+        peers = {name: (name, containers.security_group_ids[name]) for name in services
+                 if {"database", "cache"} & set(config.services[name].connects_to)}
+    # Grants: each service reaches exactly what its connects_to and pipeline name.
+    granted: set[tuple[str, str]] = set()
     for name, svc in config.services.items():
-        task_sg = containers.security_group_ids[name]
-        if "database" in svc.connects_to and database is not None:
-            database.allow_from(name, task_sg)
-        if "cache" in svc.connects_to and cache is not None:
-            cache.allow_from(name, task_sg)
-        if svc.volumes and file_system is not None:
-            file_system.allow_from(name, task_sg)
+        peer, group_id = peers.get(name, (name, None))
+        for target, owner, wanted in (("database", database, "database" in svc.connects_to),
+                                      ("cache", cache, "cache" in svc.connects_to),
+                                      ("files", file_system, bool(svc.volumes))):
+            if wanted and owner is not None and group_id is not None and (target, peer) not in granted:
+                owner.allow_from(peer, group_id)
+                granted.add((target, peer))
         if svc.pipeline and pipeline is not None:
             pipeline.grant(name, containers.task_role_names[name], svc.pipeline)
 
@@ -240,10 +265,10 @@ if config.edge is not None and containers is not None and domain is not None and
         domain_name=config.domain.name, zone_id=domain.zone_id, region=config.region,
         load_balancer_dns_name=containers.load_balancer_dns_names[lb_key],
         load_balancer_zone_id=containers.load_balancer_zone_ids[lb_key],
-        load_balancer_arn=containers.load_balancer_arns[lb_key],
+        load_balancer_arn=getattr(containers, "load_balancer_arns", {}).get(lb_key),
         hostnames=edge_cfg.hostnames, direct_hostnames=edge_cfg.direct_hostnames, www_cname=edge_cfg.www_cname,
         cloudfront=edge_cfg.cloudfront, cloudfront_certificate_arn=domain.cloudfront_certificate_arn,
-        origin_header_value=containers.origin_secrets.get(lb_key), price_class=edge_cfg.price_class,
+        origin_header_value=getattr(containers, "origin_secrets", {}).get(lb_key), price_class=edge_cfg.price_class,
         api_paths=edge_cfg.api_paths, static_site=edge_cfg.static_site,
         web_acl_arn=firewall.web_acl_arn if firewall else None, tags=tags,
     ))
@@ -273,10 +298,11 @@ if config.alarms is not None:
         account_id=account_id, region=config.region, emails=alarms.emails,
         thresholds=Thresholds(**alarms.model_dump(exclude={"emails", "dashboard", "budget"})),
         cluster_name=containers.cluster_name if containers else None,
+        kubernetes_namespace=config.cluster.eks_settings.namespace if config.cluster.runtime == "eks" else None,
         services=containers.service_names if containers else {},
-        load_balancers=containers.load_balancer_arn_suffixes if containers else {},
+        load_balancers=getattr(containers, "load_balancer_arn_suffixes", {}),
         target_groups={svc: (config.services[svc].load_balancer, suffix)
-                       for svc, suffix in containers.target_group_arn_suffixes.items()} if containers else {},
+                       for svc, suffix in getattr(containers, "target_group_arn_suffixes", {}).items()},
         db_instances=database.instance_identifiers if database else [],
         db_free_storage=bool(config.database and config.database.engine == "postgres"),
         cache_nodes=[pulumi.Output.concat(cache.replication_group_id, f"-{i:03d}")

@@ -665,11 +665,105 @@ class RegistryConfig(_Section):
         return self
 
 
+class NodeGroupConfig(_Section):
+    """An EKS managed node group."""
+
+    instance_types: list[_matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type such as t4g.medium")] = ["t4g.medium"]  # type: ignore[valid-type]
+    """Instance types (all ARM64 or all x86_64)."""
+    min_size: int = Field(2, ge=0, le=450)
+    """Fewest nodes."""
+    max_size: int = Field(4, ge=1, le=450)
+    """Most nodes."""
+    desired_size: int = Field(2, ge=0, le=450)
+    """Nodes at creation (an autoscaler may move it)."""
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    """On-demand or Spot nodes."""
+    disk_size_gb: int = Field(50, ge=20, le=16384)
+    """Root volume size."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> NodeGroupConfig:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise _fail("desired_size", f"must lie within min_size..max_size ({self.min_size}..{self.max_size}); got {self.desired_size}")
+        kinds = {_graviton(t) for t in self.instance_types}
+        if len(kinds) > 1:
+            raise _fail("instance_types", "mix of ARM64 (Graviton) and x86_64 types; one node group runs one architecture")
+        return self
+
+    @property
+    def architecture(self) -> Literal["arm64", "x86_64"]:
+        """CPU architecture of the nodes."""
+        return "arm64" if _graviton(self.instance_types[0]) else "x86_64"
+
+
+def _graviton(instance_type: str) -> bool:
+    """t4g, m7g, c7gn, r8g... are Graviton (ARM64)."""
+    return bool(re.search(r"\d+[a-z]*g[a-z]*$", instance_type.split(".")[0]))
+
+
+class ChartsConfig(_Section):
+    """Helm chart versions the EKS runtime installs (pinned; bump deliberately)."""
+
+    load_balancer_controller: str = "1.13.1"
+    """aws-load-balancer-controller chart (https://aws.github.io/eks-charts)."""
+    secrets_provider_aws: str = "2.2.0"
+    """secrets-store-csi-driver-provider-aws chart (includes the Secrets Store CSI driver)."""
+
+
+class EksConfig(_Section):
+    """EKS cluster settings (runtime: eks)."""
+
+    version: _matching(r"^1\.(2[89]|3\d)$", "a Kubernetes minor version such as 1.33") = "1.33"  # type: ignore[valid-type]
+    """Kubernetes version."""
+    endpoint_public_access: bool = False
+    """Expose the API endpoint publicly (then only to public_access_cidrs)."""
+    public_access_cidrs: list[IPv4Network] = []
+    """Who may reach a public API endpoint."""
+    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = [
+        "api", "audit", "authenticator", "controllerManager", "scheduler"]
+    """Control-plane log types sent to CloudWatch."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the control-plane log group."""
+    node_group: NodeGroupConfig | None = NodeGroupConfig()
+    """Managed node group; unset: Fargate only."""
+    fargate_namespaces: list[str] = []
+    """Namespaces whose pods run on Fargate."""
+    namespace: _matching(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a Kubernetes namespace name such as apps") = "apps"  # type: ignore[valid-type]
+    """Namespace of the services."""
+    charts: ChartsConfig = ChartsConfig()
+    """Helm chart versions."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> EksConfig:
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise _fail("public_access_cidrs", "a public API endpoint must be limited to given CIDRs (or keep it private)")
+        if any(c.prefixlen == 0 for c in self.public_access_cidrs):
+            raise _fail("public_access_cidrs", "0.0.0.0/0 opens the API endpoint to everyone; list your networks")
+        if self.node_group is None and not self.fargate_namespaces:
+            raise _fail("node_group", "give a node group or fargate_namespaces")
+        return self
+
+
 class ClusterConfig(_Section):
     """`platform:cluster`: where services run."""
 
+    runtime: Literal["ecs", "eks"] = "ecs"
+    """ECS Fargate or EKS for the services (same service description)."""
     container_insights: Literal["enabled", "enhanced"] = "enabled"
-    """ECS Container Insights level (always on)."""
+    """ECS Container Insights level (always on; EKS gets the CloudWatch observability add-on)."""
+    eks: EksConfig | None = None
+    """EKS settings (runtime: eks); defaults apply when left out."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> ClusterConfig:
+        if self.eks is not None and self.runtime != "eks":
+            raise _fail("eks", "EKS settings need runtime: eks")
+        return self
+
+    @property
+    def eks_settings(self) -> EksConfig:
+        """EKS settings with defaults."""
+        return self.eks or EksConfig()
 
 
 class LoadBalancerConfig(_Section):
@@ -1281,6 +1375,7 @@ class StackConfig(_Section):
                 problems.append(f"@{section}.subnet_tier: the network has no {cfg.subnet_tier} subnets "
                                 f"(tiers: {', '.join(net.tiers())}); pick one of those")
         problems.extend(self._service_rules())
+        problems.extend(self._runtime_rules())
         problems.extend(self._edge_rules())
         if self.env == "prod":
             problems.extend(self._prod_rules())
@@ -1372,6 +1467,31 @@ class StackConfig(_Section):
                     problems.append(f"@backup.resources: {item!r} is selected but the stack has no {item.split('_')[0]}")
         if self.file_system is not None and self.network.existing is not None and not self.network.existing.subnet_ids.private:
             problems.append("@file_system: mount targets need explicit network.existing.subnet_ids.private (one per AZ)")
+        return problems
+
+    def _runtime_rules(self) -> list[str]:
+        if self.cluster.runtime != "eks":
+            return []
+        problems: list[str] = []
+        eks = self.cluster.eks_settings
+        arch = eks.node_group.architecture if eks.node_group is not None and not eks.fargate_namespaces else None
+        for name, svc in self.services.items():
+            at = f"services.{name}"
+            if svc.volumes:
+                problems.append(f"@{at}.volumes: EFS volumes are ECS-only; the EKS runtime has no EFS CSI driver")
+            if svc.exec:
+                problems.append(f"@{at}.exec: ECS Exec is ECS-only; on EKS use kubectl exec (RBAC)")
+            if "capacity" in svc.model_fields_set:
+                problems.append(f"@{at}.capacity: Fargate capacity providers are ECS-only; use cluster.eks.node_group.capacity_type")
+            if arch is not None and svc.architecture != arch:
+                problems.append(f"@{at}.architecture: the node group runs {arch}; got {svc.architecture}")
+        needs_own_group = [n for n, s in self.services.items() if {"database", "cache"} & set(s.connects_to)]
+        if needs_own_group and eks.node_group is not None and any(t.startswith("t") for t in eks.node_group.instance_types):
+            problems.append(f"@cluster.eks.node_group.instance_types: {', '.join(needs_own_group)} reach data stores through "
+                            "security groups for pods, which burstable t* nodes cannot carry; use e.g. m7g.large")
+        if self.edge is not None and self.edge.cloudfront:
+            problems.append("@edge.cloudfront: the EKS runtime's load balancer belongs to its ingress; serve it without "
+                            "CloudFront (cloudfront: false, regional WAF on the ingress)")
         return problems
 
     def _edge_rules(self) -> list[str]:

@@ -53,9 +53,11 @@ class MonitoringArgs:
     emails: Sequence[str] = ()
     thresholds: Thresholds = Thresholds()
     cluster_name: pulumi.Input[str] | None = None
-    """ECS cluster of `services`."""
+    """ECS or EKS cluster of `services`."""
+    kubernetes_namespace: str | None = None
+    """Set for EKS: `services` are Kubernetes Services in this namespace (Container Insights metrics)."""
     services: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """ECS service name by service key."""
+    """ECS service name (or Kubernetes Service name) by service key."""
     load_balancers: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Load balancer ARN suffix by key."""
     target_groups: Mapping[str, tuple[str, pulumi.Input[str]]] = field(default_factory=dict)
@@ -148,11 +150,18 @@ class Monitoring(pulumi.ComponentResource):
         args, t = self._args, self._args.thresholds
         names = []
         for svc, service_name in sorted(args.services.items()):
-            dims = {"ClusterName": args.cluster_name, "ServiceName": service_name}
-            names.append(self._alarm(f"{svc}-cpu", f"{svc}: CPU above {t.cpu_percent}%", "AWS/ECS",
-                                     "CPUUtilization", dims, t.cpu_percent))
-            names.append(self._alarm(f"{svc}-memory", f"{svc}: memory above {t.memory_percent}%", "AWS/ECS",
-                                     "MemoryUtilization", dims, t.memory_percent))
+            if args.kubernetes_namespace is None:
+                namespace, cpu, memory = "AWS/ECS", "CPUUtilization", "MemoryUtilization"
+                dims = {"ClusterName": args.cluster_name, "ServiceName": service_name}
+            else:
+                namespace, cpu, memory = ("ContainerInsights", "pod_cpu_utilization_over_pod_limit",
+                                          "pod_memory_utilization_over_pod_limit")
+                dims = {"ClusterName": args.cluster_name, "Namespace": args.kubernetes_namespace,
+                        "Service": service_name}
+            names.append(self._alarm(f"{svc}-cpu", f"{svc}: CPU above {t.cpu_percent}%", namespace, cpu, dims,
+                                     t.cpu_percent))
+            names.append(self._alarm(f"{svc}-memory", f"{svc}: memory above {t.memory_percent}%", namespace, memory,
+                                     dims, t.memory_percent))
         for lb, suffix in sorted(args.load_balancers.items()):
             dims = {"LoadBalancer": suffix}
             names.append(self._alarm(f"{lb}-5xx", f"load balancer {lb}: more than {t.alb_5xx_count} 5xx per 5 min",
@@ -213,13 +222,19 @@ class Monitoring(pulumi.ComponentResource):
                 "title": title, "region": args.region, "stat": "Average", "period": _PERIOD, "metrics": metrics}}
 
         widgets = []
-        if args.services:
+        if args.services and args.kubernetes_namespace is None:
             widgets.append(widget("Services: CPU %", [
                 ["AWS/ECS", "CPUUtilization", "ClusterName", args.cluster_name, "ServiceName", s]
                 for s in args.services.values()]))
             widgets.append(widget("Services: memory %", [
                 ["AWS/ECS", "MemoryUtilization", "ClusterName", args.cluster_name, "ServiceName", s]
                 for s in args.services.values()]))
+        elif args.services:
+            for title, metric in (("CPU", "pod_cpu_utilization_over_pod_limit"),
+                                  ("memory", "pod_memory_utilization_over_pod_limit")):
+                widgets.append(widget(f"Services: {title} % of limit", [
+                    ["ContainerInsights", metric, "ClusterName", args.cluster_name, "Namespace",
+                     args.kubernetes_namespace, "Service", s] for s in args.services.values()]))
         for lb, suffix in sorted(args.load_balancers.items()):
             widgets.append(widget(f"Load balancer {lb}: requests, 5xx, latency", [
                 ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", suffix, {"stat": "Sum"}],

@@ -17,6 +17,8 @@ from tools.harness import PROJECT_DIR, RecordingMonitor, run_components, run_pro
 
 STACK_FILES = sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
 """Every committed stack file at the top level (dev, prod)."""
+EXAMPLE_FILES = sorted((PROJECT_DIR / "examples").glob("Pulumi.*.yaml"))
+"""The described systems as stack files (examples/)."""
 
 # CI runs the same examples every time (a red build is reproducible); locally Hypothesis explores.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import stack_config
 from stack_config import ConfigError, from_mapping
-from tests.conftest import STACK_FILES
+from tests.conftest import EXAMPLE_FILES, STACK_FILES
 from tools.harness import RecordingMonitor, load_config, load_stack_config, run_program
 
 
@@ -43,6 +43,11 @@ def problems(mapping: dict[str, Any]) -> list[str]:
 def test_committed_stack_config_is_valid(path: Path) -> None:
     config = load_config(path)
     assert config.env == path.name.split(".")[1]
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_example_validates(path: Path) -> None:
+    assert load_config(path).tags["owner"]
 
 
 def test_dev_is_cheap() -> None:
@@ -226,6 +231,46 @@ def test_web_tier_mistakes_name_the_key_and_the_fix(change, expected: str) -> No
 )
 def test_pipeline_mistakes_name_the_key_and_the_fix(change, expected: str) -> None:
     mapping = raw("dev")
+    change(mapping)
+    assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
+
+
+def _eks(mapping: dict[str, Any]) -> dict[str, Any]:
+    mapping["cluster"] = {"runtime": "eks", "eks": {"node_group": {"instance_types": ["m7g.large"]}}}
+    mapping["edge"]["cloudfront"] = False
+    for svc in mapping["services"].values():
+        svc.pop("capacity", None)
+        svc.pop("exec", None)
+    return mapping
+
+
+def test_the_dev_stack_switches_to_eks_with_only_the_runtime_settings() -> None:
+    assert from_mapping(_eks(raw("dev"))).cluster.runtime == "eks"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["edge"].update(cloudfront=True), "edge.cloudfront: the EKS runtime's load balancer belongs to its ingress"),
+        (lambda m: m["services"]["api"].update(exec=True), "services.api.exec: ECS Exec is ECS-only"),
+        (lambda m: m["services"]["api"].update(capacity={"fargate": {"base": 1, "weight": 1}}),
+         "services.api.capacity: Fargate capacity providers are ECS-only"),
+        (lambda m: m["services"]["api"].update(architecture="x86_64"),
+         "services.api.architecture: the node group runs arm64; got x86_64"),
+        (lambda m: m["cluster"]["eks"]["node_group"].update(instance_types=["t4g.large"]),
+         "cluster.eks.node_group.instance_types: api reach data stores through security groups for pods"),
+        (lambda m: m["cluster"]["eks"]["node_group"].update(instance_types=["m7g.large", "m7i.large"]),
+         "cluster.eks.node_group.instance_types: mix of ARM64 (Graviton) and x86_64 types"),
+        (lambda m: m["cluster"]["eks"].update(endpoint_public_access=True),
+         "cluster.eks.public_access_cidrs: a public API endpoint must be limited"),
+        (lambda m: m["cluster"]["eks"].update(endpoint_public_access=True, public_access_cidrs=["0.0.0.0/0"]),
+         "cluster.eks.public_access_cidrs: 0.0.0.0/0 opens the API endpoint to everyone"),
+        (lambda m: m["cluster"]["eks"].update(version="1.20"), "cluster.eks.version: expected a Kubernetes minor version"),
+        (lambda m: m["cluster"].update(runtime="ecs"), "cluster.eks: EKS settings need runtime: eks"),
+    ],
+)
+def test_eks_mistakes_name_the_key_and_the_fix(change, expected: str) -> None:
+    mapping = _eks(raw("dev"))
     change(mapping)
     assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
 

@@ -233,10 +233,14 @@ class DefaultMocks(pulumi_mocks.Mocks):
     def __init__(self, context: MockContext | None = None) -> None:
         self.context = context or MockContext()
 
+    monitor: RecordingMonitor | None = None
+    """Set by the monitor; remote-component outputs need it to plant pretend children."""
+
     # -- resources ----------------------------------------------------------------------------
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
         if not args.custom:
-            return "", dict(COMPONENT_OUTPUTS.get(args.typ, lambda a, c: {})(args, self.context))
+            handler = COMPONENT_OUTPUTS.get(args.typ)
+            return "", dict(handler(args, self) if handler else {})
         typ, inputs = args.typ, dict(args.inputs)
         region = _region_of(args, self.context)
         prefix = _ID_PREFIX.get(typ)
@@ -385,6 +389,8 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:iam/role:Role": lambda a, i, p, c: {
         "arn": f"arn:aws:iam::{c.account}:role{a.inputs.get('path', '/')}{p}", "uniqueId": f"AROA{_hex(p, n=16).upper()}"},
     "aws:acm/certificate:Certificate": _certificate,
+    "kubernetes:networking.k8s.io/v1:Ingress": lambda a, i, p, c: {"status": {"loadBalancer": {"ingress": [
+        {"hostname": f"k8s-{_hex(a.name, n=8)}-{_hex(a.name, 'lb', n=10)}.{c.region}.elb.amazonaws.com"}]}}},
     "aws:batch/jobDefinition:JobDefinition": lambda a, i, p, c: {
         "arn": f"arn:aws:batch:{c.region}:{c.account}:job-definition/{p}:1",
         "arnPrefix": f"arn:aws:batch:{c.region}:{c.account}:job-definition/{p}", "revision": 1},
@@ -414,7 +420,41 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 """Per-type computed outputs beyond the echoed inputs, `id`, `arn` and auto-`name`."""
 
-COMPONENT_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {}
+def _eks_cluster(args: pulumi_mocks.MockResourceArgs, mocks: DefaultMocks) -> dict[str, Any]:
+    """What pulumi-eks's Cluster returns: kubeconfig, OIDC provider, and the aws.eks.Cluster inside."""
+    ctx, name = mocks.context, str(args.inputs.get("name") or args.name)
+    oidc_id = _hex(name, n=32).upper()
+    issuer = f"oidc.eks.{ctx.region}.amazonaws.com/id/{oidc_id}"
+    endpoint = f"https://{oidc_id}.gr7.{ctx.region}.eks.amazonaws.com"
+    kubeconfig = {"apiVersion": "v1", "kind": "Config", "current-context": "aws",
+                  "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint}}],
+                  "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+                  "users": [{"name": "aws", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
+                                                              "command": "aws", "args": ["eks", "get-token",
+                                                                                         "--cluster-name", name]}}}]}
+    cluster_sg = f"sg-{_hex(name, 'cluster-sg', n=17)}"
+    assert mocks.monitor is not None
+    eks_cluster = mocks.monitor.fake_child(args.typ, "aws:eks/cluster:Cluster", f"{args.name}-eksCluster", {
+        "name": name, "arn": f"arn:aws:eks:{ctx.region}:{ctx.account}:cluster/{name}", "endpoint": endpoint,
+        "version": args.inputs.get("version", ""),
+        "vpcConfig": {"clusterSecurityGroupId": cluster_sg, "vpcId": args.inputs.get("vpcId", ""),
+                      "subnetIds": args.inputs.get("privateSubnetIds", []),
+                      "endpointPrivateAccess": True,
+                      "endpointPublicAccess": bool(args.inputs.get("endpointPublicAccess", False))},
+        "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
+    })
+    return {
+        "kubeconfig": kubeconfig, "kubeconfigJson": json.dumps(kubeconfig), "eksCluster": eks_cluster,
+        "oidcProviderArn": f"arn:aws:iam::{ctx.account}:oidc-provider/{issuer}",
+        "oidcProviderUrl": f"https://{issuer}", "oidcIssuer": issuer,
+        "clusterSecurityGroupId": f"sg-{_hex(name, 'pulumi-eks-sg', n=17)}",
+        "nodeSecurityGroupId": f"sg-{_hex(name, 'node-sg', n=17)}",
+    }
+
+
+COMPONENT_OUTPUTS: dict[str, Callable[[pulumi_mocks.MockResourceArgs, "DefaultMocks"], dict[str, Any]]] = {
+    "eks:index:Cluster": _eks_cluster,
+}
 """Outputs for remote (multi-language) components, which are black boxes under mocks."""
 
 
@@ -453,6 +493,8 @@ INVOKES: dict[str, Callable[[dict[str, Any], MockContext], dict[str, Any]]] = {
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": lambda a, c: {
         "id": f"pl-{_hex(a.get('name', ''), n=8)}", "name": a.get("name"), "maxEntries": 55,
         "entries": [], "arn": f"arn:aws:ec2:{c.region}:aws:prefix-list/pl-{_hex(a.get('name', ''), n=8)}"},
+    "aws:lb/getHostedZoneId:getHostedZoneId": lambda a, c: {"id": "Z35SXDOTRQ7X7K" if c.region == "us-east-1"
+                                                              else f"Z{_hex(c.region, n=12).upper()}"},
     "aws:elb/getServiceAccount:getServiceAccount": lambda a, c: {
         "id": "127311923021", "arn": "arn:aws:iam::127311923021:root"},
 }
@@ -469,9 +511,22 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def __init__(self, mocks: pulumi_mocks.Mocks | None = None) -> None:
         super().__init__(mocks or DefaultMocks())
+        if isinstance(self.mocks, DefaultMocks):
+            self.mocks.monitor = self
         self.registered: dict[str, Recorded] = {}
         self.invocations: list[Invocation] = []
         self.exports: dict[str, Any] = {}
+
+    def fake_child(self, parent_type: str, typ: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+        """A resource reference to a pretend child of a remote component (registers nothing).
+
+        The SDK rebuilds the object through `getResource`, so `cluster.eks_cluster.name` works;
+        the pretend child is not in `registered`, as a real child would not be visible either.
+        """
+        urn = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{parent_type}${typ}::{name}"
+        id_ = f"{name}-id"
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, {**state, "id": id_})
+        return {_SIG_KEY: _RESOURCE_SIG, "urn": urn, "id": id_}
 
     # -- queries used by tests and tools --------------------------------------------------------
     def of_type(self, typ: str) -> list[Recorded]:
@@ -719,6 +774,7 @@ def run_program(
         monitor = RecordingMonitor(DefaultMocks(_mock_context(config)))
     else:
         monitor.mocks = DefaultMocks(_mock_context(config))
+        monitor.mocks.monitor = monitor
     pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project, stack=stack_file.stack,
                              preview=preview, monitor=monitor)
     root = settings.get_root_resource()

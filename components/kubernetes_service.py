@@ -1,0 +1,628 @@
+"""KubernetesService: the EKS runtime for the same service description ContainerService takes.
+
+This includes:
+- an EKS cluster through pulumi-eks (`eks.Cluster`) in private subnets: private endpoint on,
+  public endpoint off or limited to given CIDRs, all control-plane log types into a log group with
+  retention, secrets envelope-encrypted with a customer-managed KMS key, the OIDC provider for
+  IRSA, a cluster role we own (so it lives under the program's IAM path);
+- a managed node group (instance types, min/max/desired, Spot or on-demand, IMDSv2 with a hop
+  limit of 1 so pods cannot borrow node credentials, encrypted gp3 root volumes) and/or a Fargate
+  profile;
+- Container Insights (the amazon-cloudwatch-observability add-on with its IRSA role);
+- the AWS Load Balancer Controller (Helm) with its IRSA role, whose policy only lets it act on
+  load balancers, target groups and security groups tagged for this cluster;
+- the Secrets Store CSI driver with the AWS provider (Helm) when services take secrets;
+- per service: an IRSA role (its secrets; owners attach further grants through
+  `task_role_names`), a ServiceAccount, a SecretProviderClass syncing its secrets into a Secret the
+  pods read as environment variables, a Deployment, a Service (with its ALB health check), an
+  HPA and a PodDisruptionBudget;
+- per load balancer an ALB Ingress (HTTPS with the ACM certificate and TLS 1.3 policy, 80
+  redirected to 443, path rules in priority order, optional regional web ACL).
+
+`eks.Cluster` is a remote component: under mocks only its inputs are visible; everything else
+here is a plain resource.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from components._alb import LoadBalancerSpec
+from components._common import (
+    assume_role_policy, child_opts, distinct, physical_name, policy_document, service_role, stateful_opts, tags_for,
+)
+from components.container_service import ServiceSpec
+
+CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+_NODE_POLICIES = [
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+]
+_CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+"""Tag the Load Balancer Controller puts on everything it creates (value: cluster name)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeGroupSpec:
+    """A managed node group."""
+
+    instance_types: Sequence[str] = ("t4g.medium",)
+    min_size: int = 2
+    max_size: int = 4
+    desired_size: int = 2
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    disk_size_gb: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartVersions:
+    """Pinned Helm chart versions (bumped deliberately, like any dependency)."""
+
+    load_balancer_controller: str = "1.13.1"
+    secrets_provider_aws: str = "2.2.0"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KubernetesServiceArgs:
+    """Inputs for :class:`KubernetesService`."""
+
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: pulumi.Input[str]
+    """Default client range of internal load balancers."""
+    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Nodes, pods and internal load balancers."""
+    public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Internet-facing load balancers."""
+    region: str
+    account_id: pulumi.Input[str]
+    services: Mapping[str, ServiceSpec]
+    load_balancers: Mapping[str, LoadBalancerSpec] = field(default_factory=dict)
+    version: str = "1.33"
+    """Kubernetes version."""
+    endpoint_public_access: bool = False
+    public_access_cidrs: Sequence[str] = ()
+    """Who may reach a public endpoint (required when it is on)."""
+    log_types: Sequence[str] = CONTROL_PLANE_LOGS
+    log_retention_days: int = 30
+    node_group: NodeGroupSpec | None = NodeGroupSpec()
+    fargate_namespaces: Sequence[str] = ()
+    namespace: str = "apps"
+    """Namespace of the services."""
+    web_acl_arn: pulumi.Input[str] | None = None
+    """Regional web ACL the ingresses attach."""
+    isolated_services: Sequence[str] = ()
+    """Services whose pods get a security group of their own (security groups for pods), so a
+    database or cache can admit exactly them; needs node types with ENI trunking (not t*)."""
+    charts: ChartVersions = ChartVersions()
+    protect: bool = False
+    """Deletion protection on the cluster; protect + retain on its secrets key."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise ValueError("KubernetesServiceArgs: a public endpoint must be limited to public_access_cidrs")
+        if "0.0.0.0/0" in self.public_access_cidrs:
+            raise ValueError("KubernetesServiceArgs: the public endpoint may not be open to 0.0.0.0/0")
+        if self.node_group is None and not self.fargate_namespaces:
+            raise ValueError("KubernetesServiceArgs: give a node group or Fargate namespaces")
+        for svc, spec in self.services.items():
+            if spec.load_balancer is not None and spec.load_balancer not in self.load_balancers:
+                raise ValueError(f"KubernetesServiceArgs: service {svc} uses unknown load balancer {spec.load_balancer}")
+            if spec.volumes:
+                raise ValueError(f"KubernetesServiceArgs: service {svc} mounts EFS volumes, which the EKS runtime does not")
+        for svc in self.isolated_services:
+            if svc not in self.services:
+                raise ValueError(f"KubernetesServiceArgs: isolated service {svc} is not a service")
+        if self.isolated_services and self.node_group is not None and any(
+                t.startswith("t") for t in self.node_group.instance_types):
+            raise ValueError("KubernetesServiceArgs: security groups for pods need ENI trunking, which t* nodes lack")
+
+
+class KubernetesService(pulumi.ComponentResource):
+    """Services on EKS behind ALB ingresses."""
+
+    cluster_name: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    """Secret."""
+    oidc_provider_arn: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
+    """Security group of nodes and of pods without one of their own."""
+    security_group_ids: dict[str, pulumi.Output[str]]
+    """Own security group of each isolated service (grant it access to databases and caches)."""
+    task_role_names: dict[str, pulumi.Output[str]]
+    """IRSA role by service (owners of buckets, state machines, ... attach grants to it)."""
+    service_names: dict[str, str]
+    """Kubernetes Service (and Deployment) name by service."""
+    load_balancer_dns_names: dict[str, pulumi.Output[str]]
+    """Ingress ALB host name by load balancer key."""
+    load_balancer_zone_ids: dict[str, pulumi.Output[str]]
+    """Route53 zone id of ALBs in this region (alias records)."""
+
+    def __init__(self, name: str, args: KubernetesServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:KubernetesService", name, None, opts)
+        self._name, self._args = name, args
+        cluster_name = physical_name(name, 90)
+        self._cluster_name = cluster_name
+        key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: Kubernetes secrets envelope encryption",
+                          enable_key_rotation=True, deletion_window_in_days=30,
+                          tags=tags_for(args.tags, name, "secrets-key"), opts=stateful_opts(self, args.protect))
+        # EKS would create this group with no expiry; creating it first sets the retention.
+        logs = aws.cloudwatch.LogGroup(f"{name}-control-plane", name=f"/aws/eks/{cluster_name}/cluster",
+                                       retention_in_days=args.log_retention_days,
+                                       tags=tags_for(args.tags, name, "control-plane"), opts=child_opts(self))
+        cluster_role = service_role(
+            self, f"{name}-cluster", trust=assume_role_policy("eks.amazonaws.com"),
+            description=f"{name}: EKS control plane", tags=tags_for(args.tags, name, "cluster"),
+            managed_policy_arns=["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+                                 "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController"])
+        cluster = eks.Cluster(
+            f"{name}-cluster",
+            name=cluster_name,
+            version=args.version,
+            vpc_id=args.vpc_id,
+            private_subnet_ids=args.private_subnet_ids,
+            endpoint_private_access=True,
+            endpoint_public_access=args.endpoint_public_access,
+            public_access_cidrs=list(args.public_access_cidrs) if args.endpoint_public_access else None,
+            enabled_cluster_log_types=list(args.log_types),
+            encryption_config_key_arn=key.arn,
+            create_oidc_provider=True,
+            skip_default_node_group=True,
+            authentication_mode="API",
+            service_role=cluster_role,
+            node_associate_public_ip_address=False,
+            # Pod ENIs carry per-service security groups; network policies limit pod-to-pod traffic.
+            vpc_cni_options=eks.VpcCniOptionsArgs(enable_pod_eni=bool(args.isolated_services),
+                                                  enable_network_policy=True),
+            deletion_protection=args.protect,
+            tags=tags_for(args.tags, name, "cluster"),
+            opts=child_opts(self, depends_on=[logs]),
+        )
+        self._cluster = cluster
+        self._oidc_arn = cluster.oidc_provider_arn
+        self._oidc_issuer = cluster.oidc_issuer
+        cluster_sg = cluster.eks_cluster.vpc_config.cluster_security_group_id
+        eks_name = cluster.eks_cluster.name
+        if args.node_group is not None:
+            self._node_group(eks_name, args.node_group)
+        for namespace in args.fargate_namespaces:
+            self._fargate_profile(eks_name, namespace)
+        self._container_insights(eks_name)
+        provider = k8s.Provider(f"{name}-k8s", kubeconfig=cluster.kubeconfig_json, enable_server_side_apply=True,
+                                opts=child_opts(self))
+        self._k8s = child_opts(self, provider=provider)
+        controller = self._load_balancer_controller(cluster_sg)
+        secrets_driver = self._secrets_driver() if any(s.secrets for s in args.services.values()) else None
+        namespace = k8s.core.v1.Namespace(f"{name}-namespace", metadata={"name": args.namespace,
+                                                                          "labels": {"app.kubernetes.io/part-of": name}},
+                                          opts=self._k8s)
+        self.task_role_names, self.service_names, self.security_group_ids = {}, {}, {}
+        self._cluster_sg = cluster_sg
+        for svc, spec in sorted(args.services.items()):
+            self._service(svc, spec, namespace, secrets_driver)
+        zone = aws.lb.get_hosted_zone_id_output(load_balancer_type="application",
+                                                opts=pulumi.InvokeOutputOptions(parent=self))
+        self.load_balancer_dns_names, self.load_balancer_zone_ids = {}, {}
+        for key_name, lb in sorted(args.load_balancers.items()):
+            ingress = self._ingress(key_name, lb, namespace, controller)
+            self.load_balancer_dns_names[key_name] = ingress.status.apply(
+                lambda status: status.load_balancer.ingress[0].hostname if status and status.load_balancer.ingress else "")
+            self.load_balancer_zone_ids[key_name] = zone.id
+
+        self.cluster_name = eks_name
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.cluster_security_group_id = cluster_sg
+        self.register_outputs({
+            "cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig,
+            "oidc_provider_arn": self.oidc_provider_arn, "cluster_security_group_id": self.cluster_security_group_id,
+            "task_role_names": self.task_role_names, "service_names": self.service_names,
+            "security_group_ids": self.security_group_ids,
+            "load_balancer_dns_names": self.load_balancer_dns_names,
+            "load_balancer_zone_ids": self.load_balancer_zone_ids,
+        })
+
+    # -- IAM roles for service accounts ------------------------------------------------------------
+    def irsa_role(self, logical: str, namespace: str, service_account: str, description: str,
+                  policy: pulumi.Input[str] | None = None, managed_policy_arns: Sequence[str] = ()) -> aws.iam.Role:
+        """A role only `system:serviceaccount:<namespace>:<service_account>` of this cluster can assume."""
+        trust = pulumi.Output.all(self._oidc_arn, self._oidc_issuer).apply(lambda v: json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Federated": v[0]}, "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{v[1]}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                                               f"{v[1]}:aud": "sts.amazonaws.com"}}}]}))
+        return service_role(self, logical, trust=trust, description=description,
+                            tags=tags_for(self._args.tags, self._name, logical.removeprefix(f"{self._name}-")),
+                            policy=policy, managed_policy_arns=managed_policy_arns)
+
+    # -- capacity ----------------------------------------------------------------------------------
+    def _node_group(self, eks_name: pulumi.Output[str], spec: NodeGroupSpec) -> None:
+        name, args = self._name, self._args
+        role = service_role(self, f"{name}-nodes", trust=assume_role_policy("ec2.amazonaws.com"),
+                            description=f"{name}: worker nodes", tags=tags_for(args.tags, name, "nodes"),
+                            managed_policy_arns=_NODE_POLICIES)
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes",
+            # Hop limit 1: pods cannot reach the instance metadata service (and the node role);
+            # they get their own credentials through IRSA.
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    encrypted="true", volume_size=spec.disk_size_gb, volume_type="gp3", delete_on_termination="true"))],
+            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
+                resource_type="instance", tags=tags_for(args.tags, name, "node"))],
+            tags=tags_for(args.tags, name, "nodes"), opts=child_opts(self))
+        aws.eks.NodeGroup(
+            f"{name}-nodes",
+            cluster_name=eks_name,
+            node_role_arn=role.arn,
+            subnet_ids=args.private_subnet_ids,
+            instance_types=list(spec.instance_types),
+            capacity_type=spec.capacity_type,
+            ami_type="AL2023_ARM_64_STANDARD" if spec.architecture == "arm64" else "AL2023_x86_64_STANDARD",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=spec.min_size, max_size=spec.max_size, desired_size=spec.desired_size),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version),
+            tags=tags_for(args.tags, name, "nodes"),
+            # A cluster autoscaler may move the desired size; `pulumi up` must not undo it.
+            opts=child_opts(self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+    def _fargate_profile(self, eks_name: pulumi.Output[str], namespace: str) -> None:
+        name, args = self._name, self._args
+        role = service_role(self, f"{name}-fargate-{namespace}", trust=assume_role_policy("eks-fargate-pods.amazonaws.com"),
+                            description=f"{name}: Fargate pods in {namespace}",
+                            tags=tags_for(args.tags, name, f"fargate-{namespace}"),
+                            managed_policy_arns=["arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy"])
+        aws.eks.FargateProfile(f"{name}-fargate-{namespace}", cluster_name=eks_name, pod_execution_role_arn=role.arn,
+                               subnet_ids=args.private_subnet_ids,
+                               selectors=[aws.eks.FargateProfileSelectorArgs(namespace=namespace)],
+                               tags=tags_for(args.tags, name, f"fargate-{namespace}"), opts=child_opts(self))
+
+    def _container_insights(self, eks_name: pulumi.Output[str]) -> None:
+        name = self._name
+        role = self.irsa_role(f"{name}-insights", "amazon-cloudwatch", "cloudwatch-agent",
+                              f"{name}: Container Insights agent",
+                              managed_policy_arns=["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"])
+        aws.eks.Addon(f"{name}-insights", cluster_name=eks_name, addon_name="amazon-cloudwatch-observability",
+                      service_account_role_arn=role.arn, resolve_conflicts_on_update="OVERWRITE",
+                      tags=tags_for(self._args.tags, name, "insights"), opts=child_opts(self))
+
+    # -- cluster add-ons through Helm ------------------------------------------------------------------
+    def _load_balancer_controller(self, cluster_sg: pulumi.Output[str]) -> k8s.helm.v3.Release:
+        name, args = self._name, self._args
+        role = self.irsa_role(f"{name}-lb-controller", "kube-system", "aws-load-balancer-controller",
+                              f"{name}: AWS Load Balancer Controller",
+                              policy=load_balancer_controller_policy(self._cluster_name, args.region, args.account_id,
+                                                                     args.vpc_id, cluster_sg, args.web_acl_arn))
+        return k8s.helm.v3.Release(
+            f"{name}-lb-controller", chart="aws-load-balancer-controller", version=args.charts.load_balancer_controller,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/eks-charts"),
+            namespace="kube-system",
+            values={"clusterName": self._cluster.eks_cluster.name, "region": args.region, "vpcId": args.vpc_id,
+                    "serviceAccount": {"create": True, "name": "aws-load-balancer-controller",
+                                       "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
+                    "enableServiceMutatorWebhook": False},
+            opts=self._k8s)
+
+    def _secrets_driver(self) -> k8s.helm.v3.Release:
+        # The AWS provider chart carries the Secrets Store CSI driver as a sub-chart; syncing into
+        # Kubernetes Secrets is what lets pods take secrets as environment variables.
+        return k8s.helm.v3.Release(
+            f"{self._name}-secrets-driver", chart="secrets-store-csi-driver-provider-aws",
+            version=self._args.charts.secrets_provider_aws,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/secrets-store-csi-driver-provider-aws"),
+            namespace="kube-system",
+            values={"secrets-store-csi-driver": {"install": True, "syncSecret": {"enabled": True}}},
+            opts=self._k8s)
+
+    # -- one service ---------------------------------------------------------------------------------
+    def _service(self, svc: str, spec: ServiceSpec, namespace: k8s.core.v1.Namespace,
+                 secrets_driver: k8s.helm.v3.Release | None) -> None:
+        name, args = self._name, self._args
+        ns = args.namespace
+        base = f"{name}-{svc}"
+        statements: list[dict[str, Any]] = []
+        if spec.secrets:
+            statements.append({"Sid": "ReadOwnSecrets", "Effect": "Allow",
+                               "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                               "Resource": distinct([s.arn for s in spec.secrets.values()])})
+        if spec.secret_kms_key_arns:
+            statements.append({"Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
+                               "Resource": distinct(spec.secret_kms_key_arns),
+                               "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}})
+        role = self.irsa_role(f"{base}-pods", ns, svc, f"{base}: what the application may do",
+                              policy=policy_document(statements) if statements else None)
+        self.task_role_names[svc] = role.name
+        labels = {"app.kubernetes.io/name": svc, "app.kubernetes.io/part-of": name}
+        account = k8s.core.v1.ServiceAccount(
+            base, metadata={"name": svc, "namespace": ns, "labels": labels,
+                            "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
+            opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
+        env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(spec.environment.items())]
+        volumes, mounts, waits = [], [], [account]
+        if spec.secrets:
+            secret_name = f"{svc}-secrets"
+            waits.append(self._secret_provider_class(base, svc, spec, secret_name, secrets_driver))
+            env += [{"name": var, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": var}}}
+                    for var in sorted(spec.secrets)]
+            volumes.append({"name": "secrets", "csi": {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
+                                                       "volumeAttributes": {"secretProviderClass": svc}}})
+            mounts.append({"name": "secrets", "mountPath": "/mnt/secrets", "readOnly": True})
+        ports = [{"name": "http", "containerPort": spec.port}] if spec.port else []
+        ports += [{"name": n, "containerPort": p} for n, p in sorted(spec.extra_ports.items())]
+        millicpu = spec.cpu * 1000 // 1024
+        container: dict[str, Any] = {
+            "name": svc, "image": spec.image, "ports": ports, "env": env, "volumeMounts": mounts,
+            # Limits equal requests: each pod gets exactly its share, as an ECS task does, and
+            # Container Insights' "% of limit" metrics mean what the alarms say.
+            "resources": {"requests": {"cpu": f"{millicpu}m", "memory": f"{spec.memory}Mi"},
+                          "limits": {"cpu": f"{millicpu}m", "memory": f"{spec.memory}Mi"}},
+            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        }
+        if spec.command:
+            container["command"] = list(spec.command)
+        if spec.port and spec.load_balancer is not None:
+            container["readinessProbe"] = {"httpGet": {"path": spec.health_check.path, "port": "http"},
+                                           "periodSeconds": spec.health_check.interval,
+                                           "timeoutSeconds": spec.health_check.timeout,
+                                           "failureThreshold": spec.health_check.unhealthy_threshold}
+        if spec.container_health_check is not None:
+            hc = spec.container_health_check
+            command = list(hc.command[1:]) if hc.command[0] == "CMD" else ["/bin/sh", "-c", " ".join(hc.command[1:])]
+            container["livenessProbe"] = {"exec": {"command": command}, "periodSeconds": hc.interval,
+                                          "timeoutSeconds": hc.timeout, "failureThreshold": hc.retries,
+                                          "initialDelaySeconds": hc.start_period}
+        k8s.apps.v1.Deployment(
+            base,
+            metadata={"name": svc, "namespace": ns, "labels": labels},
+            spec={
+                "replicas": spec.desired_count,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {
+                    "serviceAccountName": svc,
+                    "nodeSelector": {"kubernetes.io/arch": "arm64" if spec.architecture == "arm64" else "amd64"},
+                    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                                   "whenUnsatisfiable": "ScheduleAnyway",
+                                                   "labelSelector": {"matchLabels": labels}}],
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [container], "volumes": volumes}},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "100%"}},
+            },
+            # With an HPA the autoscaler owns the replica count.
+            opts=child_opts(self, provider=self._k8s.provider, depends_on=waits,
+                            ignore_changes=["spec.replicas"] if spec.scaling is not None else None))
+        if ports:
+            self._k8s_service(base, svc, spec, labels, ports, namespace)
+        self.service_names[svc] = svc
+        if spec.scaling is not None:
+            self._hpa(base, svc, spec)
+        if svc in args.isolated_services:
+            self._pod_security_group(base, svc, labels)
+        if spec.allow_from and spec.load_balancer is None:
+            self._network_policy(base, svc, spec, labels)
+        if (spec.scaling.min if spec.scaling else spec.desired_count) > 1:
+            k8s.policy.v1.PodDisruptionBudget(
+                base, metadata={"name": svc, "namespace": ns, "labels": labels},
+                spec={"minAvailable": 1, "selector": {"matchLabels": labels}},
+                opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
+
+    def _pod_security_group(self, base: str, svc: str, labels: Mapping[str, str]) -> None:
+        args = self._args
+        group = aws.ec2.SecurityGroup(f"{base}-pods", vpc_id=args.vpc_id, description=f"{base}: pods of {svc} only",
+                                      tags=tags_for(args.tags, self._name, f"{svc}-pods"), opts=child_opts(self))
+        aws.vpc.SecurityGroupEgressRule(f"{base}-pods-egress", security_group_id=group.id, ip_protocol="-1",
+                                        cidr_ipv4="0.0.0.0/0", description="pods call out",
+                                        tags=tags_for(args.tags, self._name, f"{svc}-pods-egress"), opts=child_opts(self))
+        # The cluster group stays on the pod ENI: it carries the load balancer's backend rules,
+        # kubelet probes and cluster DNS. The service's own group is what data stores admit.
+        k8s.apiextensions.CustomResource(
+            f"{base}-pods", api_version="vpcresources.k8s.aws/v1beta1", kind="SecurityGroupPolicy",
+            metadata={"name": svc, "namespace": args.namespace},
+            spec={"podSelector": {"matchLabels": dict(labels)},
+                  "securityGroups": {"groupIds": [group.id, self._cluster_sg]}},
+            opts=child_opts(self, provider=self._k8s.provider))
+        self.security_group_ids[svc] = group.id
+
+    def _network_policy(self, base: str, svc: str, spec: ServiceSpec, labels: Mapping[str, str]) -> None:
+        ports = ([spec.port] if spec.port else []) + sorted(spec.extra_ports.values())
+        k8s.networking.v1.NetworkPolicy(
+            base, metadata={"name": svc, "namespace": self._args.namespace},
+            spec={"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": peer}}}
+                                        for peer in sorted(spec.allow_from)],
+                               "ports": [{"port": p, "protocol": "TCP"} for p in ports]}]},
+            opts=child_opts(self, provider=self._k8s.provider))
+
+    def _secret_provider_class(self, base: str, svc: str, spec: ServiceSpec, secret_name: str,
+                               secrets_driver: k8s.helm.v3.Release | None) -> k8s.apiextensions.CustomResource:
+        objects = pulumi.Output.all(*[s.arn for s in spec.secrets.values()]).apply(
+            lambda arns: _provider_objects(list(spec.secrets), [s.key for s in spec.secrets.values()], arns))
+        return k8s.apiextensions.CustomResource(
+            base, api_version="secrets-store.csi.x-k8s.io/v1", kind="SecretProviderClass",
+            metadata={"name": svc, "namespace": self._args.namespace},
+            spec={"provider": "aws", "parameters": {"objects": objects, "usePodIdentity": "false"},
+                  "secretObjects": [{"secretName": secret_name, "type": "Opaque",
+                                     "data": [{"objectName": var, "key": var} for var in sorted(spec.secrets)]}]},
+            opts=child_opts(self, provider=self._k8s.provider,
+                            depends_on=[secrets_driver] if secrets_driver is not None else None))
+
+    def _k8s_service(self, base: str, svc: str, spec: ServiceSpec, labels: Mapping[str, str],
+                     ports: list[dict[str, Any]], namespace: k8s.core.v1.Namespace) -> None:
+        hc = spec.health_check
+        annotations = {
+            "alb.ingress.kubernetes.io/healthcheck-path": hc.path,
+            "alb.ingress.kubernetes.io/healthcheck-interval-seconds": str(hc.interval),
+            "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": str(hc.timeout),
+            "alb.ingress.kubernetes.io/healthy-threshold-count": str(hc.healthy_threshold),
+            "alb.ingress.kubernetes.io/unhealthy-threshold-count": str(hc.unhealthy_threshold),
+            "alb.ingress.kubernetes.io/success-codes": hc.matcher,
+        } if spec.load_balancer is not None else {}
+        k8s.core.v1.Service(
+            base, metadata={"name": spec.discovery_name or svc, "namespace": self._args.namespace, "labels": labels,
+                            "annotations": annotations},
+            spec={"type": "ClusterIP", "selector": labels,
+                  "ports": [{"name": p["name"], "port": p["containerPort"], "targetPort": p["name"]} for p in ports]},
+            opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
+
+    def _hpa(self, base: str, svc: str, spec: ServiceSpec) -> None:
+        scaling = spec.scaling
+        assert scaling is not None
+        metrics = [{"type": "Resource", "resource": {"name": resource, "target": {
+            "type": "Utilization", "averageUtilization": target}}}
+            for resource, target in (("cpu", scaling.cpu_target), ("memory", scaling.memory_target)) if target]
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            base, metadata={"name": svc, "namespace": self._args.namespace},
+            spec={"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc},
+                  "minReplicas": max(scaling.min, 1), "maxReplicas": scaling.max, "metrics": metrics,
+                  "behavior": {"scaleDown": {"stabilizationWindowSeconds": scaling.scale_in_cooldown},
+                               "scaleUp": {"stabilizationWindowSeconds": scaling.scale_out_cooldown}}},
+            opts=child_opts(self, provider=self._k8s.provider))
+
+    # -- ingress ---------------------------------------------------------------------------------------
+    def _ingress(self, key: str, lb: LoadBalancerSpec, namespace: k8s.core.v1.Namespace,
+                 controller: k8s.helm.v3.Release) -> k8s.networking.v1.Ingress:
+        name, args = self._name, self._args
+        targets = {svc: spec for svc, spec in args.services.items() if spec.load_balancer == key}
+        rules = sorted(((route.priority, svc, path) for svc, spec in targets.items() for route in spec.routes
+                        for path in route.paths), key=lambda r: r[0])
+        default = next((svc for svc, spec in targets.items() if spec.default_route), None)
+
+        def backend(svc: str) -> dict[str, Any]:
+            return {"service": {"name": targets[svc].discovery_name or svc, "port": {"name": "http"}}}
+
+        paths = [{"path": _k8s_path(path), "pathType": "Exact" if not path.endswith("*") else "Prefix",
+                  "backend": backend(svc)} for _, svc, path in rules]
+        attributes = [f"idle_timeout.timeout_seconds={lb.idle_timeout}",
+                      "routing.http.drop_invalid_header_fields.enabled=true",
+                      f"deletion_protection.enabled={str(lb.deletion_protection).lower()}"]
+        subnets = args.private_subnet_ids if lb.internal else args.public_subnet_ids
+        annotations: dict[str, pulumi.Input[str]] = {
+            "alb.ingress.kubernetes.io/scheme": "internal" if lb.internal else "internet-facing",
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+            "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            "alb.ingress.kubernetes.io/certificate-arn": lb.certificate_arn,
+            "alb.ingress.kubernetes.io/ssl-policy": lb.ssl_policy,
+            "alb.ingress.kubernetes.io/subnets": pulumi.Output.from_input(subnets).apply(lambda ids: ",".join(ids)),
+            "alb.ingress.kubernetes.io/load-balancer-attributes": ",".join(attributes),
+            "alb.ingress.kubernetes.io/group.name": f"{name}-{key}",
+        }
+        # The annotation is a k=v list: tags whose text would break it are left to aws:defaultTags.
+        ingress_tags = ",".join(f"{k}={v}" for k, v in sorted(args.tags.items()) if re.fullmatch(r"[\w.:/+@ -]+", f"{k}{v}"))
+        if ingress_tags:
+            annotations["alb.ingress.kubernetes.io/tags"] = ingress_tags
+        if lb.internal:
+            annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = pulumi.Output.all(
+                *(lb.ingress_cidrs or [args.vpc_cidr])).apply(lambda cidrs: ",".join(cidrs))
+        if args.web_acl_arn is not None and not lb.internal:
+            annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = args.web_acl_arn
+        spec: dict[str, Any] = {"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}] if paths else []}
+        if default is not None:
+            spec["defaultBackend"] = backend(default)
+        return k8s.networking.v1.Ingress(
+            f"{name}-{key}", metadata={"name": key, "namespace": args.namespace, "annotations": annotations},
+            spec=spec, opts=child_opts(self, provider=self._k8s.provider, depends_on=[controller, namespace]))
+
+
+def _k8s_path(pattern: str) -> str:
+    """ALB path patterns (`/api/*`) as Kubernetes paths (`/api`, prefix-matched)."""
+    return pattern.removesuffix("/*").removesuffix("*") or "/"
+
+
+def _provider_objects(variables: Sequence[str], keys: Sequence[str | None], arns: Sequence[str]) -> str:
+    """The AWS provider's `objects` parameter: each variable an alias of a secret or one JSON key of it."""
+    lines = []
+    for var, key, arn in zip(variables, keys, arns, strict=True):
+        if key is None:
+            lines.append(f'- objectName: "{arn}"\n  objectAlias: "{var}"')
+        else:
+            lines.append(f'- objectName: "{arn}"\n  jmesPath:\n    - path: "{key}"\n      objectAlias: "{var}"')
+    return "\n".join(lines)
+
+
+def load_balancer_controller_policy(cluster_name: str, region: str, account_id: pulumi.Input[str],
+                                    vpc_id: pulumi.Input[str], node_security_group_id: pulumi.Input[str],
+                                    web_acl_arn: pulumi.Input[str] | None) -> pulumi.Output[str]:
+    """What the AWS Load Balancer Controller needs, limited to what it creates for this cluster.
+
+    Creation must carry the cluster tag; changing or deleting anything needs the tag on the
+    resource; the only untagged group it may edit is the cluster's node group (backend rules).
+    """
+    ec2 = pulumi.Output.concat(f"arn:aws:ec2:{region}:", account_id, ":")
+    elb = pulumi.Output.concat(f"arn:aws:elasticloadbalancing:{region}:", account_id, ":")
+    ours = {"StringEquals": {f"aws:ResourceTag/{_CLUSTER_TAG}": cluster_name}}
+    statements: list[dict[str, Any]] = [
+        {"Sid": "Discover", "Effect": "Allow", "Resource": "*", "Action": [
+            "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
+            "ec2:DescribeInternetGateways", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+            "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeRouteTables",
+            "ec2:DescribeIpamPools", "ec2:GetSecurityGroupsForVpc", "ec2:DescribeVpcPeeringConnections",
+            "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerAttributes",
+            "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeSSLPolicies",
+            "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetHealth",
+            "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTrustStores",
+            "elasticloadbalancing:DescribeCapacityReservation", "acm:ListCertificates", "acm:DescribeCertificate",
+            "iam:ListServerCertificates", "iam:GetServerCertificate", "wafv2:GetWebACL", "wafv2:GetWebACLForResource",
+            "shield:GetSubscriptionState", "cognito-idp:DescribeUserPoolClient"]},
+        {"Sid": "ElbServiceLinkedRole", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*",
+         "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}}},
+        {"Sid": "CreateGroupsInOurVpc", "Effect": "Allow", "Action": "ec2:CreateSecurityGroup",
+         "Resource": pulumi.Output.concat(ec2, "vpc/", vpc_id)},
+        {"Sid": "CreateTaggedGroups", "Effect": "Allow", "Action": "ec2:CreateSecurityGroup",
+         "Resource": pulumi.Output.concat(ec2, "security-group/*"),
+         "Condition": {"StringEquals": {f"aws:RequestTag/{_CLUSTER_TAG}": cluster_name}}},
+        {"Sid": "TagGroupsOnCreate", "Effect": "Allow", "Action": "ec2:CreateTags",
+         "Resource": pulumi.Output.concat(ec2, "security-group/*"),
+         "Condition": {"StringEquals": {"ec2:CreateAction": "CreateSecurityGroup"}}},
+        {"Sid": "ManageOwnGroups", "Effect": "Allow", "Resource": pulumi.Output.concat(ec2, "security-group/*"),
+         "Condition": ours, "Action": ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress",
+                                       "ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags"]},
+        {"Sid": "BackendRulesOnNodes", "Effect": "Allow",
+         "Action": ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+         "Resource": pulumi.Output.concat(ec2, "security-group/", node_security_group_id)},
+        {"Sid": "CreateTaggedLoadBalancers", "Effect": "Allow", "Resource": "*",
+         "Action": ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
+         "Condition": {"StringEquals": {f"aws:RequestTag/{_CLUSTER_TAG}": cluster_name}}},
+        {"Sid": "TagOnCreate", "Effect": "Allow", "Action": "elasticloadbalancing:AddTags",
+         "Resource": [pulumi.Output.concat(elb, k) for k in ("loadbalancer/app/*", "targetgroup/*",
+                                                             "listener/app/*", "listener-rule/app/*")],
+         "Condition": {"StringEquals": {"elasticloadbalancing:CreateAction": [
+             "CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule"]}}},
+        {"Sid": "ManageOwnLoadBalancers", "Effect": "Allow", "Resource": "*", "Condition": ours, "Action": [
+            "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType",
+            "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+            "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup",
+            "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:DeleteTargetGroup",
+            "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:CreateListener", "elasticloadbalancing:ModifyCapacityReservation"]},
+        {"Sid": "ListenersAndRules", "Effect": "Allow",
+         "Resource": [pulumi.Output.concat(elb, k) for k in ("listener/app/*", "listener-rule/app/*")], "Action": [
+             "elasticloadbalancing:DeleteListener", "elasticloadbalancing:ModifyListener",
+             "elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:CreateRule",
+             "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule",
+             "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
+             "elasticloadbalancing:SetRulePriorities"]},
+    ]
+    if web_acl_arn is not None:
+        statements.append({"Sid": "AttachOurWebAcl", "Effect": "Allow",
+                           "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
+                                      "elasticloadbalancing:SetWebAcl"],
+                           "Resource": [web_acl_arn, pulumi.Output.concat(elb, "loadbalancer/app/*")]})
+    return policy_document(statements)

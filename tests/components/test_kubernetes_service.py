@@ -1,0 +1,230 @@
+"""KubernetesService: eks.Cluster inputs (a black box under mocks) and everything around it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import LoadBalancerSpec, Route, Scaling, SecretEnv, ServiceSpec
+from components.kubernetes_service import (
+    KubernetesService, KubernetesServiceArgs, NodeGroupSpec, load_balancer_controller_policy,
+)
+
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/c"
+ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/waf-acl/1"
+
+
+def services() -> dict[str, ServiceSpec]:
+    return {
+        "api": ServiceSpec(image="repo/api:v1", cpu=512, memory=1024, port=8080, load_balancer="main",
+                           routes=[Route(paths=["/api/*"], priority=10), Route(paths=["/health"], priority=20)],
+                           scaling=Scaling(min=2, max=10, cpu_target=70, memory_target=80),
+                           secrets={"DATABASE_PASSWORD": SecretEnv(arn=SECRET, key="password")},
+                           secret_kms_key_arns=[KEY]),
+        "frontend": ServiceSpec(image="repo/frontend:v1", cpu=256, memory=512, port=8000, load_balancer="main",
+                                default_route=True),
+        "vectors": ServiceSpec(image="semitechnologies/weaviate:1.24.1", cpu=512, memory=1024, port=8080,
+                               extra_ports={"grpc": 50051}, allow_from=["api"]),
+    }
+
+
+def build(**overrides) -> KubernetesServiceArgs:
+    values = dict(vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.30.0.0/16",
+                  private_subnet_ids=["subnet-0priv000000000001", "subnet-0priv000000000002"],
+                  public_subnet_ids=["subnet-0pub0000000000001", "subnet-0pub0000000000002"], region="us-east-1",
+                  account_id="123456789012", services=services(),
+                  load_balancers={"main": LoadBalancerSpec(subnet_ids=[], certificate_arn=CERT, idle_timeout=120)},
+                  node_group=NodeGroupSpec(instance_types=["m7g.large"], min_size=2, max_size=6, desired_size=2),
+                  web_acl_arn=ACL, isolated_services=["api"], tags={"env": "test"})
+    values.update(overrides)
+    return KubernetesServiceArgs(**values)
+
+
+@pytest.fixture
+def mon(record):
+    return record(lambda: KubernetesService("app", build(protect=True)), stack="prod")
+
+
+def k8s(mon, kind: str, name: str) -> dict:
+    return mon.one(kind, name).inputs
+
+
+def test_cluster_is_private_logged_encrypted_and_has_oidc(mon) -> None:
+    cluster = mon.one("eks:index:Cluster")
+    assert cluster.remote is True and cluster.custom is False
+    i = cluster.inputs
+    assert i["endpointPrivateAccess"] is True and i["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in i
+    assert i["enabledClusterLogTypes"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    key = mon.one("aws:kms/key:Key")
+    assert i["encryptionConfigKeyArn"] == key.outputs["arn"] and key.protect is True
+    assert i["createOidcProvider"] is True and i["authenticationMode"] == "API"
+    assert i["skipDefaultNodeGroup"] is True and i["nodeAssociatePublicIpAddress"] is False
+    assert i["privateSubnetIds"] == ["subnet-0priv000000000001", "subnet-0priv000000000002"]
+    assert i["deletionProtection"] is True
+    assert i["serviceRole"] == mon.one("aws:iam/role:Role", "app-cluster").id
+    assert i["vpcCniOptions"]["enablePodEni"] is True and i["vpcCniOptions"]["enableNetworkPolicy"] is True
+    logs = mon.one("aws:cloudwatch/logGroup:LogGroup", "app-control-plane")
+    assert logs.inputs["name"] == f"/aws/eks/{i['name']}/cluster" and logs.urn in cluster.dependencies
+
+
+def test_public_endpoint_only_with_cidrs(record) -> None:
+    mon = record(lambda: KubernetesService("app", build(endpoint_public_access=True, public_access_cidrs=["203.0.113.0/24"])))
+    i = mon.one("eks:index:Cluster").inputs
+    assert i["endpointPublicAccess"] is True and i["publicAccessCidrs"] == ["203.0.113.0/24"]
+    with pytest.raises(ValueError, match="public_access_cidrs"):
+        build(endpoint_public_access=True)
+    with pytest.raises(ValueError, match="0.0.0.0/0"):
+        build(endpoint_public_access=True, public_access_cidrs=["0.0.0.0/0"])
+
+
+def test_managed_node_group_is_private_imdsv2_and_encrypted(mon) -> None:
+    group = mon.one("aws:eks/nodeGroup:NodeGroup")
+    i = group.inputs
+    assert i["subnetIds"] == ["subnet-0priv000000000001", "subnet-0priv000000000002"]
+    assert i["instanceTypes"] == ["m7g.large"] and i["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert i["scalingConfig"] == {"minSize": 2, "maxSize": 6, "desiredSize": 2}
+    assert group.ignore_changes == ["scalingConfig.desiredSize"]
+    template = mon.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
+    assert template["metadataOptions"]["httpTokens"] == "required"
+    assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    assert template["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+
+
+def test_fargate_profile_selects_its_namespace(record) -> None:
+    mon = record(lambda: KubernetesService("app", build(node_group=None, fargate_namespaces=["apps"], isolated_services=[])))
+    profile = mon.one("aws:eks/fargateProfile:FargateProfile").inputs
+    assert profile["selectors"] == [{"namespace": "apps"}]
+    assert mon.of_type("aws:eks/nodeGroup:NodeGroup") == []
+
+
+def test_irsa_roles_trust_only_their_service_account(mon) -> None:
+    issuer = mon.one("platform:components:KubernetesService").registered_outputs["oidc_provider_arn"].split("oidc-provider/")[1]
+    for role_name, subject in (("app-api-pods", "system:serviceaccount:apps:api"),
+                               ("app-lb-controller", "system:serviceaccount:kube-system:aws-load-balancer-controller"),
+                               ("app-insights", "system:serviceaccount:amazon-cloudwatch:cloudwatch-agent")):
+        (trust,) = json.loads(mon.one("aws:iam/role:Role", role_name).inputs["assumeRolePolicy"])["Statement"]
+        assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert trust["Condition"]["StringEquals"] == {f"{issuer}:sub": subject, f"{issuer}:aud": "sts.amazonaws.com"}
+    account = k8s(mon, "kubernetes:core/v1:ServiceAccount", "app-api")
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == mon.one("aws:iam/role:Role", "app-api-pods").outputs["arn"]
+
+
+def test_pod_role_reads_only_its_secrets(mon) -> None:
+    doc = json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", "app-api-pods").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    assert by_sid["ReadOwnSecrets"]["Resource"] == [SECRET]
+    assert by_sid["DecryptOwnSecrets"]["Resource"] == [KEY]
+    assert not [r for r in mon.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "app-frontend-pods"]
+
+
+def test_secrets_reach_pods_through_the_csi_driver(mon) -> None:
+    spc = k8s(mon, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "app-api")
+    assert spc["spec"]["provider"] == "aws"
+    assert f'objectName: "{SECRET}"' in spc["spec"]["parameters"]["objects"]
+    assert 'path: "password"' in spc["spec"]["parameters"]["objects"]
+    assert spc["spec"]["secretObjects"][0]["secretName"] == "api-secrets"
+    deployment = k8s(mon, "kubernetes:apps/v1:Deployment", "app-api")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert {"name": "DATABASE_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "api-secrets", "key": "DATABASE_PASSWORD"}}} in container["env"]
+    release = k8s(mon, "kubernetes:helm.sh/v3:Release", "app-secrets-driver")
+    assert release["values"]["secrets-store-csi-driver"]["syncSecret"]["enabled"] is True
+
+
+def test_deployments_size_probe_and_spread(mon) -> None:
+    deployment = mon.one("kubernetes:apps/v1:Deployment", "app-api")
+    pod = deployment.inputs["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["resources"]["requests"] == {"cpu": "500m", "memory": "1024Mi"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "http"}
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert pod["serviceAccountName"] == "api" and pod["nodeSelector"] == {"kubernetes.io/arch": "arm64"}
+    assert deployment.ignore_changes == ["spec.replicas"]
+
+
+def test_hpa_targets_cpu_and_memory(mon) -> None:
+    hpa = k8s(mon, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-api")["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10)
+    assert {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["metrics"]} == {
+        "cpu": 70, "memory": 80}
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}
+
+
+def test_ingress_is_https_redirects_80_and_routes_by_priority(mon) -> None:
+    ingress = k8s(mon, "kubernetes:networking.k8s.io/v1:Ingress", "app-main")
+    notes = ingress["metadata"]["annotations"]
+    assert notes["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
+    assert notes["alb.ingress.kubernetes.io/target-type"] == "ip"
+    assert json.loads(notes["alb.ingress.kubernetes.io/listen-ports"]) == [{"HTTP": 80}, {"HTTPS": 443}]
+    assert notes["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
+    assert notes["alb.ingress.kubernetes.io/certificate-arn"] == CERT
+    assert notes["alb.ingress.kubernetes.io/ssl-policy"].startswith("ELBSecurityPolicy-TLS13")
+    assert notes["alb.ingress.kubernetes.io/wafv2-acl-arn"] == ACL
+    assert notes["alb.ingress.kubernetes.io/subnets"] == "subnet-0pub0000000000001,subnet-0pub0000000000002"
+    assert "idle_timeout.timeout_seconds=120" in notes["alb.ingress.kubernetes.io/load-balancer-attributes"]
+    assert "deletion_protection.enabled=false" in notes["alb.ingress.kubernetes.io/load-balancer-attributes"]
+    spec = ingress["spec"]
+    assert spec["ingressClassName"] == "alb"
+    assert [(p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in spec["rules"][0]["http"]["paths"]] == [
+        ("/api", "Prefix", "api"), ("/health", "Exact", "api")]
+    assert spec["defaultBackend"]["service"]["name"] == "frontend"
+    health = k8s(mon, "kubernetes:core/v1:Service", "app-api")["metadata"]["annotations"]
+    assert health["alb.ingress.kubernetes.io/healthcheck-path"] == "/"
+
+
+def test_load_balancer_controller_runs_with_a_cluster_scoped_policy(mon) -> None:
+    release = k8s(mon, "kubernetes:helm.sh/v3:Release", "app-lb-controller")
+    assert release["chart"] == "aws-load-balancer-controller" and release["version"] == "1.13.1"
+    assert release["repositoryOpts"]["repo"] == "https://aws.github.io/eks-charts"
+    role = mon.one("aws:iam/role:Role", "app-lb-controller")
+    assert release["values"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"] == role.outputs["arn"]
+    doc = json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", "app-lb-controller").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    cluster = mon.one("eks:index:Cluster").inputs["name"]
+    assert by_sid["CreateTaggedLoadBalancers"]["Condition"] == {
+        "StringEquals": {"aws:RequestTag/elbv2.k8s.aws/cluster": cluster}}
+    assert by_sid["ManageOwnLoadBalancers"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster}}
+    assert by_sid["AttachOurWebAcl"]["Resource"][0] == ACL
+    star = [s["Sid"] for s in doc["Statement"] if s["Resource"] == "*" and "Condition" not in s]
+    assert star == ["Discover"]
+    assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in by_sid["Discover"]["Action"])
+
+
+def test_data_stores_can_admit_just_the_api_pods(mon) -> None:
+    group = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-api-pods")
+    policy = k8s(mon, "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy", "app-api-pods")
+    outputs = mon.one("platform:components:KubernetesService").registered_outputs
+    assert policy["spec"]["securityGroups"]["groupIds"] == [group.id, outputs["cluster_security_group_id"]]
+    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "api"
+    assert outputs["security_group_ids"] == {"api": group.id}
+
+
+def test_internal_services_accept_only_named_peers(mon) -> None:
+    policy = k8s(mon, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-vectors")["spec"]
+    (rule,) = policy["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "api"}}}]
+    assert sorted(p["port"] for p in rule["ports"]) == [8080, 50051]
+
+
+def test_container_insights_add_on(mon) -> None:
+    addon = k8s(mon, "aws:eks/addon:Addon", "app-insights")
+    assert addon["addonName"] == "amazon-cloudwatch-observability"
+    assert addon["serviceAccountRoleArn"] == mon.one("aws:iam/role:Role", "app-insights").outputs["arn"]
+
+
+def test_policy_without_web_acl_grants_no_waf_rights(record) -> None:
+    captured: list[str] = []
+    record(lambda: load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1", None)
+           .apply(captured.append))
+    statements = json.loads(captured[0])["Statement"]
+    assert "AttachOurWebAcl" not in [s["Sid"] for s in statements]
+    assert not any("wafv2:AssociateWebACL" in s["Action"] for s in statements)
+
+
+def test_args_refuse_burstable_nodes_for_pod_security_groups() -> None:
+    with pytest.raises(ValueError, match="t\\* nodes"):
+        build(node_group=NodeGroupSpec(instance_types=["t4g.medium"]))
