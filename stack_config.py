@@ -145,7 +145,7 @@ class _Section(BaseModel):
     """Base for every config object: typos fail (`extra="forbid"`) and values are read-only."""
 
     # Attribute docstrings become field descriptions: the README's config reference is generated
-    # from them (`python -m tools config-reference`), so the docs cannot drift from the model.
+    # from them (`./run readme --write`), so the docs cannot drift from the model.
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 

@@ -3,8 +3,8 @@
 Verbs:
   plan              evaluate the program for a stack under mocks; print the resource tree;
                     --json FILE writes the recorded graph.
-  config-reference  print the config reference (Markdown) generated from stack_config.py;
-                    --write updates README.md in place.
+  readme            check the README's generated sections (config reference from stack_config.py,
+                    policy coverage from policies/rules.py); --write regenerates them.
 
 Exit codes: 0 fine, 1 the program or a check failed, 2 the stack config is invalid (or missing).
 """
@@ -22,29 +22,36 @@ def _parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True)
     plan = verbs.add_parser("plan", help="evaluate a stack offline and print its resource tree")
     plan.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
-    plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph as JSON")
-    ref = verbs.add_parser("config-reference", help="print the README's config reference, generated from the model")
-    ref.add_argument("--write", action="store_true", help="update the section in README.md")
+    plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph (and policy results) as JSON")
+    plan.add_argument("--policy-config", metavar="FILE", type=Path,
+                      help="policy pack config (default: policies/config.<stack>.json when it exists)")
+    readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
+    readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
     return parser
 
 
-def _config_reference(args: argparse.Namespace) -> int:
-    from tools.docs import config_reference
+def _readme(args: argparse.Namespace) -> int:
     from tools.harness import PROJECT_DIR
-    from tools.readme import sync_readme
+    from tools.readme import SECTIONS, current, render, sync_readme
 
+    path = PROJECT_DIR / "README.md"
     if args.write:
-        changed = sync_readme(PROJECT_DIR / "README.md")
-        print("README.md updated" if changed else "README.md already up to date")
-    else:
-        print(config_reference())
-    return 0
+        changed = sync_readme(path)
+        print(f"README.md: regenerated {', '.join(changed)}" if changed else "README.md already up to date")
+        return 0
+    text = path.read_text()
+    stale = [name for name in SECTIONS if current(text, name) != render(name)]
+    for name in stale:
+        print(f"README.md: section {name} is stale; run `./run readme --write`", file=sys.stderr)
+    return 1 if stale else 0
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from policies.rules import POLICIES, RULES
     from stack_config import ConfigError
     from tools import plan
     from tools.harness import load_stack_config, run_program
+    from tools.policy_run import PolicyConfigError, load_policy_config, render_report, run_policies
 
     try:
         stack_file = load_stack_config(args.stack)
@@ -56,11 +63,19 @@ def _plan(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
+    except PolicyConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(plan.render_tree(monitor, stack_file))
+    print("\npolicies:")
+    print(render_report(report, {r.name: r for r in RULES}) or "  no violations")
     if args.json:
-        plan.write_json(monitor, stack_file, args.json)
-        print(f"\nrecorded graph written to {args.json}")
-    return 0
+        plan.write_json(monitor, stack_file, args.json, report)
+    print()
+    print(plan.render_summary(monitor, stack_file, report, json_path=args.json))
+    return 1 if report.mandatory else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     # Running the program imports deprecated pulumi_aws modules; their warnings are noise here.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = _parser().parse_args(argv)
-    return {"plan": _plan, "config-reference": _config_reference}[args.verb](args)
+    return {"plan": _plan, "readme": _readme}[args.verb](args)
 
 
 if __name__ == "__main__":

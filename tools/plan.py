@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from dataclasses import asdict
 from pathlib import Path
 
 from tools.harness import Recorded, RecordingMonitor, StackFile, graph_json
+from tools.policy_run import PolicyReport
 
 
 def _short(typ: str) -> str:
@@ -63,7 +65,27 @@ def render_tree(monitor: RecordingMonitor, stack_file: StackFile) -> str:
     return "\n".join(lines)
 
 
-def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path) -> None:
-    """Write the recorded graph (types, names, parents, camelCase inputs, options) as JSON."""
+def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, report: PolicyReport | None = None) -> None:
+    """Write the recorded graph (types, names, parents, camelCase inputs, options) and policy results."""
+    document = graph_json(monitor, stack_file)
+    if report is not None:
+        document["policy"] = {"violations": [asdict(v) for v in report.violations], "disabled": report.skipped,
+                              "notFullyCheckable": report.not_checkable, "undecided": report.unknown}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(graph_json(monitor, stack_file), indent=2, sort_keys=True, default=str) + "\n")
+    path.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: PolicyReport,
+                   json_path: Path | None = None) -> str:
+    """The one-screen summary that ends `plan`."""
+    custom = [r for r in monitor.records() if r.custom]
+    per_component = Counter((monitor.component_of(r).name if monitor.component_of(r) else "-") for r in custom)
+    lines = [f"summary for {stack_file.project}/{stack_file.stack}",
+             f"  resources: {len(custom)} ({', '.join(f'{n} {c}' for c, n in sorted(per_component.items()))})",
+             f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
+             f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
+             + (f", {len(report.not_checkable)} remote component(s) not fully checkable" if report.not_checkable else "")]
+    if json_path is not None:
+        lines.append(f"  graph:     {json_path}")
+    lines.append("  result:    " + ("FAIL (mandatory policy violations)" if report.mandatory else "ok"))
+    return "\n".join(lines)

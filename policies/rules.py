@@ -1,0 +1,992 @@
+"""The platform's guardrails: every rule, grouped, and `POLICIES`, the list the pack serves.
+
+`from policies.rules import POLICIES` (tests, offline run) and `from rules import POLICIES`
+(the pack itself, whose directory is on sys.path) both work. Property names are the engine's
+camelCase names, so the same rules judge a real `pulumi preview` and the offline graph. Checks
+never rely on provider defaults being present (`is not True`, never `== False`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+try:  # imported as policies.rules (tests, tools)
+    from .framework import Rule, Stack, Subject, as_strings, dig, document, items, statements, subjects, tag_of
+except ImportError:  # run as the pack: its directory is on sys.path
+    from framework import Rule, Stack, Subject, as_strings, dig, document, items, statements, subjects, tag_of  # type: ignore[no-redef]
+
+# -- resource types ---------------------------------------------------------------------------------
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_PARAMS = "aws:rds/parameterGroup:ParameterGroup"
+RDS_CLUSTER_PARAMS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+RDS_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup"
+EFS = "aws:efs/fileSystem:FileSystem"
+EFS_BACKUP = "aws:efs/backupPolicy:BackupPolicy"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+BUCKET_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+BUCKET_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
+SNS_TOPIC = "aws:sns/topic:Topic"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SECRET = "aws:secretsmanager/secret:Secret"
+ECR_REPO = "aws:ecr/repository:Repository"
+ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+KMS_KEY = "aws:kms/key:Key"
+LISTENER = "aws:lb/listener:Listener"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WAF_ACL = "aws:wafv2/webAcl:WebAcl"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SUBNET = "aws:ec2/subnet:Subnet"
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+NAT = "aws:ec2/natGateway:NatGateway"
+INSTANCE = "aws:ec2/instance:Instance"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+ECS_SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+BATCH_CE = "aws:batch/computeEnvironment:ComputeEnvironment"
+SFN = "aws:sfn/stateMachine:StateMachine"
+EKS_COMPONENT = "eks:index:Cluster"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
+ROLE_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+BACKUP_VAULT = "aws:backup/vault:Vault"
+
+STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, CACHE, EFS, SECRET, ECR_REPO, BACKUP_VAULT)
+"""Resource types whose loss loses data (data buckets are recognised by their `purpose` tag)."""
+TLS13_POLICIES = {
+    "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+}
+CLOUDFRONT_TLS = {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
+ADMIN_POLICIES = {"arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"}
+# Actions AWS offers only on "*" (no resource-level permissions); a scoped role may still hold them.
+STAR_ONLY_ACTIONS = {
+    "ecr:GetAuthorizationToken", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel", "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "logs:CreateLogDelivery",
+    "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "batch:DescribeJobs",
+    "batch:TerminateJob",
+}
+READ_ONLY = re.compile(r"^(Describe|Get|List)[A-Z]")
+"""Discovery actions; on "*" they reveal metadata but change nothing."""
+GITHUB_OIDC = "token.actions.githubusercontent.com"
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY)", re.IGNORECASE)
+
+
+# ==================================================================================================
+# Encryption at rest
+# ==================================================================================================
+
+
+def _storage_encrypted(res: Subject) -> Iterator[str]:
+    if res.props.get("storageEncrypted") is not True:
+        yield f"{res.name} stores data unencrypted (storageEncrypted is not true)."
+
+
+def _efs_encrypted(res: Subject) -> Iterator[str]:
+    if res.props.get("encrypted") is not True:
+        yield f"EFS {res.name} is not encrypted at rest."
+
+
+def _cache_at_rest(res: Subject) -> Iterator[str]:
+    if res.props.get("atRestEncryptionEnabled") is not True:
+        yield f"Cache {res.name} is not encrypted at rest."
+
+
+def _sns_encrypted(res: Subject) -> Iterator[str]:
+    if not res.props.get("kmsMasterKeyId"):
+        yield f"Topic {res.name} has no KMS key (kmsMasterKeyId)."
+
+
+def _log_group_kms(res: Subject) -> Iterator[str]:
+    key = res.props.get("kmsKeyId")
+    if key and not re.match(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/", str(key)):
+        yield f"Log group {res.name} names its KMS key as {key!r}; CloudWatch Logs needs the key ARN."
+
+
+def _secret_cmk(res: Subject) -> Iterator[str]:
+    if not res.props.get("kmsKeyId"):
+        yield f"Secret {res.name} uses the default aws/secretsmanager key, which cannot be scoped or audited per application."
+
+
+def _ecr_encrypted(res: Subject) -> Iterator[str]:
+    kinds = {dig(c, "encryptionType") for c in items(res.props.get("encryptionConfigurations"))}
+    if "KMS" not in kinds:
+        yield f"Repository {res.name} is not encrypted with KMS."
+
+
+def _eks_secrets(res: Subject) -> Iterator[str]:
+    if res.type == EKS_COMPONENT:
+        if not res.props.get("encryptionConfigKeyArn"):
+            yield f"EKS cluster {res.name} does not envelope-encrypt Kubernetes secrets."
+        return
+    resources = [r for c in items(res.props.get("encryptionConfig")) for r in as_strings(dig(c, "resources"))]
+    if "secrets" not in resources:
+        yield f"EKS cluster {res.name} does not envelope-encrypt Kubernetes secrets."
+
+
+def _kms_rotation(res: Subject) -> Iterator[str]:
+    if res.props.get("enableKeyRotation") is not True and res.props.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT") in (None, "SYMMETRIC_DEFAULT"):
+        yield f"KMS key {res.name} does not rotate."
+
+
+def _volumes_encrypted(res: Subject) -> Iterator[str]:
+    if res.type == INSTANCE:
+        root = res.props.get("rootBlockDevice")
+        if dig(root, "encrypted") is not True:
+            yield f"Instance {res.name} has an unencrypted root volume."
+        for device in items(res.props.get("ebsBlockDevices")):
+            if dig(device, "encrypted") is not True:
+                yield f"Instance {res.name} attaches an unencrypted volume."
+        return
+    for mapping in items(res.props.get("blockDeviceMappings")):
+        ebs = dig(mapping, "ebs")
+        if ebs is not None and str(dig(ebs, "encrypted")).lower() != "true":
+            yield f"Launch template {res.name} defines an unencrypted volume."
+
+
+def _vault_encrypted(res: Subject) -> Iterator[str]:
+    if not res.props.get("kmsKeyArn"):
+        yield f"Backup vault {res.name} uses the default key instead of a customer-managed one."
+
+
+def _data_buckets_kms(stack: Stack) -> Iterator[tuple[str, str]]:
+    for bucket, sse in _bucket_parts(stack, BUCKET_SSE):
+        if tag_of(bucket.props, "purpose") not in (None, "data"):
+            continue
+        algorithms = {dig(r, "applyServerSideEncryptionByDefault", "sseAlgorithm") for r in items(sse.props.get("rules") if sse else None)}
+        if not algorithms & {"aws:kms", "aws:kms:dsse"}:
+            yield f"Data bucket {bucket.name} is not encrypted with SSE-KMS.", bucket.urn
+
+
+# ==================================================================================================
+# Encryption in transit
+# ==================================================================================================
+
+
+def _https_listener(res: Subject) -> Iterator[str]:
+    if res.props.get("protocol") == "HTTPS":
+        policy = res.props.get("sslPolicy")
+        if policy not in TLS13_POLICIES:
+            yield f"HTTPS listener {res.name} uses TLS policy {policy!r}, not a TLS 1.3 policy."
+        if not res.props.get("certificateArn"):
+            yield f"HTTPS listener {res.name} has no certificate."
+
+
+def _http_redirects(res: Subject) -> Iterator[str]:
+    if res.props.get("protocol") != "HTTP":
+        return
+    actions = items(res.props.get("defaultActions"))
+    redirects = [a for a in actions if dig(a, "type") == "redirect" and dig(a, "redirect", "protocol") == "HTTPS"]
+    if not redirects or len(redirects) != len(actions):
+        yield f"HTTP listener {res.name} does something other than redirect to HTTPS."
+
+
+def _http_listener_rules(stack: Stack) -> Iterator[tuple[str, str]]:
+    http = {r.props.get("arn") or r.props.get("id") for r in stack.of(LISTENER) if r.props.get("protocol") == "HTTP"}
+    for rule in subjects(stack.of("aws:lb/listenerRule:ListenerRule")):
+        if rule.props.get("listenerArn") in http:
+            yield f"Listener rule {rule.name} serves plain HTTP.", rule.urn
+
+
+def _cloudfront_viewer(res: Subject) -> Iterator[str]:
+    behaviours = [res.props.get("defaultCacheBehavior"), *items(res.props.get("orderedCacheBehaviors"))]
+    for b in behaviours:
+        if b is not None and dig(b, "viewerProtocolPolicy") not in ("redirect-to-https", "https-only"):
+            yield f"Distribution {res.name} serves {dig(b, 'pathPattern') or 'the default path'} over plain HTTP."
+    cert = res.props.get("viewerCertificate")
+    if dig(cert, "cloudfrontDefaultCertificate") is True:
+        yield f"Distribution {res.name} uses the *.cloudfront.net certificate, which allows TLS 1.0."
+    elif dig(cert, "minimumProtocolVersion") not in CLOUDFRONT_TLS:
+        yield f"Distribution {res.name} accepts TLS below 1.2 (minimumProtocolVersion {dig(cert, 'minimumProtocolVersion')!r})."
+
+
+def _cloudfront_origin_tls(res: Subject) -> Iterator[str]:
+    for origin in items(res.props.get("origins")):
+        custom = dig(origin, "customOriginConfig")
+        if custom is None:
+            continue
+        if dig(custom, "originProtocolPolicy") != "https-only":
+            yield f"Distribution {res.name} reaches origin {dig(origin, 'originId')} without HTTPS."
+        if set(as_strings(dig(custom, "originSslProtocols"))) - {"TLSv1.2"}:
+            yield f"Distribution {res.name} allows deprecated SSL/TLS versions towards {dig(origin, 'originId')}."
+
+
+def _cache_in_transit(res: Subject) -> Iterator[str]:
+    if res.props.get("transitEncryptionEnabled") is not True:
+        yield f"Cache {res.name} accepts unencrypted connections."
+    elif res.props.get("transitEncryptionMode") == "preferred":
+        yield f"Cache {res.name} still accepts plaintext (transitEncryptionMode preferred)."
+
+
+def _force_ssl(res: Subject) -> Iterator[str]:
+    family = str(res.props.get("family") or "")
+    if "postgres" not in family:
+        return
+    values = {dig(p, "name"): str(dig(p, "value")) for p in items(res.props.get("parameters"))}
+    if values.get("rds.force_ssl") != "1":
+        yield f"Parameter group {res.name} does not force TLS (rds.force_ssl is not 1)."
+
+
+def _bucket_tls_only(stack: Stack) -> Iterator[tuple[str, str]]:
+    for bucket, policy in _bucket_parts(stack, BUCKET_POLICY):
+        denies = [s for s in statements(policy.props.get("policy") if policy else None)
+                  if s.get("Effect") == "Deny" and str(dig(s, "Condition", "Bool", "aws:SecureTransport")).lower() == "false"]
+        if not denies:
+            yield f"Bucket {bucket.name} accepts requests without TLS (no aws:SecureTransport deny).", bucket.urn
+
+
+def _efs_tls_only(stack: Stack) -> Iterator[tuple[str, str]]:
+    policies = {p.props.get("fileSystemId"): p for p in stack.of(EFS_POLICY)}
+    for fs in subjects(stack.of(EFS)):
+        policy = policies.get(fs.props.get("id"))
+        denies = [s for s in statements(policy.props.get("policy") if policy else None)
+                  if s.get("Effect") == "Deny" and str(dig(s, "Condition", "Bool", "aws:SecureTransport")).lower() == "false"]
+        if not denies:
+            yield f"EFS {fs.name} accepts clients without TLS (no file system policy denying them).", fs.urn
+
+
+# ==================================================================================================
+# Network exposure
+# ==================================================================================================
+
+
+def _rds_not_public(res: Subject) -> Iterator[str]:
+    if res.props.get("publiclyAccessible") is True:
+        yield f"Database {res.name} is publicly accessible."
+
+
+def _public_subnet_ids(stack: Stack) -> set[str]:
+    """Subnets of this stack that map public IPs or are tagged as the public tier."""
+    return {s.props.get("id") for s in stack.of(SUBNET)
+            if s.props.get("mapPublicIpOnLaunch") is True or tag_of(s.props, "tier") == "public"}
+
+
+def _private_placement(types: tuple[str, ...], field_path: tuple[str, ...], what: str):
+    def check(stack: Stack) -> Iterator[tuple[str, str]]:
+        public = _public_subnet_ids(stack)
+        for res in subjects(stack.of(*types)):
+            used = set(as_strings(dig(res.props, *field_path)))
+            if used & public:
+                yield f"{what} {res.name} is placed in public subnets.", res.urn
+    return check
+
+
+def _ecs_no_public_ip(res: Subject) -> Iterator[str]:
+    if dig(res.props, "networkConfiguration", "assignPublicIp") is True:
+        yield f"ECS service {res.name} gives its tasks public IPs."
+
+
+def _internet_facing_sgs(stack: Stack) -> set[str]:
+    return {sg for lb in stack.of(LB) if lb.props.get("internal") is not True
+            for sg in as_strings(lb.props.get("securityGroups"))}
+
+
+def _open_ingress(stack: Stack) -> Iterator[tuple[str, str]]:
+    public_lb_groups = _internet_facing_sgs(stack)
+    rules = [(r, r.props.get("securityGroupId"), r.props) for r in stack.of(SG_INGRESS)]
+    rules += [(sg, sg.props.get("id"), rule) for sg in stack.of(SG, DEFAULT_SG) for rule in items(sg.props.get("ingress"))]
+    for owner, group, rule in sorted(rules, key=lambda t: t[0].urn):
+        cidrs = set(as_strings(dig(rule, "cidrIpv4"))) | set(as_strings(dig(rule, "cidrIpv6")))
+        cidrs |= set(as_strings(dig(rule, "cidrBlocks"))) | set(as_strings(dig(rule, "ipv6CidrBlocks")))
+        if not cidrs & {"0.0.0.0/0", "::/0"}:
+            continue
+        low, high = dig(rule, "fromPort"), dig(rule, "toPort")
+        web = low is not None and low == high and int(low) in (80, 443)
+        if not (web and group in public_lb_groups):
+            yield f"{owner.name} opens {'all ports' if low is None else f'port {low}-{high}'} to the internet.", owner.urn
+
+
+def _default_sg_closed(stack: Stack) -> Iterator[tuple[str, str]]:
+    defaults = {d.props.get("vpcId"): d for d in stack.of(DEFAULT_SG)}
+    for vpc in subjects(stack.of(VPC)):
+        default = defaults.get(vpc.props.get("id"))
+        if default is None:
+            yield f"VPC {vpc.name} leaves its default security group unmanaged (and open within itself).", vpc.urn
+        elif items(default.props.get("ingress")) or items(default.props.get("egress")):
+            yield f"Default security group {default.name} has rules.", default.urn
+
+
+def _eks_endpoint(res: Subject) -> Iterator[str]:
+    if res.type == EKS_COMPONENT:
+        public, cidrs = res.props.get("endpointPublicAccess"), as_strings(res.props.get("publicAccessCidrs"))
+    else:
+        public = dig(res.props, "vpcConfig", "endpointPublicAccess")
+        cidrs = as_strings(dig(res.props, "vpcConfig", "publicAccessCidrs"))
+    # pulumi-eks and EKS default to a public endpoint when the setting is absent.
+    if public is not False and (not cidrs or "0.0.0.0/0" in cidrs):
+        yield f"EKS cluster {res.name} exposes its API endpoint to the whole internet."
+
+
+def _eks_nodes_private(res: Subject) -> Iterator[str]:
+    if res.type == EKS_COMPONENT:
+        if res.props.get("nodeAssociatePublicIpAddress") is not False:
+            yield f"EKS cluster {res.name} may give nodes public IPs (set nodeAssociatePublicIpAddress false)."
+        if not res.props.get("privateSubnetIds"):
+            yield f"EKS cluster {res.name} has no private subnets for its nodes."
+
+
+def _imdsv2(res: Subject) -> Iterator[str]:
+    if dig(res.props, "metadataOptions", "httpTokens") != "required":
+        yield f"{res.name} allows IMDSv1 (metadataOptions.httpTokens is not required)."
+
+
+def _no_public_instance_ip(res: Subject) -> Iterator[str]:
+    # A NAT instance needs a public address to forward traffic; it is the one exception.
+    if res.props.get("associatePublicIpAddress") is True and res.props.get("sourceDestCheck") is not False:
+        yield f"Instance {res.name} has a public IP address."
+
+
+def _subnet_auto_ip(res: Subject) -> Iterator[str]:
+    if res.props.get("mapPublicIpOnLaunch") is True and tag_of(res.props, "tier") != "public":
+        yield f"Subnet {res.name} hands out public IPs but is not tagged tier=public."
+
+
+def _alb_waf(stack: Stack) -> Iterator[tuple[str, str]]:
+    associated = {a.props.get("resourceArn") for a in stack.of(WAF_ASSOCIATION)}
+    cloudfront_only = {r.props.get("securityGroupId") for r in stack.of(SG_INGRESS) if r.props.get("prefixListId")}
+    open_groups = {r.props.get("securityGroupId") for r in stack.of(SG_INGRESS)
+                   if set(as_strings(r.props.get("cidrIpv4"))) & {"0.0.0.0/0"}}
+    for lb in subjects(stack.of(LB)):
+        if lb.props.get("internal") is True or lb.props.get("loadBalancerType") not in (None, "application"):
+            continue
+        groups = set(as_strings(lb.props.get("securityGroups")))
+        behind_cloudfront = groups and groups <= cloudfront_only and not groups & open_groups
+        if lb.props.get("arn") not in associated and not behind_cloudfront:
+            yield (f"Internet-facing load balancer {lb.name} has no web ACL and is reachable "
+                   "around CloudFront."), lb.urn
+
+
+def _cloudfront_waf(res: Subject) -> Iterator[str]:
+    if not res.props.get("webAclId"):
+        yield f"Distribution {res.name} has no web ACL."
+
+
+# ==================================================================================================
+# Public data exposure
+# ==================================================================================================
+
+
+def _bucket_parts(stack: Stack, part_type: str) -> list[tuple[Any, Any]]:
+    """(bucket, its part of `part_type` or None) for every bucket of the stack."""
+    parts = {p.props.get("bucket"): p for p in stack.of(part_type)}
+    return [(b, parts.get(b.props.get("id")) or parts.get(b.props.get("bucket")))
+            for b in subjects(stack.of(BUCKET, BUCKET_V2))]
+
+
+def _public_access_block(stack: Stack) -> Iterator[tuple[str, str]]:
+    keys = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    for bucket, block in _bucket_parts(stack, BUCKET_PAB):
+        if block is None or any(block.props.get(k) is not True for k in keys):
+            yield f"Bucket {bucket.name} does not block all public access.", bucket.urn
+
+
+def _no_public_acl(res: Subject) -> Iterator[str]:
+    acl = res.props.get("acl")
+    if acl in ("public-read", "public-read-write", "authenticated-read"):
+        yield f"{res.name} grants a public canned ACL ({acl})."
+    grants = items(dig(res.props, "accessControlPolicy", "grants")) + items(res.props.get("grants"))
+    for grant in grants:
+        uri = str(dig(grant, "grantee", "uri") or dig(grant, "uri") or "")
+        if uri.endswith(("/global/AllUsers", "/global/AuthenticatedUsers")):
+            yield f"{res.name} grants access to {uri.rsplit('/', 1)[-1]}."
+
+
+def _policy_no_public_principal(res: Subject) -> Iterator[str]:
+    for s in statements(res.props.get("policy")):
+        principal = s.get("Principal")
+        everyone = principal == "*" or (isinstance(principal, Mapping) and "*" in as_strings(principal.get("AWS")))
+        if s.get("Effect") == "Allow" and everyone and not s.get("Condition"):
+            yield f"Bucket policy {res.name} allows anyone ({'Principal *'}) without a condition."
+
+
+def _ownership_enforced(stack: Stack) -> Iterator[tuple[str, str]]:
+    for bucket, ownership in _bucket_parts(stack, BUCKET_OWNERSHIP):
+        if ownership is None or dig(ownership.props, "rule", "objectOwnership") != "BucketOwnerEnforced":
+            yield f"Bucket {bucket.name} still honours ACLs (object ownership not BucketOwnerEnforced).", bucket.urn
+
+
+def _cloudfront_oac(res: Subject) -> Iterator[str]:
+    for origin in items(res.props.get("origins")):
+        domain = str(dig(origin, "domainName") or "")
+        if ".s3." in domain or domain.endswith(".s3.amazonaws.com"):
+            if not dig(origin, "originAccessControlId"):
+                yield f"Distribution {res.name} reads S3 origin {dig(origin, 'originId')} without Origin Access Control."
+        if "s3-website" in domain:
+            yield f"Distribution {res.name} uses a public S3 website endpoint as origin."
+
+
+# ==================================================================================================
+# Logging and monitoring
+# ==================================================================================================
+
+
+def _flow_logs(stack: Stack) -> Iterator[tuple[str, str]]:
+    logged = {f.props.get("vpcId") for f in stack.of(FLOW_LOG)}
+    for vpc in subjects(stack.of(VPC)):
+        if vpc.props.get("id") not in logged:
+            yield f"VPC {vpc.name} has no flow log.", vpc.urn
+
+
+def _retention_set(res: Subject) -> Iterator[str]:
+    days = res.props.get("retentionInDays")
+    if not days:
+        yield f"Log group {res.name} keeps logs forever (no retentionInDays)."
+
+
+def _alb_access_logs(res: Subject) -> Iterator[str]:
+    if res.props.get("loadBalancerType") in (None, "application") and dig(res.props, "accessLogs", "enabled") is not True:
+        yield f"Load balancer {res.name} writes no access logs."
+
+
+def _cloudfront_logging(res: Subject) -> Iterator[str]:
+    if not dig(res.props, "loggingConfig", "bucket"):
+        yield f"Distribution {res.name} writes no standard access logs."
+
+
+def _waf_logging(stack: Stack) -> Iterator[tuple[str, str]]:
+    logged = {c.props.get("resourceArn") for c in stack.of(WAF_LOGGING)}
+    for acl in subjects(stack.of(WAF_ACL)):
+        if acl.props.get("arn") not in logged:
+            yield f"Web ACL {acl.name} does not log.", acl.urn
+
+
+def _sfn_logging(res: Subject) -> Iterator[str]:
+    config = res.props.get("loggingConfiguration")
+    if dig(config, "level") in (None, "OFF") or not dig(config, "logDestination"):
+        yield f"State machine {res.name} does not log executions."
+
+
+def _container_insights(res: Subject) -> Iterator[str]:
+    settings = {dig(s, "name"): dig(s, "value") for s in items(res.props.get("settings"))}
+    if settings.get("containerInsights") not in ("enabled", "enhanced"):
+        yield f"ECS cluster {res.name} has Container Insights off."
+
+
+def _eks_logging(res: Subject) -> Iterator[str]:
+    key = "enabledClusterLogTypes"
+    enabled = set(as_strings(res.props.get(key)))
+    if "audit" not in enabled:
+        yield f"EKS cluster {res.name} does not send audit logs to CloudWatch."
+
+
+def _rds_log_exports(res: Subject) -> Iterator[str]:
+    if "postgresql" not in as_strings(res.props.get("enabledCloudwatchLogsExports")):
+        yield f"Database {res.name} does not export its PostgreSQL log."
+
+
+def _rds_enhanced_monitoring(res: Subject) -> Iterator[str]:
+    if not res.props.get("monitoringInterval"):
+        yield f"Database {res.name} has enhanced monitoring off."
+
+
+# ==================================================================================================
+# Resilience and data protection
+# ==================================================================================================
+
+
+def _backup_retention(res: Subject) -> Iterator[str]:
+    days = res.props.get("backupRetentionPeriod")
+    minimum = 7 if res.env == "prod" else 1
+    if days is None or float(days) < minimum:
+        yield f"Database {res.name} keeps backups {days or 0} days; {minimum} is the minimum here."
+
+
+def _deletion_protection(res: Subject) -> Iterator[str]:
+    if res.props.get("deletionProtection") is not True and res.props.get("enableDeletionProtection") is not True:
+        yield f"{res.name} can be deleted by a single API call (deletion protection off)."
+
+
+def _final_snapshot(res: Subject) -> Iterator[str]:
+    if res.props.get("skipFinalSnapshot") is not False or not res.props.get("finalSnapshotIdentifier"):
+        yield f"Database {res.name} would be deleted without a final snapshot."
+
+
+def _rds_multi_az(res: Subject) -> Iterator[str]:
+    if res.props.get("multiAz") is not True:
+        yield f"Database {res.name} is single-AZ."
+
+
+def _aurora_multi_az(stack: Stack) -> Iterator[tuple[str, str]]:
+    members: dict[Any, int] = {}
+    for member in stack.of(RDS_CLUSTER_INSTANCE):
+        members[member.props.get("clusterIdentifier")] = members.get(member.props.get("clusterIdentifier"), 0) + 1
+    for cluster in subjects(stack.of(RDS_CLUSTER)):
+        count = members.get(cluster.props.get("id"), 0) + members.get(cluster.props.get("clusterIdentifier"), 0)
+        if count < 2:
+            yield f"Aurora cluster {cluster.name} has {count} instance(s); a second one in another AZ is needed.", cluster.urn
+
+
+def _nat_per_az(stack: Stack) -> Iterator[tuple[str, str]]:
+    subnets = {s.props.get("id"): s for s in stack.of(SUBNET)}
+    nat_zones = {getattr(subnets.get(n.props.get("subnetId")), "props", {}).get("availabilityZone") for n in stack.of(NAT)}
+    private_zones = {s.props.get("availabilityZone") for s in stack.of(SUBNET) if tag_of(s.props, "tier") == "private"}
+    if not private_zones or not stack.of(VPC):
+        return
+    instance_nat = any(i.props.get("sourceDestCheck") is False for i in stack.of(INSTANCE))
+    missing = sorted(private_zones - nat_zones)
+    if (stack.of(NAT) and missing) or instance_nat:
+        vpc = stack.of(VPC)[0]
+        yield (f"Private subnets in {', '.join(missing) or 'every AZ'} leave through a NAT in another AZ "
+               "(or a NAT instance): losing one AZ cuts their egress."), vpc.urn
+
+
+def _protect_stateful(stack: Stack) -> Iterator[tuple[str, str]]:
+    for res in subjects(stack.resources):
+        data_bucket = res.resource_type in (BUCKET, BUCKET_V2) and tag_of(res.props, "purpose") == "data"
+        if (res.resource_type in STATEFUL or data_bucket) and not res.opts.protect:
+            yield f"{res.name} holds data but is not protected (Pulumi protect).", res.urn
+
+
+def _data_bucket_versioning(stack: Stack) -> Iterator[tuple[str, str]]:
+    for bucket, versioning in _bucket_parts(stack, BUCKET_VERSIONING):
+        if tag_of(bucket.props, "purpose") not in (None, "data", "site"):
+            continue
+        if versioning is None or dig(versioning.props, "versioningConfiguration", "status") != "Enabled":
+            yield f"Bucket {bucket.name} is not versioned: an overwrite or delete is final.", bucket.urn
+
+
+def _bucket_lifecycle(stack: Stack) -> Iterator[tuple[str, str]]:
+    for bucket, lifecycle in _bucket_parts(stack, BUCKET_LIFECYCLE):
+        if lifecycle is None:
+            yield f"Bucket {bucket.name} has no lifecycle configuration.", bucket.urn
+
+
+def _cache_snapshots(res: Subject) -> Iterator[str]:
+    if not res.props.get("snapshotRetentionLimit"):
+        yield f"Cache {res.name} takes no automatic snapshots."
+
+
+def _cache_failover(res: Subject) -> Iterator[str]:
+    if res.props.get("automaticFailoverEnabled") is not True or res.props.get("multiAzEnabled") is not True:
+        yield f"Cache {res.name} has no automatic multi-AZ failover."
+
+
+def _efs_backups(res: Subject) -> Iterator[str]:
+    if dig(res.props, "backupPolicy", "status") != "ENABLED":
+        yield f"File system backups are off ({res.name})."
+
+
+def _ecs_circuit_breaker(res: Subject) -> Iterator[str]:
+    breaker = res.props.get("deploymentCircuitBreaker")
+    if dig(breaker, "enable") is not True or dig(breaker, "rollback") is not True:
+        yield f"ECS service {res.name} does not roll back failed deployments."
+
+
+# ==================================================================================================
+# Identity
+# ==================================================================================================
+
+
+def _documents(res: Subject) -> list[Any]:
+    if res.type == ROLE:
+        return [dig(p, "policy") for p in items(res.props.get("inlinePolicies"))]
+    return [res.props.get("policy")]
+
+
+def _no_full_admin(res: Subject) -> Iterator[str]:
+    for doc in _documents(res):
+        for s in statements(doc):
+            if s.get("Effect") == "Allow" and "*" in as_strings(s.get("Action")) and "*" in as_strings(s.get("Resource")):
+                yield f"{res.name} grants every action on every resource (Action * on Resource *)."
+
+
+def _no_admin_attachment(res: Subject) -> Iterator[str]:
+    if res.props.get("policyArn") in ADMIN_POLICIES:
+        yield f"{res.name} attaches {res.props.get('policyArn')}."
+
+
+def _role_path(res: Subject) -> Iterator[str]:
+    if res.props.get("path") in (None, "/"):
+        yield f"Role {res.name} is not under the program's IAM path, so the deploy role cannot manage it."
+
+
+def _trust(res: Subject) -> list[Mapping[str, Any]]:
+    return statements(res.props.get("assumeRolePolicy"))
+
+
+def _irsa_scoped(res: Subject) -> Iterator[str]:
+    for s in _trust(res):
+        federated = as_strings(dig(s, "Principal", "Federated"))
+        if not any("oidc.eks." in f for f in federated):
+            continue
+        exact = dig(s, "Condition", "StringEquals") or {}
+        subjects_ = [v for k, v in exact.items() if str(k).endswith(":sub")]
+        if not subjects_ or any("*" in str(v) for v in subjects_):
+            yield f"Role {res.name} can be assumed by any service account of the cluster (no exact :sub condition)."
+
+
+def _task_roles_scoped(stack: Stack) -> Iterator[tuple[str, str]]:
+    scoped_services = ("ecs-tasks.amazonaws.com",)
+    roles = {r.props.get("id"): r for r in stack.of(ROLE)}
+    for policy in subjects(stack.of(ROLE_POLICY)):
+        role = roles.get(policy.props.get("role")) or next(
+            (r for r in roles.values() if r.props.get("name") == policy.props.get("role")), None)
+        if role is None:
+            continue
+        principals = {p for s in statements(role.props.get("assumeRolePolicy"))
+                      for p in as_strings(dig(s, "Principal", "Service")) + as_strings(dig(s, "Principal", "Federated"))}
+        if not (principals & set(scoped_services) or any("oidc.eks." in p for p in principals)):
+            continue
+        for s in statements(policy.props.get("policy")):
+            if s.get("Effect") == "Allow" and "*" in as_strings(s.get("Resource")) and not s.get("Condition"):
+                broad = {a for a in as_strings(s.get("Action"))
+                         if a not in STAR_ONLY_ACTIONS and not READ_ONLY.match(a.split(":")[-1])}
+                if broad:
+                    yield (f"Workload role policy {policy.name} grants {', '.join(sorted(broad))} on every resource."), policy.urn
+
+
+def _exclusive_role_policies(stack: Stack) -> Iterator[tuple[str, str]]:
+    exclusive = {r.props.get("id"): r for r in stack.of(ROLE)
+                 if items(r.props.get("managedPolicyArns")) or items(r.props.get("inlinePolicies"))}
+    exclusive.update({r.props.get("name"): r for r in exclusive.values()})
+    for res in subjects(stack.of(ROLE_POLICY, ROLE_ATTACHMENT)):
+        role = exclusive.get(res.props.get("role"))
+        if role is not None:
+            yield (f"{res.name} attaches to role {role.name}, which manages its policies exclusively "
+                   "(managedPolicyArns / inlinePolicies): the two fight on every update."), res.urn
+
+
+def _github_trust(res: Subject) -> Iterator[str]:
+    for s in _trust(res):
+        if not any(GITHUB_OIDC in f for f in as_strings(dig(s, "Principal", "Federated"))):
+            continue
+        conditions = {**(dig(s, "Condition", "StringEquals") or {}), **(dig(s, "Condition", "StringLike") or {})}
+        subs = as_strings(conditions.get(f"{GITHUB_OIDC}:sub"))
+        aud = as_strings(conditions.get(f"{GITHUB_OIDC}:aud"))
+        if "sts.amazonaws.com" not in aud:
+            yield f"Role {res.name} trusts GitHub tokens for any audience."
+        if not subs or any(re.match(r"^repo:[^/:*]+/[^/:*]+:", sub) is None for sub in subs):
+            yield f"Role {res.name} trusts GitHub workflows of more than one named repository."
+
+
+# ==================================================================================================
+# Supply chain
+# ==================================================================================================
+
+
+def _scan_on_push(res: Subject) -> Iterator[str]:
+    if dig(res.props, "imageScanningConfiguration", "scanOnPush") is not True:
+        yield f"Repository {res.name} does not scan images on push."
+
+
+def _immutable_tags(res: Subject) -> Iterator[str]:
+    if res.props.get("imageTagMutability") not in ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"):
+        yield f"Repository {res.name} lets a tag be moved to another image."
+
+
+def _ecr_lifecycle(stack: Stack) -> Iterator[tuple[str, str]]:
+    covered = {p.props.get("repository") for p in stack.of(ECR_LIFECYCLE)}
+    for repo in subjects(stack.of(ECR_REPO)):
+        if repo.props.get("name") not in covered and repo.props.get("id") not in covered:
+            yield f"Repository {repo.name} keeps every image forever (no lifecycle policy).", repo.urn
+
+
+def _containers(res: Subject) -> list[Mapping[str, Any]]:
+    return [c for c in items(document_list(res.props.get("containerDefinitions"))) if isinstance(c, Mapping)]
+
+
+def document_list(value: Any) -> list[Any]:
+    """Container definitions: a JSON array given as text (or already parsed)."""
+    if isinstance(value, str):
+        parsed = document('{"d": ' + value + "}") if value.strip() else {}
+        return items(parsed.get("d"))
+    return items(value)
+
+
+def _no_privileged(res: Subject) -> Iterator[str]:
+    for c in _containers(res):
+        if c.get("privileged") is True:
+            yield f"Task definition {res.name} runs container {c.get('name')} privileged."
+
+
+def _no_plain_secrets(res: Subject) -> Iterator[str]:
+    for c in _containers(res):
+        for env in items(c.get("environment")):
+            if SECRET_NAME.search(str(dig(env, "name"))):
+                yield (f"Task definition {res.name} passes {dig(env, 'name')} as a plain environment variable; "
+                       "use secrets (valueFrom).")
+
+
+def _pinned_images(res: Subject) -> Iterator[str]:
+    for c in _containers(res):
+        image = str(c.get("image") or "")
+        if image.endswith(":latest") or (":" not in image.rsplit("/", 1)[-1] and "@" not in image):
+            yield f"Task definition {res.name} runs {image!r} without a pinned tag."
+
+
+# ==================================================================================================
+# Tagging
+# ==================================================================================================
+
+
+def _required_tags(res: Subject) -> Iterator[str]:
+    if "tags" not in res.props:
+        return
+    required = as_strings(res.config.get("requiredTags")) or ["env", "owner", "cost-center"]
+    missing = [k for k in required if not res.tags.get(k)]
+    if missing:
+        yield f"{res.name} lacks the tag(s) {', '.join(missing)}."
+
+
+TAGGABLE = (
+    RDS_INSTANCE, RDS_CLUSTER, CACHE, EFS, BUCKET, SNS_TOPIC, LOG_GROUP, SECRET, ECR_REPO, KMS_KEY, LB, SG, SUBNET,
+    VPC, NAT, INSTANCE, ECS_CLUSTER, ECS_SERVICE, TASK_DEFINITION, SFN, ROLE, DISTRIBUTION, WAF_ACL, BATCH_CE,
+)
+
+# ==================================================================================================
+# The rules
+# ==================================================================================================
+
+RULES: list[Rule] = [
+    # -- encryption at rest
+    Rule("rds-storage-encrypted", "encryption-at-rest", "RDS instances and Aurora clusters encrypt their storage.",
+         "set storage_encrypted=True with a KMS key (Database does).", fsbp="RDS.3", awsguard="rds-storage-encrypted", types=(RDS_INSTANCE, RDS_CLUSTER), check=_storage_encrypted),
+    Rule("efs-encrypted", "encryption-at-rest", "EFS file systems are encrypted at rest.",
+         "set encrypted=True with a KMS key (FileSystem does).", fsbp="EFS.1",
+         awsguard="efs-encrypted", types=(EFS,), check=_efs_encrypted),
+    Rule("elasticache-at-rest-encryption", "encryption-at-rest", "ElastiCache replication groups encrypt data at rest.",
+         "set at_rest_encryption_enabled=True.", fsbp="ElastiCache.4",
+         types=(CACHE,), check=_cache_at_rest),
+    Rule("sns-topic-encrypted", "encryption-at-rest", "SNS topics are encrypted with KMS.",
+         "set kms_master_key_id (Monitoring uses its own key).", fsbp="SNS.1", types=(SNS_TOPIC,), check=_sns_encrypted),
+    Rule("log-group-kms-key-arn", "encryption-at-rest",
+         "Log groups that configure KMS name the key by ARN (CloudWatch Logs rejects aliases and ids).",
+         "pass the key's ARN as kms_key_id.", types=(LOG_GROUP,), check=_log_group_kms),
+    Rule("secrets-customer-managed-key", "encryption-at-rest", "Secrets Manager secrets use a customer-managed KMS key.",
+         "create secrets through the Secrets component (its key) or pass kms_key_id.", enforcement="advisory",
+         types=(SECRET,), check=_secret_cmk),
+    Rule("ecr-kms-encryption", "encryption-at-rest", "ECR repositories are encrypted with KMS.",
+         "set encryption_configurations=[{encryption_type: KMS}] (Registry does).", fsbp="ECR.5",
+         types=(ECR_REPO,), check=_ecr_encrypted),
+    Rule("eks-secrets-encrypted", "encryption-at-rest", "EKS clusters envelope-encrypt Kubernetes secrets with KMS.",
+         "pass encryption_config_key_arn (KubernetesService does).", fsbp="EKS.3",
+         types=(EKS_COMPONENT, EKS_CLUSTER), check=_eks_secrets),
+    Rule("kms-key-rotation", "encryption-at-rest", "Customer-managed symmetric KMS keys rotate yearly.",
+         "set enable_key_rotation=True.", fsbp="KMS.4", awsguard="cmk-backing-key-rotation-enabled", types=(KMS_KEY,), check=_kms_rotation),
+    Rule("ec2-volumes-encrypted", "encryption-at-rest", "Instance and launch-template volumes are encrypted.",
+         "set encrypted on root and EBS block devices.", fsbp="EC2.7",
+         awsguard="encrypted-volumes", types=(INSTANCE, LAUNCH_TEMPLATE), check=_volumes_encrypted),
+    Rule("backup-vault-encrypted", "encryption-at-rest", "Backup vaults use a customer-managed KMS key.",
+         "pass kms_key_arn (Backup does).", fsbp="Backup.1", types=(BACKUP_VAULT,), check=_vault_encrypted),
+    Rule("s3-data-buckets-sse-kms", "encryption-at-rest", "Data buckets default to SSE-KMS encryption.",
+         "create buckets with _bucket.private_bucket and a KMS key.", fsbp="S3.17", stack_check=_data_buckets_kms),
+    # -- encryption in transit
+    Rule("alb-https-tls13", "encryption-in-transit", "HTTPS listeners use a TLS 1.3 security policy and a certificate.",
+         "set ssl_policy to an ELBSecurityPolicy-TLS13-* policy.", fsbp="ELB.17", types=(LISTENER,), check=_https_listener),
+    Rule("alb-http-redirects-only", "encryption-in-transit", "HTTP listeners only redirect to HTTPS.",
+         "make the port-80 default action a redirect to HTTPS 443.", fsbp="ELB.1", awsguard="alb-http-to-https-redirection", types=(LISTENER,), check=_http_redirects),
+    Rule("alb-no-http-rules", "encryption-in-transit", "No listener rule forwards plain-HTTP traffic.",
+         "attach path rules to the HTTPS listener only.", stack_check=_http_listener_rules),
+    Rule("cloudfront-viewer-https", "encryption-in-transit",
+         "CloudFront requires HTTPS from viewers with TLS 1.2 (2021 policy) or newer.",
+         "use redirect-to-https and minimum_protocol_version TLSv1.2_2021 with an ACM certificate.", fsbp="CloudFront.3", types=(DISTRIBUTION,), check=_cloudfront_viewer),
+    Rule("cloudfront-origin-https", "encryption-in-transit", "CloudFront reaches custom origins over HTTPS with TLS 1.2.",
+         "set origin_protocol_policy https-only and origin_ssl_protocols [TLSv1.2].", fsbp="CloudFront.9",
+         types=(DISTRIBUTION,), check=_cloudfront_origin_tls),
+    Rule("elasticache-transit-encryption", "encryption-in-transit", "ElastiCache requires TLS.",
+         "set transit_encryption_enabled=True and transit_encryption_mode required.", fsbp="ElastiCache.5",
+         types=(CACHE,), check=_cache_in_transit),
+    Rule("rds-force-ssl", "encryption-in-transit", "PostgreSQL parameter groups force TLS (rds.force_ssl = 1).",
+         "keep rds.force_ssl=1 in the (cluster) parameter group.", types=(RDS_PARAMS, RDS_CLUSTER_PARAMS),
+         check=_force_ssl),
+    Rule("s3-tls-only", "encryption-in-transit", "Every bucket policy denies requests without TLS.",
+         "add the DenyInsecureTransport statement (private_bucket does).", fsbp="S3.5", stack_check=_bucket_tls_only),
+    Rule("efs-tls-only", "encryption-in-transit", "Every file system policy refuses clients without TLS.",
+         "attach a file system policy denying aws:SecureTransport false.", stack_check=_efs_tls_only),
+    # -- network exposure
+    Rule("rds-not-public", "network-exposure", "Databases are not publicly accessible.",
+         "set publicly_accessible=False.", fsbp="RDS.2",
+         awsguard="rds-instance-public-access", types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE), check=_rds_not_public),
+    Rule("rds-private-subnets", "network-exposure", "Database subnet groups use no public subnets.",
+         "place databases in the isolated (or private) tier.",
+         stack_check=_private_placement((RDS_SUBNETS,), ("subnetIds",), "DB subnet group")),
+    Rule("elasticache-private-subnets", "network-exposure", "Cache subnet groups use no public subnets.",
+         "place caches in the isolated (or private) tier.",
+         stack_check=_private_placement((CACHE_SUBNETS,), ("subnetIds",), "Cache subnet group")),
+    Rule("ecs-no-public-ip", "network-exposure", "ECS tasks get no public IP addresses.",
+         "set assign_public_ip=False and run tasks in private subnets.", fsbp="ECS.2",
+         types=(ECS_SERVICE,), check=_ecs_no_public_ip),
+    Rule("ecs-private-subnets", "network-exposure", "ECS services run in private subnets.",
+         "pass the private subnets.",
+         stack_check=_private_placement((ECS_SERVICE,), ("networkConfiguration", "subnets"), "ECS service")),
+    Rule("sg-no-open-ingress", "network-exposure",
+         "No security group admits 0.0.0.0/0 or ::/0, except 80/443 on internet-facing load balancers.",
+         "admit peers by security group (allow_from) or narrow CIDRs.", fsbp="EC2.19", stack_check=_open_ingress),
+    Rule("default-sg-closed", "network-exposure", "Every VPC's default security group is managed and has no rules.",
+         "manage it with aws.ec2.DefaultSecurityGroup and no rules (Network does).", fsbp="EC2.2", stack_check=_default_sg_closed),
+    Rule("batch-private-subnets", "network-exposure", "Batch compute environments run in private subnets.",
+         "pass the private subnets.",
+         stack_check=_private_placement((BATCH_CE,), ("computeResources", "subnets"), "Compute environment")),
+    Rule("eks-endpoint-private", "network-exposure",
+         "EKS API endpoints are private, or public only to listed CIDRs.",
+         "set endpoint_public_access=False or public_access_cidrs.", fsbp="EKS.1",
+         types=(EKS_COMPONENT, EKS_CLUSTER), check=_eks_endpoint),
+    Rule("eks-nodes-private", "network-exposure", "EKS nodes live in private subnets without public IPs.",
+         "pass private_subnet_ids and node_associate_public_ip_address=False.", types=(EKS_COMPONENT,),
+         check=_eks_nodes_private),
+    Rule("eks-node-groups-private", "network-exposure", "EKS node groups use no public subnets.",
+         "pass the private subnets.",
+         stack_check=_private_placement((EKS_NODE_GROUP,), ("subnetIds",), "Node group")),
+    Rule("ec2-imdsv2", "network-exposure", "Instances and launch templates require IMDSv2.",
+         "set metadata_options http_tokens=required.", fsbp="EC2.8", types=(INSTANCE, LAUNCH_TEMPLATE), check=_imdsv2),
+    Rule("ec2-no-public-ip", "network-exposure", "Instances have no public IP (NAT instances excepted).",
+         "run instances in private subnets.", enforcement="advisory", fsbp="EC2.9", awsguard="ec2-instance-no-public-ip", types=(INSTANCE,),
+         check=_no_public_instance_ip),
+    Rule("subnet-public-ip-only-public-tier", "network-exposure", "Only public-tier subnets assign public IPs.",
+         "set map_public_ip_on_launch only on subnets tagged tier=public.", fsbp="EC2.15", types=(SUBNET,),
+         check=_subnet_auto_ip),
+    Rule("alb-waf-or-cloudfront-only", "network-exposure",
+         "Internet-facing ALBs have a web ACL, or admit only CloudFront (which has one).",
+         "associate a regional web ACL or put the ALB behind CloudFront only.", stack_check=_alb_waf),
+    Rule("cloudfront-waf", "network-exposure", "CloudFront distributions have a web ACL.",
+         "set web_acl_id (Firewall with CLOUDFRONT scope).", fsbp="CloudFront.6", types=(DISTRIBUTION,),
+         check=_cloudfront_waf),
+    # -- public data exposure
+    Rule("s3-public-access-block", "public-data", "Every bucket blocks all public access.",
+         "add a BucketPublicAccessBlock with all four settings true (private_bucket does).", fsbp="S3.8", stack_check=_public_access_block),
+    Rule("s3-no-public-acl", "public-data", "No bucket or ACL grants public access.",
+         "remove public canned ACLs and AllUsers/AuthenticatedUsers grants.", fsbp="S3.2", types=(BUCKET, BUCKET_V2, BUCKET_ACL), check=_no_public_acl),
+    Rule("s3-policy-no-public-principal", "public-data",
+         "No bucket policy allows Principal * without a condition.",
+         "name the principal, or condition the statement (e.g. AWS:SourceArn).", fsbp="S3.3", types=(BUCKET_POLICY,), check=_policy_no_public_principal),
+    Rule("s3-ownership-enforced", "public-data", "Buckets ignore ACLs (object ownership BucketOwnerEnforced).",
+         "add BucketOwnershipControls with BucketOwnerEnforced.", fsbp="S3.12", stack_check=_ownership_enforced),
+    Rule("cloudfront-s3-oac", "public-data", "CloudFront reads S3 only through Origin Access Control.",
+         "give S3 origins an origin_access_control_id; never use website endpoints.", fsbp="CloudFront.13",
+         types=(DISTRIBUTION,), check=_cloudfront_oac),
+    # -- logging and monitoring
+    Rule("vpc-flow-logs", "logging-monitoring", "Every VPC has flow logs.", "add an aws.ec2.FlowLog (Network does).",
+         fsbp="EC2.6", stack_check=_flow_logs),
+    Rule("log-group-retention", "logging-monitoring", "Every log group has a retention period.",
+         "set retention_in_days; create service log groups yourself before the service does.",
+         types=(LOG_GROUP,), check=_retention_set),
+    Rule("alb-access-logs", "logging-monitoring", "Application load balancers write access logs.",
+         "set load_balancers.<name>.access_logs: true.", enforcement="advisory", fsbp="ELB.5", awsguard="elb-logging-enabled", types=(LB,), check=_alb_access_logs),
+    Rule("cloudfront-access-logs", "logging-monitoring", "CloudFront distributions write standard access logs.",
+         "configure logging_config with a log bucket.", enforcement="advisory", fsbp="CloudFront.5", types=(DISTRIBUTION,), check=_cloudfront_logging),
+    Rule("waf-logging", "logging-monitoring", "Every web ACL logs.", "add a WebAclLoggingConfiguration (Firewall does).",
+         fsbp="WAF.11", stack_check=_waf_logging),
+    Rule("sfn-logging", "logging-monitoring", "State machines log executions.",
+         "set logging_configuration with a level and a log group.", fsbp="StepFunctions.1", types=(SFN,),
+         check=_sfn_logging),
+    Rule("ecs-container-insights", "logging-monitoring", "ECS clusters have Container Insights on.",
+         "set the containerInsights setting to enabled or enhanced.", fsbp="ECS.12", types=(ECS_CLUSTER,),
+         check=_container_insights),
+    Rule("eks-control-plane-logging", "logging-monitoring", "EKS clusters send audit logs to CloudWatch.",
+         "enable the audit log type (all five are the default).", fsbp="EKS.8",
+         types=(EKS_COMPONENT, EKS_CLUSTER), check=_eks_logging),
+    Rule("rds-log-exports", "logging-monitoring", "Databases export their PostgreSQL log to CloudWatch.",
+         "keep postgresql in database.log_exports.", fsbp="RDS.9", types=(RDS_INSTANCE, RDS_CLUSTER),
+         check=_rds_log_exports),
+    Rule("rds-enhanced-monitoring", "logging-monitoring", "Databases have enhanced monitoring.",
+         "set database.monitoring_interval.", enforcement="advisory", fsbp="RDS.6",
+         types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE), check=_rds_enhanced_monitoring),
+    # -- resilience and data protection
+    Rule("rds-backup-retention", "resilience", "Databases keep automated backups (7+ days in prod).",
+         "set database.backup_retention_days (7 or more in prod).", fsbp="RDS.11", awsguard="rds-instance-backup-enabled", types=(RDS_INSTANCE, RDS_CLUSTER), check=_backup_retention),
+    Rule("rds-deletion-protection-prod", "resilience", "Prod databases have deletion protection.",
+         "set database.deletion_protection: true.", fsbp="RDS.8",
+         types=(RDS_INSTANCE, RDS_CLUSTER), check=_deletion_protection, prod_only=True),
+    Rule("rds-final-snapshot-prod", "resilience", "Prod databases take a final snapshot when deleted.",
+         "set database.final_snapshot: true.", types=(RDS_INSTANCE, RDS_CLUSTER), check=_final_snapshot, prod_only=True),
+    Rule("rds-multi-az-prod", "resilience", "Prod RDS instances are multi-AZ.", "set database.multi_az: true.",
+         fsbp="RDS.5", awsguard="rds-instance-multi-az-enabled", types=(RDS_INSTANCE,), check=_rds_multi_az,
+         prod_only=True),
+    Rule("aurora-multi-az-prod", "resilience", "Prod Aurora clusters have instances in two AZs or more.",
+         "set database.instances: 2 or more.", fsbp="RDS.15", stack_check=_aurora_multi_az, prod_only=True),
+    Rule("nat-per-az-prod", "resilience", "In prod every AZ's private subnets leave through a NAT gateway in that AZ.",
+         "set network.egress: per_az.", stack_check=_nat_per_az, prod_only=True),
+    Rule("protect-stateful-prod", "resilience", "Prod stateful resources carry Pulumi protect.",
+         "keep env: prod (stateful components then protect and retain their data).", stack_check=_protect_stateful,
+         prod_only=True),
+    Rule("s3-versioning", "resilience", "Data and site buckets are versioned.", "add BucketVersioning Enabled.",
+         fsbp="S3.14", stack_check=_data_bucket_versioning),
+    Rule("s3-lifecycle", "resilience", "Every bucket has a lifecycle configuration.",
+         "add lifecycle rules (private_bucket always aborts stale multipart uploads).", enforcement="advisory",
+         fsbp="S3.13", stack_check=_bucket_lifecycle),
+    Rule("elasticache-snapshots-prod", "resilience", "Prod caches take daily snapshots.",
+         "set cache.snapshot_retention_days: 1 or more.", fsbp="ElastiCache.1", types=(CACHE,), check=_cache_snapshots,
+         prod_only=True),
+    Rule("elasticache-failover-prod", "resilience", "Prod caches fail over automatically across AZs.",
+         "set cache.nodes: 2 or more.", fsbp="ElastiCache.3", types=(CACHE,), check=_cache_failover, prod_only=True),
+    Rule("efs-backups", "resilience", "File systems are backed up.", "set file_system.backup: true.", fsbp="EFS.2",
+         types=(EFS_BACKUP,), check=_efs_backups),
+    Rule("alb-deletion-protection-prod", "resilience", "Prod load balancers have deletion protection.",
+         "keep env: prod (ContainerService sets it).", fsbp="ELB.6", awsguard="elb-deletion-protection-enabled", types=(LB,), check=_deletion_protection,
+         prod_only=True),
+    Rule("ecs-circuit-breaker", "resilience", "ECS services roll back failed deployments.",
+         "set deployment_circuit_breaker enable and rollback.", enforcement="advisory", types=(ECS_SERVICE,),
+         check=_ecs_circuit_breaker),
+    # -- identity
+    Rule("iam-no-full-admin", "identity", "No IAM policy allows Action * on Resource *.",
+         "grant the actions and resources the workload needs.", fsbp="IAM.1", types=(ROLE_POLICY, POLICY, ROLE), check=_no_full_admin),
+    Rule("iam-no-admin-attachment", "identity", "No role gets AdministratorAccess or IAMFullAccess attached.",
+         "attach narrower managed policies or write a scoped inline policy.",
+         types=(ROLE_ATTACHMENT,), check=_no_admin_attachment),
+    Rule("iam-role-no-policy-management-conflicts", "identity",
+         "Roles are managed either inline (managedPolicyArns/inlinePolicies) or by separate attachments, not both.",
+         "use RolePolicy / RolePolicyAttachment resources only (service_role does).",
+         stack_check=_exclusive_role_policies),
+    Rule("iam-role-path", "identity", "Roles live under the program's IAM path.",
+         "create roles with _common.service_role.", enforcement="advisory", types=(ROLE,), check=_role_path),
+    Rule("irsa-roles-scoped", "identity", "IRSA roles trust exactly one service account.",
+         "condition the trust on <issuer>:sub = system:serviceaccount:<ns>:<name>.", types=(ROLE,), check=_irsa_scoped),
+    Rule("workload-roles-scoped", "identity",
+         "Task and pod role policies use an unconditioned Resource * only for read-only discovery or actions that "
+         "have no resource-level permissions.",
+         "name the ARNs the workload uses.", stack_check=_task_roles_scoped),
+    Rule("github-oidc-trust-restricted", "identity", "Roles trusting GitHub Actions are limited to one repository.",
+         "condition on aud sts.amazonaws.com and exact repo:<owner>/<name>:... subjects.", types=(ROLE,),
+         check=_github_trust),
+    # -- supply chain
+    Rule("ecr-scan-on-push", "supply-chain", "ECR repositories scan images on push.",
+         "set image_scanning_configuration scan_on_push=True.", fsbp="ECR.1", types=(ECR_REPO,), check=_scan_on_push),
+    Rule("ecr-immutable-tags-prod", "supply-chain", "Prod ECR repositories have immutable tags.",
+         "set registry.immutable_tags: true.", fsbp="ECR.2", types=(ECR_REPO,), check=_immutable_tags, prod_only=True),
+    Rule("ecr-lifecycle-policy", "supply-chain", "Every ECR repository has a lifecycle policy.",
+         "add an aws.ecr.LifecyclePolicy (Registry does).", fsbp="ECR.3", stack_check=_ecr_lifecycle),
+    Rule("ecs-no-privileged", "supply-chain", "Containers do not run privileged.", "remove privileged: true.",
+         fsbp="ECS.4", types=(TASK_DEFINITION,), check=_no_privileged),
+    Rule("ecs-no-plain-secrets", "supply-chain", "Secrets are not passed as plain environment variables.",
+         "move them to secrets (Secrets Manager valueFrom).", fsbp="ECS.8", types=(TASK_DEFINITION,),
+         check=_no_plain_secrets),
+    Rule("ecs-pinned-images", "supply-chain", "Task definitions pin image tags (no latest).",
+         "deploy an explicit tag or digest.", enforcement="advisory", types=(TASK_DEFINITION,), check=_pinned_images),
+    # -- tagging
+    Rule("required-tags", "tagging", "Taggable resources carry env, owner and cost-center tags.",
+         "pass the component tags (platform:tags) to every resource.", enforcement="advisory", types=TAGGABLE,
+         check=_required_tags, config={"requiredTags": {"type": "array", "items": {"type": "string"}}}),
+]
+"""Every rule of the pack."""
+
+POLICIES = [rule.policy() for rule in RULES]
+"""The pulumi_policy objects, in RULES order."""

@@ -1,0 +1,346 @@
+"""Every rule: one compliant and one violating fixture, built as the engine passes them.
+
+Props are camelCase and go through pulumi_policy's unknown-checking proxy; stack fixtures are
+PolicyResources with ids, as AnalyzeStack delivers them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    EnforcementLevel, PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
+    StackValidationArgs,
+)
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from policies import rules as R
+from policies.framework import GROUPS
+from policies.rules import POLICIES, RULES
+
+PROD = {"env": "prod", "owner": "team", "cost-center": "cc"}
+DEV = {"env": "dev", "owner": "team", "cost-center": "cc"}
+
+
+@dataclass
+class Res:
+    """A resource fixture."""
+
+    type: str
+    props: dict[str, Any]
+    name: str = "thing"
+    protect: bool = False
+
+
+@dataclass
+class StackFx:
+    """A stack fixture: resources with ids."""
+
+    resources: list[Res] = field(default_factory=list)
+
+
+def opts(protect: bool) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect=protect, ignore_changes=[], delete_before_replace=None, aliases=[],
+                                 custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[])
+
+
+def evaluate(name: str, fixture: Res | StackFx, config: dict | None = None) -> list[str]:
+    policy = next(p for p in POLICIES if p.name == name)
+    found: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(message)
+
+    if isinstance(fixture, StackFx):
+        resources = [PolicyResource(r.type, unknown_checking_proxy(r.props), f"urn:pulumi:test::p::{r.type}::{r.name}",
+                                    r.name, opts(r.protect), None, None, [], {}) for r in fixture.resources]
+        policy.validate(StackValidationArgs(resources, config or {}), report)
+    else:
+        args = ResourceValidationArgs(fixture.type, unknown_checking_proxy(fixture.props),
+                                      f"urn:pulumi:test::p::{fixture.type}::{fixture.name}", fixture.name,
+                                      opts(fixture.protect), None, config or {})
+        policy.validate(args, report)
+    return found
+
+
+def doc(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+BUCKET_ID = "data-bucket"
+
+
+def bucket_stack(*, pab: bool = True, owner: bool = True, sse: str = "aws:kms", versioned: bool = True,
+                 lifecycle: bool = True, tls: bool = True, purpose: str = "data") -> StackFx:
+    parts = [Res(R.BUCKET, {"id": BUCKET_ID, "bucket": BUCKET_ID, "tags": {"purpose": purpose}}, "bucket")]
+    if pab:
+        parts.append(Res(R.BUCKET_PAB, {"bucket": BUCKET_ID, "blockPublicAcls": True, "blockPublicPolicy": True,
+                                        "ignorePublicAcls": True, "restrictPublicBuckets": True}))
+    if owner:
+        parts.append(Res(R.BUCKET_OWNERSHIP, {"bucket": BUCKET_ID, "rule": {"objectOwnership": "BucketOwnerEnforced"}}))
+    parts.append(Res(R.BUCKET_SSE, {"bucket": BUCKET_ID, "rules": [
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": sse}}]}))
+    if versioned:
+        parts.append(Res(R.BUCKET_VERSIONING, {"bucket": BUCKET_ID, "versioningConfiguration": {"status": "Enabled"}}))
+    if lifecycle:
+        parts.append(Res(R.BUCKET_LIFECYCLE, {"bucket": BUCKET_ID, "rules": []}))
+    statement = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                 "Condition": {"Bool": {"aws:SecureTransport": "false" if tls else "true"}}}
+    parts.append(Res(R.BUCKET_POLICY, {"bucket": BUCKET_ID, "policy": doc(statement)}))
+    return StackFx(parts)
+
+
+def subnet(sid: str, public: bool, az: str = "us-east-1a", tier: str | None = None) -> Res:
+    return Res(R.SUBNET, {"id": sid, "mapPublicIpOnLaunch": public, "availabilityZone": az,
+                          "tags": {"tier": tier or ("public" if public else "private")}}, sid)
+
+
+def placement(rtype: str, path: tuple[str, ...], public: bool) -> StackFx:
+    value: Any = ["subnet-pub" if public else "subnet-priv"]
+    for key in reversed(path[1:]):
+        value = {key: value}
+    return StackFx([subnet("subnet-pub", True), subnet("subnet-priv", False), Res(rtype, {path[0]: value}, "placed")])
+
+
+def ingress(cidr: str, port: int, lb_internal: bool = False) -> StackFx:
+    return StackFx([Res(R.LB, {"internal": lb_internal, "securityGroups": ["sg-lb"], "arn": "arn:lb"}, "lb"),
+                    Res(R.SG_INGRESS, {"securityGroupId": "sg-lb", "cidrIpv4": cidr, "fromPort": port, "toPort": port},
+                        "rule")])
+
+
+def role(trust: dict, name: str = "role", **props: Any) -> Res:
+    return Res(R.ROLE, {"assumeRolePolicy": doc(trust), "path": "/platform/", **props}, name)
+
+
+def irsa(sub: str) -> dict:
+    return {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/X:sub": sub}}}
+
+
+def github(sub: list[str], aud: str = "sts.amazonaws.com") -> dict:
+    return {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": aud,
+                                           "token.actions.githubusercontent.com:sub": sub}}}
+
+
+def task_policy(statement: dict) -> StackFx:
+    trust = {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    return StackFx([Res(R.ROLE, {"id": "task-role", "name": "task-role", "assumeRolePolicy": doc(trust)}, "task"),
+                    Res(R.ROLE_POLICY, {"role": "task-role", "policy": doc(statement)}, "task-policy")])
+
+
+def distribution(**overrides: Any) -> dict:
+    props = {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"},
+             "orderedCacheBehaviors": [{"pathPattern": "/api/*", "viewerProtocolPolicy": "https-only"}],
+             "viewerCertificate": {"acmCertificateArn": "arn:cert", "minimumProtocolVersion": "TLSv1.2_2021"},
+             "origins": [{"originId": "alb", "domainName": "origin.example.com",
+                          "customOriginConfig": {"originProtocolPolicy": "https-only", "originSslProtocols": ["TLSv1.2"]}},
+                         {"originId": "site", "domainName": "site.s3.us-east-1.amazonaws.com", "originAccessControlId": "oac"}],
+             "webAclId": "arn:acl", "loggingConfig": {"bucket": "logs.s3.amazonaws.com"}}
+    props.update(overrides)
+    return props
+
+
+def task_definition(container: dict) -> dict:
+    return {"containerDefinitions": json.dumps([{"name": "app", "image": "repo/app:v1", **container}])}
+
+
+def rds(**props: Any) -> dict:
+    return {"storageEncrypted": True, "publiclyAccessible": False, "backupRetentionPeriod": 14.0,
+            "deletionProtection": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "db-final",
+            "multiAz": True, "enabledCloudwatchLogsExports": ["postgresql"], "monitoringInterval": 60.0,
+            "tags": PROD, **props}
+
+
+CASES: dict[str, tuple[Any, Any]] = {
+    # encryption at rest
+    "rds-storage-encrypted": (Res(R.RDS_INSTANCE, rds()), Res(R.RDS_INSTANCE, rds(storageEncrypted=False))),
+    "efs-encrypted": (Res(R.EFS, {"encrypted": True}), Res(R.EFS, {})),
+    "elasticache-at-rest-encryption": (Res(R.CACHE, {"atRestEncryptionEnabled": True}), Res(R.CACHE, {"atRestEncryptionEnabled": False})),
+    "sns-topic-encrypted": (Res(R.SNS_TOPIC, {"kmsMasterKeyId": "arn:key"}), Res(R.SNS_TOPIC, {})),
+    "log-group-kms-key-arn": (Res(R.LOG_GROUP, {"kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/abc"}),
+                              Res(R.LOG_GROUP, {"kmsKeyId": "alias/logs"})),
+    "secrets-customer-managed-key": (Res(R.SECRET, {"kmsKeyId": "arn:key"}), Res(R.SECRET, {})),
+    "ecr-kms-encryption": (Res(R.ECR_REPO, {"encryptionConfigurations": [{"encryptionType": "KMS"}]}),
+                           Res(R.ECR_REPO, {"encryptionConfigurations": [{"encryptionType": "AES256"}]})),
+    "eks-secrets-encrypted": (Res(R.EKS_COMPONENT, {"encryptionConfigKeyArn": "arn:key"}),
+                              Res(R.EKS_CLUSTER, {"encryptionConfig": {"resources": ["configmaps"]}})),
+    "kms-key-rotation": (Res(R.KMS_KEY, {"enableKeyRotation": True}), Res(R.KMS_KEY, {"enableKeyRotation": False})),
+    "ec2-volumes-encrypted": (Res(R.INSTANCE, {"rootBlockDevice": {"encrypted": True}}),
+                              Res(R.LAUNCH_TEMPLATE, {"blockDeviceMappings": [{"ebs": {"encrypted": "false"}}]})),
+    "backup-vault-encrypted": (Res(R.BACKUP_VAULT, {"kmsKeyArn": "arn:key"}), Res(R.BACKUP_VAULT, {})),
+    "s3-data-buckets-sse-kms": (bucket_stack(), bucket_stack(sse="AES256")),
+    # encryption in transit
+    "alb-https-tls13": (Res(R.LISTENER, {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "certificateArn": "arn:c"}),
+                        Res(R.LISTENER, {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-2016-08", "certificateArn": "arn:c"})),
+    "alb-http-redirects-only": (
+        Res(R.LISTENER, {"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443"}}]}),
+        Res(R.LISTENER, {"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]})),
+    "alb-no-http-rules": (
+        StackFx([Res(R.LISTENER, {"arn": "arn:https", "protocol": "HTTPS"}), Res("aws:lb/listenerRule:ListenerRule", {"listenerArn": "arn:https"})]),
+        StackFx([Res(R.LISTENER, {"arn": "arn:http", "protocol": "HTTP"}), Res("aws:lb/listenerRule:ListenerRule", {"listenerArn": "arn:http"})])),
+    "cloudfront-viewer-https": (Res(R.DISTRIBUTION, distribution()),
+                                Res(R.DISTRIBUTION, distribution(defaultCacheBehavior={"viewerProtocolPolicy": "allow-all"}))),
+    "cloudfront-origin-https": (Res(R.DISTRIBUTION, distribution()),
+                                Res(R.DISTRIBUTION, distribution(origins=[{"originId": "alb", "domainName": "o.example.com",
+                                                                           "customOriginConfig": {"originProtocolPolicy": "http-only",
+                                                                                                  "originSslProtocols": ["TLSv1"]}}]))),
+    "elasticache-transit-encryption": (Res(R.CACHE, {"transitEncryptionEnabled": True, "transitEncryptionMode": "required"}),
+                                       Res(R.CACHE, {"transitEncryptionEnabled": True, "transitEncryptionMode": "preferred"})),
+    "rds-force-ssl": (Res(R.RDS_PARAMS, {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]}),
+                      Res(R.RDS_CLUSTER_PARAMS, {"family": "aurora-postgresql16", "parameters": []})),
+    "s3-tls-only": (bucket_stack(), bucket_stack(tls=False)),
+    "efs-tls-only": (
+        StackFx([Res(R.EFS, {"id": "fs-1"}), Res(R.EFS_POLICY, {"fileSystemId": "fs-1", "policy": doc(
+            {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})})]),
+        StackFx([Res(R.EFS, {"id": "fs-1"})])),
+    # network exposure
+    "rds-not-public": (Res(R.RDS_INSTANCE, rds()), Res(R.RDS_CLUSTER_INSTANCE, {"publiclyAccessible": True})),
+    "rds-private-subnets": (placement(R.RDS_SUBNETS, ("subnetIds",), False), placement(R.RDS_SUBNETS, ("subnetIds",), True)),
+    "elasticache-private-subnets": (placement(R.CACHE_SUBNETS, ("subnetIds",), False), placement(R.CACHE_SUBNETS, ("subnetIds",), True)),
+    "ecs-no-public-ip": (Res(R.ECS_SERVICE, {"networkConfiguration": {"assignPublicIp": False}}),
+                         Res(R.ECS_SERVICE, {"networkConfiguration": {"assignPublicIp": True}})),
+    "ecs-private-subnets": (placement(R.ECS_SERVICE, ("networkConfiguration", "subnets"), False),
+                            placement(R.ECS_SERVICE, ("networkConfiguration", "subnets"), True)),
+    "sg-no-open-ingress": (ingress("0.0.0.0/0", 443), ingress("0.0.0.0/0", 22)),
+    "default-sg-closed": (StackFx([Res(R.VPC, {"id": "vpc-1"}), Res(R.DEFAULT_SG, {"vpcId": "vpc-1", "ingress": [], "egress": []})]),
+                          StackFx([Res(R.VPC, {"id": "vpc-1"})])),
+    "batch-private-subnets": (placement(R.BATCH_CE, ("computeResources", "subnets"), False),
+                              placement(R.BATCH_CE, ("computeResources", "subnets"), True)),
+    "eks-endpoint-private": (Res(R.EKS_COMPONENT, {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
+                             Res(R.EKS_CLUSTER, {"vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}})),
+    "eks-nodes-private": (Res(R.EKS_COMPONENT, {"nodeAssociatePublicIpAddress": False, "privateSubnetIds": ["subnet-1"]}),
+                          Res(R.EKS_COMPONENT, {"privateSubnetIds": ["subnet-1"]})),
+    "eks-node-groups-private": (placement(R.EKS_NODE_GROUP, ("subnetIds",), False), placement(R.EKS_NODE_GROUP, ("subnetIds",), True)),
+    "ec2-imdsv2": (Res(R.INSTANCE, {"metadataOptions": {"httpTokens": "required"}}),
+                   Res(R.LAUNCH_TEMPLATE, {"metadataOptions": {"httpTokens": "optional"}})),
+    "ec2-no-public-ip": (Res(R.INSTANCE, {"associatePublicIpAddress": True, "sourceDestCheck": False}),
+                         Res(R.INSTANCE, {"associatePublicIpAddress": True})),
+    "subnet-public-ip-only-public-tier": (Res(R.SUBNET, {"mapPublicIpOnLaunch": True, "tags": {"tier": "public"}}),
+                                          Res(R.SUBNET, {"mapPublicIpOnLaunch": True, "tags": {"tier": "private"}})),
+    "alb-waf-or-cloudfront-only": (
+        StackFx([Res(R.LB, {"internal": False, "securityGroups": ["sg-lb"], "arn": "arn:lb"}),
+                 Res(R.SG_INGRESS, {"securityGroupId": "sg-lb", "prefixListId": "pl-cf", "fromPort": 443, "toPort": 443})]),
+        StackFx([Res(R.LB, {"internal": False, "securityGroups": ["sg-lb"], "arn": "arn:lb"}),
+                 Res(R.SG_INGRESS, {"securityGroupId": "sg-lb", "cidrIpv4": "0.0.0.0/0", "fromPort": 443, "toPort": 443})])),
+    "cloudfront-waf": (Res(R.DISTRIBUTION, distribution()), Res(R.DISTRIBUTION, distribution(webAclId=None))),
+    # public data
+    "s3-public-access-block": (bucket_stack(), bucket_stack(pab=False)),
+    "s3-no-public-acl": (Res(R.BUCKET, {"acl": "private"}), Res(R.BUCKET, {"acl": "public-read"})),
+    "s3-policy-no-public-principal": (
+        Res(R.BUCKET_POLICY, {"policy": doc({"Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+                                              "Action": "s3:GetObject", "Resource": "*",
+                                              "Condition": {"StringEquals": {"AWS:SourceArn": "arn:d"}}})}),
+        Res(R.BUCKET_POLICY, {"policy": doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"})})),
+    "s3-ownership-enforced": (bucket_stack(), bucket_stack(owner=False)),
+    "cloudfront-s3-oac": (Res(R.DISTRIBUTION, distribution()),
+                          Res(R.DISTRIBUTION, distribution(origins=[{"originId": "site", "domainName": "site.s3.us-east-1.amazonaws.com"}]))),
+    # logging and monitoring
+    "vpc-flow-logs": (StackFx([Res(R.VPC, {"id": "vpc-1"}), Res(R.FLOW_LOG, {"vpcId": "vpc-1"})]), StackFx([Res(R.VPC, {"id": "vpc-1"})])),
+    "log-group-retention": (Res(R.LOG_GROUP, {"retentionInDays": 30}), Res(R.LOG_GROUP, {})),
+    "alb-access-logs": (Res(R.LB, {"accessLogs": {"enabled": True, "bucket": "b"}}), Res(R.LB, {})),
+    "cloudfront-access-logs": (Res(R.DISTRIBUTION, distribution()), Res(R.DISTRIBUTION, distribution(loggingConfig=None))),
+    "waf-logging": (StackFx([Res(R.WAF_ACL, {"arn": "arn:acl"}), Res(R.WAF_LOGGING, {"resourceArn": "arn:acl"})]),
+                    StackFx([Res(R.WAF_ACL, {"arn": "arn:acl"})])),
+    "sfn-logging": (Res(R.SFN, {"loggingConfiguration": {"level": "ERROR", "logDestination": "arn:lg:*"}}),
+                    Res(R.SFN, {"loggingConfiguration": {"level": "OFF"}})),
+    "ecs-container-insights": (Res(R.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": "enabled"}]}), Res(R.ECS_CLUSTER, {})),
+    "eks-control-plane-logging": (Res(R.EKS_COMPONENT, {"enabledClusterLogTypes": ["api", "audit"]}),
+                                  Res(R.EKS_CLUSTER, {"enabledClusterLogTypes": ["api"]})),
+    "rds-log-exports": (Res(R.RDS_CLUSTER, rds()), Res(R.RDS_INSTANCE, rds(enabledCloudwatchLogsExports=[]))),
+    "rds-enhanced-monitoring": (Res(R.RDS_INSTANCE, rds()), Res(R.RDS_CLUSTER_INSTANCE, {"monitoringInterval": 0.0})),
+    # resilience
+    "rds-backup-retention": (Res(R.RDS_INSTANCE, rds(backupRetentionPeriod=1.0, tags=DEV)),
+                             Res(R.RDS_INSTANCE, rds(backupRetentionPeriod=3.0))),
+    "rds-deletion-protection-prod": (Res(R.RDS_INSTANCE, rds(deletionProtection=False, tags=DEV)),
+                                     Res(R.RDS_CLUSTER, rds(deletionProtection=False))),
+    "rds-final-snapshot-prod": (Res(R.RDS_INSTANCE, rds()), Res(R.RDS_INSTANCE, rds(skipFinalSnapshot=True))),
+    "rds-multi-az-prod": (Res(R.RDS_INSTANCE, rds()), Res(R.RDS_INSTANCE, rds(multiAz=False))),
+    "aurora-multi-az-prod": (
+        StackFx([Res(R.RDS_CLUSTER, {"id": "c1", "tags": PROD}, "cluster"),
+                 Res(R.RDS_CLUSTER_INSTANCE, {"clusterIdentifier": "c1"}, "i1"), Res(R.RDS_CLUSTER_INSTANCE, {"clusterIdentifier": "c1"}, "i2")]),
+        StackFx([Res(R.RDS_CLUSTER, {"id": "c1", "tags": PROD}, "cluster"), Res(R.RDS_CLUSTER_INSTANCE, {"clusterIdentifier": "c1"}, "i1")])),
+    "nat-per-az-prod": (
+        StackFx([Res(R.VPC, {"id": "v", "tags": PROD}), subnet("pa", True, "a"), subnet("pb", True, "b"),
+                 subnet("qa", False, "a"), subnet("qb", False, "b"), Res(R.NAT, {"subnetId": "pa"}, "na"), Res(R.NAT, {"subnetId": "pb"}, "nb")]),
+        StackFx([Res(R.VPC, {"id": "v", "tags": PROD}), subnet("pa", True, "a"), subnet("pb", True, "b"),
+                 subnet("qa", False, "a"), subnet("qb", False, "b"), Res(R.NAT, {"subnetId": "pa"}, "na")])),
+    "protect-stateful-prod": (StackFx([Res(R.RDS_INSTANCE, {"tags": PROD}, "db", protect=True)]),
+                              StackFx([Res(R.RDS_INSTANCE, {"tags": PROD}, "db", protect=False)])),
+    "s3-versioning": (bucket_stack(), bucket_stack(versioned=False)),
+    "s3-lifecycle": (bucket_stack(), bucket_stack(lifecycle=False)),
+    "elasticache-snapshots-prod": (Res(R.CACHE, {"snapshotRetentionLimit": 7, "tags": PROD}), Res(R.CACHE, {"snapshotRetentionLimit": 0, "tags": PROD})),
+    "elasticache-failover-prod": (Res(R.CACHE, {"automaticFailoverEnabled": True, "multiAzEnabled": True, "tags": PROD}),
+                                  Res(R.CACHE, {"automaticFailoverEnabled": False, "tags": PROD})),
+    "efs-backups": (Res(R.EFS_BACKUP, {"backupPolicy": {"status": "ENABLED"}}), Res(R.EFS_BACKUP, {"backupPolicy": {"status": "DISABLED"}})),
+    "alb-deletion-protection-prod": (Res(R.LB, {"enableDeletionProtection": True, "tags": PROD}), Res(R.LB, {"tags": PROD})),
+    "ecs-circuit-breaker": (Res(R.ECS_SERVICE, {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}), Res(R.ECS_SERVICE, {})),
+    # identity
+    "iam-no-full-admin": (Res(R.ROLE_POLICY, {"policy": doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})}),
+                          Res(R.ROLE_POLICY, {"policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})})),
+    "iam-no-admin-attachment": (Res(R.ROLE_ATTACHMENT, {"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+                                Res(R.ROLE_ATTACHMENT, {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})),
+    "iam-role-no-policy-management-conflicts": (
+        StackFx([Res(R.ROLE, {"id": "r", "name": "r"}), Res(R.ROLE_POLICY, {"role": "r", "policy": doc()})]),
+        StackFx([Res(R.ROLE, {"id": "r", "name": "r", "managedPolicyArns": ["arn:p"]}), Res(R.ROLE_POLICY, {"role": "r", "policy": doc()})])),
+    "iam-role-path": (role({"Effect": "Allow"}), Res(R.ROLE, {"path": "/"})),
+    "irsa-roles-scoped": (role(irsa("system:serviceaccount:apps:api")), role(irsa("system:serviceaccount:apps:*"))),
+    "workload-roles-scoped": (task_policy({"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken", "ec2:DescribeVpcs"], "Resource": "*"}),
+                              task_policy({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})),
+    "github-oidc-trust-restricted": (role(github(["repo:acme/platform:ref:refs/heads/main"])), role(github(["repo:acme/*"]))),
+    # supply chain
+    "ecr-scan-on-push": (Res(R.ECR_REPO, {"imageScanningConfiguration": {"scanOnPush": True}}), Res(R.ECR_REPO, {})),
+    "ecr-immutable-tags-prod": (Res(R.ECR_REPO, {"imageTagMutability": "IMMUTABLE", "tags": PROD}),
+                                Res(R.ECR_REPO, {"imageTagMutability": "MUTABLE", "tags": PROD})),
+    "ecr-lifecycle-policy": (StackFx([Res(R.ECR_REPO, {"name": "repo"}), Res(R.ECR_LIFECYCLE, {"repository": "repo"})]),
+                             StackFx([Res(R.ECR_REPO, {"name": "repo"})])),
+    "ecs-no-privileged": (Res(R.TASK_DEFINITION, task_definition({})), Res(R.TASK_DEFINITION, task_definition({"privileged": True}))),
+    "ecs-no-plain-secrets": (Res(R.TASK_DEFINITION, task_definition({"environment": [{"name": "LOG_LEVEL", "value": "info"}]})),
+                             Res(R.TASK_DEFINITION, task_definition({"environment": [{"name": "DB_PASSWORD", "value": "hunter2"}]}))),
+    "ecs-pinned-images": (Res(R.TASK_DEFINITION, task_definition({})), Res(R.TASK_DEFINITION, task_definition({"image": "nginx:latest"}))),
+    # tagging
+    "required-tags": (Res(R.VPC, {"tags": PROD}), Res(R.VPC, {"tags": {"env": "prod"}})),
+}
+
+
+def test_every_rule_has_fixtures() -> None:
+    assert sorted(CASES) == sorted(r.name for r in RULES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compliant_fixture_passes(name: str) -> None:
+    assert evaluate(name, CASES[name][0]) == []
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_violating_fixture_is_reported_with_the_fix(name: str) -> None:
+    found = evaluate(name, CASES[name][1])
+    rule = next(r for r in RULES if r.name == name)
+    assert found, f"{name} did not fire"
+    assert all(message.endswith(f"Fix: {rule.remediation}") for message in found)
+
+
+def test_prod_only_rules_stay_quiet_outside_prod_unless_configured() -> None:
+    dev_db = Res(R.RDS_INSTANCE, rds(multiAz=False, tags=DEV))
+    assert evaluate("rds-multi-az-prod", dev_db) == []
+    assert evaluate("rds-multi-az-prod", dev_db, config={"environment": "prod"})
+
+
+def test_rules_are_well_formed() -> None:
+    names = [r.name for r in RULES]
+    assert len(names) == len(set(names)) >= 40
+    for rule in RULES:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), rule.name
+        assert rule.description and rule.remediation and rule.group in GROUPS
+        assert (rule.check is None) != (rule.stack_check is None)
+        assert rule.enforcement in ("mandatory", "advisory")
+        if rule.fsbp:
+            assert re.fullmatch(r"[A-Za-z0-9]+\.\d+", rule.fsbp), rule.fsbp
+    assert {p.enforcement_level for p in POLICIES} <= {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+    assert len({r.group for r in RULES}) == len(GROUPS)

@@ -1,0 +1,105 @@
+"""The GitHub workflows: actionlint-clean, OIDC-only, and wired to the stacks and the policy pack."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import STACK_FILES
+from tools.harness import PROJECT_DIR
+
+GITHUB = PROJECT_DIR / ".github"
+WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
+
+
+def _load(path: Path) -> dict:
+    # PyYAML reads the key `on` as True; the workflows are plain YAML otherwise.
+    data = yaml.safe_load(path.read_text())
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def _actionlint() -> str:
+    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    assert found, "actionlint is missing: ./run test installs it from requirements-dev.txt"
+    return found
+
+
+def test_actionlint_passes_on_every_workflow() -> None:
+    run = subprocess.run([_actionlint(), "-color=false", *map(str, WORKFLOWS)], cwd=PROJECT_DIR,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_actionlint_would_catch_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text((GITHUB / "workflows" / "preview.yml").read_text().replace("runs-on: ubuntu-latest",
+                                                                                 "runs-on: ${{ matrix.nope }}"))
+    run = subprocess.run([_actionlint(), "-color=false", str(broken)], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode != 0 and "nope" in run.stdout
+
+
+def test_no_long_lived_cloud_keys_anywhere() -> None:
+    text = "\n".join(p.read_text() for p in GITHUB.rglob("*.yml"))
+    for key in ("AWS_ACCESS_KEY_ID", "aws-access-key-id", "AWS_SECRET_ACCESS_KEY", "PULUMI_ACCESS_TOKEN"):
+        assert key not in text
+    assert "role-to-assume" in text and "pulumi/auth-actions" in text
+
+
+def _pulumi_steps(workflow: dict) -> list[dict]:
+    return [s for job in workflow["jobs"].values() for s in job.get("steps", [])
+            if str(s.get("uses", "")).startswith("pulumi/actions@")]
+
+
+def test_pr_previews_every_stack_with_the_policy_pack_and_comments() -> None:
+    preview = _load(GITHUB / "workflows" / "preview.yml")
+    assert "pull_request" in preview["on"]
+    assert preview["permissions"]["id-token"] == "write"
+    job = preview["jobs"]["preview"]
+    assert job["needs"] == "test"
+    stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
+    assert sorted(stacks) == sorted(p.stem.split(".", 1)[1] for p in STACK_FILES)
+    (step,) = _pulumi_steps(preview)
+    assert step["with"]["command"] == "preview" and step["with"]["comment-on-pr"] is True
+    assert step["with"]["policyPacks"] == "policies"
+    for stack in stacks:  # the config each preview passes exists
+        config = step["with"]["policyPackConfigs"].replace("${{ matrix.stack }}", stack)
+        assert (PROJECT_DIR / config).is_file()
+
+
+def test_prod_goes_up_after_dev_behind_its_environment() -> None:
+    deploy = _load(GITHUB / "workflows" / "deploy.yml")
+    assert deploy["on"]["push"]["branches"] == ["main"]
+    assert deploy["jobs"]["dev"]["needs"] == "test" and deploy["jobs"]["prod"]["needs"] == "dev"
+    assert deploy["jobs"]["prod"]["with"]["stack"] == "prod"
+    up = _load(GITHUB / "workflows" / "pulumi-up.yml")
+    job = up["jobs"]["up"]
+    # The environment gates the job (required reviewers on prod) and scopes the OIDC subject.
+    assert job["environment"] == "${{ inputs.stack }}"
+    assert job["concurrency"]["cancel-in-progress"] is False
+    (step,) = _pulumi_steps(up)
+    assert step["with"]["command"] == "up" and step["with"]["policyPacks"] == "policies"
+
+
+def test_cli_version_matches_the_pinned_sdk() -> None:
+    pin = next(line.split("==")[1] for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+               if line.startswith("pulumi=="))
+    for workflow in WORKFLOWS:
+        for step in _pulumi_steps(_load(workflow)):
+            assert step["with"]["pulumi-version"] == pin, workflow.name
+
+
+def test_each_stack_trusts_the_subjects_its_workflow_jobs_present(stack) -> None:
+    # deploy jobs run in the environment named after the stack; previews come from pull requests.
+    for path in STACK_FILES:
+        name = path.stem.split(".", 1)[1]
+        trusts = {r.name: r.inputs["assumeRolePolicy"] for r in stack(path).of_type("aws:iam/role:Role")
+                  if r.name.startswith("github-")}
+        assert f":environment:{name}" in trusts["github-deploy"], name
+        assert ":pull_request" in trusts["github-preview"], name
