@@ -212,3 +212,14 @@ def as_strings(value: Any) -> list[str]:
 def subjects(resources: Iterable[PolicyResource]) -> Iterator[PolicyResource]:
     """Resources in URN order (stable reports)."""
     return iter(sorted(resources, key=lambda r: r.urn))
+
+
+def unreferenced(stack: Stack, types: tuple[str, ...], keys: tuple[str, ...],
+                 companion: str, reference: str) -> Iterator[PolicyResource]:
+    """Resources of `types` that no `companion` resource points at: none of their `keys` values
+    (id, arn, name, ...) appears as the companion's `reference` property. For "every VPC has a
+    flow log", "every web ACL logs", "every repository has a lifecycle policy"."""
+    referenced = {c.props.get(reference) for c in stack.of(companion)}
+    for res in subjects(stack.of(*types)):
+        if not any(res.props.get(k) in referenced for k in keys if res.props.get(k)):
+            yield res

@@ -13,9 +13,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 try:  # imported as policies.rules (tests, tools)
-    from .framework import Rule, Stack, Subject, as_strings, dig, document, items, statements, subjects, tag_of
+    from .framework import (Rule, Stack, Subject, as_strings, dig, document, items, statements, subjects, tag_of,
+                            unreferenced)
 except ImportError:  # run as the pack: its directory is on sys.path
-    from framework import Rule, Stack, Subject, as_strings, dig, document, items, statements, subjects, tag_of  # type: ignore[no-redef]
+    from framework import (Rule, Stack, Subject, as_strings, dig, document, items, statements,  # type: ignore[no-redef]
+                           subjects, tag_of, unreferenced)
 
 # -- resource types ---------------------------------------------------------------------------------
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -450,10 +452,8 @@ def _cloudfront_oac(res: Subject) -> Iterator[str]:
 
 
 def _flow_logs(stack: Stack) -> Iterator[tuple[str, str]]:
-    logged = {f.props.get("vpcId") for f in stack.of(FLOW_LOG)}
-    for vpc in subjects(stack.of(VPC)):
-        if vpc.props.get("id") not in logged:
-            yield f"VPC {vpc.name} has no flow log.", vpc.urn
+    for vpc in unreferenced(stack, (VPC,), ("id",), FLOW_LOG, "vpcId"):
+        yield f"VPC {vpc.name} has no flow log.", vpc.urn
 
 
 def _retention_set(res: Subject) -> Iterator[str]:
@@ -473,10 +473,8 @@ def _cloudfront_logging(res: Subject) -> Iterator[str]:
 
 
 def _waf_logging(stack: Stack) -> Iterator[tuple[str, str]]:
-    logged = {c.props.get("resourceArn") for c in stack.of(WAF_LOGGING)}
-    for acl in subjects(stack.of(WAF_ACL)):
-        if acl.props.get("arn") not in logged:
-            yield f"Web ACL {acl.name} does not log.", acl.urn
+    for acl in unreferenced(stack, (WAF_ACL,), ("arn",), WAF_LOGGING, "resourceArn"):
+        yield f"Web ACL {acl.name} does not log.", acl.urn
 
 
 def _sfn_logging(res: Subject) -> Iterator[str]:
@@ -704,10 +702,8 @@ def _immutable_tags(res: Subject) -> Iterator[str]:
 
 
 def _ecr_lifecycle(stack: Stack) -> Iterator[tuple[str, str]]:
-    covered = {p.props.get("repository") for p in stack.of(ECR_LIFECYCLE)}
-    for repo in subjects(stack.of(ECR_REPO)):
-        if repo.props.get("name") not in covered and repo.props.get("id") not in covered:
-            yield f"Repository {repo.name} keeps every image forever (no lifecycle policy).", repo.urn
+    for repo in unreferenced(stack, (ECR_REPO,), ("name", "id"), ECR_LIFECYCLE, "repository"):
+        yield f"Repository {repo.name} keeps every image forever (no lifecycle policy).", repo.urn
 
 
 def _containers(res: Subject) -> list[Mapping[str, Any]]:
