@@ -110,14 +110,21 @@ class BatchPipeline(pulumi.ComponentResource):
     """S3 -> EventBridge -> Step Functions -> AWS Batch -> S3."""
 
     uploads_bucket_name: pulumi.Output[str]
+    """Where inputs land (objects under the trigger prefix start an execution)."""
     uploads_bucket_arn: pulumi.Output[str]
+    """ARN of the uploads bucket."""
     results_bucket_name: pulumi.Output[str]
+    """Where the jobs write their results."""
     results_bucket_arn: pulumi.Output[str]
+    """ARN of the results bucket."""
     kms_key_arn: pulumi.Output[str]
     """Key of both buckets; users of the buckets need it."""
     state_machine_arn: pulumi.Output[str]
+    """The Standard state machine running the steps."""
     state_machine_name: pulumi.Output[str]
+    """Its name (alarm dimensions)."""
     job_queue_arn: pulumi.Output[str]
+    """The Batch job queue every step submits to."""
     job_definition_arns: dict[str, pulumi.Output[str]]
     """Job definition ARN (current revision) by step."""
     security_group_id: pulumi.Output[str]
