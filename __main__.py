@@ -14,7 +14,8 @@ from components import (
     Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, ExistingVpc, FileSystem, FileSystemArgs, Firewall,
     FirewallArgs, GithubDeploy, GithubDeployArgs, JobSpec, StorageLifecycle,
     LoadBalancerSpec, Monitoring, MonitoringArgs, Network, NetworkArgs, Registry, RegistryArgs, Route, Scaling,
-    SecretEnv, Secrets, SecretsArgs, SecretSpec, ServiceSpec, TargetHealthCheck, Thresholds, Volume,
+    SecretEnv, Secrets, SecretsArgs, SecretSpec, ServiceSpec, Storage, StorageArgs, StoredBucket, TargetHealthCheck,
+    Thresholds, Volume,
 )
 
 config = stack_config.load()  # fails with one clear message before any resource is declared
@@ -107,11 +108,16 @@ if config.domain is not None:
     ))
 
 firewall = None
+load_balancer_firewall = None  # beside CloudFront, for names that reach the load balancer directly (ws.)
 if config.edge is not None and config.edge.waf is not None:
     firewall = Firewall("waf", FirewallArgs(
         scope="CLOUDFRONT" if config.edge.cloudfront else "REGIONAL", region=config.region, tags=tags,
         **config.edge.waf.model_dump(),
     ))
+    if config.edge.cloudfront and config.edge.direct_hostnames:
+        load_balancer_firewall = Firewall("waf-direct", FirewallArgs(
+            scope="REGIONAL", region=config.region, tags=tags, **config.edge.waf.model_dump(),
+        ))
 
 
 # -- containers -----------------------------------------------------------------------------------
@@ -164,6 +170,13 @@ if config.pipeline is not None:
         protect=config.protect, tags=tags,
     ))
 
+storage = None
+if config.buckets:
+    storage = Storage("storage", StorageArgs(
+        region=config.region, buckets={n: StoredBucket(**b.model_dump()) for n, b in config.buckets.items()},
+        protect=config.protect, tags=tags,
+    ))
+
 
 def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
     environment: dict[str, pulumi.Input[str]] = {}
@@ -176,6 +189,8 @@ def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
         environment.update(PIPELINE_UPLOADS_BUCKET=pipeline.uploads_bucket_name,
                            PIPELINE_RESULTS_BUCKET=pipeline.results_bucket_name,
                            PIPELINE_STATE_MACHINE_ARN=pipeline.state_machine_arn)
+    if storage is not None:
+        environment.update({f"BUCKET_{b.upper().replace('-', '_')}": storage.bucket_names[b] for b in svc.buckets})
     environment.update(svc.environment)
     secret_env, secret_keys = _secrets(svc.secrets)
     image, repository_arn = _image(svc.image)
@@ -212,7 +227,9 @@ if config.services:
         subnet_ids=network.subnet_ids("private" if lb.scheme == "internal" else "public"),
         certificate_arn=domain.certificate_arn if domain is not None else "", idle_timeout=lb.idle_timeout,
         ssl_policy=lb.ssl_policy, access_logs=lb.access_logs, ingress_cidrs=[str(c) for c in lb.ingress_cidrs],
-        cloudfront_only=bool(config.edge and config.edge.cloudfront and config.edge.load_balancer == key),
+        # Behind CloudFront the load balancer admits only CloudFront, unless names point at it directly.
+        cloudfront_only=bool(config.edge and config.edge.cloudfront and config.edge.load_balancer == key
+                             and not config.edge.direct_hostnames),
         deletion_protection=config.protect,
     ) for key, lb in config.load_balancers.items()}
     if config.cluster.runtime == "ecs":
@@ -255,6 +272,8 @@ if config.services:
                 granted.add((target, peer))
         if svc.pipeline and pipeline is not None:
             pipeline.grant(name, containers.task_role_names[name], svc.pipeline)
+        if svc.buckets and storage is not None:
+            storage.grant(name, containers.task_role_names[name], svc.buckets)
 
 # -- edge -----------------------------------------------------------------------------------------
 edge = None
@@ -270,7 +289,8 @@ if config.edge is not None and containers is not None and domain is not None and
         cloudfront=edge_cfg.cloudfront, cloudfront_certificate_arn=domain.cloudfront_certificate_arn,
         origin_header_value=getattr(containers, "origin_secrets", {}).get(lb_key), price_class=edge_cfg.price_class,
         api_paths=edge_cfg.api_paths, static_site=edge_cfg.static_site,
-        web_acl_arn=firewall.web_acl_arn if firewall else None, tags=tags,
+        web_acl_arn=firewall.web_acl_arn if firewall else None,
+        load_balancer_web_acl_arn=load_balancer_firewall.web_acl_arn if load_balancer_firewall else None, tags=tags,
     ))
 
 # -- backups and CI access --------------------------------------------------------------------------
@@ -280,6 +300,7 @@ if config.backup is not None:
         "database": [database.arn] if database else [],
         "file_system": [file_system.file_system_arn] if file_system else [],
         "pipeline_buckets": [pipeline.uploads_bucket_arn, pipeline.results_bucket_arn] if pipeline else [],
+        "buckets": list(storage.bucket_arns.values()) if storage else [],
     }
     backup = Backup("backup", BackupArgs(
         resource_arns=[arn for item in config.backup.resources for arn in selectable[item]],
@@ -349,6 +370,8 @@ if edge is not None:
     pulumi.export("edge_url", edge.url)
     pulumi.export("edge_distribution_id", edge.distribution_id)
     pulumi.export("edge_static_bucket_name", edge.static_bucket_name)
+if storage is not None:
+    pulumi.export("storage_bucket_names", storage.bucket_names)
 if pipeline is not None:
     pulumi.export("pipeline_uploads_bucket", pipeline.uploads_bucket_name)
     pulumi.export("pipeline_results_bucket", pipeline.results_bucket_name)

@@ -999,6 +999,8 @@ class ServiceConfig(_Section):
     """What this service may reach: database, cache, or other services by name."""
     pipeline: list[Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]] = []
     """Rights on platform:pipeline: start executions, submit jobs, read/write its buckets."""
+    buckets: dict[str, Literal["read", "read_write"]] = {}
+    """Rights on platform:buckets by bucket (the service gets its name as BUCKET_<NAME>)."""
     log_retention_days: RetentionDays = 30
     """Retention of the service's log group."""
     log_stream_prefix: str | None = None
@@ -1084,6 +1086,25 @@ class BucketLifecycleConfig(_Section):
         return self
 
 
+class AppBucketConfig(_Section):
+    """An application bucket (media, user files): private, SSE-KMS, versioned."""
+
+    transition_days: int | None = Field(None, ge=1)
+    """Days until objects move to `storage_class`; unset: they stay in STANDARD."""
+    storage_class: Literal["STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = "INTELLIGENT_TIERING"
+    """Colder storage class of the transition."""
+    expiration_days: int | None = Field(None, ge=1)
+    """Days until objects are deleted; unset: kept."""
+    noncurrent_expiration_days: int = Field(30, ge=1, le=3650)
+    """Days a replaced or deleted version is kept (versioning is always on)."""
+
+    @model_validator(mode="after")
+    def _order(self) -> AppBucketConfig:
+        if self.transition_days and self.expiration_days and self.expiration_days <= self.transition_days:
+            raise _fail("expiration_days", f"must come after transition_days ({self.transition_days}); got {self.expiration_days}")
+        return self
+
+
 class PipelineConfig(_Section):
     """`platform:pipeline`: uploads -> Step Functions -> AWS Batch steps -> results."""
 
@@ -1140,7 +1161,7 @@ class PipelineConfig(_Section):
 class BackupConfig(_Section):
     """`platform:backup`: an AWS Backup plan over the stack's data."""
 
-    resources: list[Literal["database", "file_system", "pipeline_buckets"]] = ["database"]
+    resources: list[Literal["database", "file_system", "pipeline_buckets", "buckets"]] = ["database"]
     """What the plan selects."""
     schedule: _matching(r"^cron\([^)]+\)$", "a cron expression such as cron(0 5 * * ? *)") = "cron(0 5 * * ? *)"  # type: ignore[valid-type]
     """When the daily backup runs (UTC)."""
@@ -1346,6 +1367,8 @@ class StackConfig(_Section):
     """`platform:domain`: hosted zone and certificate (required with load balancers)."""
     edge: EdgeConfig | None = None
     """`platform:edge`: CloudFront, WAF and DNS records."""
+    buckets: dict[ResourceName, AppBucketConfig] = {}  # type: ignore[valid-type]
+    """`platform:buckets`: the application's own buckets (media, user files) by name."""
     pipeline: PipelineConfig | None = None
     """`platform:pipeline`: the S3 + Step Functions + AWS Batch pipeline."""
     backup: BackupConfig | None = None
@@ -1416,6 +1439,10 @@ class StackConfig(_Section):
                                     f"file_system.access_points ({', '.join(sorted(access_points)) or 'none'})")
             if svc.pipeline and self.pipeline is None:
                 problems.append(f"@{at}.pipeline: needs platform:pipeline")
+            for bucket in svc.buckets:
+                if bucket not in self.buckets:
+                    problems.append(f"@{at}.buckets: {bucket!r} is not in platform:buckets "
+                                    f"({', '.join(sorted(self.buckets)) or 'none'})")
             for peer in svc.connects_to:
                 if peer in ("database", "cache"):
                     if getattr(self, peer) is None:
@@ -1461,7 +1488,8 @@ class StackConfig(_Section):
             if svc.volumes and self.file_system is None:
                 problems.append(f"@services.{name}.volumes: needs platform:file_system")
         if self.backup is not None:
-            needs = {"database": self.database, "file_system": self.file_system, "pipeline_buckets": self.pipeline}
+            needs = {"database": self.database, "file_system": self.file_system, "pipeline_buckets": self.pipeline,
+                     "buckets": self.buckets or None}
             for item in self.backup.resources:
                 if needs[item] is None:
                     problems.append(f"@backup.resources: {item!r} is selected but the stack has no {item.split('_')[0]}")

@@ -30,11 +30,12 @@ from components.monitoring import Budget, Monitoring, MonitoringArgs, Thresholds
 from components.network import ExistingVpc, Network, NetworkArgs
 from components.registry import Registry, RegistryArgs
 from components.secrets import Secrets, SecretsArgs, SecretSpec
+from components.storage import Storage, StorageArgs, StoredBucket
 
 __all__ = [
     "AccessPointSpec", "Backup", "BackupArgs", "BatchPipeline", "BatchPipelineArgs", "Budget", "Cache", "CacheArgs", "ContainerHealthCheck", "ContainerService",
     "ContainerServiceArgs", "Database", "DatabaseArgs", "Domain", "DomainArgs", "Edge", "EdgeArgs", "ExistingVpc",
     "FileSystem", "FileSystemArgs", "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
     "JobSpec", "Registry", "RegistryArgs", "StorageLifecycle", "Route", "Scaling", "SecretEnv", "Secrets", "SecretsArgs", "SecretSpec",
-    "ServiceSpec", "TargetHealthCheck", "Thresholds", "Volume",
+    "ServiceSpec", "Storage", "StorageArgs", "StoredBucket", "TargetHealthCheck", "Thresholds", "Volume",
 ]

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components._bucket import BucketSpec, Expiry, private_bucket
-from components._common import child_opts, stateful_opts, tags_for
+from components._common import child_opts, tags_for
 
 ORIGIN_HEADER = "X-Origin-Verify"
 """Header CloudFront adds to origin requests; the load balancer forwards only requests that carry it."""

@@ -145,3 +145,24 @@ def _lifecycle_rules(spec: BucketSpec) -> list[aws.s3.BucketLifecycleConfigurati
             if rule.noncurrent_expiration_days is not None and spec.versioning else None,
         ))
     return rules
+
+
+def object_access_statements(sid: str, bucket_arn: pulumi.Input[str], actions: Sequence[str]) -> list[dict[str, Any]]:
+    """Allow `actions` on the bucket's objects, plus listing the bucket (the SDKs list before they read)."""
+    return [
+        {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": pulumi.Output.concat(bucket_arn, "/*")},
+        {"Sid": f"{sid}List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+    ]
+
+
+def bucket_key_statement(key_arn: pulumi.Input[str], region: str) -> dict[str, Any]:
+    """Use the buckets' KMS key, only through S3 (SSE-KMS objects cannot be read or written without it)."""
+    return {"Sid": "UseBucketKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key_arn, "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}}
+
+
+def bucket_kms_key(parent: pulumi.Resource, name: str, what: str, tags: Mapping[str, str], protect: bool) -> aws.kms.Key:
+    """`<name>-key`: the rotating key a component's buckets are encrypted with (kept 30 days after deletion)."""
+    return aws.kms.Key(f"{name}-key", description=f"{name}: {what}", enable_key_rotation=True,
+                       deletion_window_in_days=30, tags=tags_for(tags, name, "key"),
+                       opts=stateful_opts(parent, protect))

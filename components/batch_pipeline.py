@@ -25,10 +25,12 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components._bucket import BucketSpec, Expiry, private_bucket
+from components._bucket import (
+    BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
+)
 from components._common import (
     assume_role_policy, child_opts, physical_name, policy_document, pull_and_read_statements, service_role,
-    stateful_opts, tags_for,
+    tags_for,
 )
 from components._states import BATCH_SERVICE_ERRORS, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition
 from components.container_service import SecretEnv
@@ -135,9 +137,7 @@ class BatchPipeline(pulumi.ComponentResource):
     def __init__(self, name: str, args: BatchPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:BatchPipeline", name, None, opts)
         self._name, self._args = name, args
-        key = aws.kms.Key(f"{name}-key", description=f"{name}: pipeline buckets", enable_key_rotation=True,
-                          deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"),
-                          opts=stateful_opts(self, args.protect))
+        key = bucket_kms_key(self, name, "pipeline buckets", args.tags, args.protect)
         uploads = private_bucket(self, name, "uploads", BucketSpec(
             kms_key_arn=key.arn, eventbridge=True, protect=args.protect, tags=args.tags,
             lifecycle=[_expiry("uploads", args.uploads_lifecycle)]))
@@ -204,15 +204,9 @@ class BatchPipeline(pulumi.ComponentResource):
                    ("read_results", self._results, ["s3:GetObject"])]
         for right, bucket, actions in buckets:
             if right in access:
-                sid = "".join(p.title() for p in right.split("_"))
-                statements.append({"Sid": sid, "Effect": "Allow", "Action": actions,
-                                   "Resource": pulumi.Output.concat(bucket.arn, "/*")})
-                statements.append({"Sid": f"{sid}List", "Effect": "Allow", "Action": "s3:ListBucket",
-                                   "Resource": bucket.arn})
+                statements += object_access_statements("".join(p.title() for p in right.split("_")), bucket.arn, actions)
         if any(r in access for r in ("read_uploads", "write_uploads", "read_results")):
-            statements.append({"Sid": "UseBucketKey", "Effect": "Allow",
-                               "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": self._key.arn,
-                               "Condition": {"StringEquals": {"kms:ViaService": f"s3.{self._args.region}.amazonaws.com"}}})
+            statements.append(bucket_key_statement(self._key.arn, self._args.region))
         if not statements:
             raise ValueError(f"BatchPipeline.grant: no access requested for {peer}")
         return aws.iam.RolePolicy(f"{self._name}-grant-{peer}", role=role_name, policy=policy_document(statements),

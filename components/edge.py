@@ -58,6 +58,9 @@ class EdgeArgs:
     static_site: bool = False
     web_acl_arn: pulumi.Input[str] | None = None
     """The Firewall's web ACL (CLOUDFRONT scope with CloudFront, REGIONAL otherwise)."""
+    load_balancer_web_acl_arn: pulumi.Input[str] | None = None
+    """A REGIONAL web ACL for the load balancer where clients reach it directly beside CloudFront
+    (direct hostnames such as ws.); without CloudFront `web_acl_arn` is already regional and used."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,9 +114,11 @@ class Edge(pulumi.ComponentResource):
         else:
             for label in args.hostnames:
                 self._record(label or "apex", args.fqdn(label), "A", lb_alias)
-            if args.web_acl_arn is not None and args.load_balancer_arn is not None:
-                aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=args.load_balancer_arn,
-                                            web_acl_arn=args.web_acl_arn, opts=child_opts(self))
+        # Whatever clients reach without CloudFront is guarded by a regional ACL on the load balancer.
+        regional = args.load_balancer_web_acl_arn if args.cloudfront else args.web_acl_arn
+        if regional is not None and args.load_balancer_arn is not None:
+            aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=args.load_balancer_arn,
+                                        web_acl_arn=regional, opts=child_opts(self))
         for label in args.direct_hostnames:
             self._record(label, args.fqdn(label), "A", lb_alias)
         if args.www_cname:

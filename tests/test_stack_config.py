@@ -235,6 +235,25 @@ def test_pipeline_mistakes_name_the_key_and_the_fix(change, expected: str) -> No
     assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["services"]["api"].update(buckets={"media": "read_write"}),
+         "services.api.buckets: 'media' is not in platform:buckets (none)"),
+        (lambda m: m.update(buckets={"media": {}}) or m["services"]["api"].update(buckets={"media": "write"}),
+         "services.api.buckets.media: expected 'read' or 'read_write'; got 'write'"),
+        (lambda m: m.update(buckets={"media": {"transition_days": 30, "expiration_days": 7}}),
+         "buckets.media.expiration_days: must come after transition_days (30); got 7"),
+        (lambda m: m.update(backup={"resources": ["buckets"]}),
+         "backup.resources: 'buckets' is selected but the stack has no buckets"),
+    ],
+)
+def test_bucket_mistakes_name_the_key_and_the_fix(change, expected: str) -> None:
+    mapping = raw("dev")
+    change(mapping)
+    assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
+
+
 def _eks(mapping: dict[str, Any]) -> dict[str, Any]:
     mapping["cluster"] = {"runtime": "eks", "eks": {"node_group": {"instance_types": ["m7g.large"]}}}
     mapping["edge"]["cloudfront"] = False

@@ -110,3 +110,17 @@ def test_an_ingress_managed_load_balancer_gets_records_but_no_association(record
                                             web_acl_arn="arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1")))
     assert mon.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") == []
     assert ("www.example.com", "A") in records(mon)
+
+
+def test_direct_names_beside_cloudfront_put_a_regional_acl_on_the_load_balancer(record) -> None:
+    regional = "arn:aws:wafv2:eu-west-1:1:regional/webacl/direct/1"
+    mon = record(lambda: Edge("edge", build(direct_hostnames=["ws"], load_balancer_web_acl_arn=regional)))
+    assert mon.one("aws:cloudfront/distribution:Distribution").inputs["webAclId"] == ACL
+    assoc = mon.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
+    assert assoc == {"resourceArn": LB_ARN, "webAclArn": regional}
+    assert records(mon)[("ws.example.com", "A")]["aliases"][0]["name"].endswith(".elb.amazonaws.com")
+
+
+def test_cloudfront_alone_associates_nothing_with_the_load_balancer(record) -> None:
+    mon = record(lambda: Edge("edge", build()))
+    assert mon.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") == []

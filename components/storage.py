@@ -1,0 +1,101 @@
+"""Storage: the application's own buckets (media, user files, exports).
+
+Each bucket is private (public access blocked, no ACLs, TLS-only policy), SSE-KMS with a bucket
+key under one rotating key of the component, versioned with replaced versions expiring, and
+optionally tiered to colder storage. Services get exactly the access they name through
+`grant`: `read` (get + list) or `read_write` (also put and delete) on named buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components._bucket import (
+    BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
+)
+from components._common import child_opts, policy_document
+
+BucketAccess = Literal["read", "read_write"]
+_ACTIONS: dict[str, list[str]] = {
+    "read": ["s3:GetObject"],
+    "read_write": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredBucket:
+    """One application bucket."""
+
+    transition_days: int | None = None
+    """Days until objects move to `storage_class`; None: they stay in STANDARD."""
+    storage_class: str = "INTELLIGENT_TIERING"
+    """Colder storage class of the transition."""
+    expiration_days: int | None = None
+    """Days until objects are deleted; None: kept."""
+    noncurrent_expiration_days: int = 30
+    """Days a replaced or deleted version is kept (versioning is always on)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageArgs:
+    """Inputs for :class:`Storage`."""
+
+    region: str
+    """The stack's region (the key may only be used through S3 there)."""
+    buckets: Mapping[str, StoredBucket]
+    """Bucket role (e.g. media) -> settings."""
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on the buckets and the key."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every resource."""
+
+    def __post_init__(self) -> None:
+        if not self.buckets:
+            raise ValueError("StorageArgs: at least one bucket is required")
+
+
+class Storage(pulumi.ComponentResource):
+    """Private, encrypted, versioned application buckets with per-service grants."""
+
+    bucket_names: dict[str, pulumi.Output[str]]
+    """Bucket name by role (services get it as BUCKET_<ROLE>)."""
+    bucket_arns: dict[str, pulumi.Output[str]]
+    """Bucket ARN by role."""
+    kms_key_arn: pulumi.Output[str]
+    """The key encrypting every bucket."""
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:Storage", name, None, opts)
+        self._name, self._args = name, args
+        key = bucket_kms_key(self, name, "application buckets", args.tags, args.protect)
+        self._key = key
+        self._buckets = {
+            role: private_bucket(self, name, role, BucketSpec(
+                kms_key_arn=key.arn, protect=args.protect, tags=args.tags,
+                lifecycle=[Expiry(id=f"{role}-tiering", transition_days=spec.transition_days,
+                                  transition_storage_class=spec.storage_class, expiration_days=spec.expiration_days,
+                                  noncurrent_expiration_days=spec.noncurrent_expiration_days)]))
+            for role, spec in args.buckets.items()
+        }
+        self.bucket_names = {role: b.bucket for role, b in self._buckets.items()}
+        self.bucket_arns = {role: b.arn for role, b in self._buckets.items()}
+        self.kms_key_arn = key.arn
+        self.register_outputs({"bucket_names": self.bucket_names, "kms_key_arn": self.kms_key_arn})
+
+    def grant(self, peer: str, role_name: pulumi.Input[str], access: Mapping[str, BucketAccess]) -> aws.iam.RolePolicy:
+        """Attach to `role_name` exactly `access` (bucket role -> read | read_write), one policy named after `peer`."""
+        unknown = sorted(set(access) - set(self._buckets))
+        if unknown or not access:
+            raise ValueError(f"Storage.grant({peer}): unknown or no buckets {unknown}; have {sorted(self._buckets)}")
+        statements: list[dict[str, Any]] = []
+        for role, mode in sorted(access.items()):
+            sid = "".join(p.title() for p in f"{mode}_{role}".replace("-", "_").split("_"))
+            statements += object_access_statements(sid, self._buckets[role].arn, _ACTIONS[mode])
+        statements.append(bucket_key_statement(self._key.arn, self._args.region))
+        return aws.iam.RolePolicy(f"{self._name}-grant-{peer}", role=role_name, policy=policy_document(statements),
+                                  opts=child_opts(self))
