@@ -1412,6 +1412,10 @@ class StackConfig(_Section):
         access_points = set(self.file_system.access_points) if self.file_system else set()
         routes_by_lb: dict[str, list[tuple[str, int]]] = {}
         defaults_by_lb: dict[str, list[str]] = {}
+        for key in sorted(set(self.load_balancers) & set(self.services)):
+            # Both get a security group named <component>-<key>: the names must differ.
+            problems.append(f"@load_balancers.{key}: a service has the same name; rename the load balancer "
+                            f"(e.g. {key}-lb) so their resources do not collide")
         for name, svc in self.services.items():
             at = f"services.{name}"
             if svc.image.repository is not None and svc.image.repository not in repositories:

@@ -238,6 +238,8 @@ def test_pipeline_mistakes_name_the_key_and_the_fix(change, expected: str) -> No
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
+        (lambda m: m["load_balancers"].update(api={"scheme": "internal"}),
+         "load_balancers.api: a service has the same name; rename the load balancer (e.g. api-lb)"),
         (lambda m: m["services"]["api"].update(buckets={"media": "read_write"}),
          "services.api.buckets: 'media' is not in platform:buckets (none)"),
         (lambda m: m.update(buckets={"media": {}}) or m["services"]["api"].update(buckets={"media": "write"}),
