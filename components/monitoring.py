@@ -3,7 +3,8 @@
 The topic is encrypted with its own KMS key whose policy lets CloudWatch (and EventBridge)
 publish; subscribers are emails. Alarms: service CPU and memory, load balancer 5xx and target
 response time, unhealthy targets per service, database CPU / connections / free storage, cache
-CPU. Every alarm notifies on ALARM and OK. The budget mails at the configured percentages.
+CPU. Every alarm notifies on ALARM and OK. The budget notifies the topic (and mails) at the
+configured percentages.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class Thresholds:
     db_connections: int = 80
     db_free_storage_gb: int = 5
     cache_cpu_percent: int = 75
+
+
+# Services that publish to the alarm topic: alarms, EventBridge rules, budget notifications.
+_PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +103,7 @@ class Monitoring(pulumi.ComponentResource):
                  "Action": "kms:*", "Resource": "*"},
                 # Encrypted topics only receive from services the key lets encrypt.
                 {"Sid": "AlarmServicesPublish", "Effect": "Allow",
-                 "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                 "Principal": {"Service": _PUBLISHERS},
                  "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
                  "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
             ]),
@@ -108,7 +113,7 @@ class Monitoring(pulumi.ComponentResource):
                               opts=child_opts(self))
         aws.sns.TopicPolicy(f"{name}-alerts", arn=topic.arn, policy=policy_document([
             {"Sid": "AlarmServicesPublish", "Effect": "Allow",
-             "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+             "Principal": {"Service": _PUBLISHERS},
              "Action": "sns:Publish", "Resource": topic.arn,
              "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
             {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
@@ -208,7 +213,9 @@ class Monitoring(pulumi.ComponentResource):
             if budget.tag_filter else None,
             notifications=[aws.budgets.BudgetNotificationArgs(
                 comparison_operator="GREATER_THAN", threshold=pct, threshold_type="PERCENTAGE",
-                notification_type="ACTUAL", subscriber_email_addresses=emails)
+                notification_type="ACTUAL", subscriber_email_addresses=emails or None,
+                # The topic always hears it (AWS refuses a notification without a subscriber).
+                subscriber_sns_topic_arns=[self._topic.arn])
                 for pct in budget.thresholds_percent],
             tags=tags_for(self._args.tags, self._name, "budget"),
             opts=child_opts(self),

@@ -73,3 +73,16 @@ def test_dashboard_shows_each_watched_part(record) -> None:
     titles = [w["properties"]["title"] for w in body["widgets"]]
     assert titles == ["Services: CPU %", "Services: memory %", "Load balancer main: requests, 5xx, latency",
                       "Database: CPU % and connections", "Cache: engine CPU %"]
+
+
+def test_budget_without_addresses_still_notifies_the_topic_which_lets_budgets_publish(record) -> None:
+    mon = record(lambda: Monitoring("monitoring", build(emails=[], budget=Budget(monthly_limit_usd=100))))
+    topic = mon.one("aws:sns/topic:Topic")
+    for notification in mon.one("aws:budgets/budget:Budget").inputs["notifications"]:
+        assert notification["subscriberSnsTopicArns"] == [topic.outputs["arn"]]
+        assert not notification.get("subscriberEmailAddresses")
+    topic_policy = json.loads(mon.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    key_policy = json.loads(mon.one("aws:kms/key:Key").inputs["policy"])
+    for doc in (topic_policy, key_policy):
+        publishers = next(s for s in doc["Statement"] if s["Sid"] == "AlarmServicesPublish")["Principal"]["Service"]
+        assert "budgets.amazonaws.com" in publishers
