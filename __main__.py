@@ -290,7 +290,8 @@ if config.edge is not None and containers is not None and domain is not None and
         origin_header_value=getattr(containers, "origin_secrets", {}).get(lb_key), price_class=edge_cfg.price_class,
         api_paths=edge_cfg.api_paths, static_site=edge_cfg.static_site,
         web_acl_arn=firewall.web_acl_arn if firewall else None,
-        load_balancer_web_acl_arn=load_balancer_firewall.web_acl_arn if load_balancer_firewall else None, tags=tags,
+        load_balancer_web_acl_arn=load_balancer_firewall.web_acl_arn if load_balancer_firewall else None,
+        access_log_days=edge_cfg.access_log_days, account_id=account_id, tags=tags,
     ))
 
 # -- backups and CI access --------------------------------------------------------------------------

@@ -1267,6 +1267,8 @@ class EdgeConfig(_Section):
     """Paths sent uncached (all methods, headers, cookies, query strings) to the load balancer."""
     waf: WafConfig | None = WafConfig()
     """Web ACL; unset: none."""
+    access_log_days: int | None = Field(90, ge=1, le=3650)
+    """Keep CloudFront's access logs this many days (S3, via CloudWatch Logs delivery); unset: no access logs."""
 
     @model_validator(mode="after")
     def _rules(self) -> EdgeConfig:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components._bucket import BucketSpec, bucket_policy, private_bucket
+from components._bucket import BucketSpec, Expiry, bucket_policy, private_bucket
 from components._common import child_opts, physical_name, tags_for
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -61,11 +61,17 @@ class EdgeArgs:
     load_balancer_web_acl_arn: pulumi.Input[str] | None = None
     """A REGIONAL web ACL for the load balancer where clients reach it directly beside CloudFront
     (direct hostnames such as ws.); without CloudFront `web_acl_arn` is already regional and used."""
+    access_log_days: int | None = 90
+    """Keep CloudFront's access logs this many days in a bucket of their own; None: no access logs."""
+    account_id: pulumi.Input[str] | None = None
+    """The account (the log bucket admits only its log deliveries); required for access logs."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.cloudfront and self.cloudfront_certificate_arn is None:
             raise ValueError("EdgeArgs: CloudFront needs cloudfront_certificate_arn (us-east-1)")
+        if self.cloudfront and self.access_log_days is not None and self.account_id is None:
+            raise ValueError("EdgeArgs: CloudFront access logs need account_id")
         if self.static_site and not self.cloudfront:
             raise ValueError("EdgeArgs: a static site is served through CloudFront")
 
@@ -92,12 +98,15 @@ class Edge(pulumi.ComponentResource):
     """The web ACL in front of the site ("" without one)."""
     static_bucket_name: pulumi.Output[str]
     """Bucket of the static site ("" without one); deploy the frontend build into it."""
+    access_log_bucket_name: pulumi.Output[str]
+    """Bucket of CloudFront's access logs ("" without them)."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Edge", name, None, opts)
         self._name, self._args = name, args
         self.web_acl_arn = pulumi.Output.from_input(args.web_acl_arn or "")
         self.distribution_id = self.distribution_domain_name = self.static_bucket_name = pulumi.Output.from_input("")
+        self.access_log_bucket_name = pulumi.Output.from_input("")
 
         lb_alias = aws.route53.RecordAliasArgs(name=args.load_balancer_dns_name, zone_id=args.load_balancer_zone_id,
                                                evaluate_target_health=True)
@@ -109,6 +118,8 @@ class Edge(pulumi.ComponentResource):
             for label in args.hostnames:
                 for record_type in ("A", "AAAA"):
                     self._record(label or "apex", args.fqdn(label), record_type, cf_alias)
+            if args.access_log_days is not None:
+                self._access_logs(distribution)
             self.distribution_id = distribution.id
             self.distribution_domain_name = distribution.domain_name
         else:
@@ -128,7 +139,7 @@ class Edge(pulumi.ComponentResource):
         self.register_outputs({
             "url": self.url, "distribution_id": self.distribution_id,
             "distribution_domain_name": self.distribution_domain_name, "web_acl_arn": self.web_acl_arn,
-            "static_bucket_name": self.static_bucket_name,
+            "static_bucket_name": self.static_bucket_name, "access_log_bucket_name": self.access_log_bucket_name,
         })
 
     def _record(self, key: str, fqdn: str, record_type: str, alias: aws.route53.RecordAliasArgs) -> None:
@@ -136,6 +147,45 @@ class Edge(pulumi.ComponentResource):
                            type=record_type, aliases=[alias], opts=child_opts(self))
 
     # -- CloudFront --------------------------------------------------------------------------------
+    def _access_logs(self, distribution: aws.cloudfront.Distribution) -> None:
+        """CloudFront's standard logs, delivered by CloudWatch Logs (v2) to a private SSE-S3 bucket.
+
+        The v2 delivery needs no bucket ACLs (legacy logging does), so the bucket keeps object
+        ownership enforced. CloudFront's delivery objects live in us-east-1 whatever the stack's region.
+        """
+        name, args = self._name, self._args
+        account = args.account_id
+        assert account is not None  # checked in EdgeArgs
+
+        def delivery_may_write(arn: pulumi.Output[str]) -> list[dict]:
+            return [{
+                "Sid": "LogDeliveryWrites", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": "s3:PutObject", "Resource": pulumi.Output.concat(arn, "/AWSLogs/", account, "/*"),
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": pulumi.Output.concat(
+                        "arn:aws:logs:us-east-1:", account, ":delivery-source:*")},
+                },
+            }]
+
+        bucket = private_bucket(self, name, "access-logs", BucketSpec(
+            kms_key_arn=None, versioning=False, purpose="logs", policy_statements=delivery_may_write, tags=args.tags,
+            lifecycle=[Expiry(id="access-logs-expiry", expiration_days=args.access_log_days,
+                              noncurrent_expiration_days=None)]))
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{name}-access-logs", name=physical_name(f"{name}-cdn", 60), log_type="ACCESS_LOGS",
+            resource_arn=distribution.arn, region="us-east-1", tags=tags_for(args.tags, name, "access-logs"),
+            opts=child_opts(self))
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{name}-access-logs", name=physical_name(f"{name}-cdn-logs", 60), region="us-east-1",
+            delivery_destination_configuration=aws.cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs(
+                destination_resource_arn=bucket.arn),
+            tags=tags_for(args.tags, name, "access-logs"), opts=child_opts(self))
+        aws.cloudwatch.LogDelivery(
+            f"{name}-access-logs", delivery_source_name=source.name, delivery_destination_arn=destination.arn,
+            region="us-east-1", tags=tags_for(args.tags, name, "access-logs"), opts=child_opts(self))
+        self.access_log_bucket_name = bucket.bucket
+
     def _distribution(self) -> aws.cloudfront.Distribution:
         name, args = self._name, self._args
         headers = aws.cloudfront.ResponseHeadersPolicy(

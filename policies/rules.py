@@ -60,6 +60,7 @@ VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 ROUTE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 NAT = "aws:ec2/natGateway:NatGateway"
 INSTANCE = "aws:ec2/instance:Instance"
@@ -467,9 +468,12 @@ def _alb_access_logs(res: Subject) -> Iterator[str]:
         yield f"Load balancer {res.name} writes no access logs."
 
 
-def _cloudfront_logging(res: Subject) -> Iterator[str]:
-    if not dig(res.props, "loggingConfig", "bucket"):
-        yield f"Distribution {res.name} writes no standard access logs."
+def _cloudfront_logging(stack: Stack) -> Iterator[tuple[str, str]]:
+    # Legacy logging sits on the distribution; v2 logging is a CloudWatch Logs delivery source for it.
+    delivered = {s.props.get("resourceArn") for s in stack.of(LOG_DELIVERY_SOURCE) if s.props.get("logType") == "ACCESS_LOGS"}
+    for dist in subjects(stack.of(DISTRIBUTION)):
+        if not dig(dist.props, "loggingConfig", "bucket") and dist.props.get("arn") not in delivered:
+            yield f"Distribution {dist.name} writes no standard access logs.", dist.urn
 
 
 def _waf_logging(stack: Stack) -> Iterator[tuple[str, str]]:
@@ -888,7 +892,8 @@ RULES: list[Rule] = [
     Rule("alb-access-logs", "logging-monitoring", "Application load balancers write access logs.",
          "set load_balancers.<name>.access_logs: true.", enforcement="advisory", fsbp="ELB.5", awsguard="elb-logging-enabled", types=(LB,), check=_alb_access_logs),
     Rule("cloudfront-access-logs", "logging-monitoring", "CloudFront distributions write standard access logs.",
-         "configure logging_config with a log bucket.", enforcement="advisory", fsbp="CloudFront.5", types=(DISTRIBUTION,), check=_cloudfront_logging),
+         "set edge.access_log_days (Edge delivers the logs to S3 through CloudWatch Logs).", enforcement="advisory",
+         fsbp="CloudFront.5", stack_check=_cloudfront_logging),
     Rule("waf-logging", "logging-monitoring", "Every web ACL logs.", "add a WebAclLoggingConfiguration (Firewall does).",
          fsbp="WAF.11", stack_check=_waf_logging),
     Rule("sfn-logging", "logging-monitoring", "State machines log executions.",

@@ -58,7 +58,7 @@ def _everything_twice() -> None:
         ))
         waf = Firewall(f"waf-{suffix}", FirewallArgs(scope="CLOUDFRONT", region="eu-west-1", large_body_paths=["/up"]))
         Edge(f"edge-{suffix}", EdgeArgs(
-            domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1",
+            domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1", account_id="123456789012",
             load_balancer_dns_name=app.load_balancer_dns_names["main"],
             load_balancer_zone_id=app.load_balancer_zone_ids["main"], load_balancer_arn=app.load_balancer_arns["main"],
             cloudfront_certificate_arn=domain.cloudfront_certificate_arn, static_site=True, www_cname=True,

@@ -16,7 +16,7 @@ def build(**overrides) -> EdgeArgs:
                   load_balancer_dns_name="app-main-1.eu-west-1.elb.amazonaws.com",
                   load_balancer_zone_id="Z32O12XQLNTSW2", load_balancer_arn=LB_ARN,
                   hostnames=["", "www"], cloudfront_certificate_arn=CERT, origin_header_value="s3cr3t",
-                  api_paths=["/api/*", "/ws/*"], web_acl_arn=ACL, tags={"env": "test"})
+                  api_paths=["/api/*", "/ws/*"], web_acl_arn=ACL, account_id="123456789012", tags={"env": "test"})
     values.update(overrides)
     return EdgeArgs(**values)
 
@@ -84,9 +84,9 @@ def test_static_site_is_a_private_bucket_read_only_by_this_distribution(record) 
     oac = mon.one("aws:cloudfront/originAccessControl:OriginAccessControl")
     assert origins["static-site"]["originAccessControlId"] == oac.id
     assert dist.inputs["defaultCacheBehavior"]["targetOriginId"] == "static-site"
-    block = mon.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    block = mon.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "edge-site").inputs
     assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-    doc = json.loads(mon.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    doc = json.loads(mon.one("aws:s3/bucketPolicy:BucketPolicy", "edge-site").inputs["policy"])
     (read,) = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
     assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and read["Action"] == "s3:GetObject"
     assert read["Condition"] == {"StringEquals": {"AWS:SourceArn": dist.outputs["arn"]}}
@@ -124,3 +124,27 @@ def test_direct_names_beside_cloudfront_put_a_regional_acl_on_the_load_balancer(
 def test_cloudfront_alone_associates_nothing_with_the_load_balancer(record) -> None:
     mon = record(lambda: Edge("edge", build()))
     assert mon.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") == []
+
+
+def test_cloudfront_access_logs_reach_a_private_bucket_through_a_us_east_1_delivery(record) -> None:
+    mon = record(lambda: Edge("edge", build(region="eu-west-1", account_id="123456789012", access_log_days=30)))
+    dist = mon.one("aws:cloudfront/distribution:Distribution")
+    source = mon.one("aws:cloudwatch/logDeliverySource:LogDeliverySource").inputs
+    assert (source["resourceArn"], source["logType"], source["region"]) == (dist.outputs["arn"], "ACCESS_LOGS", "us-east-1")
+    bucket = mon.one("aws:s3/bucket:Bucket", "edge-access-logs")
+    destination = mon.one("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+    assert destination.inputs["deliveryDestinationConfiguration"]["destinationResourceArn"] == bucket.outputs["arn"]
+    delivery = mon.one("aws:cloudwatch/logDelivery:LogDelivery").inputs
+    assert delivery["deliverySourceName"] == source["name"]
+    assert delivery["deliveryDestinationArn"] == destination.outputs["arn"]
+    policy = json.loads(mon.one("aws:s3/bucketPolicy:BucketPolicy", "edge-access-logs").inputs["policy"])
+    write = next(s for s in policy["Statement"] if s["Sid"] == "LogDeliveryWrites")
+    assert write["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert write["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+    rules = mon.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "edge-access-logs").inputs["rules"]
+    assert {"days": 30} in [r.get("expiration") for r in rules]
+
+
+def test_access_logs_can_be_turned_off(record) -> None:
+    mon = record(lambda: Edge("edge", build(access_log_days=None)))
+    assert mon.of_type("aws:cloudwatch/logDeliverySource:LogDeliverySource") == []

@@ -245,7 +245,11 @@ CASES: dict[str, tuple[Any, Any]] = {
     "vpc-flow-logs": (StackFx([Res(R.VPC, {"id": "vpc-1"}), Res(R.FLOW_LOG, {"vpcId": "vpc-1"})]), StackFx([Res(R.VPC, {"id": "vpc-1"})])),
     "log-group-retention": (Res(R.LOG_GROUP, {"retentionInDays": 30}), Res(R.LOG_GROUP, {})),
     "alb-access-logs": (Res(R.LB, {"accessLogs": {"enabled": True, "bucket": "b"}}), Res(R.LB, {})),
-    "cloudfront-access-logs": (Res(R.DISTRIBUTION, distribution()), Res(R.DISTRIBUTION, distribution(loggingConfig=None))),
+    "cloudfront-access-logs": (
+        StackFx([Res(R.DISTRIBUTION, distribution(loggingConfig=None, arn="arn:cf")),
+                 Res(R.LOG_DELIVERY_SOURCE, {"resourceArn": "arn:cf", "logType": "ACCESS_LOGS"}, name="src")]),
+        StackFx([Res(R.DISTRIBUTION, distribution(loggingConfig=None, arn="arn:cf")),
+                 Res(R.LOG_DELIVERY_SOURCE, {"resourceArn": "arn:other", "logType": "ACCESS_LOGS"}, name="src")])),
     "waf-logging": (StackFx([Res(R.WAF_ACL, {"arn": "arn:acl"}), Res(R.WAF_LOGGING, {"resourceArn": "arn:acl"})]),
                     StackFx([Res(R.WAF_ACL, {"arn": "arn:acl"})])),
     "sfn-logging": (Res(R.SFN, {"loggingConfiguration": {"level": "ERROR", "logDestination": "arn:lg:*"}}),

@@ -36,13 +36,14 @@ def test_disabled_rules_carry_their_reason_into_the_report(stack) -> None:
     assert all(reason for reason in report.skipped.values())
 
 
-def test_prod_config_raises_advisory_rules_to_mandatory(stack) -> None:
-    monitor = stack("prod")
-    quiet = _run(monitor, "prod", {})
-    strict = _run(monitor, "prod", {"all": "mandatory"})
-    # Whatever was advisory (CloudFront access logs are not implemented yet) becomes blocking.
-    assert {v.policy for v in quiet.advisory} == {v.policy for v in strict.mandatory}
-    assert strict.mandatory
+def test_all_mandatory_turns_advisory_findings_into_failures(stack) -> None:
+    monitor = stack("dev")
+    quiet = _run(monitor, "dev", {})
+    strict = _run(monitor, "dev", {"all": "mandatory"})
+    # Without dev's config its cost choices (no ALB access logs, no enhanced monitoring) are advisory
+    # findings; "all": "mandatory" makes exactly those blocking.
+    assert {v.policy for v in quiet.advisory} == {v.policy for v in strict.mandatory} == {
+        "alb-access-logs", "rds-enhanced-monitoring"}
 
 
 def _dev_section(key: str, **changes) -> dict:
@@ -100,9 +101,9 @@ def test_a_malformed_policy_config_is_refused(stack, config: dict, message: str)
 def test_plan_exits_1_on_a_mandatory_violation_and_names_the_rule(tmp_path: Path, capsys) -> None:
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"all": "mandatory"}))
-    assert main(["plan", "prod", "--policy-config", str(strict)]) == 1
+    assert main(["plan", "dev", "--policy-config", str(strict)]) == 1
     out = capsys.readouterr().out
-    assert "MANDATORY cloudfront-access-logs [FSBP CloudFront.5]" in out
+    assert "MANDATORY alb-access-logs [FSBP ELB.5]" in out
     assert "result:    FAIL" in out
 
 
