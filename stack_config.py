@@ -1086,8 +1086,9 @@ class BucketLifecycleConfig(_Section):
         return self
 
 
-class AppBucketConfig(_Section):
-    """An application bucket (media, user files): private, SSE-KMS, versioned."""
+class AppBucketConfig(BucketLifecycleConfig):
+    """An application bucket (media, user files): private, SSE-KMS, versioned; by default kept in STANDARD
+    for good (the pipeline's lifecycle defaults do not apply)."""
 
     transition_days: int | None = Field(None, ge=1)
     """Days until objects move to `storage_class`; unset: they stay in STANDARD."""
@@ -1097,12 +1098,6 @@ class AppBucketConfig(_Section):
     """Days until objects are deleted; unset: kept."""
     noncurrent_expiration_days: int = Field(30, ge=1, le=3650)
     """Days a replaced or deleted version is kept (versioning is always on)."""
-
-    @model_validator(mode="after")
-    def _order(self) -> AppBucketConfig:
-        if self.transition_days and self.expiration_days and self.expiration_days <= self.transition_days:
-            raise _fail("expiration_days", f"must come after transition_days ({self.transition_days}); got {self.expiration_days}")
-        return self
 
 
 class PipelineConfig(_Section):

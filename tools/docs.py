@@ -148,15 +148,14 @@ def _short_type(typ: str) -> str:
 def policy_coverage() -> str:
     """The README's coverage table: rule -> FSBP -> resource types -> enforcement (pack, dev, prod),
     then the awsguard policies and which rule covers each."""
-    import json
-
     from policies.framework import GROUPS
     from policies.rules import RULES
-    from tools.harness import PROJECT_DIR
+    from tools.policy_run import load_policy_config
+
+    configs = {stack: load_policy_config(stack) for stack in ("dev", "prod")}
 
     def level(stack: str, rule: Any) -> str:
-        path = PROJECT_DIR / "policies" / f"config.{stack}.json"
-        setting = json.loads(path.read_text()).get(rule.name) if path.is_file() else None
+        setting = configs[stack].get(rule.name)
         value = setting if isinstance(setting, str) else (setting or {}).get("enforcementLevel")
         return f"**{value}**" if value and value != rule.enforcement else "="
 

@@ -22,13 +22,14 @@ def _task(mon, service: str) -> dict:
 
 
 def test_four_services_with_the_documents_sizes_and_only_web_behind_the_alb(mon) -> None:
-    sizes = {s: (_task(mon, s)["cpu"], _task(mon, s)["memory"]) for s in ("web", "celery", "beat", "weaviate")}
+    tasks = {s: _task(mon, s) for s in ("web", "celery", "beat", "weaviate")}
+    sizes = {s: (t["cpu"], t["memory"]) for s, t in tasks.items()}
     assert sizes == {"web": ("512", "1024"), "celery": ("512", "1024"), "beat": ("256", "512"),
                      "weaviate": ("512", "1024")}
     services = {s.name: s.inputs for s in mon.of_type("aws:ecs/service:Service")}
     assert [n for n, s in services.items() if s.get("loadBalancers")] == ["app-web"]
     assert services["app-beat"]["desiredCount"] == 1  # one scheduler, or tasks run twice
-    assert _task(mon, "celery")["container"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert tasks["celery"]["container"]["command"][:4] == ["celery", "-A", "config", "worker"]
 
 
 def test_weaviate_is_reachable_by_name_on_8080_and_50051_from_web_and_celery_only(mon) -> None:
