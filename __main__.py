@@ -1,6 +1,7 @@
 """Platform program: wires the components for the selected stack.
 
-Read top to bottom: config -> network -> data (secrets, database, cache, file system) ->
+Read top to bottom: config -> network -> data (secrets, database, cache, file system, buckets; or,
+for `layer: app`, the data stack's through a StackReference) ->
 images -> domain -> pipeline -> containers (+ grants) -> edge -> monitoring -> exports.
 Every stack difference lives in `Pulumi.<stack>.yaml`, validated by `stack_config`.
 """
@@ -9,6 +10,10 @@ import pulumi
 import pulumi_aws as aws
 
 import stack_config
+from components.data_layer import (
+    DataLayer, DataLayerArgs, ImportedCache, ImportedDatabase, ImportedFileSystem, ImportedNetwork, ImportedSecrets,
+    ImportedStorage,
+)
 from components import (
     AccessPointSpec, Backup, BackupArgs, BatchPipeline, BatchPipelineArgs, Budget, Cache, CacheArgs, ContainerHealthCheck, ContainerService, ContainerServiceArgs,
     Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, ExistingVpc, FileSystem, FileSystemArgs, Firewall,
@@ -21,76 +26,104 @@ from components import (
 config = stack_config.load()  # fails with one clear message before any resource is declared
 tags = config.resource_tags()
 account_id = aws.get_caller_identity_output().account_id
-net_cfg = config.network
 
-# -- network ------------------------------------------------------------------------------------
-if net_cfg.existing is not None:
-    adopted = net_cfg.existing
-    network_args = NetworkArgs(
-        region=config.region,
-        existing=ExistingVpc(
-            vpc_id=adopted.vpc_id,
-            subnet_ids={t: list(getattr(adopted.subnet_ids, t)) for t in stack_config.TIERS},
-            subnet_filters={t: dict(getattr(adopted.subnet_filters, t)) for t in stack_config.TIERS},
-        ),
-        tags=tags,
-    )
+# -- network and data (here, or read from the data stack when layer: app) ------------------------
+network: Network | ImportedNetwork
+secrets: Secrets | ImportedSecrets | None = None
+database: Database | ImportedDatabase | None = None
+cache: Cache | ImportedCache | None = None
+file_system: FileSystem | ImportedFileSystem | None = None
+storage: Storage | ImportedStorage | None = None
+if config.data_stack is not None:
+    ds = config.data_stack
+    data_layer = DataLayer("data", DataLayerArgs(
+        stack_name=ds.name, region=config.region, database=ds.database, cache=ds.cache, secrets=list(ds.secrets),
+        access_points=list(ds.access_points), buckets=list(ds.buckets), tags=tags,
+    ))
+    network, secrets, database, cache, file_system, storage = (
+        data_layer.network, data_layer.secrets, data_layer.database, data_layer.cache, data_layer.file_system,
+        data_layer.storage)
 else:
-    zones = net_cfg.availability_zones or aws.get_availability_zones(state="available").names[: net_cfg.az_count]
-    network_args = NetworkArgs(
-        region=config.region, cidr=str(net_cfg.cidr), availability_zones=list(zones),
-        subnet_cidrs=net_cfg.subnet_cidrs(), egress=net_cfg.egress, nat_instance_type=net_cfg.nat_instance_type,
-        interface_endpoints=list(net_cfg.interface_endpoints), flow_log_retention_days=net_cfg.flow_logs.retention_days,
-        flow_log_traffic_type=net_cfg.flow_logs.traffic_type, tags=tags,
-    )
-network = Network("network", network_args)
+    net_cfg = config.network
+    assert net_cfg is not None  # stack_config: required unless layer: app
+    if net_cfg.existing is not None:
+        adopted = net_cfg.existing
+        network_args = NetworkArgs(
+            region=config.region,
+            existing=ExistingVpc(
+                vpc_id=adopted.vpc_id,
+                subnet_ids={t: list(getattr(adopted.subnet_ids, t)) for t in stack_config.TIERS},
+                subnet_filters={t: dict(getattr(adopted.subnet_filters, t)) for t in stack_config.TIERS},
+            ),
+            tags=tags,
+        )
+    else:
+        zones = net_cfg.availability_zones or aws.get_availability_zones(state="available").names[: net_cfg.az_count]
+        network_args = NetworkArgs(
+            region=config.region, cidr=str(net_cfg.cidr), availability_zones=list(zones),
+            subnet_cidrs=net_cfg.subnet_cidrs(), egress=net_cfg.egress, nat_instance_type=net_cfg.nat_instance_type,
+            interface_endpoints=list(net_cfg.interface_endpoints),
+            flow_log_retention_days=net_cfg.flow_logs.retention_days,
+            flow_log_traffic_type=net_cfg.flow_logs.traffic_type, tags=tags,
+        )
+    local_network = Network("network", network_args)
+    network = local_network
 
-# -- data ---------------------------------------------------------------------------------------
-secrets = None
-if config.secrets:
-    secrets = Secrets("secrets", SecretsArgs(
-        secrets={key: SecretSpec(name=s.name, description=s.description,
-                                 generate_length=s.generate.length if s.generate else None,
-                                 generate_punctuation=bool(s.generate and s.generate.punctuation))
-                 for key, s in config.secrets.items()},
-        protect=config.protect, tags=tags,
-    ))
+    if config.secrets:
+        secrets = Secrets("secrets", SecretsArgs(
+            secrets={key: SecretSpec(name=s.name, description=s.description,
+                                     generate_length=s.generate.length if s.generate else None,
+                                     generate_punctuation=bool(s.generate and s.generate.punctuation))
+                     for key, s in config.secrets.items()},
+            protect=config.protect, tags=tags,
+        ))
 
-database = None
-if config.database is not None:
-    db = config.database
-    scaling = db.serverless_v2
-    database = Database("db", DatabaseArgs(
-        vpc_id=network.vpc_id,
-        subnet_ids=network.subnet_ids(db.subnet_tier),
-        serverless_capacity=(scaling.min_capacity, scaling.max_capacity) if scaling else None,
-        seconds_until_auto_pause=scaling.seconds_until_auto_pause if scaling else None,
-        protect=config.protect,
-        tags=tags,
-        **db.model_dump(exclude={"subnet_tier", "serverless_v2"}),  # the other fields match 1:1
-    ))
+    if config.database is not None:
+        db = config.database
+        scaling = db.serverless_v2
+        database = Database("db", DatabaseArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids(db.subnet_tier),
+            serverless_capacity=(scaling.min_capacity, scaling.max_capacity) if scaling else None,
+            seconds_until_auto_pause=scaling.seconds_until_auto_pause if scaling else None,
+            protect=config.protect,
+            tags=tags,
+            **db.model_dump(exclude={"subnet_tier", "serverless_v2"}),  # the other fields match 1:1
+        ))
 
-cache = None
-if config.cache is not None:
-    cache = Cache("cache", CacheArgs(
-        vpc_id=network.vpc_id,
-        subnet_ids=network.subnet_ids(config.cache.subnet_tier),
-        protect=config.protect,
-        tags=tags,
-        **config.cache.model_dump(exclude={"subnet_tier"}),  # the other fields match 1:1
-    ))
+    if config.cache is not None:
+        cache = Cache("cache", CacheArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids(config.cache.subnet_tier),
+            protect=config.protect,
+            tags=tags,
+            **config.cache.model_dump(exclude={"subnet_tier"}),  # the other fields match 1:1
+        ))
 
-file_system = None
-if config.file_system is not None:
-    fs_cfg = config.file_system
-    mount_subnets = network.subnets_by_az["private"] or {
-        sid: sid for sid in (net_cfg.existing.subnet_ids.private if net_cfg.existing else [])}
-    file_system = FileSystem("files", FileSystemArgs(
-        vpc_id=network.vpc_id, subnets=mount_subnets, throughput_mode=fs_cfg.throughput_mode,
-        transition_to_ia=fs_cfg.transition_to_ia, backup=fs_cfg.backup,
-        access_points={k: AccessPointSpec(**ap.model_dump()) for k, ap in fs_cfg.access_points.items()},
-        protect=config.protect, tags=tags,
-    ))
+    if config.file_system is not None:
+        fs_cfg = config.file_system
+        mount_subnets = local_network.subnets_by_az["private"] or {
+            sid: sid for sid in (net_cfg.existing.subnet_ids.private if net_cfg.existing else [])}
+        file_system = FileSystem("files", FileSystemArgs(
+            vpc_id=network.vpc_id, subnets=mount_subnets, throughput_mode=fs_cfg.throughput_mode,
+            transition_to_ia=fs_cfg.transition_to_ia, backup=fs_cfg.backup,
+            access_points={k: AccessPointSpec(**ap.model_dump()) for k, ap in fs_cfg.access_points.items()},
+            protect=config.protect, tags=tags,
+        ))
+
+    if config.buckets:
+        storage = Storage("storage", StorageArgs(
+            region=config.region, buckets={n: StoredBucket(**b.model_dump()) for n, b in config.buckets.items()},
+            protect=config.protect, tags=tags,
+        ))
+
+# What this stack owns (an app stack only borrows the data stack's): backups, data alarms and the
+# data exports cover exactly these.
+own_database = database if isinstance(database, Database) else None
+own_cache = cache if isinstance(cache, Cache) else None
+own_file_system = file_system if isinstance(file_system, FileSystem) else None
+own_storage = storage if isinstance(storage, Storage) else None
+own_secrets = secrets if isinstance(secrets, Secrets) else None
 
 # -- images, domain, firewall --------------------------------------------------------------------
 registry = None
@@ -170,21 +203,14 @@ if config.pipeline is not None:
         protect=config.protect, tags=tags,
     ))
 
-storage = None
-if config.buckets:
-    storage = Storage("storage", StorageArgs(
-        region=config.region, buckets={n: StoredBucket(**b.model_dump()) for n, b in config.buckets.items()},
-        protect=config.protect, tags=tags,
-    ))
-
 
 def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
     environment: dict[str, pulumi.Input[str]] = {}
-    if "database" in svc.connects_to and database is not None and config.database is not None:
-        environment.update(DATABASE_HOST=database.endpoint, DATABASE_PORT=str(config.database.port),
-                           DATABASE_NAME=config.database.db_name)
-    if "cache" in svc.connects_to and cache is not None and config.cache is not None:
-        environment.update(CACHE_HOST=cache.primary_endpoint, CACHE_PORT=str(config.cache.port))
+    if "database" in svc.connects_to and database is not None:
+        environment.update(DATABASE_HOST=database.endpoint, DATABASE_PORT=database.port.apply(str),
+                           DATABASE_NAME=database.db_name)
+    if "cache" in svc.connects_to and cache is not None:
+        environment.update(CACHE_HOST=cache.primary_endpoint, CACHE_PORT=cache.port.apply(str))
     if svc.pipeline and pipeline is not None:
         environment.update(PIPELINE_UPLOADS_BUCKET=pipeline.uploads_bucket_name,
                            PIPELINE_RESULTS_BUCKET=pipeline.results_bucket_name,
@@ -298,10 +324,10 @@ if config.edge is not None and containers is not None and domain is not None and
 backup = None
 if config.backup is not None:
     selectable = {
-        "database": [database.arn] if database else [],
-        "file_system": [file_system.file_system_arn] if file_system else [],
+        "database": [own_database.arn] if own_database else [],
+        "file_system": [own_file_system.file_system_arn] if own_file_system else [],
         "pipeline_buckets": [pipeline.uploads_bucket_arn, pipeline.results_bucket_arn] if pipeline else [],
-        "buckets": list(storage.bucket_arns.values()) if storage else [],
+        "buckets": list(own_storage.bucket_arns.values()) if own_storage else [],
     }
     backup = Backup("backup", BackupArgs(
         resource_arns=[arn for item in config.backup.resources for arn in selectable[item]],
@@ -325,10 +351,10 @@ if config.alarms is not None:
         load_balancers=getattr(containers, "load_balancer_arn_suffixes", {}),
         target_groups={svc: (config.services[svc].load_balancer, suffix)
                        for svc, suffix in getattr(containers, "target_group_arn_suffixes", {}).items()},
-        db_instances=database.instance_identifiers if database else [],
+        db_instances=own_database.instance_identifiers if own_database else [],
         db_free_storage=bool(config.database and config.database.engine == "postgres"),
-        cache_nodes=[pulumi.Output.concat(cache.replication_group_id, f"-{i:03d}")
-                     for i in range(1, config.cache.nodes + 1)] if cache and config.cache else [],
+        cache_nodes=[pulumi.Output.concat(own_cache.replication_group_id, f"-{i:03d}")
+                     for i in range(1, config.cache.nodes + 1)] if own_cache and config.cache else [],
         state_machines={"pipeline": pipeline.state_machine_arn} if pipeline else {},
         event_alerts={"pipeline-job-failed": pipeline.failure_event_pattern} if pipeline else {},
         dashboard=alarms.dashboard,
@@ -338,26 +364,39 @@ if config.alarms is not None:
 
 # -- exports (stable names: other stacks may read them through a StackReference) ------------------
 pulumi.export("env", config.env)
-pulumi.export("network_vpc_id", network.vpc_id)
-pulumi.export("network_vpc_cidr", network.vpc_cidr)
-pulumi.export("network_availability_zones", network.availability_zones)
-pulumi.export("network_public_subnet_ids", network.public_subnet_ids)
-pulumi.export("network_private_subnet_ids", network.private_subnet_ids)
-pulumi.export("network_isolated_subnet_ids", network.isolated_subnet_ids)
-if database is not None:
-    pulumi.export("db_endpoint", database.endpoint)
-    pulumi.export("db_reader_endpoint", database.reader_endpoint)
-    pulumi.export("db_port", database.port)
-    pulumi.export("db_secret_arn", database.secret_arn)
-    pulumi.export("db_security_group_id", database.security_group_id)
-if cache is not None:
-    pulumi.export("cache_primary_endpoint", cache.primary_endpoint)
-    pulumi.export("cache_port", cache.port)
-    pulumi.export("cache_security_group_id", cache.security_group_id)
-if secrets is not None:
-    pulumi.export("secrets_arns", secrets.arns)
-if file_system is not None:
-    pulumi.export("files_file_system_id", file_system.file_system_id)
+pulumi.export("layer", config.layer)
+if isinstance(network, Network):
+    pulumi.export("network_vpc_id", network.vpc_id)
+    pulumi.export("network_vpc_cidr", network.vpc_cidr)
+    pulumi.export("network_availability_zones", network.availability_zones)
+    pulumi.export("network_public_subnet_ids", network.public_subnet_ids)
+    pulumi.export("network_private_subnet_ids", network.private_subnet_ids)
+    pulumi.export("network_isolated_subnet_ids", network.isolated_subnet_ids)
+if own_database is not None:
+    pulumi.export("db_endpoint", own_database.endpoint)
+    pulumi.export("db_reader_endpoint", own_database.reader_endpoint)
+    pulumi.export("db_port", own_database.port)
+    pulumi.export("db_name", own_database.db_name)
+    pulumi.export("db_secret_arn", own_database.secret_arn)
+    pulumi.export("db_kms_key_arn", own_database.kms_key_arn)
+    pulumi.export("db_security_group_id", own_database.security_group_id)
+if own_cache is not None:
+    pulumi.export("cache_primary_endpoint", own_cache.primary_endpoint)
+    pulumi.export("cache_port", own_cache.port)
+    pulumi.export("cache_security_group_id", own_cache.security_group_id)
+if own_secrets is not None:
+    pulumi.export("secrets_arns", own_secrets.arns)
+    pulumi.export("secrets_kms_key_arn", own_secrets.kms_key_arn)
+if own_file_system is not None:
+    pulumi.export("files_file_system_id", own_file_system.file_system_id)
+    pulumi.export("files_file_system_arn", own_file_system.file_system_arn)
+    pulumi.export("files_access_point_ids", own_file_system.access_point_ids)
+    pulumi.export("files_access_point_arns", own_file_system.access_point_arns)
+    pulumi.export("files_security_group_id", own_file_system.security_group_id)
+if own_storage is not None:
+    pulumi.export("storage_bucket_names", own_storage.bucket_names)
+    pulumi.export("storage_bucket_arns", own_storage.bucket_arns)
+    pulumi.export("storage_kms_key_arn", own_storage.kms_key_arn)
 if registry is not None:
     pulumi.export("registry_repository_urls", registry.repository_urls)
 if domain is not None:
@@ -371,8 +410,6 @@ if edge is not None:
     pulumi.export("edge_url", edge.url)
     pulumi.export("edge_distribution_id", edge.distribution_id)
     pulumi.export("edge_static_bucket_name", edge.static_bucket_name)
-if storage is not None:
-    pulumi.export("storage_bucket_names", storage.bucket_names)
 if pipeline is not None:
     pulumi.export("pipeline_uploads_bucket", pipeline.uploads_bucket_name)
     pulumi.export("pipeline_results_bucket", pipeline.results_bucket_name)

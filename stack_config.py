@@ -1331,6 +1331,38 @@ REQUIRED_TAGS = ("owner", "cost-center")
 """Tag keys every stack must set in `platform:tags` (cost allocation and ownership)."""
 
 
+Layer = Literal["all", "data", "app"]
+DATA_SECTIONS = ("network", "database", "cache", "file_system", "secrets", "buckets")
+"""Sections that belong to the data layer: long-lived, stateful, deployed rarely."""
+APP_SECTIONS = ("registry", "cluster", "load_balancers", "services", "domain", "edge", "pipeline", "github")
+"""Sections that belong to the app layer: redeployed with every release."""
+
+
+class DataStackConfig(_Section):
+    """`platform:data_stack`: the data-layer stack an app-layer stack reads through a StackReference.
+
+    The app stack declares what it expects the data stack to hold, so references (a service's
+    `connects_to: [database]`, a secret key, an access point) are checked before anything is
+    declared; the values themselves (ids, endpoints, ARNs) come from the data stack's exports.
+    """
+
+    name: _matching(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$",  # type: ignore[valid-type]
+                    "a stack name such as semiont-data or acme/platform/semiont-data")
+    """The data stack: its name in this project, or `org/project/stack` (DIY backends: `organization/project/stack`)."""
+    tiers: tuple[Tier, ...] = TIERS
+    """Subnet tiers the data stack's network has."""
+    database: bool = False
+    """The data stack has a database (services may connect to it and read its secret)."""
+    cache: bool = False
+    """The data stack has a cache."""
+    secrets: tuple[SecretKey, ...] = ()  # type: ignore[valid-type]
+    """Keys of the data stack's `platform:secrets` that services here read."""
+    access_points: tuple[SecretKey, ...] = ()  # type: ignore[valid-type]
+    """Access points of the data stack's file system that services here mount."""
+    buckets: tuple[ResourceName, ...] = ()  # type: ignore[valid-type]
+    """Names of the data stack's `platform:buckets` that services here are granted."""
+
+
 class StackConfig(_Section):
     """Everything one stack sets, validated. Built by `load()` (the program) or `from_mapping()`."""
 
@@ -1342,8 +1374,12 @@ class StackConfig(_Section):
     """Tags for every taggable resource (on top of `aws:defaultTags`); must include owner and cost-center."""
     protect_stateful: bool = False
     """Also give stateful resources Pulumi `protect` + `retainOnDelete` outside prod (prod always has them)."""
-    network: NetworkConfig
-    """`platform:network`: the VPC (new or adopted)."""
+    layer: Layer = "all"
+    """What this stack deploys: `all`, `data` (network, database, cache, file system, secrets, buckets) or `app` (the rest, reading `data_stack`)."""
+    data_stack: DataStackConfig | None = None
+    """`platform:data_stack`: for `layer: app`, the data stack it builds on."""
+    network: NetworkConfig | None = None
+    """`platform:network`: the VPC (new or adopted); required unless `layer: app`."""
     database: DatabaseConfig | None = None
     """`platform:database`: PostgreSQL (RDS or Aurora); leave out for no database."""
     cache: CacheConfig | None = None
@@ -1385,28 +1421,84 @@ class StackConfig(_Section):
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> StackConfig:
-        problems: list[str] = []
+        problems = self._layer_rules()
+        if problems:
+            return self._fail(problems)  # the other rules assume each section sits in its layer
         net = self.network
-        for az in net.availability_zones or []:
+        for az in (net.availability_zones if net else None) or []:
             if not az.startswith(self.region):
                 problems.append(f"@network.availability_zones: {az} is not in region {self.region}")
         for section, cfg in (("database", self.database), ("cache", self.cache)):
-            if cfg is not None and cfg.subnet_tier not in net.tiers():
+            if cfg is not None and cfg.subnet_tier not in self.subnet_tiers():
                 problems.append(f"@{section}.subnet_tier: the network has no {cfg.subnet_tier} subnets "
-                                f"(tiers: {', '.join(net.tiers())}); pick one of those")
+                                f"(tiers: {', '.join(self.subnet_tiers())}); pick one of those")
         problems.extend(self._service_rules())
         problems.extend(self._runtime_rules())
         problems.extend(self._edge_rules())
         if self.env == "prod":
             problems.extend(self._prod_rules())
+        return self._fail(problems)
+
+    def _fail(self, problems: list[str]) -> StackConfig:
         if problems:
             raise ValueError("\n".join(problems))
         return self
 
+    def _layer_rules(self) -> list[str]:
+        problems: list[str] = []
+        if self.layer != "app":
+            if self.network is None:
+                problems.append("@network: required key is missing; describe the VPC (cidr, or existing)")
+            if self.data_stack is not None:
+                problems.append("@data_stack: only an app-layer stack reads a data stack; set layer: app or remove it")
+        if self.layer == "data":
+            for section in APP_SECTIONS:
+                if section in self.model_fields_set:
+                    problems.append(f"@{section}: belongs to the app layer; move it to the app stack "
+                                    "(layer: app) or set layer: all")
+        if self.layer == "app":
+            if self.data_stack is None:
+                problems.append("@data_stack: required with layer: app; name the data stack, e.g. "
+                                "{name: semiont-data, database: true}")
+            for section in DATA_SECTIONS:
+                if section in self.model_fields_set:
+                    problems.append(f"@{section}: belongs to the data layer, which an app deploy never touches; "
+                                    "move it to the data stack and list what services use under data_stack")
+            if self.backup is not None:
+                problems.append("@backup: backups protect the data layer's resources; configure them in the data stack")
+        return problems
+
+    # -- what the stack can reference: its own data sections, or those its data stack declares ----
+    def subnet_tiers(self) -> tuple[Tier, ...]:
+        """Subnet tiers of the network (this stack's, or the data stack's)."""
+        if self.network is not None:
+            return self.network.tiers()
+        return self.data_stack.tiers if self.data_stack is not None else ()
+
+    def has_store(self, store: str) -> bool:
+        """Whether `database` or `cache` exists here or in the data stack."""
+        if getattr(self, store) is not None:
+            return True
+        return bool(self.data_stack is not None and getattr(self.data_stack, store))
+
+    def secret_keys(self) -> set[str]:
+        """Keys of application secrets services may reference."""
+        return set(self.secrets) | set(self.data_stack.secrets if self.data_stack else ())
+
+    def access_point_names(self) -> set[str]:
+        """Access points services may mount."""
+        own = set(self.file_system.access_points) if self.file_system else set()
+        return own | set(self.data_stack.access_points if self.data_stack else ())
+
+    def bucket_names(self) -> set[str]:
+        """Application buckets services may be granted."""
+        return set(self.buckets) | set(self.data_stack.buckets if self.data_stack else ())
+
     def _service_rules(self) -> list[str]:
         problems: list[str] = []
         repositories = set(self.registry.repositories) if self.registry else set()
-        access_points = set(self.file_system.access_points) if self.file_system else set()
+        access_points = self.access_point_names()
+        secret_keys = self.secret_keys()
         routes_by_lb: dict[str, list[tuple[str, int]]] = {}
         defaults_by_lb: dict[str, list[str]] = {}
         for key in sorted(set(self.load_balancers) & set(self.services)):
@@ -1427,13 +1519,13 @@ class StackConfig(_Section):
                     defaults_by_lb.setdefault(svc.load_balancer, []).append(name)
             for var, ref in svc.secrets.items():
                 if ref.secret == "database":
-                    if self.database is None:
+                    if not self.has_store("database"):
                         problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
                     elif ref.key not in (None, "username", "password"):
                         problems.append(f"@{at}.secrets.{var}.key: the database secret holds username and password; got {ref.key!r}")
-                elif ref.secret is not None and ref.secret not in self.secrets:
+                elif ref.secret is not None and ref.secret not in secret_keys:
                     problems.append(f"@{at}.secrets.{var}.secret: {ref.secret!r} is not in platform:secrets "
-                                    f"({', '.join(sorted(self.secrets)) or 'none'})")
+                                    f"({', '.join(sorted(secret_keys)) or 'none'})")
             for i, volume in enumerate(svc.volumes):
                 if volume.access_point not in access_points:
                     problems.append(f"@{at}.volumes[{i}].access_point: {volume.access_point!r} is not in "
@@ -1441,12 +1533,12 @@ class StackConfig(_Section):
             if svc.pipeline and self.pipeline is None:
                 problems.append(f"@{at}.pipeline: needs platform:pipeline")
             for bucket in svc.buckets:
-                if bucket not in self.buckets:
+                if bucket not in self.bucket_names():
                     problems.append(f"@{at}.buckets: {bucket!r} is not in platform:buckets "
-                                    f"({', '.join(sorted(self.buckets)) or 'none'})")
+                                    f"({', '.join(sorted(self.bucket_names())) or 'none'})")
             for peer in svc.connects_to:
                 if peer in ("database", "cache"):
-                    if getattr(self, peer) is None:
+                    if not self.has_store(peer):
                         problems.append(f"@{at}.connects_to: {peer!r} needs platform:{peer}")
                 elif peer not in self.services or peer == name:
                     problems.append(f"@{at}.connects_to: {peer!r} is not database, cache or another service")
@@ -1466,8 +1558,8 @@ class StackConfig(_Section):
             if lb not in routes_by_lb and lb not in defaults_by_lb:
                 problems.append(f"@load_balancers.{lb}: no service uses it; remove it or point a service at it")
             tier = "public" if lb_cfg.scheme == "internet-facing" else "private"
-            if tier not in self.network.tiers():
-                problems.append(f"@load_balancers.{lb}.scheme: {lb_cfg.scheme} needs {tier} subnets; the network has {', '.join(self.network.tiers())}")
+            if tier not in self.subnet_tiers():
+                problems.append(f"@load_balancers.{lb}.scheme: {lb_cfg.scheme} needs {tier} subnets; the network has {', '.join(self.subnet_tiers())}")
             if lb_cfg.ingress_cidrs and lb_cfg.scheme == "internet-facing":
                 problems.append(f"@load_balancers.{lb}.ingress_cidrs: only for internal load balancers")
         if self.load_balancers and self.domain is None:
@@ -1479,14 +1571,14 @@ class StackConfig(_Section):
                     problems.append(f"@{at}.image.repository: {step.image.repository!r} is not in registry.repositories "
                                     f"({', '.join(sorted(repositories)) or 'none'}); add it there or use image.uri")
                 for var, ref in step.secrets.items():
-                    if ref.secret is not None and ref.secret != "database" and ref.secret not in self.secrets:
+                    if ref.secret is not None and ref.secret != "database" and ref.secret not in secret_keys:
                         problems.append(f"@{at}.secrets.{var}.secret: {ref.secret!r} is not in platform:secrets")
-                    if ref.secret == "database" and self.database is None:
+                    if ref.secret == "database" and not self.has_store("database"):
                         problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
-            if "private" not in self.network.tiers():
+            if "private" not in self.subnet_tiers():
                 problems.append("@pipeline: jobs run in private subnets; the network has none")
         for name, svc in self.services.items():
-            if svc.volumes and self.file_system is None:
+            if svc.volumes and self.file_system is None and self.data_stack is None:
                 problems.append(f"@services.{name}.volumes: needs platform:file_system")
         if self.backup is not None:
             needs = {"database": self.database, "file_system": self.file_system, "pipeline_buckets": self.pipeline,
@@ -1494,7 +1586,8 @@ class StackConfig(_Section):
             for item in self.backup.resources:
                 if needs[item] is None:
                     problems.append(f"@backup.resources: {item!r} is selected but the stack has no {item.split('_')[0]}")
-        if self.file_system is not None and self.network.existing is not None and not self.network.existing.subnet_ids.private:
+        net = self.network
+        if self.file_system is not None and net is not None and net.existing is not None and not net.existing.subnet_ids.private:
             problems.append("@file_system: mount targets need explicit network.existing.subnet_ids.private (one per AZ)")
         return problems
 
@@ -1547,7 +1640,7 @@ class StackConfig(_Section):
     def _prod_rules(self) -> list[str]:
         problems = []
         net = self.network
-        if net.existing is None and net.egress not in ("per_az", "none"):
+        if net is not None and net.existing is None and net.egress not in ("per_az", "none"):
             problems.append(f"@network.egress: prod needs one NAT gateway per AZ (per_az) or no egress (none); got {net.egress!r}")
         db = self.database
         if db is not None:
@@ -1606,7 +1699,7 @@ class StackConfig(_Section):
 # Loading
 # --------------------------------------------------------------------------------------------
 
-_STRING_KEYS = {"env"}
+_STRING_KEYS = {"env", "layer"}
 """Top-level keys whose values are plain strings; every other value is JSON (objects, bools)."""
 
 

@@ -133,8 +133,8 @@ def allow_ingress(
     *,
     security_group_id: pulumi.Input[str],
     source_security_group_id: pulumi.Input[str],
-    port: int,
-    description: str,
+    port: pulumi.Input[int],
+    description: pulumi.Input[str],
     to_port: int | None = None,
     tags: Mapping[str, str],
 ) -> aws.vpc.SecurityGroupIngressRule:
@@ -149,6 +149,18 @@ def allow_ingress(
         description=description,
         tags=dict(tags),
         opts=child_opts(parent),
+    )
+
+
+def grant_port(parent: pulumi.Resource, owner: str, *, port: pulumi.Input[int], security_group_id: pulumi.Input[str],
+               peer: str, source_security_group_id: pulumi.Input[str],
+               tags: Mapping[str, str]) -> aws.vpc.SecurityGroupIngressRule:
+    """Let `peer`'s security group reach `owner`'s port: one rule named `<owner>-from-<peer>`."""
+    return allow_ingress(
+        parent, f"{owner}-from-{peer}", security_group_id=security_group_id,
+        source_security_group_id=source_security_group_id, port=port,
+        description=pulumi.Output.format("{0} port {1} from {2}", owner, port, peer),
+        tags=tags_for(tags, owner, f"from-{peer}"),
     )
 
 
@@ -167,9 +179,5 @@ class IngressGrants:
     def allow_from(self, peer: str, security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
         """Let one security group reach this component's port (one ingress rule named after `peer`)."""
         assert isinstance(self, pulumi.Resource)
-        return allow_ingress(
-            self, f"{self._name}-from-{peer}", security_group_id=self._ingress_sg.id,
-            source_security_group_id=security_group_id, port=self._port,
-            description=f"{self._name} port {self._port} from {peer}",
-            tags=tags_for(self._tags, self._name, f"from-{peer}"),
-        )
+        return grant_port(self, self._name, port=self._port, security_group_id=self._ingress_sg.id, peer=peer,
+                          source_security_group_id=security_group_id, tags=self._tags)

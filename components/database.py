@@ -108,6 +108,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
     """Reader host name (Aurora reader endpoint; the writer for RDS)."""
     port: pulumi.Output[int]
     """Listener port."""
+    db_name: pulumi.Output[str]
+    """Name of the initial database."""
     secret_arn: pulumi.Output[str]
     """ARN of the RDS-managed Secrets Manager secret with the master credentials."""
     kms_key_arn: pulumi.Output[str]
@@ -198,12 +200,14 @@ class Database(IngressGrants, pulumi.ComponentResource):
             self.arn = instance.arn
             self.instance_identifiers = [instance.identifier]
         self.port = pulumi.Output.from_input(args.port)
+        self.db_name = pulumi.Output.from_input(args.db_name)
         self.kms_key_arn = key.arn
         self.security_group_id = self._ingress_sg.id
         self.register_outputs({
             "endpoint": self.endpoint,
             "reader_endpoint": self.reader_endpoint,
             "port": self.port,
+            "db_name": self.db_name,
             "secret_arn": self.secret_arn,
             "kms_key_arn": self.kms_key_arn,
             "security_group_id": self.security_group_id,

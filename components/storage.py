@@ -89,13 +89,23 @@ class Storage(pulumi.ComponentResource):
 
     def grant(self, peer: str, role_name: pulumi.Input[str], access: Mapping[str, BucketAccess]) -> aws.iam.RolePolicy:
         """Attach to `role_name` exactly `access` (bucket role -> read | read_write), one policy named after `peer`."""
-        unknown = sorted(set(access) - set(self._buckets))
-        if unknown or not access:
-            raise ValueError(f"Storage.grant({peer}): unknown or no buckets {unknown}; have {sorted(self._buckets)}")
-        statements: list[dict[str, Any]] = []
-        for role, mode in sorted(access.items()):
-            sid = "".join(p.title() for p in f"{mode}_{role}".replace("-", "_").split("_"))
-            statements += object_access_statements(sid, self._buckets[role].arn, _ACTIONS[mode])
-        statements.append(bucket_key_statement(self._key.arn, self._args.region))
-        return aws.iam.RolePolicy(f"{self._name}-grant-{peer}", role=role_name, policy=policy_document(statements),
-                                  opts=child_opts(self))
+        return grant_buckets(self, f"{self._name}-grant-{peer}", role_name=role_name, bucket_arns=self.bucket_arns,
+                             kms_key_arn=self.kms_key_arn, region=self._args.region, access=access)
+
+
+def grant_buckets(parent: pulumi.Resource, name: str, *, role_name: pulumi.Input[str],
+                  bucket_arns: Mapping[str, pulumi.Input[str]], kms_key_arn: pulumi.Input[str], region: str,
+                  access: Mapping[str, BucketAccess]) -> aws.iam.RolePolicy:
+    """One role policy granting `access` (bucket role -> read | read_write) on `bucket_arns` and their key.
+
+    Shared by `Storage.grant` and by an app-layer stack granting the data stack's buckets.
+    """
+    unknown = sorted(set(access) - set(bucket_arns))
+    if unknown or not access:
+        raise ValueError(f"{name}: unknown or no buckets {unknown}; have {sorted(bucket_arns)}")
+    statements: list[dict[str, Any]] = []
+    for role, mode in sorted(access.items()):
+        sid = "".join(p.title() for p in f"{mode}_{role}".replace("-", "_").split("_"))
+        statements += object_access_statements(sid, bucket_arns[role], _ACTIONS[mode])
+    statements.append(bucket_key_statement(kms_key_arn, region))
+    return aws.iam.RolePolicy(name, role=role_name, policy=policy_document(statements), opts=child_opts(parent))

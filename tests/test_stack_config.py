@@ -488,3 +488,50 @@ def test_invalid_config_never_reaches_a_component(mapping: dict[str, Any]) -> No
         assert monitor.registered == {}, "a resource was declared before the config was rejected"
         return
     assert any(r.type == "platform:components:Network" for r in monitor.records())
+
+
+# -- layers: one stack, or a data stack and an app stack -----------------------------------------
+
+SEMIONT_DATA = Path("examples/Pulumi.semiont.yaml")
+SEMIONT_APP = Path("examples/Pulumi.semiont-app.yaml")
+
+
+def test_the_two_semiont_stacks_split_the_sections_between_them() -> None:
+    data, app = load_config(SEMIONT_DATA), load_config(SEMIONT_APP)
+    assert (data.layer, app.layer) == ("data", "app")
+    assert data.network is not None and data.database is not None and not data.services
+    assert app.network is None and app.database is None and set(app.services) == {"frontend", "backend"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "change", "expected"),
+    [
+        (SEMIONT_DATA, lambda m: m.update(services={}),
+         "services: belongs to the app layer; move it to the app stack (layer: app) or set layer: all"),
+        (SEMIONT_DATA, lambda m: m.update(edge={"load_balancer": "main"}), "edge: belongs to the app layer"),
+        (SEMIONT_DATA, lambda m: m.update(data_stack={"name": "semiont"}),
+         "data_stack: only an app-layer stack reads a data stack"),
+        (SEMIONT_DATA, lambda m: m.pop("network"), "network: required key is missing"),
+        (SEMIONT_APP, lambda m: m.update(database=raw(SEMIONT_DATA)["database"]),
+         "database: belongs to the data layer, which an app deploy never touches"),
+        (SEMIONT_APP, lambda m: m.update(network={"cidr": "10.0.0.0/16"}), "network: belongs to the data layer"),
+        (SEMIONT_APP, lambda m: m.update(backup={"resources": ["database"]}),
+         "backup: backups protect the data layer's resources; configure them in the data stack"),
+        (SEMIONT_APP, lambda m: m.pop("data_stack"), "data_stack: required with layer: app"),
+        (SEMIONT_APP, lambda m: m.update(data_stack={**m["data_stack"], "secrets": ["oauth"]}),
+         "services.backend.secrets.JWT_SECRET.secret: 'jwt-secret' is not in platform:secrets (oauth)"),
+        (SEMIONT_APP, lambda m: m.update(data_stack={**m["data_stack"], "database": False}),
+         "services.backend.connects_to: 'database' needs platform:database"),
+        (SEMIONT_APP, lambda m: m.update(data_stack={**m["data_stack"], "access_points": []}),
+         "services.backend.volumes[0].access_point: 'uploads' is not in file_system.access_points (none)"),
+        (SEMIONT_APP, lambda m: m.update(data_stack={**m["data_stack"], "tiers": ["private", "isolated"]}),
+         "load_balancers.main.scheme: internet-facing needs public subnets"),
+        (SEMIONT_APP, lambda m: m.update(data_stack={**m["data_stack"], "name": "a/b/c/d"}),
+         "data_stack.name: expected a stack name such as semiont-data"),
+        (SEMIONT_APP, lambda m: m.update(layer="apps"), "layer: expected 'all', 'data' or 'app'"),
+    ],
+)
+def test_layer_mistakes_name_the_key_and_the_fix(ref: Path, change, expected: str) -> None:
+    mapping = raw(ref)
+    change(mapping)
+    assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)

@@ -82,6 +82,8 @@ class Recorded:
     import_id: str | None = None
     secret_paths: list[str] = field(default_factory=list)
     registered_outputs: dict[str, Any] = field(default_factory=dict)
+    read: bool = False
+    """A read of an existing resource (StackReference, `get`): in the graph, but owned by no one here."""
 
     @property
     def id(self) -> str:
@@ -112,6 +114,7 @@ class Recorded:
             "name": self.name,
             "custom": self.custom,
             "remote": self.remote,
+            "read": self.read,
             "parent": self.parent,
             "inputs": self.inputs,
             "options": self.options(),
@@ -225,6 +228,8 @@ class MockContext:
 
     region: str = "us-east-1"
     account: str = MOCK_ACCOUNT
+    stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Exports of other stacks by the name a StackReference uses (an app stack's data stack)."""
 
 
 class DefaultMocks(pulumi_mocks.Mocks):
@@ -242,6 +247,8 @@ class DefaultMocks(pulumi_mocks.Mocks):
             handler = COMPONENT_OUTPUTS.get(args.typ)
             return "", dict(handler(args, self) if handler else {})
         typ, inputs = args.typ, dict(args.inputs)
+        if typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(str(inputs.get("name") or args.resource_id))
         region = _region_of(args, self.context)
         prefix = _ID_PREFIX.get(typ)
         physical = inputs.get("name") or inputs.get("namePrefix") or f"{args.name}-{_hex(typ, args.name, n=7)}"
@@ -261,6 +268,15 @@ class DefaultMocks(pulumi_mocks.Mocks):
         if extra:
             state.update(extra(args, id_, str(physical), self.context))
         return id_, state
+
+    def _stack_reference(self, name: str) -> tuple[str, dict]:
+        outputs = self.context.stack_outputs.get(name)
+        if outputs is None:
+            raise HarnessError(
+                f"stack reference {name!r}: the offline harness has no exports for it; keep its stack file "
+                f"(Pulumi.{name.rsplit('/', 1)[-1]}.yaml) beside this one, or pass stack_outputs"
+            )
+        return name, {"name": name, "outputs": dict(outputs), "secretOutputNames": []}
 
     # -- invokes ------------------------------------------------------------------------------
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
@@ -624,6 +640,24 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if rec.protect is None:
             rec.protect = parent.protect
 
+    def ReadResource(self, request):  # noqa: N802
+        # Reads (StackReference, `get` of an existing resource) enter the graph too, marked as reads:
+        # they are part of what a preview shows, but own nothing.
+        urn = self.make_urn(request.parent, request.type, request.name)
+        _ensure_event_loop()
+        inputs, _, _ = _struct_to_plain(request.properties)
+        id_, state = self.mocks.new_resource(pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.id, custom=True))
+        obj = _sync_await(rpc.serialize_properties(dict(state), {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", dict(state))
+        self.registered[urn] = Recorded(
+            urn=urn, type=request.type, name=request.name, custom=True, remote=False, parent=request.parent or None,
+            provider=request.provider or None, inputs=json.loads(json.dumps(inputs)),
+            outputs={**_struct_to_plain(obj)[0], "id": id_ or ""}, read=True,
+        )
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=obj)
+
     def RegisterResourceOutputs(self, request):  # noqa: N802
         rec = self.registered.get(request.urn)
         if rec is not None:
@@ -722,10 +756,33 @@ def _reset_runtime(config: Mapping[str, str], secret_keys: list[str]) -> None:
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     # Without this the first run's root Stack is reused and exports pile up across stacks.
     settings.ROOT.set(None)
+    # A failed run leaves its first unhandled RPC error behind; the next run would re-raise it.
+    settings._get_rpc_manager().clear()
+    with settings.SETTINGS.lock:
+        for task in settings.SETTINGS.outputs:
+            task.cancel()  # outputs of the failed run nobody will await
+        settings.SETTINGS.outputs.clear()
 
 
-def _mock_context(config: Mapping[str, str]) -> MockContext:
-    return MockContext(region=config.get("aws:region", "us-east-1"))
+def _mock_context(config: Mapping[str, str],
+                  stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> MockContext:
+    return MockContext(region=config.get("aws:region", "us-east-1"), stack_outputs=dict(stack_outputs or {}))
+
+
+def _referenced_outputs(stack_file: StackFile, config: Mapping[str, str], project_dir: Path,
+                        ) -> dict[str, dict[str, Any]]:
+    """Exports of the data stack an app stack names, from running its stack file (beside this one) offline."""
+    raw = config.get(f"{stack_file.project}:data_stack")
+    try:
+        name = json.loads(raw)["name"] if raw else None
+    except (ValueError, KeyError, TypeError):
+        return {}  # malformed: stack_config reports it with the key and the fix
+    if not isinstance(name, str):
+        return {}
+    path = stack_file.path.parent / f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml"
+    if not path.is_file() or path == stack_file.path:
+        return {}
+    return {name: run_program(path, project_dir=project_dir).exports}
 
 
 def _effective_config(
@@ -761,19 +818,24 @@ def run_program(
     preview: bool = False,
     overrides: Mapping[str, Any] | None = None,
     monitor: RecordingMonitor | None = None,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RecordingMonitor:
     """Evaluate `__main__.py` for one stack under mocks; return the monitor with the graph.
 
     `overrides` replaces stack config values (keys without a namespace belong to the project);
     a value of None removes the key. Exceptions from the program propagate after RPCs drain; pass
-    your own `monitor` to inspect what was registered before one was raised.
+    your own `monitor` to inspect what was registered before one was raised. An app-layer stack reads
+    `stack_outputs` (stack name -> exports); by default its data stack's file, beside it, runs first.
     """
     stack_file, config = _effective_config(ref, project_dir, overrides)
+    if stack_outputs is None:
+        stack_outputs = _referenced_outputs(stack_file, config, project_dir)
     _reset_runtime(config, stack_file.secret_keys)
+    context = _mock_context(config, stack_outputs)
     if monitor is None:
-        monitor = RecordingMonitor(DefaultMocks(_mock_context(config)))
+        monitor = RecordingMonitor(DefaultMocks(context))
     else:
-        monitor.mocks = DefaultMocks(_mock_context(config))
+        monitor.mocks = DefaultMocks(context)
         monitor.mocks.monitor = monitor
     pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project, stack=stack_file.stack,
                              preview=preview, monitor=monitor)
@@ -799,10 +861,13 @@ def run_components(
     stack: str = "test",
     config: Mapping[str, str] | None = None,
     preview: bool = False,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RecordingMonitor:
-    """Evaluate `build()` (which declares components) under mocks; return the recording."""
+    """Evaluate `build()` (which declares components) under mocks; return the recording.
+
+    `stack_outputs` answers StackReferences (stack name -> exports)."""
     _reset_runtime(dict(config or {"aws:region": "us-east-1"}), [])
-    monitor = RecordingMonitor(DefaultMocks(_mock_context(config or {})))
+    monitor = RecordingMonitor(DefaultMocks(_mock_context(config or {}, stack_outputs)))
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     result: list[Any] = []
 

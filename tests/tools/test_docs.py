@@ -51,3 +51,12 @@ def test_awsguard_claims_are_backed_by_rules() -> None:
     assert claimed <= set(AWSGUARD)
     for name, reason in AWSGUARD.items():
         assert (name in claimed) != bool(reason), name
+
+
+def test_every_export_of_every_committed_stack_is_documented(stack) -> None:
+    from tests.conftest import EXAMPLE_FILES, STACK_FILES
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    outputs = readme[readme.index("## Outputs"):readme.index("## Config reference")]
+    exported = {key for path in (*STACK_FILES, *EXAMPLE_FILES) for key in stack(path).exports}
+    assert sorted(k for k in exported if f"`{k}`" not in outputs) == []
