@@ -1331,6 +1331,31 @@ REQUIRED_TAGS = ("owner", "cost-center")
 """Tag keys every stack must set in `platform:tags` (cost allocation and ownership)."""
 
 
+UsageKey = Literal[
+    "nat_gateway_gb", "load_balancer_gb", "log_ingest_gb", "cloudfront_gb", "cloudfront_requests_million",
+    "waf_requests_million", "bucket_gb", "efs_gb", "ecr_gb", "aurora_storage_gb", "aurora_io_million",
+    "aurora_extra_acu", "state_transitions", "batch_vcpu_hours", "batch_gb_hours", "endpoint_gb",
+]
+"""Usage the cost estimate cannot read from the program (see tools/usage.yaml for what each means)."""
+
+
+class CostConfig(_Section):
+    """`platform:cost`: assumptions of the offline cost estimate (`python -m tools cost`); deploys ignore it."""
+
+    profile: Literal["small", "medium", "large"] = "small"
+    """Usage profile for traffic and stored data (tools/usage.yaml)."""
+    usage: dict[UsageKey, float] = {}  # type: ignore[valid-type]
+    """Per-resource monthly usage that replaces the profile's value, e.g. {nat_gateway_gb: 50}."""
+
+    @field_validator("usage")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = sorted(k for k, v in value.items() if v < 0)
+        if negative:
+            raise ValueError(f"usage cannot be negative: {', '.join(negative)}")
+        return value
+
+
 Layer = Literal["all", "data", "app"]
 DATA_SECTIONS = ("network", "database", "cache", "file_system", "secrets", "buckets")
 """Sections that belong to the data layer: long-lived, stateful, deployed rarely."""
@@ -1410,6 +1435,8 @@ class StackConfig(_Section):
     """`platform:github`: GitHub Actions OIDC deploy roles."""
     alarms: AlarmsConfig | None = None
     """`platform:alarms`: alarm topic, alarms, dashboard, budget."""
+    cost: CostConfig = CostConfig()
+    """`platform:cost`: usage assumptions of the cost estimate (not deployed)."""
 
     @field_validator("tags")
     @classmethod

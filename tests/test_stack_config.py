@@ -54,7 +54,9 @@ def test_dev_is_cheap() -> None:
     dev = load_config("dev")
     assert dev.network.zone_count == 2
     assert dev.network.egress in ("single", "instance")
-    assert dev.database is not None and dev.database.instance_class == "db.t4g.micro"
+    # Aurora Serverless v2 that pauses when idle: no compute cost overnight.
+    assert dev.database is not None and dev.database.serverless_v2 is not None
+    assert dev.database.serverless_v2.min_capacity == 0
     assert not dev.database.highly_available
     assert dev.database.backup_retention_days <= 3
     assert dev.cache is not None and dev.cache.nodes == 1
@@ -84,8 +86,16 @@ def test_load_requires_the_region() -> None:
 # -- the examples of bad input ------------------------------------------------------------
 
 
+# Dev runs Aurora Serverless v2; the RDS cases start from a small RDS instance instead.
+_RDS = {"engine": "postgres", "engine_version": "16.4", "instance_class": "db.t4g.micro", "allocated_storage_gb": 20,
+        "max_allocated_storage_gb": 50, "backup_retention_days": 1, "deletion_protection": False,
+        "final_snapshot": False, "monitoring_interval": 0}
+
+
 def _with(path: str, value: Any, base: str = "dev") -> dict[str, Any]:
     mapping = raw(base)
+    if path.startswith("database.") and base == "dev":
+        mapping["database"] = dict(_RDS)
     *parents, leaf = path.split(".")
     node = mapping
     for part in parents:
@@ -121,7 +131,7 @@ _DELETE = object()
         ("database.performance_insights", True, "database.performance_insights: not supported on db.t4g.micro"),
         ("database.parameters", {"rds.force_ssl": "0"}, "database.parameters: rds.force_ssl is always 1"),
         ("database.multi_az", "yes please", "database.multi_az: expected true or false; got 'yes please'"),
-        ("cache.engine_version", "5.0", "cache.engine_version: expected one of 6.2, 7.0, 7.1 for redis; got '5.0'"),
+        ("cache.engine_version", "5.0", "cache.engine_version: expected one of 7.2, 8.0, 8.1 for valkey; got '5.0'"),
         ("cache.node_type", "t4g.micro", "cache.node_type: expected an ElastiCache node type such as cache.t4g.micro; got 't4g.micro'"),
         ("tags", {"owner": "me"}, "tags: missing required tag(s) cost-center"),
         ("env", "qa", "env: expected 'dev', 'staging' or 'prod'; got 'qa'"),

@@ -3,6 +3,8 @@
 Verbs:
   plan              evaluate the program for a stack under mocks; print the resource tree;
                     --json FILE writes the recorded graph.
+  cost              estimated monthly cost, itemised per component and resource (fixed and usage
+                    lines, tools/prices.yaml); --json FILE writes it; --compare B shows B beside it.
   readme            check the README's generated sections (config reference from stack_config.py,
                     policy coverage from policies/rules.py); --write regenerates them.
 
@@ -25,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph (and policy results) as JSON")
     plan.add_argument("--policy-config", metavar="FILE", type=Path,
                       help="policy pack config (default: policies/config.<stack>.json when it exists)")
+    cost = verbs.add_parser("cost", help="estimate a stack's monthly cost offline")
+    cost.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    cost.add_argument("--json", metavar="FILE", type=Path, help="write the estimate as JSON")
+    cost.add_argument("--compare", metavar="STACK", help="a second stack (or file) to show side by side")
     readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
     return parser
@@ -44,6 +50,34 @@ def _readme(args: argparse.Namespace) -> int:
     for name in stale:
         print(f"README.md: section {name} is stale; run `./run readme --write`", file=sys.stderr)
     return 1 if stale else 0
+
+
+def stack_estimate(ref: str | Path):
+    """Run a stack offline and price it (its `platform:cost` chooses the usage profile)."""
+    from tools.cost import estimate
+    from tools.harness import load_config, load_stack_config, run_program
+
+    stack_file = load_stack_config(ref)
+    config = load_config(stack_file.path)
+    monitor = run_program(stack_file.path)
+    return monitor, estimate(monitor, stack=f"{stack_file.project}/{stack_file.stack}", region=config.region,
+                             profile=config.cost.profile, usage=dict(config.cost.usage))
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from stack_config import ConfigError
+    from tools import cost
+
+    try:
+        _, first = stack_estimate(args.stack)
+        second = stack_estimate(args.compare)[1] if args.compare else None
+    except (FileNotFoundError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(cost.render_compare(first, second) if second else cost.render(first))
+    if args.json:
+        cost.write_json(first, args.json)
+    return 0
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -83,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     # Running the program imports deprecated pulumi_aws modules; their warnings are noise here.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = _parser().parse_args(argv)
-    return {"plan": _plan, "readme": _readme}[args.verb](args)
+    return {"plan": _plan, "cost": _cost, "readme": _readme}[args.verb](args)
 
 
 if __name__ == "__main__":

@@ -73,8 +73,8 @@ def _tampered(recorded: RecordingMonitor, typ: str, **inputs) -> RecordingMonito
 
 @pytest.mark.parametrize(("typ", "inputs", "rule"), [
     ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", {"blockPublicPolicy": False}, "s3-public-access-block"),
-    ("aws:rds/instance:Instance", {"storageEncrypted": False}, "rds-storage-encrypted"),
-    ("aws:rds/instance:Instance", {"publiclyAccessible": True}, "rds-not-public"),
+    ("aws:rds/cluster:Cluster", {"storageEncrypted": False}, "rds-storage-encrypted"),
+    ("aws:rds/clusterInstance:ClusterInstance", {"publiclyAccessible": True}, "rds-not-public"),
     ("aws:ecs/service:Service", {"networkConfiguration": {"assignPublicIp": True, "subnets": []}}, "ecs-no-public-ip"),
 ])
 def test_a_tampered_graph_is_caught(stack, typ: str, inputs: dict, rule: str) -> None:
