@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tools.harness import PROJECT_DIR, RecordingMonitor, run_components, run_program
+from tools.harness import PROJECT_DIR, RecordingMonitor, run_cached, run_components
 
 STACK_FILES = sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
 """Every committed stack file at the top level (dev, prod)."""
@@ -36,13 +36,9 @@ def _no_pulumi_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Callable[..., RecordingMonitor]:
     """`stack("prod")` -> the recorded graph of that stack; each stack runs once per session."""
-    cache: dict[tuple[str, bool], RecordingMonitor] = {}
 
     def get(ref: str | Path, *, preview: bool = False) -> RecordingMonitor:
-        key = (str(ref), preview)
-        if key not in cache:
-            cache[key] = run_program(ref, preview=preview)
-        return cache[key]
+        return run_cached(ref, preview=preview)
 
     return get
 

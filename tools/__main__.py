@@ -52,25 +52,13 @@ def _readme(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
-def stack_estimate(ref: str | Path):
-    """Run a stack offline and price it (its `platform:cost` chooses the usage profile)."""
-    from tools.cost import estimate
-    from tools.harness import load_config, load_stack_config, run_program
-
-    stack_file = load_stack_config(ref)
-    config = load_config(stack_file.path)
-    monitor = run_program(stack_file.path)
-    return monitor, estimate(monitor, stack=f"{stack_file.project}/{stack_file.stack}", region=config.region,
-                             profile=config.cost.profile, usage=dict(config.cost.usage))
-
-
 def _cost(args: argparse.Namespace) -> int:
     from stack_config import ConfigError
     from tools import cost
 
     try:
-        _, first = stack_estimate(args.stack)
-        second = stack_estimate(args.compare)[1] if args.compare else None
+        first = cost.estimate_stack(args.stack)
+        second = cost.estimate_stack(args.compare) if args.compare else None
     except (FileNotFoundError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ import enum
 import types
 import typing
 from ipaddress import IPv4Network
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -176,4 +177,46 @@ def policy_coverage() -> str:
     lines += ["", "Pulumi's AWS pack (awsguard), policy by policy:", "", "| awsguard policy | covered by |", "|---|---|"]
     for name, reason in AWSGUARD.items():
         lines.append(f"| `{name}` | {', '.join(f'`{r}`' for r in covering.get(name, [])) or reason} |")
+    return "\n".join(lines)
+
+
+ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
+    ("reference dev", ("Pulumi.dev.yaml",), "-",
+     "lean dev: NAT instance, ARM on Fargate Spot, Aurora Serverless v2 pausing at 0 ACU, one Valkey micro node, "
+     "core WAF rules, no dashboard; the ALB with its two public IPv4 addresses is the largest line"),
+    ("reference prod", ("Pulumi.prod.yaml",), "-",
+     "three NAT gateways and three AZs of interface endpoints, a Multi-AZ db.t4g.medium, two Valkey nodes, "
+     "two on-demand tasks per service"),
+    ("semiont", ("examples/Pulumi.semiont.yaml", "examples/Pulumi.semiont-app.yaml"), "about $90",
+     "the document's table leaves out the NAT's and the ALB's public IPv4 ($11), the WAF ($12), the KMS keys, "
+     "secrets, alarms and the dashboard; its Fargate figure is low for two 0.25 vCPU tasks"),
+    ("portfolio (dev)", ("examples/Pulumi.portfolio-dev.yaml",), "about $115-130",
+     "the same items plus what the document leaves out: two NAT EIPs and the ALB's public IPv4 ($15), the regional "
+     "WAF the pack requires ($10), storage, keys, alarms and the dashboard"),
+    ("portfolio (prod)", ("examples/Pulumi.portfolio-prod.yaml",), "-", "the document gives no prod total"),
+    ("allthrive", ("examples/Pulumi.allthrive.yaml",), "about $160",
+     "the prod rules double what the document runs single: a NAT gateway per AZ (+$37), two cache nodes, Multi-AZ "
+     "RDS; plus its interface endpoints ($58), two WAFs, EFS for Weaviate and public IPv4 the document leaves out"),
+    ("bioinformatics", ("examples/Pulumi.bioinformatics.yaml",), "-",
+     "no published total; EKS ($73), two m7g.large nodes and two Aurora db.r6g.large instances dominate"),
+    ("pavi", ("examples/Pulumi.pavi.yaml",), "-", "no published total; two internal ALBs in the existing VPC"),
+]
+"""Stacks whose estimate the README shows: (system, stack files, the document's figure, why they differ)."""
+
+
+def cost_estimates() -> str:
+    """The README's estimates table (usage profile small), one row per system, beside published figures."""
+    from tools.cost import PriceTable, estimate_stack
+    from tools.harness import PROJECT_DIR
+
+    lines = [f"Estimated with `./run cost <stack>` (us-east-1 list prices as of {PriceTable.load().as_of}, usage "
+             "profile `small`); fixed is what the stack costs idle, usage the profile's traffic and data.", "",
+             "| system | stack file(s) | fixed | usage | total / month | the document says | why they differ |",
+             "|---|---|---|---|---|---|---|"]
+    for system, files, published, why in ESTIMATES:
+        estimates = [estimate_stack(PROJECT_DIR / f, cached=True) for f in files]
+        fixed = sum(e.total("fixed") for e in estimates)
+        usage = sum(e.total("usage") for e in estimates)
+        names = " + ".join(f"`{Path(f).name}`" for f in files)
+        lines.append(f"| {system} | {names} | ${fixed:,.2f} | ${usage:,.2f} | **${fixed + usage:,.2f}** | {published} | {why} |")
     return "\n".join(lines)

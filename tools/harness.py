@@ -854,6 +854,20 @@ def run_program(
     return monitor
 
 
+_RUNS: dict[tuple[str, bool], RecordingMonitor] = {}
+
+
+def run_cached(ref: str | Path, *, preview: bool = False) -> RecordingMonitor:
+    """`run_program` once per stack file and mode per process (tests and README generators share it).
+
+    Callers must treat the returned graph as read-only.
+    """
+    key = (str(resolve_stack_file(ref)), preview)
+    if key not in _RUNS:
+        _RUNS[key] = run_program(ref, preview=preview)
+    return _RUNS[key]
+
+
 def run_components(
     build: Callable[[], Any],
     *,

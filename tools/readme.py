@@ -14,6 +14,7 @@ from tools import docs
 SECTIONS: dict[str, Callable[[], str]] = {
     "config-reference": docs.config_reference,
     "policy-coverage": docs.policy_coverage,
+    "cost-estimates": docs.cost_estimates,
 }
 """Section name -> generator of its Markdown body."""
 

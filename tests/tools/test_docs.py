@@ -60,3 +60,15 @@ def test_every_export_of_every_committed_stack_is_documented(stack) -> None:
     outputs = readme[readme.index("## Outputs"):readme.index("## Config reference")]
     exported = {key for path in (*STACK_FILES, *EXAMPLE_FILES) for key in stack(path).exports}
     assert sorted(k for k in exported if f"`{k}`" not in outputs) == []
+
+
+def test_the_examples_table_shows_each_systems_current_estimate() -> None:
+    from tools.docs import ESTIMATES
+    from tools.cost import estimate_stack
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    table = readme[readme.index("| system | example | est. / month |"):].split("\n\n", 1)[0]
+    shown = {row.split("|")[1].strip(): row.split("|")[3].strip() for row in table.splitlines()[2:]}
+    expected = {system: f"${sum(estimate_stack(PROJECT_DIR / f, cached=True).total() for f in files):,.2f}"
+                for system, files, _, _ in ESTIMATES if not system.startswith("reference")}
+    assert shown == expected

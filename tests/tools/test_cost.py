@@ -1,0 +1,242 @@
+"""`cost`: priced lines per resource type, totals, profiles, regions and the lean dev target."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import get_args
+
+import pytest
+import yaml
+
+import stack_config
+from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tools.__main__ import main
+from tools.cost import FREE, PRICING, Estimate, Line, PriceTable, _split_tasks, estimate, usage_profile
+from tools.harness import PROJECT_DIR, Recorded
+
+EXAMPLES = PROJECT_DIR / "examples"
+
+
+def _estimate(stack, ref, **kwargs) -> Estimate:
+    return estimate(stack(ref), stack=str(ref), region="us-east-1", **kwargs)
+
+
+def _lines(est: Estimate, resource: str, item: str) -> list[Line]:
+    found = [x for x in est.lines if x.resource == resource and x.item.startswith(item)]
+    assert found, sorted({(x.resource, x.item) for x in est.lines if x.resource == resource})
+    return found
+
+
+# -- the price table --------------------------------------------------------------------------
+
+
+def test_every_price_has_a_unit_a_source_and_a_date() -> None:
+    table = PriceTable.load()
+    assert table.region == "us-east-1" and table.hours == 730
+    for key, entry in table.entries.items():
+        assert entry["unit"] and entry["source"] and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(entry["as_of"])), key
+
+
+@pytest.mark.parametrize(("key", "variant", "monthly"), [
+    # The monthly figures Infracost's golden files and AWS publish (aws-prices.md).
+    ("nat_gateway_hour", None, 32.85), ("alb_hour", None, 16.43), ("eks_cluster_hour", None, 73.0),
+    ("interface_endpoint_az_hour", None, 7.30), ("public_ipv4_hour", None, 3.65),
+    ("fargate_x86_vcpu_hour", None, 29.55), ("rds_postgres_hour", "db.t3.micro", 13.14),
+    ("rds_postgres_hour", "db.t4g.micro", 11.68), ("elasticache_redis_hour", "cache.t4g.micro", 11.68),
+    ("elasticache_valkey_hour", "cache.t4g.micro", 9.34), ("ec2_hour", "t4g.nano", 3.07),
+])
+def test_hourly_prices_make_the_published_monthly_figures(key: str, variant: str | None, monthly: float) -> None:
+    assert round(PriceTable.load().rate(key, variant) * 730, 2) == monthly
+
+
+def test_every_usage_profile_defines_exactly_the_keys_the_config_accepts() -> None:
+    doc = yaml.safe_load((PROJECT_DIR / "tools" / "usage.yaml").read_text())
+    keys = set(get_args(stack_config.UsageKey))
+    assert set(doc["describe"]) == keys
+    for name, values in doc["profiles"].items():
+        assert set(values) == keys, name
+    small, large = usage_profile("small"), usage_profile("large")
+    assert all(large[k] >= small[k] for k in keys)
+
+
+# -- golden lines, one or more per priced type ---------------------------------------------------
+
+GOLDEN = [
+    # (stack, resource, item, monthly)
+    ("prod", "network-nat-us-east-1a", "NAT gateway hours", 32.85),
+    ("prod", "network-nat-us-east-1a", "data processed", 0.45),  # 10 GB at $0.045
+    ("prod", "network-nat-us-east-1a", "public IPv4 address", 3.65),  # the EIP, charged since 2024-02
+    ("dev", "network-nat", "t4g.nano instance hours", 3.07),
+    ("dev", "network-nat", "root volume (gp3)", 0.64),
+    ("dev", "network-nat", "public IPv4 address", 3.65),
+    ("prod", "app-main", "load balancer hours", 16.43),
+    ("prod", "app-main", "public IPv4, 3 AZ nodes", 10.95),
+    ("prod", "app-main", "LCUs", 0.20),
+    # 2 x 1 vCPU / 2 GB on ARM: 2 x 730 x 0.03238 and 2 x 2 x 730 x 0.00356
+    ("prod", "app-api", "2 task(s) 1 vCPU / 2 GB (arm) vCPU-hours", 47.27),
+    ("prod", "app-api", "2 task(s) 1 vCPU / 2 GB (arm) GB-hours", 10.40),
+    # dev runs one 0.25 vCPU task on Fargate Spot: 67 % off the ARM rate
+    ("dev", "app-api", "1 task(s) 0.25 vCPU / 0.5 GB on Spot (arm) vCPU-hours", 1.95),
+    ("prod", "db-instance", "db.t4g.medium Multi-AZ instance hours", 94.90),
+    ("prod", "db-instance", "gp3 storage (Multi-AZ)", 11.50),
+    ("prod", "db-instance", "managed master-password secret", 0.40),
+    ("dev", "db-instance-1", "Serverless v2 minimum (0 ACU)", 0.0),
+    ("dev", "db-instance-1", "ACUs above the minimum", 4.38),
+    ("dev", "db-cluster", "storage", 2.00),
+    ("dev", "db-cluster", "I/O requests", 0.40),
+    ("prod", "cache-group", "2 x cache.t4g.small node hours", 37.38),
+    ("prod", "network-ecr-api", "interface endpoint, 3 AZs", 21.90),
+    ("prod", "network-flow-logs", "log ingestion", 0.25),
+    ("prod", "edge-cdn", "data out", 0.85),
+    ("prod", "edge-cdn", "HTTPS requests", 1.00),
+    ("prod", "waf-acl", "web ACL", 5.00),
+    ("prod", "waf-acl", "4 rules", 4.00),
+    ("prod", "waf-acl", "requests", 0.60),
+    ("prod", "domain-zone", "hosted zone", 0.50),
+    ("prod", "secrets-jwt-signing-key", "secret", 0.40),
+    ("prod", "monitoring-key", "customer-managed key", 1.00),
+    ("prod", "monitoring-api-cpu", "alarm", 0.10),
+    ("prod", "monitoring-dashboard", "dashboard", 3.00),
+    ("prod", "registry-api", "image storage", 0.10),
+    ("prod", "pipeline-uploads", "Standard storage", 0.02),
+    ("prod", "pipeline-machine", "state transitions", 0.03),
+    ("prod", "pipeline-fargate-spot", "job vCPU-hours (FARGATE_SPOT)", 0.13),
+    (EXAMPLES / "Pulumi.semiont.yaml", "files-fs", "Standard storage", 3.00),
+    (EXAMPLES / "Pulumi.bioinformatics.yaml", "app-cluster", "EKS control plane hours", 73.00),
+    (EXAMPLES / "Pulumi.bioinformatics.yaml", "app-nodes", "2 x m7g.large node hours", 119.14),
+    (EXAMPLES / "Pulumi.bioinformatics.yaml", "app-main", "load balancer hours", 16.43),  # the ingress's ALB
+    (EXAMPLES / "Pulumi.bioinformatics.yaml", "db-instance-1", "db.r6g.large instance hours", 189.80),
+    (EXAMPLES / "Pulumi.allthrive.yaml", "app-web", "2 task(s) 0.5 vCPU / 1 GB (arm) vCPU-hours", 23.64),
+    ("prod", "pipeline-fargate", "job vCPU-hours (FARGATE)", 0.40),  # Batch on Fargate x86: 10 x 0.04048
+]
+
+
+def test_an_x86_service_on_demand_pays_the_x86_rate() -> None:
+    from tools.harness import run_program
+
+    services = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["platform:services"]
+    services["api"] = {**services["api"], "architecture": "x86_64", "capacity": {"fargate": {"base": 1, "weight": 1}}}
+    est = estimate(run_program("dev", overrides={"services": services}), stack="dev", region="us-east-1")
+    (vcpu,) = _lines(est, "app-api", "1 task(s) 0.25 vCPU / 0.5 GB (x86) vCPU-hours")
+    assert vcpu.monthly == 7.39  # 0.25 x 730 x 0.04048, the $9.01 task of aws-prices.md with its memory
+
+
+@pytest.mark.parametrize(("ref", "resource", "item", "monthly"), GOLDEN,
+                         ids=[f"{Path(str(g[0])).name}:{g[1]}:{g[2]}" for g in GOLDEN])
+def test_golden_line(stack, ref, resource: str, item: str, monthly: float) -> None:
+    (line,) = _lines(_estimate(stack, ref), resource, item)
+    assert line.monthly == pytest.approx(monthly, abs=0.01)
+    assert line.monthly == pytest.approx(line.quantity * (line.unit_price or 0), abs=0.01)
+
+
+def test_every_priced_type_has_a_golden_line(stack) -> None:
+    covered = set()
+    for ref, resource, _, _ in GOLDEN:
+        covered |= {x.type for x in _estimate(stack, ref).lines if x.resource == resource}
+    unpriceable = {"aws:backup/vault:Vault"}  # listed as unpriced on purpose
+    assert set(PRICING) - covered - unpriceable == set()
+
+
+@pytest.mark.parametrize("ref", [*STACK_FILES, *EXAMPLE_FILES], ids=lambda p: p.name)
+def test_every_resource_of_every_committed_stack_is_priced_or_free(stack, ref: Path) -> None:
+    est = _estimate(stack, ref)
+    unpriced = {x.item for x in est.lines if x.kind == "unpriced"}
+    assert unpriced <= {"backup storage (AWS Backup storage is not in the table)"}
+    assert {x.type for x in est.lines if x.kind == "free"} <= FREE | {
+        "aws:ec2/vpcEndpoint:VpcEndpoint"} | {x.type for x in est.lines if x.type.startswith("kubernetes:")}
+
+
+def test_an_unknown_type_or_class_is_listed_unpriced_never_dropped(stack) -> None:
+    monitor = stack("prod")
+    fake = Recorded(urn="urn:pulumi:prod::platform::aws:dynamodb/table:Table::orders", type="aws:dynamodb/table:Table",
+                    name="orders", custom=True, remote=False, parent=None, provider=None, inputs={})
+    db = monitor.one("aws:rds/instance:Instance")
+    patched = type(monitor).__new__(type(monitor))
+    patched.__dict__.update(monitor.__dict__)
+    patched.registered = {**monitor.registered, fake.urn: fake,
+                          db.urn: replace(db, inputs={**db.inputs, "instanceClass": "db.x2g.16xlarge"})}
+    est = estimate(patched, stack="prod", region="us-east-1")
+    assert [x.item for x in est.lines if x.resource == "orders"] == [
+        "type aws:dynamodb/table:Table is not in tools/cost.py"]
+    (instance,) = [x for x in est.lines if x.resource == "db-instance" and x.kind == "unpriced"]
+    assert "no price for db.x2g.16xlarge" in instance.item and instance.monthly == 0
+    assert est.total() < _estimate(stack, "prod").total()
+
+
+@pytest.mark.parametrize(("count", "strategy", "split"), [
+    (2, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 3}], (1, 1)),
+    (5, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 3}], (2, 3)),
+    (3, [{"capacityProvider": "FARGATE_SPOT", "base": 1, "weight": 1}], (0, 3)),
+    (2, [], (2, 0)),
+])
+def test_tasks_split_between_on_demand_and_spot_like_ecs_places_them(count, strategy, split) -> None:
+    assert _split_tasks(count, strategy) == split
+
+
+# -- totals, profiles, regions, output --------------------------------------------------------
+
+
+def test_totals_split_fixed_and_usage_and_a_bigger_profile_costs_more(stack) -> None:
+    small, large = _estimate(stack, "prod"), _estimate(stack, "prod", profile="large")
+    assert small.total() == pytest.approx(small.total("fixed") + small.total("usage"), abs=0.02)
+    assert large.total("fixed") == small.total("fixed") and large.total("usage") > 10 * small.total("usage")
+
+
+def test_explicit_usage_in_the_stack_file_replaces_the_profile(tmp_path, capsys) -> None:
+    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    doc["config"]["platform:cost"] = {"profile": "small", "usage": {"nat_gateway_gb": 1000}}
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert main(["cost", str(path), "--json", str(tmp_path / "cost.json")]) == 0
+    lines = json.loads((tmp_path / "cost.json").read_text())["lines"]
+    nat = [x for x in lines if x["resource"] == "network-nat-us-east-1a" and x["item"] == "data processed"]
+    assert nat[0]["quantity"] == 1000 and nat[0]["monthly"] == 45.0
+
+
+def test_a_misspelt_usage_key_fails_with_the_key_and_the_choices(tmp_path, capsys) -> None:
+    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    doc["config"]["platform:cost"] = {"usage": {"nat_gb": 5}}
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert main(["cost", str(path)]) == 2
+    assert "cost.usage.nat_gb" in capsys.readouterr().err
+
+
+def test_json_has_the_documented_shape(tmp_path) -> None:
+    assert main(["cost", "dev", "--json", str(tmp_path / "dev.json")]) == 0
+    doc = json.loads((tmp_path / "dev.json").read_text())
+    assert {"stack", "currency", "prices_as_of", "monthly_total", "fixed_total", "usage_total", "lines"} <= set(doc)
+    assert doc["stack"] == "platform/dev" and doc["currency"] == "USD"
+    for line in doc["lines"]:
+        assert {"component", "resource", "type", "item", "quantity", "unit", "unit_price", "monthly"} <= set(line)
+    assert doc["monthly_total"] == pytest.approx(sum(x["monthly"] for x in doc["lines"]), abs=0.05)
+
+
+def test_another_region_is_reported_as_such(capsys) -> None:
+    from tools.harness import run_program
+
+    est = estimate(run_program("dev", overrides={"aws:region": "eu-west-1"}), stack="dev", region="eu-west-1")
+    assert est.other_region and est.to_json()["region"] == "eu-west-1" and est.to_json()["priced_region"] == "us-east-1"
+    from tools.cost import render
+
+    assert "WARNING: the stack deploys to eu-west-1; these are us-east-1 prices" in render(est)
+
+
+def test_compare_shows_both_stacks_and_the_difference(capsys) -> None:
+    assert main(["cost", "dev", "--compare", "prod"]) == 0
+    out = capsys.readouterr().out
+    total = next(line for line in out.splitlines() if line.strip().startswith("TOTAL"))
+    dev, prod, diff = (float(v.replace(",", "")) for v in total.split()[1:4])
+    assert prod > dev and diff == pytest.approx(prod - dev, abs=0.01)
+
+
+# -- the lean dev target ------------------------------------------------------------------------
+
+
+def test_the_reference_dev_stack_stays_at_or_under_60_usd_fixed(stack) -> None:
+    # Lean dev (README "Cost"): NAT instance, ARM on Fargate Spot, a pausing Aurora Serverless v2,
+    # one Valkey micro node, core WAF rules, no dashboard; every mandatory policy still passes.
+    assert _estimate(stack, "dev").total("fixed") <= 60.0
