@@ -207,14 +207,15 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
 def cost_estimates() -> str:
     """The README's estimates table (usage profile small), one row per system, beside published figures."""
     from tools.cost import PriceTable, estimate_stack
-    from tools.harness import PROJECT_DIR
+
+    repo = Path(__file__).resolve().parent.parent  # not harness.PROJECT_DIR: tests point that elsewhere
 
     lines = [f"Estimated with `./run cost <stack>` (us-east-1 list prices as of {PriceTable.load().as_of}, usage "
              "profile `small`); fixed is what the stack costs idle, usage the profile's traffic and data.", "",
              "| system | stack file(s) | fixed | usage | total / month | the document says | why they differ |",
              "|---|---|---|---|---|---|---|"]
     for system, files, published, why in ESTIMATES:
-        estimates = [estimate_stack(PROJECT_DIR / f, cached=True) for f in files]
+        estimates = [estimate_stack(repo / f, cached=True) for f in files]
         fixed = sum(e.total("fixed") for e in estimates)
         usage = sum(e.total("usage") for e in estimates)
         names = " + ".join(f"`{Path(f).name}`" for f in files)
