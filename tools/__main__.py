@@ -1,10 +1,13 @@
 """`python -m tools <verb> <stack | stack file> [options]`: the offline CLI.
 
 Verbs:
-  plan              evaluate the program for a stack under mocks; print the resource tree;
-                    --json FILE writes the recorded graph.
+  plan              evaluate the program for a stack under mocks; print the resource tree, the
+                    policy results and a summary with the monthly cost; draw the architecture into
+                    build/diagrams; --json FILE writes the recorded graph.
   cost              estimated monthly cost, itemised per component and resource (fixed and usage
                     lines, tools/prices.yaml); --json FILE writes it; --compare B shows B beside it.
+  diagram           the stack's architecture: Mermaid text on stdout, and <stack>.mmd/.png/.svg
+                    in --out (default build/diagrams; PNG/SVG need graphviz's `dot`).
   readme            check the README's generated sections (config reference from stack_config.py,
                     policy coverage from policies/rules.py); --write regenerates them.
 
@@ -19,6 +22,10 @@ import warnings
 from pathlib import Path
 
 
+DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "build" / "diagrams"
+"""Where `diagram` and `plan` write drawings (ignored by git)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.split("\n\n")[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -31,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     cost.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
     cost.add_argument("--json", metavar="FILE", type=Path, help="write the estimate as JSON")
     cost.add_argument("--compare", metavar="STACK", help="a second stack (or file) to show side by side")
+    diagram = verbs.add_parser("diagram", help="draw a stack's architecture (Mermaid, PNG, SVG)")
+    diagram.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
     readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
     return parser
@@ -68,11 +78,33 @@ def _cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diagram(args: argparse.Namespace) -> int:
+    from stack_config import ConfigError
+    from tools import diagram
+    from tools.harness import load_stack_config, run_program
+
+    try:
+        stack_file = load_stack_config(args.stack)
+        monitor = run_program(stack_file.path)
+    except (FileNotFoundError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    arch = diagram.architecture(monitor, f"{stack_file.project}/{stack_file.stack}")
+    print(diagram.mermaid(arch))
+    files = diagram.write(arch, args.out, stack_file.stack)
+    print(f"\nwrote {', '.join(str(f) for f in files)}", file=sys.stderr)
+    if not diagram.graphviz_available():
+        print("no PNG/SVG: graphviz's `dot` is not installed (./run installs it)", file=sys.stderr)
+    return 0
+
+
 def _plan(args: argparse.Namespace) -> int:
     from policies.rules import POLICIES, RULES
     from stack_config import ConfigError
     from tools import plan
-    from tools.harness import load_stack_config, run_program
+    from tools import diagram
+    from tools.cost import estimate
+    from tools.harness import load_config, load_stack_config, run_program
     from tools.policy_run import PolicyConfigError, load_policy_config, render_report, run_policies
 
     try:
@@ -81,6 +113,7 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
+        config = load_config(stack_file.path)
         monitor = run_program(stack_file.path)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -95,8 +128,11 @@ def _plan(args: argparse.Namespace) -> int:
     print(render_report(report, {r.name: r for r in RULES}) or "  no violations")
     if args.json:
         plan.write_json(monitor, stack_file, args.json, report)
+    name = f"{stack_file.project}/{stack_file.stack}"
+    cost = estimate(monitor, stack=name, region=config.region, profile=config.cost.profile, usage=dict(config.cost.usage))
+    drawings = diagram.write(diagram.architecture(monitor, name), DIAGRAM_DIR, stack_file.stack)
     print()
-    print(plan.render_summary(monitor, stack_file, report, json_path=args.json))
+    print(plan.render_summary(monitor, stack_file, report, json_path=args.json, cost=cost, drawings=drawings))
     return 1 if report.mandatory else 0
 
 
@@ -105,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     # Running the program imports deprecated pulumi_aws modules; their warnings are noise here.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = _parser().parse_args(argv)
-    return {"plan": _plan, "cost": _cost, "readme": _readme}[args.verb](args)
+    return {"plan": _plan, "cost": _cost, "diagram": _diagram, "readme": _readme}[args.verb](args)
 
 
 if __name__ == "__main__":

@@ -221,3 +221,13 @@ def cost_estimates() -> str:
         names = " + ".join(f"`{Path(f).name}`" for f in files)
         lines.append(f"| {system} | {names} | ${fixed:,.2f} | ${usage:,.2f} | **${fixed + usage:,.2f}** | {published} | {why} |")
     return "\n".join(lines)
+
+
+def architecture_diagram(stack: str) -> str:
+    """The README's drawing of a committed stack, as `./run diagram <stack>` draws it."""
+    from tools.diagram import architecture, mermaid
+    from tools.harness import load_stack_config, run_cached
+
+    path = Path(__file__).resolve().parent.parent / f"Pulumi.{stack}.yaml"
+    name = load_stack_config(path).project
+    return f"```mermaid\n{mermaid(architecture(run_cached(path), f'{name}/{stack}'))}\n```"

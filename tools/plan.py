@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
+from tools.cost import Estimate
 from tools.harness import Recorded, RecordingMonitor, StackFile, graph_json
 from tools.policy_run import PolicyReport
 
@@ -76,7 +77,8 @@ def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, rep
 
 
 def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: PolicyReport,
-                   json_path: Path | None = None) -> str:
+                   json_path: Path | None = None, cost: Estimate | None = None,
+                   drawings: list[Path] | None = None) -> str:
     """The one-screen summary that ends `plan`."""
     custom = [r for r in monitor.records() if r.custom]
     per_component = Counter((monitor.component_of(r).name if monitor.component_of(r) else "-") for r in custom)
@@ -85,6 +87,14 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
              f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
              f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
              + (f", {len(report.not_checkable)} remote component(s) not fully checkable" if report.not_checkable else "")]
+    if cost is not None:
+        unpriced = sum(1 for x in cost.lines if x.kind == "unpriced")
+        lines.append(f"  cost:      {cost.total('fixed'):,.2f} fixed + {cost.total('usage'):,.2f} usage ({cost.profile} profile) "
+                     f"= {cost.total():,.2f} {cost.currency}/month" + (f", {unpriced} item(s) unpriced" if unpriced else "")
+                     + (f" [{cost.region} shown at us-east-1 prices]" if cost.other_region else "")
+                     + " (itemised by the cost verb)")
+    if drawings:
+        lines.append(f"  diagram:   {', '.join(str(d) for d in drawings)}")
     if json_path is not None:
         lines.append(f"  graph:     {json_path}")
     lines.append("  result:    " + ("FAIL (mandatory policy violations)" if report.mandatory else "ok"))

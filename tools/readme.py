@@ -15,6 +15,8 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "config-reference": docs.config_reference,
     "policy-coverage": docs.policy_coverage,
     "cost-estimates": docs.cost_estimates,
+    "diagram-dev": lambda: docs.architecture_diagram("dev"),
+    "diagram-prod": lambda: docs.architecture_diagram("prod"),
 }
 """Section name -> generator of its Markdown body."""
 

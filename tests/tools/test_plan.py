@@ -21,6 +21,19 @@ def test_plan_prints_components_with_their_children_and_counts(capsys) -> None:
     assert "by type:" in out
 
 
+def test_plan_ends_with_policies_cost_and_where_the_diagram_went(capsys) -> None:
+    from tools.__main__ import DIAGRAM_DIR
+    from tools.cost import estimate_stack
+
+    assert main(["plan", "dev"]) == 0
+    summary = capsys.readouterr().out.split("summary for platform/dev", 1)[1]
+    total = estimate_stack("dev", cached=True).total()
+    assert "policies:  " in summary and "0 mandatory" in summary
+    assert f"= {total:,.2f} USD/month" in summary
+    assert f"diagram:   {DIAGRAM_DIR / 'dev.mmd'}, {DIAGRAM_DIR / 'dev.png'}, {DIAGRAM_DIR / 'dev.svg'}" in summary
+    assert (DIAGRAM_DIR / "dev.mmd").read_text().startswith("flowchart LR")
+
+
 def test_plan_json_records_types_parents_camelcase_inputs_and_options(tmp_path: Path) -> None:
     target = tmp_path / "graph.json"
     assert main(["plan", "prod", "--json", str(target)]) == 0
