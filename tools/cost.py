@@ -320,6 +320,26 @@ def _node_group(rec: Recorded, p: _Pricer) -> list[Line]:
                    count * float(rec.inputs.get("diskSize") or 20))]
 
 
+def _k8s_deployment(rec: Recorded, p: _Pricer) -> list[Line]:
+    # Pods in a namespace with a Fargate profile run (and bill) on Fargate; the others share the
+    # node group, which is priced on its own.
+    namespace = (rec.inputs.get("metadata") or {}).get("namespace")
+    fargate = any(namespace in json.dumps(f.inputs.get("selectors")) for f in p.monitor.of_type(
+        "aws:eks/fargateProfile:FargateProfile"))
+    if not fargate:
+        return [p.free(rec)]
+    spec = rec.inputs.get("spec") or {}
+    replicas = int(spec.get("replicas") or 1)
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    requests = [((c.get("resources") or {}).get("requests") or {}) for c in containers]
+    vcpu = sum(float(str(r.get("cpu", "0")).rstrip("m")) / (1000 if str(r.get("cpu", "")).endswith("m") else 1)
+               for r in requests)
+    gb = sum(float(str(r.get("memory", "0")).rstrip("Mi")) / 1024 for r in requests)
+    # EKS on Fargate runs x86 pods, on demand; AWS rounds each pod up to a Fargate size (not modelled).
+    return _fargate(rec, p, f"{replicas} pod(s) {vcpu:g} vCPU / {gb:g} GB on EKS Fargate", vcpu, gb, replicas,
+                    "x86", False)
+
+
 def _batch_environment(rec: Recorded, p: _Pricer) -> list[Line]:
     kind = str((rec.inputs.get("computeResources") or {}).get("type"))
     if kind not in ("FARGATE", "FARGATE_SPOT"):
@@ -381,6 +401,7 @@ PRICING: dict[str, Pricing] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": _cache,
     "eks:index:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
+    "kubernetes:apps/v1:Deployment": _k8s_deployment,
     "aws:batch/computeEnvironment:ComputeEnvironment": _batch_environment,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:cloudfront/distribution:Distribution": _distribution,
@@ -415,7 +436,7 @@ FREE: frozenset[str] = frozenset({
     "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     "aws:ecs/taskDefinition:TaskDefinition", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:servicediscovery/httpNamespace:HttpNamespace",
-    "aws:eks/addon:Addon", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
+    "aws:eks/addon:Addon", "aws:eks/fargateProfile:FargateProfile", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
     # Data-store configuration (the stores themselves are priced).
     "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
     "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:elasticache/subnetGroup:SubnetGroup",
