@@ -63,15 +63,10 @@ def _readme(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from stack_config import ConfigError
     from tools import cost
 
-    try:
-        first = cost.estimate_stack(args.stack)
-        second = cost.estimate_stack(args.compare) if args.compare else None
-    except (FileNotFoundError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    first = cost.estimate_stack(args.stack)
+    second = cost.estimate_stack(args.compare) if args.compare else None
     print(cost.render_compare(first, second) if second else cost.render(first))
     if args.json:
         cost.write_json(first, args.json)
@@ -79,17 +74,11 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def _diagram(args: argparse.Namespace) -> int:
-    from stack_config import ConfigError
     from tools import diagram
     from tools.harness import load_stack_config, run_program
 
-    try:
-        stack_file = load_stack_config(args.stack)
-        monitor = run_program(stack_file.path)
-    except (FileNotFoundError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    arch = diagram.architecture(monitor, f"{stack_file.project}/{stack_file.stack}")
+    stack_file = load_stack_config(args.stack)
+    arch = diagram.architecture(run_program(stack_file.path), f"{stack_file.project}/{stack_file.stack}")
     print(diagram.mermaid(arch))
     files = diagram.write(arch, args.out, stack_file.stack)
     print(f"\nwrote {', '.join(str(f) for f in files)}", file=sys.stderr)
@@ -100,29 +89,15 @@ def _diagram(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from policies.rules import POLICIES, RULES
-    from stack_config import ConfigError
-    from tools import plan
-    from tools import diagram
+    from tools import diagram, plan
     from tools.cost import estimate
     from tools.harness import load_config, load_stack_config, run_program
-    from tools.policy_run import PolicyConfigError, load_policy_config, render_report, run_policies
+    from tools.policy_run import load_policy_config, render_report, run_policies
 
-    try:
-        stack_file = load_stack_config(args.stack)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        config = load_config(stack_file.path)
-        monitor = run_program(stack_file.path)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
-    except PolicyConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    stack_file = load_stack_config(args.stack)
+    config = load_config(stack_file.path)
+    monitor = run_program(stack_file.path)
+    report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
     print(plan.render_tree(monitor, stack_file))
     print("\npolicies:")
     print(render_report(report, {r.name: r for r in RULES}) or "  no violations")
@@ -141,7 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     # Running the program imports deprecated pulumi_aws modules; their warnings are noise here.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = _parser().parse_args(argv)
-    return {"plan": _plan, "cost": _cost, "diagram": _diagram, "readme": _readme}[args.verb](args)
+    from stack_config import ConfigError
+    from tools.harness import HarnessError
+    from tools.policy_run import PolicyConfigError
+
+    try:
+        return {"plan": _plan, "cost": _cost, "diagram": _diagram, "readme": _readme}[args.verb](args)
+    except (FileNotFoundError, ConfigError, HarnessError, PolicyConfigError) as exc:
+        # Bad input (a stack file, its config, a missing data stack): one message, no traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

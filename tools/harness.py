@@ -780,8 +780,12 @@ def _referenced_outputs(stack_file: StackFile, config: Mapping[str, str], projec
     if not isinstance(name, str):
         return {}
     path = stack_file.path.parent / f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml"
-    if not path.is_file() or path == stack_file.path:
-        return {}
+    if path == stack_file.path:
+        return {}  # a stack naming itself: stack_config refuses data_stack outside layer: app
+    if not path.is_file():
+        raise HarnessError(f"{stack_file.path.name} reads the data stack {name!r} through a StackReference; offline "
+                           f"its exports come from running {path.name} beside it, which does not exist. Put the "
+                           "data stack's file there.")
     return {name: run_program(path, project_dir=project_dir).exports}
 
 

@@ -69,3 +69,12 @@ def test_bad_config_exits_2_with_the_message_and_no_traceback(tmp_path: Path) ->
     assert run.returncode == 2
     assert "network.cidr: expected an IPv4 network in CIDR notation" in run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_an_app_stack_without_its_data_stack_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    app = tmp_path / "Pulumi.semiont-app.yaml"
+    app.write_text((PROJECT_DIR / "examples" / "Pulumi.semiont-app.yaml").read_text())
+    assert main(["plan", str(app)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Pulumi.semiont-app.yaml reads the data stack 'semiont' through a StackReference")
+    assert "Traceback" not in err
