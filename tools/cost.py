@@ -505,13 +505,14 @@ def _money(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
-def header(est: Estimate) -> list[str]:
-    """Where the prices come from, and a warning when the stack deploys elsewhere."""
-    lines = [f"cost estimate for {est.stack}: {est.currency}/month, {PriceTable.load().region} on-demand list prices "
-             f"as of {est.prices_as_of}, usage profile {est.profile}"]
-    if est.other_region:
-        lines.append(f"WARNING: the stack deploys to {est.region}; these are {PriceTable.load().region} prices "
-                     "(the table has no other region), not what it will cost there")
+def header(*estimates: Estimate) -> list[str]:
+    """Where the prices come from, and a warning for each stack that deploys elsewhere."""
+    first, region = estimates[0], PriceTable.load().region
+    profiles = " / ".join(e.profile for e in estimates)
+    lines = [f"cost estimate for {' vs '.join(e.stack for e in estimates)}: {first.currency}/month, {region} on-demand "
+             f"list prices as of {first.prices_as_of}, usage profile {profiles}"]
+    lines += [f"WARNING: {e.stack} deploys to {e.region}; these are {region} prices (the table has no other region), "
+              "not what it will cost there" for e in estimates if e.other_region]
     return lines
 
 
@@ -545,7 +546,7 @@ def render(est: Estimate) -> str:
 
 def render_compare(a: Estimate, b: Estimate) -> str:
     """Two stacks side by side: per component and in total, with the difference."""
-    out = [*header(a), *header(b)[1:], "", f"  {'component':<24} {a.stack:>14} {b.stack:>14} {'difference':>12}"]
+    out = [*header(a, b), "", f"  {'component':<24} {a.stack:>14} {b.stack:>14} {'difference':>12}"]
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for i, est in enumerate((a, b)):
         for line in est.lines:

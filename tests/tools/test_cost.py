@@ -223,7 +223,7 @@ def test_another_region_is_reported_as_such(capsys) -> None:
     assert est.other_region and est.to_json()["region"] == "eu-west-1" and est.to_json()["priced_region"] == "us-east-1"
     from tools.cost import render
 
-    assert "WARNING: the stack deploys to eu-west-1; these are us-east-1 prices" in render(est)
+    assert "WARNING: dev deploys to eu-west-1; these are us-east-1 prices" in render(est)
 
 
 def test_compare_shows_both_stacks_and_the_difference(capsys) -> None:
