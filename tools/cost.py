@@ -37,9 +37,13 @@ class PriceTable:
     """tools/prices.yaml: one region's on-demand prices, each with its unit, source and date."""
 
     region: str
+    """The one region the prices are for."""
     currency: str
+    """ISO currency of every price."""
     hours: int
+    """Hours in a month (730)."""
     entries: Mapping[str, Mapping[str, Any]]
+    """Price key -> {price | prices, unit, source, as_of}."""
 
     @classmethod
     def load(cls, path: Path = PRICES_FILE) -> PriceTable:
@@ -88,13 +92,21 @@ class Line:
     """One priced (or deliberately unpriced) item of one resource."""
 
     component: str
+    """The platform component that owns the resource (`-` outside any)."""
     resource: str
+    """The resource's logical name."""
     type: str
+    """Its Pulumi type token."""
     item: str
+    """What is charged (or why it is free or unpriced)."""
     quantity: float
+    """Units per month."""
     unit: str
+    """The price's unit."""
     unit_price: float | None
+    """Price per unit after discounts (Spot); None when unpriced."""
     monthly: float
+    """quantity x unit_price, rounded to cents."""
     kind: str
     """fixed | usage | free | unpriced"""
 
@@ -104,11 +116,17 @@ class Estimate:
     """All lines of one stack with totals."""
 
     stack: str
+    """`project/stack`."""
     region: str
+    """Where the stack deploys."""
     currency: str
+    """The price table's currency."""
     prices_as_of: str
+    """The newest source date of the price table."""
     profile: str
+    """The usage profile applied."""
     lines: list[Line] = field(default_factory=list)
+    """Every line, in resource order."""
 
     def total(self, kind: str | None = None) -> float:
         """Monthly total of one kind of line (fixed, usage) or of all."""

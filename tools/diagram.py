@@ -30,13 +30,16 @@ class Node:
     """One box of the drawing."""
 
     id: str
+    """Mermaid-safe id (the resource's logical name)."""
     label: str
+    """What the box says."""
     kind: str
     """internet, dns, cdn, waf, alb, service, database, cache, files, bucket, statemachine, batch, nat,
     endpoints, datastack"""
     place: str
     """edge (outside the VPC, global), public / private / isolated (a subnet tier), regional (outside the VPC)"""
     component: str
+    """The platform component it belongs to (a group in the drawing)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -44,8 +47,11 @@ class Edge:
     """One arrow: traffic or a call from `src` to `dst`."""
 
     src: str
+    """Node id the traffic or call starts from."""
     dst: str
+    """Node id it reaches."""
     label: str = ""
+    """Port, access or event."""
 
 
 @dataclass
@@ -53,9 +59,13 @@ class Architecture:
     """Nodes and arrows of one stack."""
 
     stack: str
+    """`project/stack` (the drawing's title)."""
     vpc: str
+    """The VPC group's title."""
     nodes: dict[str, Node] = field(default_factory=dict)
+    """Node id -> node."""
     edges: set[Edge] = field(default_factory=set)
+    """The arrows."""
 
     def add(self, node: Node) -> Node:
         """Add a node (the first of an id wins)."""
