@@ -188,15 +188,15 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
      "three NAT gateways and three AZs of interface endpoints, a Multi-AZ db.t4g.medium, two Valkey nodes, "
      "two on-demand tasks per service"),
     ("semiont", ("examples/Pulumi.semiont.yaml", "examples/Pulumi.semiont-app.yaml"), "about $90",
-     "the document's table leaves out the NAT's and the ALB's public IPv4 ($11), the WAF ($12), the KMS keys, "
-     "secrets, alarms and the dashboard; its Fargate figure is low for two 0.25 vCPU tasks"),
+     "the document's own lines match (RDS, NAT, EFS, Fargate on ARM, Route53); it leaves out the NAT's and the "
+     "ALB's public IPv4 ($11), the WAF it describes ($12), five KMS keys, secrets, alarms, the dashboard and logs"),
     ("portfolio (dev)", ("examples/Pulumi.portfolio-dev.yaml",), "about $115-130",
      "the same items plus what the document leaves out: two NAT EIPs and the ALB's public IPv4 ($15), the regional "
      "WAF the pack requires ($10), storage, keys, alarms and the dashboard"),
     ("portfolio (prod)", ("examples/Pulumi.portfolio-prod.yaml",), "-", "the document gives no prod total"),
     ("allthrive", ("examples/Pulumi.allthrive.yaml",), "about $160",
-     "the prod rules double what the document runs single: a NAT gateway per AZ (+$37), two cache nodes, Multi-AZ "
-     "RDS; plus its interface endpoints ($58), two WAFs, EFS for Weaviate and public IPv4 the document leaves out"),
+     "the prod rules double what the document runs single: a NAT gateway per AZ (+$32), two cache nodes (+$12), "
+     "Multi-AZ RDS (+$16); plus its interface endpoints ($58), two WAFs ($19), EFS for Weaviate and public IPv4"),
     ("bioinformatics", ("examples/Pulumi.bioinformatics.yaml",), "-",
      "no published total; EKS ($73), two m7g.large nodes and two Aurora db.r6g.large instances dominate"),
     ("pavi", ("examples/Pulumi.pavi.yaml",), "-", "no published total; two internal ALBs in the existing VPC"),
