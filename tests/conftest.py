@@ -33,6 +33,14 @@ def _no_pulumi_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _diagrams_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # `plan` draws into build/diagrams; tests draw into their own directory instead.
+    import tools.__main__
+
+    monkeypatch.setattr(tools.__main__, "DIAGRAM_DIR", tmp_path / "diagrams")
+
+
 @pytest.fixture(scope="session")
 def stack() -> Callable[..., RecordingMonitor]:
     """`stack("prod")` -> the recorded graph of that stack; each stack runs once per session."""
