@@ -94,8 +94,6 @@ def test_an_entry_the_data_stack_does_not_export_fails_by_name(record) -> None:
                stack_outputs={"acme/platform/data": EXPORTS})
 
 
-# The failed read leaves the SDK's pending Outputs un-awaited; that is the failure, not a second one.
-@pytest.mark.filterwarnings("ignore:coroutine 'Output:RuntimeWarning")
 def test_an_unknown_stack_is_an_error_in_the_harness_not_an_empty_answer(record) -> None:
     with pytest.raises(Exception, match="no exports for it"):
         record(lambda: layer().network.vpc_id, stack_outputs={})
