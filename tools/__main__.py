@@ -75,10 +75,10 @@ def _cost(args: argparse.Namespace) -> int:
 
 def _diagram(args: argparse.Namespace) -> int:
     from tools import diagram
-    from tools.harness import load_stack_config, run_program
+    from tools.harness import load_stack_config, run_cached
 
     stack_file = load_stack_config(args.stack)
-    arch = diagram.architecture(run_program(stack_file.path), f"{stack_file.project}/{stack_file.stack}")
+    arch = diagram.architecture(run_cached(stack_file.path), f"{stack_file.project}/{stack_file.stack}")
     print(diagram.mermaid(arch))
     files = diagram.write(arch, args.out, stack_file.stack)
     print(f"\nwrote {', '.join(str(f) for f in files)}", file=sys.stderr)
@@ -91,12 +91,12 @@ def _plan(args: argparse.Namespace) -> int:
     from policies.rules import POLICIES, RULES
     from tools import diagram, plan
     from tools.cost import estimate
-    from tools.harness import load_config, load_stack_config, run_program
+    from tools.harness import load_config, load_stack_config, run_cached
     from tools.policy_run import load_policy_config, render_report, run_policies
 
     stack_file = load_stack_config(args.stack)
     config = load_config(stack_file.path)
-    monitor = run_program(stack_file.path)
+    monitor = run_cached(stack_file.path)  # one run per stack and process (tests share the session's)
     report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
     print(plan.render_tree(monitor, stack_file))
     print("\npolicies:")

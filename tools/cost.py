@@ -503,13 +503,13 @@ def estimate(monitor: RecordingMonitor, *, stack: str, region: str, profile: str
     return result
 
 
-def estimate_stack(ref: str | Path, *, cached: bool = False) -> Estimate:
-    """Run a stack file offline and price it; its `platform:cost` picks the usage profile."""
-    from tools.harness import load_config, load_stack_config, run_cached, run_program
+def estimate_stack(ref: str | Path) -> Estimate:
+    """Run a stack file offline (once per process) and price it; its `platform:cost` picks the usage profile."""
+    from tools.harness import load_config, load_stack_config, run_cached
 
     stack_file = load_stack_config(ref)
     config = load_config(stack_file.path)
-    monitor = run_cached(stack_file.path) if cached else run_program(stack_file.path)
+    monitor = run_cached(stack_file.path)
     return estimate(monitor, stack=f"{stack_file.project}/{stack_file.stack}", region=config.region,
                     profile=config.cost.profile, usage=dict(config.cost.usage))
 

@@ -215,7 +215,7 @@ def cost_estimates() -> str:
              "| system | stack file(s) | fixed | usage | total / month | the document says | why they differ |",
              "|---|---|---|---|---|---|---|"]
     for system, files, published, why in ESTIMATES:
-        estimates = [estimate_stack(repo / f, cached=True) for f in files]
+        estimates = [estimate_stack(repo / f) for f in files]
         fixed = sum(e.total("fixed") for e in estimates)
         usage = sum(e.total("usage") for e in estimates)
         names = " + ".join(f"`{Path(f).name}`" for f in files)
