@@ -1526,6 +1526,7 @@ class StackConfig(_Section):
         repositories = set(self.registry.repositories) if self.registry else set()
         access_points = self.access_point_names()
         secret_keys = self.secret_keys()
+        bucket_names = self.bucket_names()
         routes_by_lb: dict[str, list[tuple[str, int]]] = {}
         defaults_by_lb: dict[str, list[str]] = {}
         for key in sorted(set(self.load_balancers) & set(self.services)):
@@ -1560,9 +1561,9 @@ class StackConfig(_Section):
             if svc.pipeline and self.pipeline is None:
                 problems.append(f"@{at}.pipeline: needs platform:pipeline")
             for bucket in svc.buckets:
-                if bucket not in self.bucket_names():
+                if bucket not in bucket_names:
                     problems.append(f"@{at}.buckets: {bucket!r} is not in platform:buckets "
-                                    f"({', '.join(sorted(self.bucket_names())) or 'none'})")
+                                    f"({', '.join(sorted(bucket_names)) or 'none'})")
             for peer in svc.connects_to:
                 if peer in ("database", "cache"):
                     if not self.has_store(peer):

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import child_opts, grant_port
+from components.network import SubnetTiers
 from components.storage import BucketAccess, grant_buckets
 
 EFS_PORT = 2049
@@ -48,7 +49,7 @@ class DataLayerArgs:
     """Tags for the grants created here."""
 
 
-class ImportedNetwork:
+class ImportedNetwork(SubnetTiers):
     """The data stack's VPC and subnets."""
 
     def __init__(self, out: _Exports) -> None:
@@ -64,11 +65,6 @@ class ImportedNetwork:
         """Private subnet ids."""
         self.isolated_subnet_ids: pulumi.Output[list[str]] = out.value("network_isolated_subnet_ids")
         """Isolated subnet ids."""
-
-    def subnet_ids(self, tier: str) -> pulumi.Output[list[str]]:
-        """Subnet ids of one tier."""
-        return {"public": self.public_subnet_ids, "private": self.private_subnet_ids,
-                "isolated": self.isolated_subnet_ids}[tier]
 
 
 class _GuardedPort:

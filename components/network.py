@@ -96,7 +96,21 @@ class NetworkArgs:
             raise ValueError(f"NetworkArgs: egress {self.egress!r} needs public subnets")
 
 
-class Network(pulumi.ComponentResource):
+class SubnetTiers:
+    """Mixin for a network handle that sets the three per-tier subnet-id lists (Network, and an
+    app-layer stack's view of its data stack's network)."""
+
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    isolated_subnet_ids: pulumi.Output[list[str]]
+
+    def subnet_ids(self, tier: Tier) -> pulumi.Output[list[str]]:
+        """Subnet ids of one tier."""
+        return {"public": self.public_subnet_ids, "private": self.private_subnet_ids,
+                "isolated": self.isolated_subnet_ids}[tier]
+
+
+class Network(SubnetTiers, pulumi.ComponentResource):
     """A VPC (new or adopted) with subnets per tier and AZ, egress, endpoints and flow logs."""
 
     vpc_id: pulumi.Output[str]
@@ -130,11 +144,6 @@ class Network(pulumi.ComponentResource):
             "private_subnet_ids": self.private_subnet_ids,
             "isolated_subnet_ids": self.isolated_subnet_ids,
         })
-
-    def subnet_ids(self, tier: Tier) -> pulumi.Output[list[str]]:
-        """Subnet ids of one tier."""
-        return {"public": self.public_subnet_ids, "private": self.private_subnet_ids,
-                "isolated": self.isolated_subnet_ids}[tier]
 
     # -- adopted VPC ------------------------------------------------------------------------------
     def _adopt(self, existing: ExistingVpc) -> None:

@@ -78,7 +78,7 @@ def _diagram(args: argparse.Namespace) -> int:
     from tools.harness import load_stack_config, run_cached
 
     stack_file = load_stack_config(args.stack)
-    arch = diagram.architecture(run_cached(stack_file.path), f"{stack_file.project}/{stack_file.stack}")
+    arch = diagram.architecture(run_cached(stack_file.path), stack_file.name)
     print(diagram.mermaid(arch))
     files = diagram.write(arch, args.out, stack_file.stack)
     print(f"\nwrote {', '.join(str(f) for f in files)}", file=sys.stderr)
@@ -90,12 +90,11 @@ def _diagram(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from policies.rules import POLICIES, RULES
     from tools import diagram, plan
-    from tools.cost import estimate
-    from tools.harness import load_config, load_stack_config, run_cached
+    from tools.cost import estimate_stack
+    from tools.harness import load_stack_config, run_cached
     from tools.policy_run import load_policy_config, render_report, run_policies
 
     stack_file = load_stack_config(args.stack)
-    config = load_config(stack_file.path)
     monitor = run_cached(stack_file.path)  # one run per stack and process (tests share the session's)
     report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
     print(plan.render_tree(monitor, stack_file))
@@ -103,9 +102,8 @@ def _plan(args: argparse.Namespace) -> int:
     print(render_report(report, {r.name: r for r in RULES}) or "  no violations")
     if args.json:
         plan.write_json(monitor, stack_file, args.json, report)
-    name = f"{stack_file.project}/{stack_file.stack}"
-    cost = estimate(monitor, stack=name, region=config.region, profile=config.cost.profile, usage=dict(config.cost.usage))
-    drawings = diagram.write(diagram.architecture(monitor, name), DIAGRAM_DIR, stack_file.stack)
+    cost = estimate_stack(stack_file.path)  # prices the same cached run
+    drawings = diagram.write(diagram.architecture(monitor, stack_file.name), DIAGRAM_DIR, stack_file.stack)
     print()
     print(plan.render_summary(monitor, stack_file, report, json_path=args.json, cost=cost, drawings=drawings))
     return 1 if report.mandatory else 0

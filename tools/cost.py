@@ -119,6 +119,8 @@ class Estimate:
     """`project/stack`."""
     region: str
     """Where the stack deploys."""
+    priced_region: str
+    """The one region the price table is for."""
     currency: str
     """The price table's currency."""
     prices_as_of: str
@@ -135,12 +137,12 @@ class Estimate:
     @property
     def other_region(self) -> bool:
         """The stack deploys outside the table's region: figures are that region's prices' stand-ins."""
-        return self.region != PriceTable.load().region
+        return self.region != self.priced_region
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` document."""
         return {
-            "stack": self.stack, "region": self.region, "priced_region": PriceTable.load().region,
+            "stack": self.stack, "region": self.region, "priced_region": self.priced_region,
             "currency": self.currency, "prices_as_of": self.prices_as_of, "usage_profile": self.profile,
             "monthly_total": self.total(), "fixed_total": self.total("fixed"), "usage_total": self.total("usage"),
             "lines": [{k: v for k, v in asdict(line).items()} for line in self.lines],
@@ -156,14 +158,14 @@ class _Pricer:
     def line(self, rec: Recorded, kind: str, item: str, key: str, quantity: float, *, variant: str | None = None,
              factor: float = 1.0) -> Line:
         """quantity x price(key[, variant]) x factor; unpriced when the table lacks the variant."""
-        component = self.monitor.component_of(rec)
+        component = self.monitor.component_name(rec)
         price = self.table.rate(key, variant)
         if price is None:
-            return Line(component.name if component else "-", rec.name, rec.type,
+            return Line(component, rec.name, rec.type,
                         f"{item}: no price for {variant} in tools/prices.yaml ({key})", round(quantity, 4),
                         self.table.unit(key), None, 0.0, "unpriced")
         unit_price = price * factor
-        return Line(component.name if component else "-", rec.name, rec.type, item, round(quantity, 4),
+        return Line(component, rec.name, rec.type, item, round(quantity, 4),
                     self.table.unit(key), round(unit_price, 6), round(quantity * unit_price, 2), kind)
 
     def hours(self, rec: Recorded, item: str, key: str, count: float = 1, **kw: Any) -> Line:
@@ -172,13 +174,11 @@ class _Pricer:
 
     def unpriced(self, rec: Recorded, item: str) -> Line:
         """A line the estimate cannot price, with the reason in its item."""
-        component = self.monitor.component_of(rec)
-        return Line(component.name if component else "-", rec.name, rec.type, item, 0, "-", None, 0.0, "unpriced")
+        return Line(self.monitor.component_name(rec), rec.name, rec.type, item, 0, "-", None, 0.0, "unpriced")
 
     def free(self, rec: Recorded) -> Line:
         """The resource costs nothing by itself."""
-        component = self.monitor.component_of(rec)
-        return Line(component.name if component else "-", rec.name, rec.type, "free", 0, "-", 0.0, 0.0, "free")
+        return Line(self.monitor.component_name(rec), rec.name, rec.type, "free", 0, "-", 0.0, 0.0, "free")
 
     def find(self, id_or_arn: str) -> Recorded | None:
         """The recorded resource an input refers to (by id, URN or ARN)."""
@@ -235,12 +235,13 @@ def _ingress(rec: Recorded, p: _Pricer) -> list[Line]:
 
 
 def _fargate(rec: Recorded, p: _Pricer, what: str, vcpu: float, gb: float, count: float, arch: str,
-             spot: bool, kind: str = "fixed", hours: float | None = None) -> list[Line]:
-    hours = p.table.hours if hours is None else hours
+             spot: bool) -> list[Line]:
+    """vCPU and memory of `count` tasks or pods running all month (Spot at its discount)."""
+    hours = p.table.hours
     factor = 1 - (p.table.rate("fargate_spot_discount") or 0) if spot else 1.0
     label = f"{what}{' on Spot' if spot else ''} ({arch})"
-    return [p.line(rec, kind, f"{label} vCPU-hours", f"fargate_{arch}_vcpu_hour", vcpu * count * hours, factor=factor),
-            p.line(rec, kind, f"{label} GB-hours", f"fargate_{arch}_gb_hour", gb * count * hours, factor=factor)]
+    return [p.line(rec, "fixed", f"{label} vCPU-hours", f"fargate_{arch}_vcpu_hour", vcpu * count * hours, factor=factor),
+            p.line(rec, "fixed", f"{label} GB-hours", f"fargate_{arch}_gb_hour", gb * count * hours, factor=factor)]
 
 
 def _split_tasks(count: int, strategies: list[dict[str, Any]]) -> tuple[int, int]:
@@ -492,7 +493,8 @@ def estimate(monitor: RecordingMonitor, *, stack: str, region: str, profile: str
     """Price every resource of a recorded stack."""
     table = table or PriceTable.load()
     pricer = _Pricer(monitor, table, usage_profile(profile, usage))
-    result = Estimate(stack=stack, region=region, currency=table.currency, prices_as_of=table.as_of, profile=profile)
+    result = Estimate(stack=stack, region=region, priced_region=table.region, currency=table.currency,
+                      prices_as_of=table.as_of, profile=profile)
     for rec in sorted((r for r in monitor.records() if _priced(r)), key=lambda r: r.urn):
         if rec.type in PRICING:
             result.lines.extend(PRICING[rec.type](rec, pricer))
@@ -510,7 +512,7 @@ def estimate_stack(ref: str | Path) -> Estimate:
     stack_file = load_stack_config(ref)
     config = load_config(stack_file.path)
     monitor = run_cached(stack_file.path)
-    return estimate(monitor, stack=f"{stack_file.project}/{stack_file.stack}", region=config.region,
+    return estimate(monitor, stack=stack_file.name, region=config.region,
                     profile=config.cost.profile, usage=dict(config.cost.usage))
 
 
@@ -525,7 +527,8 @@ def _money(value: float | None) -> str:
 
 def header(*estimates: Estimate) -> list[str]:
     """Where the prices come from, and a warning for each stack that deploys elsewhere."""
-    first, region = estimates[0], PriceTable.load().region
+    first = estimates[0]
+    region = first.priced_region
     profiles = " / ".join(e.profile for e in estimates)
     lines = [f"cost estimate for {' vs '.join(e.stack for e in estimates)}: {first.currency}/month, {region} on-demand "
              f"list prices as of {first.prices_as_of}, usage profile {profiles}"]

@@ -100,12 +100,8 @@ class _Reader:
     def of(self, typ: str) -> list[Recorded]:
         return [r for r in self.records if r.type == typ]
 
-    def component(self, rec: Recorded) -> str:
-        owner = self.m.component_of(rec)
-        return owner.name if owner else "-"
-
     def node(self, rec: Recorded, kind: str, label: str, place: str, *idents: Any, sgs: Iterable[str] = ()) -> Node:
-        node = self.arch.add(Node(_slug(rec.name), label, kind, place, self.component(rec)))
+        node = self.arch.add(Node(_slug(rec.name), label, kind, place, self.m.component_name(rec)))
         for ident in (rec.id, rec.outputs.get("arn"), *idents):
             if ident:
                 self.idents.append((str(ident), node))
@@ -256,7 +252,7 @@ class _Reader:
     def _egress(self, internet: Node) -> None:
         nats = self.of("aws:ec2/natGateway:NatGateway")
         if nats:
-            node = self.arch.add(Node("nat", f"NAT gateway x {len(nats)}", "nat", "public", self.component(nats[0])))
+            node = self.arch.add(Node("nat", f"NAT gateway x {len(nats)}", "nat", "public", self.m.component_name(nats[0])))
             self.arch.link(node, internet, "egress")
         for rec in self.of("aws:ec2/instance:Instance"):
             node = self.node(rec, "nat", f"NAT instance {rec.inputs.get('instanceType')}", "public",
@@ -266,7 +262,7 @@ class _Reader:
         if interface:
             names = ", ".join(sorted(str(r.inputs.get("serviceName")).rsplit(".", 1)[-1] for r in interface))
             node = self.arch.add(Node("endpoints", f"interface endpoints: {names}", "endpoints", "private",
-                                      self.component(interface[0])))
+                                      self.m.component_name(interface[0])))
             for rec in interface:
                 for sg in rec.inputs.get("securityGroupIds") or []:
                     self.by_sg.setdefault(sg, node)
@@ -275,15 +271,14 @@ class _Reader:
         arch = self.arch
         aliases = {str(r.inputs.get("name")): str((r.inputs.get("aliases") or [{}])[0].get("name"))
                    for r in self.of("aws:route53/record:Record") if r.inputs.get("aliases")}
-        cdns, cdn_domains = [], {}
+        cdn_domains: dict[str, Node] = {}
         for rec in self.of("aws:cloudfront/distribution:Distribution"):
             cdn = self.node(rec, "cdn", "CloudFront", "edge", rec.outputs.get("domainName"))
-            cdns.append(cdn)
             cdn_domains[str(rec.outputs.get("domainName"))] = cdn
             arch.link(internet, cdn, "HTTPS")
             for origin in rec.inputs.get("origins") or []:
                 domain = str(origin.get("domainName"))
-                target = albs.get(aliases.get(domain, domain)) or albs.get(domain)
+                target = albs.get(aliases.get(domain, domain))
                 if target is None:
                     target = next((n for n in self.mentioned(domain.split(".s3.")[0]) if n.kind == "bucket"), None)
                 arch.link(cdn, target, str(origin.get("originId") or ""))
@@ -309,9 +304,6 @@ class _Reader:
                     arch.link(dns, cdn_domains[target], "alias")
                 elif target in albs and not name.startswith("origin."):
                     arch.link(dns, albs[target], "alias")
-        for rec in self.of("aws:lb/loadBalancer:LoadBalancer"):
-            if not rec.inputs.get("internal") and not cdns:
-                arch.link(internet, arch.nodes[_slug(rec.name)], "HTTPS")
         for rec in self.of("kubernetes:networking.k8s.io/v1:Ingress"):
             if arch.nodes[_slug(rec.name)].place == "public":
                 arch.link(internet, arch.nodes[_slug(rec.name)], "HTTPS")

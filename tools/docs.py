@@ -229,5 +229,4 @@ def architecture_diagram(stack: str) -> str:
     from tools.harness import load_stack_config, run_cached
 
     path = Path(__file__).resolve().parent.parent / f"Pulumi.{stack}.yaml"
-    name = load_stack_config(path).project
-    return f"```mermaid\n{mermaid(architecture(run_cached(path), f'{name}/{stack}'))}\n```"
+    return f"```mermaid\n{mermaid(architecture(run_cached(path), load_stack_config(path).name))}\n```"

@@ -581,6 +581,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             parent = self.registered.get(parent.parent or "")
         return parent
 
+    def component_name(self, res: Recorded) -> str:
+        """The name of the component `res` belongs to, `-` outside any (how reports group resources)."""
+        owner = self.component_of(res)
+        return owner.name if owner else "-"
+
     def records(self) -> Iterator[Recorded]:
         """All recorded registrations in order."""
         return iter(self.registered.values())
@@ -697,6 +702,11 @@ class StackFile:
     raw: dict[str, Any]
     """The stack file's `config:` mapping as YAML values (objects stay objects)."""
 
+    @property
+    def name(self) -> str:
+        """`project/stack`, as reports title the stack."""
+        return f"{self.project}/{self.stack}"
+
 
 def resolve_stack_file(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Path:
     """`dev` -> `<project>/Pulumi.dev.yaml`; a path to an existing file is taken as it is."""
@@ -786,7 +796,7 @@ def _referenced_outputs(stack_file: StackFile, config: Mapping[str, str], projec
         raise HarnessError(f"{stack_file.path.name} reads the data stack {name!r} through a StackReference; offline "
                            f"its exports come from running {path.name} beside it, which does not exist. Put the "
                            "data stack's file there.")
-    return {name: run_program(path, project_dir=project_dir).exports}
+    return {name: run_cached(path, project_dir=project_dir).exports}
 
 
 def _effective_config(
@@ -861,14 +871,13 @@ def run_program(
 _RUNS: dict[tuple[str, bool], RecordingMonitor] = {}
 
 
-def run_cached(ref: str | Path, *, preview: bool = False) -> RecordingMonitor:
-    """`run_program` once per stack file and mode per process (tests and README generators share it).
-
-    Callers must treat the returned graph as read-only.
+def run_cached(ref: str | Path, *, preview: bool = False, project_dir: Path = PROJECT_DIR) -> RecordingMonitor:
+    """`run_program` once per stack file and mode per process (the CLI, tests, README generators and
+    app stacks reading their data stack share it). Callers must treat the returned graph as read-only.
     """
-    key = (str(resolve_stack_file(ref)), preview)
+    key = (str(resolve_stack_file(ref, project_dir)), preview)
     if key not in _RUNS:
-        _RUNS[key] = run_program(ref, preview=preview)
+        _RUNS[key] = run_program(ref, preview=preview, project_dir=project_dir)
     return _RUNS[key]
 
 

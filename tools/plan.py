@@ -42,7 +42,7 @@ def render_tree(monitor: RecordingMonitor, stack_file: StackFile) -> str:
         (owned[owner.urn] if owner else loose).append(rec)
     custom = [r for r in records if r.custom]
     lines = [
-        f"stack {stack_file.project}/{stack_file.stack} ({stack_file.path.name}): "
+        f"stack {stack_file.name} ({stack_file.path.name}): "
         f"{len(custom)} resources in {len(top)} components",
         "",
     ]
@@ -81,8 +81,8 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
                    drawings: list[Path] | None = None) -> str:
     """The one-screen summary that ends `plan`."""
     custom = [r for r in monitor.records() if r.custom]
-    per_component = Counter((monitor.component_of(r).name if monitor.component_of(r) else "-") for r in custom)
-    lines = [f"summary for {stack_file.project}/{stack_file.stack}",
+    per_component = Counter(monitor.component_name(r) for r in custom)
+    lines = [f"summary for {stack_file.name}",
              f"  resources: {len(custom)} ({', '.join(f'{n} {c}' for c, n in sorted(per_component.items()))})",
              f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
              f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
@@ -91,7 +91,7 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
         unpriced = sum(1 for x in cost.lines if x.kind == "unpriced")
         lines.append(f"  cost:      {cost.total('fixed'):,.2f} fixed + {cost.total('usage'):,.2f} usage ({cost.profile} profile) "
                      f"= {cost.total():,.2f} {cost.currency}/month" + (f", {unpriced} item(s) unpriced" if unpriced else "")
-                     + (f" [{cost.region} shown at us-east-1 prices]" if cost.other_region else "")
+                     + (f" [{cost.region} shown at {cost.priced_region} prices]" if cost.other_region else "")
                      + " (itemised by the cost verb)")
     if drawings:
         lines.append(f"  diagram:   {', '.join(str(d) for d in drawings)}")
