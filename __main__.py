@@ -64,7 +64,7 @@ else:
             subnet_cidrs=net_cfg.subnet_cidrs(), egress=net_cfg.egress, nat_instance_type=net_cfg.nat_instance_type,
             interface_endpoints=list(net_cfg.interface_endpoints),
             flow_log_retention_days=net_cfg.flow_logs.retention_days,
-            flow_log_traffic_type=net_cfg.flow_logs.traffic_type, tags=tags,
+            flow_log_traffic_type=net_cfg.flow_logs.traffic_type, ipv6=net_cfg.ipv6, tags=tags,
         )
     local_network = Network("network", network_args)
     network = local_network
@@ -238,7 +238,7 @@ def _service_spec(name: str, svc: stack_config.ServiceConfig) -> ServiceSpec:
                         access_point_id=file_system.access_point_ids[v.access_point],
                         access_point_arn=file_system.access_point_arns[v.access_point], path=v.path,
                         read_only=v.read_only) for v in svc.volumes] if file_system is not None else [],
-        discovery_name=svc.discovery_name, allow_from=config.peers_of(name),
+        discovery_name=config.discovery_name_of(name), allow_from=config.peers_of(name),
         log_retention_days=svc.log_retention_days, log_stream_prefix=svc.log_stream_prefix,
     )
 
@@ -256,7 +256,7 @@ if config.services:
         # Behind CloudFront the load balancer admits only CloudFront, unless names point at it directly.
         cloudfront_only=bool(config.edge and config.edge.cloudfront and config.edge.load_balancer == key
                              and not config.edge.direct_hostnames),
-        deletion_protection=config.protect,
+        deletion_protection=config.protect, dualstack=lb.ip_address_type == "dualstack",
     ) for key, lb in config.load_balancers.items()}
     if config.cluster.runtime == "ecs":
         containers = ContainerService("app", ContainerServiceArgs(
@@ -279,7 +279,7 @@ if config.services:
             log_retention_days=eks_cfg.log_retention_days,
             node_group=NodeGroupSpec(architecture=group.architecture, **group.model_dump()) if group else None,
             fargate_namespaces=eks_cfg.fargate_namespaces, namespace=eks_cfg.namespace,
-            web_acl_arn=firewall.web_acl_arn if firewall else None,
+            web_acl_arn=firewall.web_acl_arn if firewall else None, support_type=eks_cfg.support_type,
             charts=ChartVersions(**eks_cfg.charts.model_dump()), protect=config.protect, tags=tags,
             isolated_services=[n for n, s in config.services.items() if {"database", "cache"} & set(s.connects_to)],
         ))
@@ -300,6 +300,12 @@ if config.services:
             pipeline.grant(name, containers.task_role_names[name], svc.pipeline)
         if svc.buckets and storage is not None:
             storage.grant(name, containers.task_role_names[name], svc.buckets)
+    # Load balancers the edge does not serve are reached by their own hostname (HTTPS needs a covered name).
+    if domain is not None and config.domain is not None:
+        for key, lb in sorted(config.load_balancers.items()):
+            if lb.hostname is not None:
+                domain.alias(lb.hostname, f"{lb.hostname}.{config.domain.name}", containers.load_balancer_dns_names[key],
+                             containers.load_balancer_zone_ids[key], ipv6=lb.ip_address_type == "dualstack")
 
 # -- edge -----------------------------------------------------------------------------------------
 edge = None
@@ -310,6 +316,7 @@ if config.edge is not None and containers is not None and domain is not None and
         domain_name=config.domain.name, zone_id=domain.zone_id, region=config.region,
         load_balancer_dns_name=containers.load_balancer_dns_names[lb_key],
         load_balancer_zone_id=containers.load_balancer_zone_ids[lb_key],
+        load_balancer_ipv6=config.load_balancers[lb_key].ip_address_type == "dualstack",
         load_balancer_arn=getattr(containers, "load_balancer_arns", {}).get(lb_key),
         hostnames=edge_cfg.hostnames, direct_hostnames=edge_cfg.direct_hostnames, www_cname=edge_cfg.www_cname,
         cloudfront=edge_cfg.cloudfront, cloudfront_certificate_arn=domain.cloudfront_certificate_arn,
@@ -329,14 +336,17 @@ if config.backup is not None:
         "pipeline_buckets": [pipeline.uploads_bucket_arn, pipeline.results_bucket_arn] if pipeline else [],
         "buckets": list(own_storage.bucket_arns.values()) if own_storage else [],
     }
+    buckets = ("pipeline_buckets", "buckets")  # S3: the backup role needs AWS Backup's S3 policies
     backup = Backup("backup", BackupArgs(
-        resource_arns=[arn for item in config.backup.resources for arn in selectable[item]],
+        resource_arns=[arn for item in config.backup.resources if item not in buckets for arn in selectable[item]],
+        bucket_arns=[arn for item in config.backup.resources if item in buckets for arn in selectable[item]],
         protect=config.protect, tags=tags, **config.backup.model_dump(exclude={"resources"}),
     ))
 
 github = None
 if config.github is not None:
-    github = GithubDeploy("github", GithubDeployArgs(account_id=account_id, tags=tags, **config.github.model_dump()))
+    github = GithubDeploy("github", GithubDeployArgs(account_id=account_id, tags=tags,
+                                                     **config.github.model_dump(exclude={"runner"})))  # runner: read by the workflows
 
 # -- monitoring -----------------------------------------------------------------------------------
 monitoring = None

@@ -16,11 +16,15 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import regex
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from components import aws_data
 
 # --------------------------------------------------------------------------------------------
 # Errors
@@ -34,6 +38,23 @@ class ConfigError(pulumi.RunError):
 def _fail(key: str, problem: str) -> ValueError:
     # Validators prefix the offending key so the formatter can print its full path.
     return ValueError(f"@{key}: {problem}")
+
+
+class _Problems:
+    """Every problem one validator finds, reported together (one line per key) instead of the first."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, key: str, problem: str) -> None:
+        """Note a problem with `key` (relative to the model being validated)."""
+        self.lines.append(f"@{key}: {problem}")
+
+    def done(self, model: Any) -> Any:
+        """Raise them all at once, or hand the valid model back."""
+        if self.lines:
+            raise ValueError("\n".join(self.lines))
+        return model
 
 
 _FRIENDLY = {
@@ -107,7 +128,7 @@ def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> list[str]:
     if kind == "value_error":
         lines = []
         for raw_line in str(error["ctx"]["error"]).splitlines():
-            key_match = re.match(r"^@([\w.\[\]]+): (.*)$", raw_line)
+            key_match = re.match(r"^@([\w.\[\]:-]+): (.*)$", raw_line)
             if key_match:
                 key = ".".join(p for p in (_path(loc), key_match.group(1)) if p)
                 lines.append(f"{key}: {key_match.group(2)}")
@@ -210,12 +231,17 @@ def _window_minutes(window: str) -> int:
     return (end - start) % 1440
 
 
-def _check_windows(daily_key: str, daily: str, weekly: str, *, min_minutes: int) -> None:
+def _check_windows(problems: _Problems, daily_key: str, daily: str, weekly: str, *, min_minutes: int) -> None:
     """AWS rejects a daily backup/snapshot window that overlaps the maintenance window or is too short."""
     if windows_overlap(daily, weekly):
-        raise _fail("maintenance_window", f"overlaps {daily_key} {daily}; AWS rejects overlapping windows")
+        problems.add("maintenance_window", f"overlaps {daily_key} {daily}; AWS rejects overlapping windows")
     if _window_minutes(daily) < min_minutes:
-        raise _fail(daily_key, f"must be at least {min_minutes} minutes long")
+        problems.add(daily_key, f"must be at least {min_minutes} minutes long")
+
+
+def _today() -> date:
+    """The date support windows (EKS versions) are judged at; tests move it."""
+    return date.today()
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,12 +294,13 @@ class ExistingVpcConfig(_Section):
 
     @model_validator(mode="after")
     def _each_tier_one_source(self) -> ExistingVpcConfig:
+        problems = _Problems()
         for tier in TIERS:
             if getattr(self.subnet_ids, tier) and getattr(self.subnet_filters, tier):
-                raise _fail(f"subnet_filters.{tier}", f"give either subnet_ids.{tier} or subnet_filters.{tier}, not both")
+                problems.add(f"subnet_filters.{tier}", f"give either subnet_ids.{tier} or subnet_filters.{tier}, not both")
         if not self.tiers():
-            raise _fail("subnet_ids", "no subnets given; list subnet ids (or subnet_filters) for at least the private tier")
-        return self
+            problems.add("subnet_ids", "no subnets given; list subnet ids (or subnet_filters) for at least the private tier")
+        return problems.done(self)
 
     def tiers(self) -> tuple[Tier, ...]:
         """Tiers that have subnets."""
@@ -310,50 +337,56 @@ class NetworkConfig(_Section):
     """Interface VPC endpoints to create in the private subnets."""
     flow_logs: FlowLogsConfig = FlowLogsConfig()
     """VPC flow log settings."""
+    ipv6: bool = False
+    """Give the new VPC an Amazon-provided IPv6 /56 and each public subnet a /64, so load balancers can be
+    dual-stack (AAAA records). Private and isolated subnets stay IPv4-only."""
 
     @model_validator(mode="after")
     def _shape(self) -> NetworkConfig:
+        problems = _Problems()
         if self.existing is not None:
-            extra = sorted(self.model_fields_set - {"existing"})
-            if extra:
-                raise _fail(extra[0], "not used when adopting a VPC with `existing`; remove it")
-            return self
+            for key in sorted(self.model_fields_set - {"existing"}):
+                problems.add(key, "not used when adopting a VPC with `existing`; remove it")
+            return problems.done(self)
         if self.cidr is None:
-            raise _fail("cidr", "required for a new VPC (e.g. 10.0.0.0/16), or set `existing` to adopt one")
+            problems.add("cidr", "required for a new VPC (e.g. 10.0.0.0/16), or set `existing` to adopt one")
+            return problems.done(self)  # the other checks are about the CIDR's layout
         if not 16 <= self.cidr.prefixlen <= 24:
-            raise _fail("cidr", f"VPC prefix must be /16 to /24; got /{self.cidr.prefixlen}")
+            problems.add("cidr", f"VPC prefix must be /16 to /24; got /{self.cidr.prefixlen}")
         if self.availability_zones is not None:
             if len(set(self.availability_zones)) != len(self.availability_zones):
-                raise _fail("availability_zones", "names must be unique")
+                problems.add("availability_zones", "names must be unique")
             if "az_count" in self.model_fields_set and self.az_count != len(self.availability_zones):
-                raise _fail("az_count", f"is {self.az_count} but {len(self.availability_zones)} availability_zones are listed; drop one of the two")
+                problems.add("az_count", f"is {self.az_count} but {len(self.availability_zones)} availability_zones are listed; drop one of the two")
             if not 2 <= len(self.availability_zones) <= 3:
-                raise _fail("availability_zones", f"list 2 or 3 zones; got {len(self.availability_zones)}")
+                problems.add("availability_zones", f"list 2 or 3 zones; got {len(self.availability_zones)}")
         if self.subnets is not None:
-            self._check_explicit_subnets(self.subnets)
+            self._check_explicit_subnets(self.subnets, problems)
         if self.egress != "none" and "public" not in self.tiers():
-            raise _fail("egress", f"{self.egress!r} needs a public tier for the NAT; add subnets.public or set egress: none")
-        return self
+            problems.add("egress", f"{self.egress!r} needs a public tier for the NAT; add subnets.public or set egress: none")
+        if self.ipv6 and "public" not in self.tiers():
+            problems.add("ipv6", "IPv6 goes to the public subnets (dual-stack load balancers); the network has none")
+        return problems.done(self)
 
-    def _check_explicit_subnets(self, subnets: SubnetCidrs) -> None:
+    def _check_explicit_subnets(self, subnets: SubnetCidrs, problems: _Problems) -> None:
         assert self.cidr is not None
         seen: list[tuple[str, IPv4Network]] = []
         for tier in TIERS:
             cidrs = getattr(subnets, tier)
             if cidrs and len(cidrs) != self.zone_count:
-                raise _fail(f"subnets.{tier}", f"needs one CIDR per AZ ({self.zone_count}); got {len(cidrs)}")
+                problems.add(f"subnets.{tier}", f"needs one CIDR per AZ ({self.zone_count}); got {len(cidrs)}")
             for i, net in enumerate(cidrs):
                 key = f"subnets.{tier}[{i}]"
                 if not net.subnet_of(self.cidr):
-                    raise _fail(key, f"{net} is outside the VPC CIDR {self.cidr}")
+                    problems.add(key, f"{net} is outside the VPC CIDR {self.cidr}")
                 if not 16 <= net.prefixlen <= 28:
-                    raise _fail(key, f"subnet prefix must be /16 to /28; got /{net.prefixlen}")
+                    problems.add(key, f"subnet prefix must be /16 to /28; got /{net.prefixlen}")
                 for other_key, other in seen:
                     if net.overlaps(other):
-                        raise _fail(key, f"{net} overlaps {other_key} ({other})")
+                        problems.add(key, f"{net} overlaps {other_key} ({other})")
                 seen.append((key, net))
         if not subnets.private and not subnets.isolated:
-            raise _fail("subnets", "give private (or isolated) subnet CIDRs; workloads never run in public subnets")
+            problems.add("subnets", "give private (or isolated) subnet CIDRs; workloads never run in public subnets")
 
     @property
     def zone_count(self) -> int:
@@ -386,24 +419,34 @@ class NetworkConfig(_Section):
 # Database (PostgreSQL on RDS or Aurora)
 # --------------------------------------------------------------------------------------------
 
-_RDS_PG_MAJORS = range(13, 19)
-_AURORA_PG_MAJORS = range(13, 18)
-_INSTANCE_FAMILIES = (
-    "t3|t4g|m5|m5d|m6g|m6gd|m6i|m6id|m7g|m7i|m8g|r5|r5b|r5d|r6g|r6gd|r6i|r6id|r7g|r7i|r8g|x2g"
-)
-_DB_CLASS = re.compile(rf"^db\.({_INSTANCE_FAMILIES})\.(micro|small|medium|large|xlarge|\d{{1,2}}xlarge)$")
+_PG_MIN_MAJOR = 13
+"""The program's floor (not AWS's): older PostgreSQL majors are past their community end of life."""
 # Aurora serverless v2 may scale to 0 ACU (auto-pause) only from these minor versions on.
 _AURORA_PAUSE_MIN = {13: 15, 14: 12, 15: 7, 16: 3}
 
 
-def _pg_version(value: str, majors: range, engine: str, *, minor_required: bool) -> tuple[int, int | None]:
+def _pg_version(problems: _Problems, engine: str, value: str) -> tuple[int, int | None] | None:
+    """(major, minor) of a version AWS offers new databases, or None after noting why not.
+
+    AWS's lists (components/aws_data.py): RDS takes `16` (its default 16 minor) or `16.15`; Aurora
+    clusters need the minor. Limitless versions need DB shard groups, which this program does not make.
+    """
+    aurora = engine == "aurora-postgresql"
+    current = aws_data.rds_current_versions(engine, cluster=aurora)
+    example = current[-1] if current else "16"
     match = re.fullmatch(r"(\d+)(?:\.(\d+))?", value)
-    example = "16.4" if minor_required else "16 or 16.3"
-    expected = f"a {engine} version {majors.start}-{majors.stop - 1}{' with a minor version' if minor_required else ''}, e.g. {example}"
-    if not match or int(match.group(1)) not in majors:
-        raise _fail("engine_version", f"expected {expected}; got {value!r}")
-    if minor_required and match.group(2) is None:
-        raise _fail("engine_version", f"expected {expected}; got {value!r}")
+    if match is None or int(match.group(1)) < _PG_MIN_MAJOR or (aurora and match.group(2) is None):
+        form = "with its minor version" if aurora else "as a major (RDS picks its current minor) or major.minor"
+        problems.add("engine_version", f"expected a {engine} version {_PG_MIN_MAJOR} or later, {form}, e.g. "
+                                       f"{example}; got {value!r}")
+        return None
+    status = aws_data.rds_version_status(engine, value, cluster=aurora)
+    if status != "current":
+        same_major = aws_data.rds_current_versions(engine, cluster=aurora, major=match.group(1))
+        offer = ", ".join((same_major or current)[-3:])
+        why = "is deprecated: AWS refuses new databases on it" if status == "deprecated" else "is not offered by AWS"
+        problems.add("engine_version", f"{engine} {value} {why}; current versions: {offer}")
+        return None
     return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
 
 
@@ -419,9 +462,10 @@ class ServerlessV2Config(_Section):
 
     @model_validator(mode="after")
     def _ordered(self) -> ServerlessV2Config:
+        problems = _Problems()
         if self.max_capacity < self.min_capacity:
-            raise _fail("max_capacity", f"must be >= min_capacity ({self.min_capacity}); got {self.max_capacity}")
-        return self
+            problems.add("max_capacity", f"must be >= min_capacity ({self.min_capacity}); got {self.max_capacity}")
+        return problems.done(self)
 
 
 class DatabaseConfig(_Section):
@@ -430,9 +474,10 @@ class DatabaseConfig(_Section):
     engine: Literal["postgres", "aurora-postgresql"] = "postgres"
     """RDS for PostgreSQL (`postgres`) or Aurora PostgreSQL."""
     engine_version: str
-    """PostgreSQL version: `16` or `16.3` for RDS; Aurora needs the minor version (`16.4`)."""
-    instance_class: str
-    """Instance class, e.g. db.t4g.micro; Aurora also takes db.serverless."""
+    """PostgreSQL version AWS offers new databases (not deprecated): `16` (RDS picks its current minor, and
+    automatic minor upgrades never drift from it) or `16.15`; Aurora needs the minor version."""
+    instance_class: _matching(r"^db\.([a-z0-9-]+\.[a-z0-9]+|serverless)$", "an RDS instance class such as db.t4g.micro or db.r6g.large")  # type: ignore[valid-type]
+    """Instance class orderable for the engine in the stack's region, e.g. db.t4g.micro; Aurora also takes db.serverless."""
     allocated_storage_gb: int | None = Field(None, ge=20, le=65536)
     """RDS only: initial gp3 storage in GiB (20 minimum)."""
     max_allocated_storage_gb: int | None = Field(None, ge=21, le=65536)
@@ -445,8 +490,9 @@ class DatabaseConfig(_Section):
     """Aurora only: Serverless v2 capacity (requires instance_class db.serverless)."""
     db_name: str = Field("app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
     """Name of the initial database."""
-    master_username: str = Field("app_admin", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
-    """Master user; its password is generated and kept in Secrets Manager by RDS."""
+    master_username: str = "appadmin"
+    """Master user: 1-16 letters or digits starting with a letter (RDS also takes `_`), not reserved (rdsadmin,
+    admin, SQL key words); its password is generated and kept in Secrets Manager by RDS."""
     port: int = Field(5432, ge=1150, le=65535)
     """Listener port."""
     subnet_tier: Literal["isolated", "private"] = "isolated"
@@ -467,17 +513,12 @@ class DatabaseConfig(_Section):
     """Performance Insights (Database Insights standard); not on micro/small burstable classes."""
     monitoring_interval: Literal[0, 1, 5, 10, 15, 30, 60] = 60
     """Enhanced monitoring interval in seconds; 0 turns it off."""
-    log_exports: list[Literal["postgresql", "upgrade", "iam-db-auth-error"]] = ["postgresql", "upgrade"]
-    """Log types exported to CloudWatch Logs."""
+    log_exports: list[str] | None = None
+    """Log types exported to CloudWatch Logs, from those the engine offers (RDS: postgresql, upgrade,
+    iam-db-auth-error; Aurora: instance, postgresql, iam-db-auth-error). Unset: postgresql and upgrade on
+    RDS, postgresql on Aurora."""
     parameters: dict[_matching(r"^[a-z_.]+$", "a PostgreSQL parameter name such as log_min_duration_statement"), str] = {}  # type: ignore[valid-type]
     """Extra engine parameters; `rds.force_ssl` is always 1 and cannot be overridden."""
-
-    @field_validator("instance_class")
-    @classmethod
-    def _db_class(cls, value: str) -> str:
-        if value != "db.serverless" and not _DB_CLASS.match(value):
-            raise ValueError(f"expected an RDS instance class such as db.t4g.micro or db.r6g.large; got {value!r}")
-        return value
 
     @field_validator("parameters")
     @classmethod
@@ -488,36 +529,43 @@ class DatabaseConfig(_Section):
 
     @model_validator(mode="after")
     def _engine_rules(self) -> DatabaseConfig:
+        problems = _Problems()
         aurora = self.engine == "aurora-postgresql"
-        major, minor = _pg_version(
-            self.engine_version, _AURORA_PG_MAJORS if aurora else _RDS_PG_MAJORS, self.engine, minor_required=aurora
-        )
+        version = _pg_version(problems, self.engine, self.engine_version)
+        name_problem = aws_data.rds_master_username_problem(self.engine, self.master_username)
+        if name_problem:
+            problems.add("master_username", name_problem)
+        db_problem = aws_data.rds_database_name_problem(self.engine, self.db_name)
+        if db_problem:
+            problems.add("db_name", db_problem)
+        offered = aws_data.rds_log_exports(self.engine)
+        for i, kind in enumerate(self.log_exports or []):
+            if kind not in offered:
+                problems.add(f"log_exports[{i}]", f"{self.engine} exports only {', '.join(offered)}; got {kind!r}")
         if aurora:
             for key in ("allocated_storage_gb", "max_allocated_storage_gb", "multi_az"):
                 if key in self.model_fields_set:
-                    raise _fail(key, "not used with aurora-postgresql (storage grows by itself; use `instances` for HA)")
-            burstable_small = re.match(r"^db\.t\d+g?\.(micro|small)$", self.instance_class)
-            if burstable_small:
-                raise _fail("instance_class", f"Aurora needs at least a medium burstable class; got {self.instance_class!r}")
+                    problems.add(key, "not used with aurora-postgresql (storage grows by itself; use `instances` for HA)")
             if (self.instance_class == "db.serverless") != (self.serverless_v2 is not None):
-                raise _fail("serverless_v2", "set serverless_v2 together with instance_class db.serverless (and only then)")
-            if self.serverless_v2 is not None and self.serverless_v2.min_capacity == 0:
+                problems.add("serverless_v2", "set serverless_v2 together with instance_class db.serverless (and only then)")
+            if self.serverless_v2 is not None and self.serverless_v2.min_capacity == 0 and version is not None:
+                major, minor = version
                 need = _AURORA_PAUSE_MIN.get(major)
                 if need is not None and (minor or 0) < need:
-                    raise _fail("serverless_v2.min_capacity", f"0 ACU (auto-pause) needs Aurora PostgreSQL {major}.{need} or later; got {self.engine_version}")
+                    problems.add("serverless_v2.min_capacity", f"0 ACU (auto-pause) needs Aurora PostgreSQL {major}.{need} or later; got {self.engine_version}")
         else:
             if "instances" in self.model_fields_set or self.serverless_v2 is not None:
-                raise _fail("instances", "`instances` and `serverless_v2` are Aurora settings; use multi_az for RDS")
+                problems.add("instances", "`instances` and `serverless_v2` are Aurora settings; use multi_az for RDS")
             if self.instance_class == "db.serverless":
-                raise _fail("instance_class", "db.serverless is an Aurora class; pick e.g. db.t4g.micro for RDS")
+                problems.add("instance_class", "db.serverless is an Aurora class; pick e.g. db.t4g.micro for RDS")
             if self.allocated_storage_gb is None:
-                raise _fail("allocated_storage_gb", "required for RDS (gp3, at least 20)")
-            if self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
-                raise _fail("max_allocated_storage_gb", f"must exceed allocated_storage_gb ({self.allocated_storage_gb}) or be left out")
+                problems.add("allocated_storage_gb", "required for RDS (gp3, at least 20)")
+            elif self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
+                problems.add("max_allocated_storage_gb", f"must exceed allocated_storage_gb ({self.allocated_storage_gb}) or be left out")
             if self.performance_insights and re.match(r"^db\.t\d+g?\.(micro|small)$", self.instance_class):
-                raise _fail("performance_insights", f"not supported on {self.instance_class}; turn it off or use a medium or larger class")
-        _check_windows("backup_window", self.backup_window, self.maintenance_window, min_minutes=30)
-        return self
+                problems.add("performance_insights", f"not supported on {self.instance_class}; turn it off or use a medium or larger class")
+        _check_windows(problems, "backup_window", self.backup_window, self.maintenance_window, min_minutes=30)
+        return problems.done(self)
 
     @property
     def highly_available(self) -> bool:
@@ -529,7 +577,8 @@ class DatabaseConfig(_Section):
 # Cache (Redis / Valkey)
 # --------------------------------------------------------------------------------------------
 
-_CACHE_VERSIONS = {"redis": ("6.2", "7.0", "7.1"), "valkey": ("7.2", "8.0", "8.1")}
+_REDIS_FLOOR = (6, 2)
+"""The program's floor for Redis OSS (not AWS's): TLS-only transit and the AUTH-less grants assume 6.2+."""
 
 
 class CacheConfig(_Section):
@@ -538,9 +587,10 @@ class CacheConfig(_Section):
     engine: Literal["redis", "valkey"] = "redis"
     """Cache engine."""
     engine_version: str = "7.1"
-    """Engine version: redis 6.2/7.0/7.1, valkey 7.2/8.0/8.1."""
+    """An engine version ElastiCache offers (DescribeCacheEngineVersions) and names a parameter group family
+    for: redis 6.2+ (6.2, 7.0, 7.1), valkey 7.2, 8.0, 8.1, ..."""
     node_type: _matching(r"^cache\.[a-z0-9]+\.[a-z0-9]+$", "an ElastiCache node type such as cache.t4g.micro")  # type: ignore[valid-type]
-    """Node type, e.g. cache.t4g.micro."""
+    """Node type offered in the stack's region, e.g. cache.t4g.micro."""
     nodes: int = Field(1, ge=1, le=6)
     """Primary plus replicas; 2+ enables automatic failover and multi-AZ."""
     port: int = Field(6379, ge=1024, le=65535)
@@ -562,10 +612,22 @@ class CacheConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> CacheConfig:
-        if self.engine_version not in _CACHE_VERSIONS[self.engine]:
-            raise _fail("engine_version", f"expected one of {', '.join(_CACHE_VERSIONS[self.engine])} for {self.engine}; got {self.engine_version!r}")
-        _check_windows("snapshot_window", self.snapshot_window, self.maintenance_window, min_minutes=60)
-        return self
+        problems = _Problems()
+        usable = [v for v in aws_data.cache_engine_versions(self.engine)
+                  if aws_data.cache_parameter_group_family(self.engine, v) is not None
+                  and (self.engine != "redis" or tuple(map(int, v.split(".")[:2])) >= _REDIS_FLOOR)]
+        if self.engine_version not in usable:
+            offered = aws_data.cache_engine_versions(self.engine)
+            if self.engine_version not in offered:
+                why = f"ElastiCache offers {self.engine} {', '.join(offered)}"
+            elif aws_data.cache_parameter_group_family(self.engine, self.engine_version) is None:
+                why = "ElastiCache's API names no parameter group family for it"
+            else:
+                why = "the program needs Redis OSS 6.2 or later"
+            problems.add("engine_version", f"expected one of {', '.join(usable)} for {self.engine} ({why}); "
+                                           f"got {self.engine_version!r}")
+        _check_windows(problems, "snapshot_window", self.snapshot_window, self.maintenance_window, min_minutes=60)
+        return problems.done(self)
 
 
 # --------------------------------------------------------------------------------------------
@@ -626,18 +688,24 @@ class FileSystemConfig(_Section):
 # Images, cluster, load balancers, services
 # --------------------------------------------------------------------------------------------
 
-_FARGATE: dict[int, Sequence[int]] = {
-    256: (512, 1024, 2048),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
-}
-"""Fargate's allowed (cpu units -> memory MiB) combinations (Linux)."""
+def _fargate_problem(problems: _Problems, key: str, cpu_units: float, memory: int, *, vcpu: bool) -> None:
+    """Fargate takes only AWS's cpu/memory pairs (components/aws_data.py): note a pair it refuses.
+
+    `key` is the section (`` or `steps[0].`); `vcpu` says whether the config counts whole vCPUs (Batch)
+    or CPU units (ECS), so the message speaks its language.
+    """
+    pairs = aws_data.fargate_memory_by_cpu()
+    unit = "vCPU" if vcpu else "CPU units"
+    shown = f"{cpu_units / 1024:g}" if vcpu else f"{cpu_units:g}"
+    if cpu_units not in pairs:
+        offered = ", ".join(f"{u / 1024:g}" if vcpu else str(u) for u in pairs)
+        problems.add(f"{key}{'vcpu' if vcpu else 'cpu'}", f"Fargate takes {offered} {unit}; got {shown}")
+    elif memory not in pairs[int(cpu_units)]:
+        options = ", ".join(str(m) for m in pairs[int(cpu_units)])
+        problems.add(f"{key}memory", f"{shown} {unit} take{'s' if vcpu else ''} {options} MiB on Fargate; got {memory}")
 
 ResourceName = _matching(r"^[a-z][a-z0-9-]{0,27}$", "a short lowercase name such as api or frontend")
+DnsLabel = _matching(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", "a single DNS label such as api or www")
 
 
 class RegistryConfig(_Section):
@@ -660,9 +728,10 @@ class RegistryConfig(_Section):
 
     @model_validator(mode="after")
     def _unique(self) -> RegistryConfig:
+        problems = _Problems()
         if len(set(self.repositories)) != len(self.repositories):
-            raise _fail("repositories", "names must be unique")
-        return self
+            problems.add("repositories", "names must be unique")
+        return problems.done(self)
 
 
 class NodeGroupConfig(_Section):
@@ -683,12 +752,13 @@ class NodeGroupConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> NodeGroupConfig:
+        problems = _Problems()
         if not self.min_size <= self.desired_size <= self.max_size:
-            raise _fail("desired_size", f"must lie within min_size..max_size ({self.min_size}..{self.max_size}); got {self.desired_size}")
+            problems.add("desired_size", f"must lie within min_size..max_size ({self.min_size}..{self.max_size}); got {self.desired_size}")
         kinds = {_graviton(t) for t in self.instance_types}
         if len(kinds) > 1:
-            raise _fail("instance_types", "mix of ARM64 (Graviton) and x86_64 types; one node group runs one architecture")
-        return self
+            problems.add("instance_types", "mix of ARM64 (Graviton) and x86_64 types; one node group runs one architecture")
+        return problems.done(self)
 
     @property
     def architecture(self) -> Literal["arm64", "x86_64"]:
@@ -713,12 +783,16 @@ class ChartsConfig(_Section):
 class EksConfig(_Section):
     """EKS cluster settings (runtime: eks)."""
 
-    version: _matching(r"^1\.(2[89]|3\d)$", "a Kubernetes minor version such as 1.33") = "1.33"  # type: ignore[valid-type]
-    """Kubernetes version."""
+    version: _matching(r"^1\.\d{2}$", "a Kubernetes minor version such as 1.35") = "1.35"  # type: ignore[valid-type]
+    """Kubernetes version on EKS's calendar and in standard support (components/aws_data.py EKS_VERSIONS)."""
+    extended_support: bool = False
+    """Opt in to EKS extended support (about 6x the control-plane price): allows a version past its standard
+    support. Off: the cluster's upgrade policy is STANDARD and such versions are refused."""
     endpoint_public_access: bool = False
-    """Expose the API endpoint publicly (then only to public_access_cidrs)."""
+    """Expose the API endpoint publicly, only to public_access_cidrs (private access stays on). `pulumi up` applies
+    the Kubernetes objects through this endpoint, so a private one needs the deploy to run inside the VPC."""
     public_access_cidrs: list[IPv4Network] = []
-    """Who may reach a public API endpoint."""
+    """Who may reach a public API endpoint: your deploy runner's and operators' egress addresses."""
     log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = [
         "api", "audit", "authenticator", "controllerManager", "scheduler"]
     """Control-plane log types sent to CloudWatch."""
@@ -735,13 +809,37 @@ class EksConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> EksConfig:
+        problems = _Problems()
         if self.endpoint_public_access and not self.public_access_cidrs:
-            raise _fail("public_access_cidrs", "a public API endpoint must be limited to given CIDRs (or keep it private)")
+            problems.add("public_access_cidrs", "a public API endpoint must be limited to given CIDRs (or keep it private)")
         if any(c.prefixlen == 0 for c in self.public_access_cidrs):
-            raise _fail("public_access_cidrs", "0.0.0.0/0 opens the API endpoint to everyone; list your networks")
+            problems.add("public_access_cidrs", "0.0.0.0/0 opens the API endpoint to everyone; list your networks")
         if self.node_group is None and not self.fargate_namespaces:
-            raise _fail("node_group", "give a node group or fargate_namespaces")
-        return self
+            problems.add("node_group", "give a node group or fargate_namespaces")
+        self._version_rules(problems)
+        return problems.done(self)
+
+    def _version_rules(self, problems: _Problems) -> None:
+        row = aws_data.eks_version(self.version)
+        newest = aws_data.EKS_VERSIONS[-1]
+        if row is None:
+            if tuple(map(int, self.version.split("."))) <= tuple(map(int, newest.version.split("."))):
+                problems.add("version", f"EKS offers {', '.join(v.version for v in aws_data.EKS_VERSIONS)} on its "
+                                        f"calendar; got {self.version}")
+            return  # newer than the table: accepted (the preflight names it as an advisory)
+        today = _today()
+        if today > row.extended_until:
+            problems.add("version", f"Kubernetes {self.version} left EKS extended support on {row.extended_until}; "
+                                    f"use {newest.version}")
+        elif today > row.standard_until and not self.extended_support:
+            problems.add("version", f"Kubernetes {self.version} left standard support on {row.standard_until}; extended "
+                                    f"support costs about 6x the control plane. Use {newest.version}, or set "
+                                    "extended_support: true to pay for it")
+
+    @property
+    def support_type(self) -> Literal["STANDARD", "EXTENDED"]:
+        """The cluster's upgrade policy: EXTENDED only when the stack opted in."""
+        return "EXTENDED" if self.extended_support else "STANDARD"
 
 
 class ClusterConfig(_Section):
@@ -756,9 +854,10 @@ class ClusterConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> ClusterConfig:
+        problems = _Problems()
         if self.eks is not None and self.runtime != "eks":
-            raise _fail("eks", "EKS settings need runtime: eks")
-        return self
+            problems.add("eks", "EKS settings need runtime: eks")
+        return problems.done(self)
 
     @property
     def eks_settings(self) -> EksConfig:
@@ -782,6 +881,12 @@ class LoadBalancerConfig(_Section):
     """Write access logs to an S3 bucket created for them."""
     ingress_cidrs: list[IPv4Network] = []
     """Internal load balancers: who may connect (default: the VPC CIDR); e.g. a VPN range."""
+    hostname: DnsLabel | None = None  # type: ignore[valid-type]
+    """Label under domain.name that points at this load balancer (`api` -> api.<domain>); added to the
+    certificate. Every load balancer the edge does not serve needs one: HTTPS works only under a name
+    its certificate covers."""
+    ip_address_type: Literal["ipv4", "dualstack"] = "ipv4"
+    """`dualstack` gives the load balancer IPv6 too (AAAA records); needs network.ipv6."""
 
 
 class ImageConfig(_Section):
@@ -796,13 +901,14 @@ class ImageConfig(_Section):
 
     @model_validator(mode="after")
     def _one_source(self) -> ImageConfig:
+        problems = _Problems()
         if (self.repository is None) == (self.uri is None):
-            raise _fail("repository", "give either repository (+ tag) or uri")
+            problems.add("repository", "give either repository (+ tag) or uri")
         if self.repository is not None and not self.tag:
-            raise _fail("tag", f"required with repository {self.repository!r} (immutable tags: no `latest`)")
+            problems.add("tag", f"required with repository {self.repository!r} (immutable tags: no `latest`)")
         if self.uri is not None and self.tag is not None:
-            raise _fail("tag", "goes with repository; put the tag in the uri")
-        return self
+            problems.add("tag", "goes with repository; put the tag in the uri")
+        return problems.done(self)
 
 
 class TargetHealthCheckConfig(_Section):
@@ -823,11 +929,12 @@ class TargetHealthCheckConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> TargetHealthCheckConfig:
+        problems = _Problems()
         if not self.path.startswith("/"):
-            raise _fail("path", f"must start with /; got {self.path!r}")
+            problems.add("path", f"must start with /; got {self.path!r}")
         if self.timeout >= self.interval:
-            raise _fail("timeout", f"must be shorter than interval ({self.interval}s); got {self.timeout}s")
-        return self
+            problems.add("timeout", f"must be shorter than interval ({self.interval}s); got {self.timeout}s")
+        return problems.done(self)
 
 
 class ContainerHealthCheckConfig(_Section):
@@ -872,11 +979,12 @@ class ScalingConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> ScalingConfig:
+        problems = _Problems()
         if self.max < self.min:
-            raise _fail("max", f"must be >= min ({self.min}); got {self.max}")
+            problems.add("max", f"must be >= min ({self.min}); got {self.max}")
         if self.cpu_target is None and self.memory_target is None and self.requests_per_target is None:
-            raise _fail("cpu_target", "set at least one of cpu_target, memory_target, requests_per_target")
-        return self
+            problems.add("cpu_target", "set at least one of cpu_target, memory_target, requests_per_target")
+        return problems.done(self)
 
 
 class RouteConfig(_Section):
@@ -915,11 +1023,12 @@ class CapacityConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> CapacityConfig:
+        problems = _Problems()
         if self.fargate.weight + self.fargate_spot.weight == 0:
-            raise _fail("fargate.weight", "at least one provider needs a weight above 0")
+            problems.add("fargate.weight", "at least one provider needs a weight above 0")
         if self.fargate.base and self.fargate_spot.base:
-            raise _fail("fargate_spot.base", "only one capacity provider may have a base")
-        return self
+            problems.add("fargate_spot.base", "only one capacity provider may have a base")
+        return problems.done(self)
 
 
 class SecretRefConfig(_Section):
@@ -934,9 +1043,10 @@ class SecretRefConfig(_Section):
 
     @model_validator(mode="after")
     def _one_source(self) -> SecretRefConfig:
+        problems = _Problems()
         if (self.secret is None) == (self.arn is None):
-            raise _fail("secret", "give either secret (a platform:secrets key or `database`) or arn")
-        return self
+            problems.add("secret", "give either secret (a platform:secrets key or `database`) or arn")
+        return problems.done(self)
 
 
 class VolumeConfig(_Section):
@@ -1008,28 +1118,24 @@ class ServiceConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> ServiceConfig:
-        allowed = _FARGATE.get(self.cpu)
-        if allowed is None:
-            raise _fail("cpu", f"Fargate takes {', '.join(map(str, _FARGATE))} CPU units; got {self.cpu}")
-        if self.memory not in allowed:
-            options = ", ".join(str(m) for m in allowed)
-            raise _fail("memory", f"{self.cpu} CPU units take {options} MiB on Fargate; got {self.memory}")
+        problems = _Problems()
+        _fargate_problem(problems, "", self.cpu, self.memory, vcpu=False)
         if self.load_balancer is None:
             for key in ("routes", "default_route", "grace_period"):
                 if key in self.model_fields_set and getattr(self, key):
-                    raise _fail(key, "only for services behind a load balancer; set load_balancer")
+                    problems.add(key, "only for services behind a load balancer; set load_balancer")
             if self.scaling is not None and self.scaling.requests_per_target is not None:
-                raise _fail("scaling.requests_per_target", "needs a load balancer")
+                problems.add("scaling.requests_per_target", "needs a load balancer")
         else:
             if self.port is None:
-                raise _fail("port", "required behind a load balancer")
+                problems.add("port", "required behind a load balancer")
             if not self.routes and not self.default_route:
-                raise _fail("routes", "a load-balanced service needs routes or default_route: true")
+                problems.add("routes", "a load-balanced service needs routes or default_route: true")
         if self.discovery_name is not None and self.port is None and not self.extra_ports:
-            raise _fail("discovery_name", "needs port or extra_ports to expose")
+            problems.add("discovery_name", "needs port or extra_ports to expose")
         if self.scaling is not None and not self.scaling.min <= self.desired_count <= self.scaling.max:
-            raise _fail("desired_count", f"must lie within scaling.min..max ({self.scaling.min}..{self.scaling.max}); got {self.desired_count}")
-        return self
+            problems.add("desired_count", f"must lie within scaling.min..max ({self.scaling.min}..{self.scaling.max}); got {self.desired_count}")
+        return problems.done(self)
 
     def ports(self) -> dict[str, int]:
         """Named container ports: `http` for `port`, then the extra ones."""
@@ -1041,7 +1147,6 @@ class ServiceConfig(_Section):
 # Batch pipeline
 # --------------------------------------------------------------------------------------------
 
-_FARGATE_VCPU = {0.25: 256, 0.5: 512, 1: 1024, 2: 2048, 4: 4096, 8: 8192, 16: 16384}
 
 
 class BatchStepConfig(_Section):
@@ -1052,7 +1157,7 @@ class BatchStepConfig(_Section):
     image: ImageConfig
     """Job image."""
     vcpu: float = Field(gt=0, le=192)
-    """vCPUs (Fargate: 0.25, 0.5, 1, 2, 4, 8 or 16)."""
+    """vCPUs (Fargate: 0.25, 0.5, 1, 2, 4, 8, 16 or 32, with a memory Fargate pairs with it)."""
     memory: int = Field(ge=512, le=1048576)
     """Memory in MiB (Fargate: a valid combination with vcpu)."""
     command: list[str] = []
@@ -1081,9 +1186,10 @@ class BucketLifecycleConfig(_Section):
 
     @model_validator(mode="after")
     def _order(self) -> BucketLifecycleConfig:
+        problems = _Problems()
         if self.transition_days and self.expiration_days and self.expiration_days <= self.transition_days:
-            raise _fail("expiration_days", f"must come after transition_days ({self.transition_days}); got {self.expiration_days}")
-        return self
+            problems.add("expiration_days", f"must come after transition_days ({self.transition_days}); got {self.expiration_days}")
+        return problems.done(self)
 
 
 class AppBucketConfig(BucketLifecycleConfig):
@@ -1130,22 +1236,19 @@ class PipelineConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> PipelineConfig:
+        problems = _Problems()
         names = [s.name for s in self.steps]
         if len(set(names)) != len(names):
-            raise _fail("steps", f"step names must be unique; got {names}")
+            problems.add("steps", f"step names must be unique; got {names}")
         for i, step in enumerate(self.steps):
             if self.compute == "fargate":
-                units = _FARGATE_VCPU.get(step.vcpu)
-                if units is None:
-                    raise _fail(f"steps[{i}].vcpu", f"Fargate takes {', '.join(f'{v:g}' for v in _FARGATE_VCPU)} vCPU; got {step.vcpu:g}")
-                if step.memory not in _FARGATE[units]:
-                    options = ", ".join(str(m) for m in _FARGATE[units])
-                    raise _fail(f"steps[{i}].memory", f"{step.vcpu:g} vCPU takes {options} MiB on Fargate; got {step.memory}")
+                # Batch on Fargate takes ECS Fargate's pairs (Batch API reference ResourceRequirement).
+                _fargate_problem(problems, f"steps[{i}].", step.vcpu * 1024, step.memory, vcpu=True)
             elif step.vcpu != int(step.vcpu):
-                raise _fail(f"steps[{i}].vcpu", f"EC2 jobs take whole vCPUs; got {step.vcpu:g}")
+                problems.add(f"steps[{i}].vcpu", f"EC2 jobs take whole vCPUs; got {step.vcpu:g}")
         if self.compute == "fargate" and "instance_types" in self.model_fields_set:
-            raise _fail("instance_types", "only for compute: ec2_spot")
-        return self
+            problems.add("instance_types", "only for compute: ec2_spot")
+        return problems.done(self)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1169,9 +1272,10 @@ class BackupConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> BackupConfig:
+        problems = _Problems()
         if self.cold_storage_after_days is not None and self.retention_days < self.cold_storage_after_days + 90:
-            raise _fail("retention_days", f"must be at least cold_storage_after_days + 90 ({self.cold_storage_after_days + 90}); got {self.retention_days}")
-        return self
+            problems.add("retention_days", f"must be at least cold_storage_after_days + 90 ({self.cold_storage_after_days + 90}); got {self.retention_days}")
+        return problems.done(self)
 
 
 class GithubConfig(_Section):
@@ -1185,6 +1289,15 @@ class GithubConfig(_Section):
     """GitHub environments that deploy (e.g. prod, behind a required review)."""
     create_provider: bool = False
     """Create the account's GitHub OIDC provider (exactly one stack per account)."""
+    runner: list[str] = ["ubuntu-latest"]
+    """`runs-on` labels of the runner that previews and deploys this stack (the workflows read them from here).
+    A stack whose endpoints admit only listed addresses (a CIDR-limited EKS API) needs a self-hosted runner
+    whose egress is listed: GitHub-hosted runners have no fixed addresses."""
+
+    @property
+    def github_hosted(self) -> bool:
+        """Whether the runner is one of GitHub's (no fixed egress address)."""
+        return any(re.match(r"^(ubuntu|windows|macos)-", label) for label in self.runner)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1214,13 +1327,14 @@ class DomainConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> DomainConfig:
+        problems = _Problems()
         if self.zone == "existing" and self.zone_id is None:
-            raise _fail("zone_id", "required with zone: existing")
+            problems.add("zone_id", "required with zone: existing")
         if self.zone == "create" and self.zone_id is not None:
-            raise _fail("zone_id", "only with zone: existing")
+            problems.add("zone_id", "only with zone: existing")
         if self.private and self.zone == "existing":
-            raise _fail("private", "describes a zone we create; an existing private zone just needs zone_id")
-        return self
+            problems.add("private", "describes a zone we create; an existing private zone just needs zone_id")
+        return problems.done(self)
 
 
 class WafConfig(_Section):
@@ -1267,18 +1381,19 @@ class EdgeConfig(_Section):
 
     @model_validator(mode="after")
     def _rules(self) -> EdgeConfig:
+        problems = _Problems()
         for key in ("hostnames", "direct_hostnames"):
             for label in getattr(self, key):
                 if label and not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", label):
-                    raise _fail(key, f"labels are single DNS labels such as www or api; got {label!r}")
+                    problems.add(key, f"labels are single DNS labels such as www or api; got {label!r}")
         if self.static_site and not self.cloudfront:
-            raise _fail("static_site", "is served through CloudFront; set cloudfront: true")
+            problems.add("static_site", "is served through CloudFront; set cloudfront: true")
         for path in self.api_paths:
             if not path.startswith("/"):
-                raise _fail("api_paths", f"path patterns start with /; got {path!r}")
+                problems.add("api_paths", f"path patterns start with /; got {path!r}")
         if set(self.hostnames) & set(self.direct_hostnames):
-            raise _fail("direct_hostnames", "a name cannot be both behind CloudFront and direct")
-        return self
+            problems.add("direct_hostnames", "a name cannot be both behind CloudFront and direct")
+        return problems.done(self)
 
 
 class BudgetConfig(_Section):
@@ -1326,6 +1441,10 @@ class AlarmsConfig(_Section):
 # --------------------------------------------------------------------------------------------
 # The whole stack
 # --------------------------------------------------------------------------------------------
+
+_TAG_TEXT = regex.compile(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")
+"""Characters AWS allows in tags across services (Tagging AWS Resources User Guide; the CloudFormation
+schemas of Logs, ECR, EFS and EKS, among others, enforce exactly this pattern)."""
 
 REQUIRED_TAGS = ("owner", "cost-center")
 """Tag keys every stack must set in `platform:tags` (cost allocation and ownership)."""
@@ -1441,14 +1560,40 @@ class StackConfig(_Section):
     @field_validator("tags")
     @classmethod
     def _required_tags(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = []
         missing = [k for k in REQUIRED_TAGS if not value.get(k)]
         if missing:
-            raise ValueError(f"missing required tag(s) {', '.join(missing)}; add them under platform:tags")
+            problems.append(f"missing required tag(s) {', '.join(missing)}; add them under platform:tags")
+        # Tagging AWS Resources User Guide, tag naming limits (checked 2026-11-30): the aws: prefix is
+        # reserved; keys are 1-128 characters and values up to 256.
+        for key, tag in value.items():
+            if key.lower().startswith("aws:"):
+                problems.append(f"tag key {key!r} starts with aws:, which AWS reserves; rename it")
+            if not 1 <= len(key) <= 128 or len(str(tag)) > 256:
+                problems.append(f"tag {key!r}: keys are 1-128 characters and values at most 256")
+            for text in (key, str(tag)):
+                if not _TAG_TEXT.fullmatch(text):
+                    problems.append(f"tag {key!r}: {text!r} has characters many services refuse; use letters, "
+                                    "digits, spaces and _ . : / = + - @")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in aws_data.regions():
+            close = difflib.get_close_matches(value, list(aws_data.regions()), n=1)
+            raise ValueError(f"{value!r} is not an AWS region" + (f"; did you mean {close[0]!r}?" if close else ""))
         return value
 
     @model_validator(mode="after")
-    def _cross_section_rules(self) -> StackConfig:
+    def _cross_section_rules(self, info: ValidationInfo) -> StackConfig:
         problems = self._layer_rules()
+        stack = (info.context or {}).get("stack")
+        if stack in ("dev", "staging", "prod") and stack != self.env:
+            # A stack named like an environment is that environment (workflows and reviewers read it so).
+            problems.append(f"@env: stack {stack!r} must set env: {stack}; got {self.env!r}")
         if problems:
             return self._fail(problems)  # the other rules assume each section sits in its layer
         net = self.network
@@ -1462,6 +1607,7 @@ class StackConfig(_Section):
         problems.extend(self._service_rules())
         problems.extend(self._runtime_rules())
         problems.extend(self._edge_rules())
+        problems.extend(self._region_rules())
         if self.env == "prod":
             problems.extend(self._prod_rules())
         return self._fail(problems)
@@ -1572,6 +1718,14 @@ class StackConfig(_Section):
                     problems.append(f"@{at}.connects_to: {peer!r} is not database, cache or another service")
                 elif not self.services[peer].ports():
                     problems.append(f"@{at}.connects_to: service {peer!r} exposes no port")
+        published: dict[str, str] = {}
+        for name in self.services:
+            discovery = self.discovery_name_of(name)
+            if discovery is not None and discovery in published:
+                problems.append(f"@services.{name}.discovery_name: {discovery!r} is already the name of service "
+                                f"{published[discovery]}; names peers resolve must be unique")
+            if discovery is not None:
+                published[discovery] = name
         for lb, routes in routes_by_lb.items():
             seen: dict[int, str] = {}
             for service, priority in routes:
@@ -1619,11 +1773,42 @@ class StackConfig(_Section):
             problems.append("@file_system: mount targets need explicit network.existing.subnet_ids.private (one per AZ)")
         return problems
 
+    def _region_rules(self) -> list[str]:
+        """What AWS offers in the stack's region (components/aws_data.py)."""
+        problems: list[str] = []
+        db = self.database
+        if db is not None:
+            classes = aws_data.rds_instance_classes(self.region, db.engine)
+            if classes and db.instance_class not in classes:
+                family = db.instance_class.rsplit(".", 1)[0]
+                near = sorted(c for c in classes if c.startswith(f"{family}.")) or sorted(classes)[:6]
+                problems.append(f"@database.instance_class: {db.instance_class} is not orderable for {db.engine} in "
+                                f"{self.region}; e.g. {', '.join(near)}")
+        cache = self.cache
+        if cache is not None:
+            types = aws_data.cache_node_types(self.region)
+            if types and cache.node_type not in types:
+                family = cache.node_type.rsplit(".", 1)[0]
+                near = sorted(t for t in types if t.startswith(f"{family}.")) or sorted(types)[:6]
+                problems.append(f"@cache.node_type: {cache.node_type} is not offered in {self.region}; "
+                                f"e.g. {', '.join(near)}")
+        return problems
+
     def _runtime_rules(self) -> list[str]:
         if self.cluster.runtime != "eks":
             return []
         problems: list[str] = []
         eks = self.cluster.eks_settings
+        if not eks.endpoint_public_access and self.network is not None and self.network.existing is None:
+            problems.append("@cluster.eks.endpoint_public_access: `pulumi up` applies the Kubernetes objects through "
+                            "the API endpoint, and a private one on a VPC this stack creates cannot be reached by the "
+                            "first deploy; set it to true with public_access_cidrs (your deploy runner's egress; "
+                            "private access stays on), or adopt a VPC your runner lives in (network.existing)")
+        if eks.endpoint_public_access and self.github is not None and self.github.github_hosted:
+            problems.append(f"@github.runner: the EKS API admits only {', '.join(map(str, eks.public_access_cidrs))}, "
+                            f"but {', '.join(self.github.runner)} is a GitHub-hosted runner with no fixed address; "
+                            "deploy from a self-hosted runner whose egress is listed (e.g. runner: [self-hosted, "
+                            "platform-deploy])")
         arch = eks.node_group.architecture if eks.node_group is not None and not eks.fargate_namespaces else None
         for name, svc in self.services.items():
             at = f"services.{name}"
@@ -1650,6 +1835,7 @@ class StackConfig(_Section):
         if domain is not None and domain.private and domain.validation_zone_id is None:
             problems.append("@domain.validation_zone_id: ACM validates through public DNS; give the public zone "
                             "that may hold the validation records of a private domain")
+        problems.extend(self._load_balancer_name_rules())
         edge = self.edge
         if edge is None:
             return problems
@@ -1664,6 +1850,39 @@ class StackConfig(_Section):
         if domain is not None and domain.private and edge.cloudfront:
             problems.append("@edge.cloudfront: a private domain is not reachable from CloudFront; set cloudfront: false")
         return problems
+
+    def _load_balancer_name_rules(self) -> list[str]:
+        """Every HTTPS load balancer is reachable under a name its certificate covers, names are unique,
+        and dual-stack ones sit in IPv6 subnets."""
+        problems: list[str] = []
+        served = self.edge.load_balancer if self.edge is not None else None
+        taken: dict[str, str] = {}
+        if self.edge is not None:
+            for label in self.edge_labels():
+                taken[label] = f"edge {label or '(apex)'}"
+        for key, lb in sorted(self.load_balancers.items()):
+            if lb.hostname is None and key != served:
+                example = key.removesuffix("-lb")
+                problems.append(f"@load_balancers.{key}.hostname: HTTPS works only under a name the certificate covers, "
+                                f"and no DNS name points at this load balancer ({'platform:edge serves ' + served if served else 'no platform:edge'}); "
+                                f"give it one, e.g. hostname: {example}")
+            if lb.hostname is not None:
+                if lb.hostname in taken:
+                    problems.append(f"@load_balancers.{key}.hostname: {lb.hostname!r} is already used by {taken[lb.hostname]}")
+                taken[lb.hostname] = f"load balancer {key}"
+            net = self.network
+            if lb.ip_address_type == "dualstack" and net is not None and net.existing is None and not net.ipv6:
+                problems.append(f"@load_balancers.{key}.ip_address_type: dualstack needs IPv6 on the public subnets; "
+                                "set network.ipv6: true")
+        return problems
+
+    def edge_labels(self) -> list[str]:
+        """Labels under domain.name the edge points somewhere ("" is the name itself)."""
+        edge = self.edge
+        if edge is None:
+            return []
+        return [*edge.hostnames, *edge.direct_hostnames, *(["www"] if edge.www_cname else []),
+                *(["origin"] if edge.cloudfront else [])]
 
     def _prod_rules(self) -> list[str]:
         problems = []
@@ -1699,19 +1918,21 @@ class StackConfig(_Section):
         assert self.domain is not None
         names = [self.domain.name, *self.domain.alternative_names]
         wildcards = {n[2:] for n in names if n.startswith("*.")}
-        edge = self.edge
-        if edge is not None:
-            labels = [*edge.hostnames, *edge.direct_hostnames, *(["www"] if edge.www_cname else []),
-                      *(["origin"] if edge.cloudfront else [])]
-            for label in labels:
-                fqdn = f"{label}.{self.domain.name}" if label else self.domain.name
-                if fqdn not in names and fqdn.split(".", 1)[-1] not in wildcards:
-                    names.append(fqdn)
+        labels = [*self.edge_labels(), *(lb.hostname for lb in self.load_balancers.values() if lb.hostname)]
+        for label in labels:
+            fqdn = f"{label}.{self.domain.name}" if label else self.domain.name
+            if fqdn not in names and fqdn.split(".", 1)[-1] not in wildcards:
+                names.append(fqdn)
         return names
 
     def peers_of(self, service: str) -> list[str]:
         """Services that list `service` in their connects_to (they may reach its ports)."""
         return sorted(n for n, s in self.services.items() if service in s.connects_to)
+
+    def discovery_name_of(self, service: str) -> str | None:
+        """The name `service` publishes to its peers: its discovery_name, else its own name when another
+        service connects to it (a caller resolves only published names), else none."""
+        return self.services[service].discovery_name or (service if self.peers_of(service) else None)
 
     @property
     def protect(self) -> bool:
@@ -1731,10 +1952,12 @@ _STRING_KEYS = {"env", "layer"}
 """Top-level keys whose values are plain strings; every other value is JSON (objects, bools)."""
 
 
-def from_mapping(raw: Mapping[str, Any], source: str = "stack config") -> StackConfig:
-    """Validate a mapping of top-level keys (no namespace) into a `StackConfig`, or raise ConfigError."""
+def from_mapping(raw: Mapping[str, Any], source: str = "stack config", stack: str | None = None) -> StackConfig:
+    """Validate a mapping of top-level keys (no namespace) into a `StackConfig`, or raise ConfigError.
+
+    `stack` (the stack's name) adds the rule that a stack named dev, staging or prod runs that env."""
     try:
-        return StackConfig.model_validate(dict(raw))
+        return StackConfig.model_validate(dict(raw), context={"stack": stack})
     except ValidationError as exc:
         raise ConfigError(format_errors(exc, StackConfig, source)) from None
 
@@ -1768,4 +1991,4 @@ def load() -> StackConfig:
     if region is None:
         raise ConfigError(f"invalid stack config in {source}:\n  - aws:region: required key is missing; set e.g. aws:region: us-east-1")
     raw["region"] = region
-    return from_mapping(raw, source)
+    return from_mapping(raw, source, stack)

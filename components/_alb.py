@@ -47,6 +47,8 @@ class LoadBalancerSpec:
     """Admit only CloudFront (prefix list + secret origin header)."""
     deletion_protection: bool = False
     """AWS-side deletion protection (prod)."""
+    dualstack: bool = False
+    """IPv6 beside IPv4 (its subnets need IPv6 CIDRs); internet-facing ones then admit `::/0` too."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +108,7 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
         base,
         load_balancer_type="application",
         internal=spec.internal,
+        ip_address_type="dualstack" if spec.dualstack else None,
         subnets=spec.subnet_ids,
         security_groups=[sg.id],
         idle_timeout=spec.idle_timeout,
@@ -205,6 +208,8 @@ def _ingress(parent: pulumi.Resource, name: str, key: str, sg: aws.ec2.SecurityG
     else:
         for port in (443, 80):
             rule("internet", port, cidr_ipv4="0.0.0.0/0")
+            if spec.dualstack:
+                rule("internet-ipv6", port, cidr_ipv6="::/0")
 
 
 def _access_log_bucket(parent: pulumi.Resource, name: str, key: str, account_id: pulumi.Input[str],

@@ -18,6 +18,12 @@ _BACKUP_POLICIES = [
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
 ]
+# S3 needs two more, outside service-role/ (AWS Managed Policy Reference, AWSBackupServiceRolePolicyForS3Backup
+# and ...ForS3Restore, checked 2026-11-30): without them every S3 backup and restore job fails.
+_S3_POLICIES = [
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,7 +31,9 @@ class BackupArgs:
     """Inputs for :class:`Backup`."""
 
     resource_arns: Sequence[pulumi.Input[str]]
-    """What to back up (database cluster/instance, file system, buckets)."""
+    """What to back up besides buckets (database cluster/instance, file system)."""
+    bucket_arns: Sequence[pulumi.Input[str]] = ()
+    """S3 buckets to back up (versioned ones: AWS Backup needs versioning); the role then gets the S3 policies."""
     schedule: str = "cron(0 5 * * ? *)"
     """When the daily rule runs (UTC cron)."""
     retention_days: int = 35
@@ -41,6 +49,8 @@ class BackupArgs:
     def __post_init__(self) -> None:
         if self.cold_storage_after_days is not None and self.retention_days < self.cold_storage_after_days + 90:
             raise ValueError("BackupArgs: cold storage needs 90 days before deletion")
+        if not self.resource_arns and not self.bucket_arns:
+            raise ValueError("BackupArgs: nothing to back up")
 
 
 class Backup(pulumi.ComponentResource):
@@ -70,9 +80,10 @@ class Backup(pulumi.ComponentResource):
             tags=tags_for(args.tags, name, "plan"), opts=child_opts(self))
         role = service_role(self, f"{name}-service", trust=assume_role_policy("backup.amazonaws.com"),
                             description=f"{name}: AWS Backup takes and restores recovery points",
-                            tags=tags_for(args.tags, name, "service"), managed_policy_arns=_BACKUP_POLICIES)
+                            tags=tags_for(args.tags, name, "service"),
+                            managed_policy_arns=_BACKUP_POLICIES + (_S3_POLICIES if args.bucket_arns else []))
         aws.backup.Selection(f"{name}-selection", plan_id=plan.id, iam_role_arn=role.arn,
-                             resources=list(args.resource_arns), opts=child_opts(self))
+                             resources=[*args.resource_arns, *args.bucket_arns], opts=child_opts(self))
         self.vault_name = vault.name
         self.plan_id = plan.id
         self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id})

@@ -18,6 +18,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components import aws_data
 from components._common import IngressGrants, child_opts, physical_name, stateful_opts, tags_for
 
 
@@ -59,6 +60,15 @@ class CacheArgs:
     def __post_init__(self) -> None:
         if not 1 <= self.nodes <= 6:
             raise ValueError("CacheArgs: nodes must be 1 to 6")
+        if aws_data.cache_parameter_group_family(self.engine, self.engine_version) is None:
+            raise ValueError(f"CacheArgs: ElastiCache names no parameter group family for {self.engine} {self.engine_version}")
+
+    @property
+    def parameter_family(self) -> str:
+        """The parameter group family of the engine version (redis 6.2 -> redis6.x, valkey 8.0 -> valkey8)."""
+        family = aws_data.cache_parameter_group_family(self.engine, self.engine_version)
+        assert family is not None  # checked in __post_init__
+        return family
 
 
 class Cache(IngressGrants, pulumi.ComponentResource):
@@ -88,7 +98,8 @@ class Cache(IngressGrants, pulumi.ComponentResource):
             f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"{name}: cache subnets",
             tags=tags_for(args.tags, name, "subnets"), opts=child_opts(self),
         )
-        family = f"{args.engine}{args.engine_version.split('.')[0]}"
+        # AWS names families unevenly (redis6.x, redis7, valkey8): take the name from its API's list.
+        family = args.parameter_family
         params = aws.elasticache.ParameterGroup(
             f"{name}-params", family=family, description=f"{name}: {family} parameters",
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)

@@ -26,6 +26,10 @@ from components._common import (
     IngressGrants, assume_role_policy, child_opts, physical_name, service_role, stateful_opts, tags_for,
 )
 
+DEFAULT_LOG_EXPORTS = {"postgres": ("postgresql", "upgrade"), "aurora-postgresql": ("postgresql",)}
+"""Log types exported when none are given. Aurora PostgreSQL has no `upgrade` log (RDS API reference,
+CreateDBCluster EnableCloudwatchLogsExports; `components.aws_data.rds_log_exports` reads the list)."""
+
 _ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 _CA = "rds-ca-rsa2048-g1"
 
@@ -58,8 +62,8 @@ class DatabaseArgs:
     """Aurora Serverless v2 with min 0: idle seconds before pausing."""
     db_name: str = "app"
     """Initial database name."""
-    master_username: str = "app_admin"
-    """Master user name; the password lives only in Secrets Manager."""
+    master_username: str = "appadmin"
+    """Master user name (1-16 letters or digits: Aurora takes no `_`); the password lives only in Secrets Manager."""
     port: int = 5432
     """Listener port."""
     backup_retention_days: int = 7
@@ -78,8 +82,8 @@ class DatabaseArgs:
     """Performance Insights, encrypted with the database key."""
     monitoring_interval: int = 60
     """Enhanced monitoring interval (seconds); 0 = off."""
-    log_exports: Sequence[str] = ("postgresql", "upgrade")
-    """Log types exported to CloudWatch Logs."""
+    log_exports: Sequence[str] | None = None
+    """Log types exported to CloudWatch Logs; None: the engine's `DEFAULT_LOG_EXPORTS`."""
     log_retention_days: int = 30
     """Retention of the exported-log groups."""
     parameters: Mapping[str, str] = field(default_factory=dict)
@@ -97,6 +101,11 @@ class DatabaseArgs:
             raise ValueError("DatabaseArgs: serverless_capacity goes with instance_class db.serverless")
         if "rds.force_ssl" in self.parameters:
             raise ValueError("DatabaseArgs: rds.force_ssl is always 1")
+
+    @property
+    def exported_logs(self) -> tuple[str, ...]:
+        """The log types exported: the given ones, or the engine's default."""
+        return tuple(self.log_exports) if self.log_exports is not None else DEFAULT_LOG_EXPORTS[self.engine]
 
 
 class Database(IngressGrants, pulumi.ComponentResource):
@@ -178,7 +187,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             skip_final_snapshot=not args.final_snapshot,
             final_snapshot_identifier=final_snapshot if args.final_snapshot else None,
             iam_database_authentication_enabled=True,
-            enabled_cloudwatch_logs_exports=list(args.log_exports),
+            enabled_cloudwatch_logs_exports=list(args.exported_logs),
             # Automated backups outlive the database whenever a final snapshot is wanted.
             delete_automated_backups=not args.final_snapshot,
             tags=tags_for(args.tags, name, "cluster" if aurora else "instance"),
@@ -222,7 +231,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             aws.cloudwatch.LogGroup(f"{self._name}-log-{kind}", name=f"{prefix}/{kind}",
                                     retention_in_days=args.log_retention_days,
                                     tags=tags_for(args.tags, self._name, f"log-{kind}"), opts=child_opts(self))
-            for kind in args.log_exports
+            for kind in args.exported_logs
         ]
 
     def _monitoring(self, args: DatabaseArgs, key: aws.kms.Key, role: aws.iam.Role | None) -> dict:

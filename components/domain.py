@@ -119,10 +119,20 @@ class Domain(pulumi.ComponentResource):
         else:
             self.cloudfront_certificate_arn = self.certificate_arn
         self.zone_id = zone_id
+        self._tags = args.tags
         self.register_outputs({
             "zone_id": self.zone_id, "name_servers": self.name_servers,
             "certificate_arn": self.certificate_arn, "cloudfront_certificate_arn": self.cloudfront_certificate_arn,
         })
+
+    def alias(self, label: str, fqdn: str, dns_name: pulumi.Input[str], zone_id: pulumi.Input[str], *,
+              ipv6: bool = False) -> list[aws.route53.Record]:
+        """Point `fqdn` at a load balancer: an A alias, plus AAAA when it is dual-stack. The records are
+        children of the zone's owner and named after `label` (`<name>-<label>-a`)."""
+        target = aws.route53.RecordAliasArgs(name=dns_name, zone_id=zone_id, evaluate_target_health=True)
+        return [aws.route53.Record(f"{self._name}-{label}-{kind.lower()}", zone_id=self.zone_id, name=fqdn, type=kind,
+                                   aliases=[target], opts=child_opts(self))
+                for kind in (("A", "AAAA") if ipv6 else ("A",))]
 
     def _certificate(self, logical: str, role: str, args: DomainArgs, names: list[str],
                      opts: pulumi.ResourceOptions) -> aws.acm.Certificate:

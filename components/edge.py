@@ -4,13 +4,15 @@ With CloudFront:
 - the load balancer is the origin under `origin.<domain>` (its certificate must cover that
   name), reached over HTTPS only with a secret header the load balancer requires;
 - API and WebSocket paths are not cached and forward every method, header, cookie and query
-  string; an optional private S3 bucket behind Origin Access Control serves the default path;
+  string; an optional private S3 bucket behind Origin Access Control serves the default path, with a
+  CloudFront Function that answers the single-page app's routes with its index page (custom error
+  responses would also turn the API's 403/404 into 200 + HTML: they apply to every behaviour);
 - a response security-headers policy, TLSv1.2_2021 minimum, HTTP redirected to HTTPS;
 - the Firewall's web ACL (CLOUDFRONT scope) attached.
 Without CloudFront, a regional web ACL is associated with the load balancer (when its ARN is
 known; an EKS ingress carries it as an annotation instead).
-DNS: A/AAAA aliases to CloudFront (or A to the load balancer), direct names to the load
-balancer (WebSockets), an optional www CNAME.
+DNS: A/AAAA aliases to CloudFront (or A, plus AAAA when it is dual-stack, to the load balancer),
+direct names to the load balancer (WebSockets), an optional www CNAME.
 """
 
 from __future__ import annotations
@@ -29,6 +31,17 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 """AWS managed CloudFront policies (fixed ids)."""
 _ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+SPA_ROUTES_FUNCTION = """function handler(event) {
+    var request = event.request;
+    // A path whose last segment has no file extension is a route of the single-page app.
+    var last = request.uri.split('/').pop();
+    if (last.indexOf('.') === -1) {
+        request.uri = '/index.html';
+    }
+    return request;
+}
+"""
+"""Viewer-request function of the static site's default behaviour (runtime cloudfront-js-2.0)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +54,8 @@ class EdgeArgs:
     region: str
     load_balancer_dns_name: pulumi.Input[str]
     load_balancer_zone_id: pulumi.Input[str]
+    load_balancer_ipv6: bool = False
+    """The load balancer is dual-stack: names pointing at it get AAAA records too."""
     load_balancer_arn: pulumi.Input[str] | None = None
     """Associate a regional web ACL with it (ECS); None: the ingress applies the ACL itself (EKS)."""
     hostnames: Sequence[str] = ("",)
@@ -124,14 +139,16 @@ class Edge(pulumi.ComponentResource):
             self.distribution_domain_name = distribution.domain_name
         else:
             for label in args.hostnames:
-                self._record(label or "apex", args.fqdn(label), "A", lb_alias)
+                for record_type in self._lb_record_types:
+                    self._record(label or "apex", args.fqdn(label), record_type, lb_alias)
         # Whatever clients reach without CloudFront is guarded by a regional ACL on the load balancer.
         regional = args.load_balancer_web_acl_arn if args.cloudfront else args.web_acl_arn
         if regional is not None and args.load_balancer_arn is not None:
             aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=args.load_balancer_arn,
                                         web_acl_arn=regional, opts=child_opts(self))
         for label in args.direct_hostnames:
-            self._record(label, args.fqdn(label), "A", lb_alias)
+            for record_type in self._lb_record_types:
+                self._record(label, args.fqdn(label), record_type, lb_alias)
         if args.www_cname:
             aws.route53.Record(f"{name}-www-cname", zone_id=args.zone_id, name=args.fqdn("www"), type="CNAME",
                                ttl=300, records=[args.domain_name], opts=child_opts(self))
@@ -141,6 +158,11 @@ class Edge(pulumi.ComponentResource):
             "distribution_domain_name": self.distribution_domain_name, "web_acl_arn": self.web_acl_arn,
             "static_bucket_name": self.static_bucket_name, "access_log_bucket_name": self.access_log_bucket_name,
         })
+
+    @property
+    def _lb_record_types(self) -> tuple[str, ...]:
+        # AAAA only where the load balancer has IPv6 addresses; elsewhere the alias would resolve to nothing.
+        return ("A", "AAAA") if self._args.load_balancer_ipv6 else ("A",)
 
     def _record(self, key: str, fqdn: str, record_type: str, alias: aws.route53.RecordAliasArgs) -> None:
         aws.route53.Record(f"{self._name}-{key}-{record_type.lower()}", zone_id=self._args.zone_id, name=fqdn,
@@ -230,10 +252,16 @@ class Edge(pulumi.ComponentResource):
                         response_headers_policy_id=headers.id, **({"path_pattern": path} if path else {}))
 
         if args.static_site:
+            routes = aws.cloudfront.Function(
+                f"{name}-spa-routes", name=physical_name(f"{name}-spa-routes", 64), runtime="cloudfront-js-2.0",
+                comment=f"{name}: single-page app routes -> /index.html", code=SPA_ROUTES_FUNCTION, publish=True,
+                opts=child_opts(self))
             default = aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id="static-site", viewer_protocol_policy="redirect-to-https",
                 allowed_methods=["GET", "HEAD", "OPTIONS"], cached_methods=["GET", "HEAD"], compress=True,
-                cache_policy_id=CACHING_OPTIMIZED, response_headers_policy_id=headers.id)
+                cache_policy_id=CACHING_OPTIMIZED, response_headers_policy_id=headers.id,
+                function_associations=[aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                    event_type="viewer-request", function_arn=routes.arn)])
         else:
             default = aws.cloudfront.DistributionDefaultCacheBehaviorArgs(**dynamic(None))
         distribution = aws.cloudfront.Distribution(
@@ -246,10 +274,6 @@ class Edge(pulumi.ComponentResource):
             ordered_cache_behaviors=[aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**dynamic(p))
                                      for p in args.api_paths],
             default_root_object="index.html" if args.static_site else None,
-            # A single-page app answers unknown paths with its index page.
-            custom_error_responses=[aws.cloudfront.DistributionCustomErrorResponseArgs(
-                error_code=code, response_code=200, response_page_path="/index.html", error_caching_min_ttl=10)
-                for code in (403, 404)] if args.static_site else None,
             price_class=args.price_class,
             is_ipv6_enabled=True,
             http_version="http2and3",

@@ -88,8 +88,11 @@ class KubernetesServiceArgs:
     account_id: pulumi.Input[str]
     services: Mapping[str, ServiceSpec]
     load_balancers: Mapping[str, LoadBalancerSpec] = field(default_factory=dict)
-    version: str = "1.33"
-    """Kubernetes version."""
+    version: str = "1.35"
+    """Kubernetes version (in standard support: see `components.aws_data.EKS_VERSIONS`)."""
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+    """EKS upgrade policy: STANDARD upgrades the control plane when standard support ends instead of
+    billing extended support (about 6x the control-plane price); EXTENDED only by choice."""
     endpoint_public_access: bool = False
     public_access_cidrs: Sequence[str] = ()
     """Who may reach a public endpoint (required when it is on)."""
@@ -170,6 +173,7 @@ class KubernetesService(pulumi.ComponentResource):
             f"{name}-cluster",
             name=cluster_name,
             version=args.version,
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             vpc_id=args.vpc_id,
             private_subnet_ids=args.private_subnet_ids,
             endpoint_private_access=True,
@@ -519,6 +523,7 @@ class KubernetesService(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/ssl-policy": lb.ssl_policy,
             "alb.ingress.kubernetes.io/subnets": pulumi.Output.from_input(subnets).apply(lambda ids: ",".join(ids)),
             "alb.ingress.kubernetes.io/load-balancer-attributes": ",".join(attributes),
+            "alb.ingress.kubernetes.io/ip-address-type": "dualstack" if lb.dualstack else "ipv4",
             "alb.ingress.kubernetes.io/group.name": f"{name}-{key}",
         }
         # The annotation is a k=v list: tags whose text would break it are left to aws:defaultTags.

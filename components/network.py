@@ -2,6 +2,8 @@
 
 A new VPC includes:
 - subnets keyed by tier and AZ; only public subnets map public IPs;
+- optionally IPv6: an Amazon-provided /56 on the VPC, a /64 per public subnet and a `::/0` route to the
+  internet gateway, so load balancers can be dual-stack (private and isolated tiers stay IPv4);
 - an internet gateway and a public route table;
 - private egress through no NAT, one NAT gateway, one per AZ (each with its EIP), or a NAT
   instance (t4g, source/dest check off) for cheap dev stacks;
@@ -17,6 +19,7 @@ An adopted VPC creates nothing VPC-level and exposes the same outputs.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -81,6 +84,8 @@ class NetworkArgs:
     """Retention of the flow log group."""
     flow_log_traffic_type: str = "ALL"
     """ALL, ACCEPT or REJECT."""
+    ipv6: bool = False
+    """Amazon-provided IPv6 on the VPC and its public subnets (dual-stack load balancers)."""
     existing: ExistingVpc | None = None
     """Adopt this VPC; no VPC-level resource is created."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -94,6 +99,8 @@ class NetworkArgs:
                 raise ValueError(f"NetworkArgs: {tier} needs one CIDR per AZ ({len(self.availability_zones)})")
         if self.existing is None and self.egress != "none" and not self.subnet_cidrs.get("public"):
             raise ValueError(f"NetworkArgs: egress {self.egress!r} needs public subnets")
+        if self.ipv6 and (self.existing is not None or not self.subnet_cidrs.get("public")):
+            raise ValueError("NetworkArgs: ipv6 goes to the public subnets of a new VPC")
 
 
 class SubnetTiers:
@@ -179,6 +186,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
             cidr_block=args.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
+            assign_generated_ipv6_cidr_block=True if args.ipv6 else None,
             tags=tags_for(args.tags, name, "vpc"),
             opts=child_opts(self),
         )
@@ -189,11 +197,15 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         )
         subnets: dict[Tier, dict[str, aws.ec2.Subnet]] = {"public": {}, "private": {}, "isolated": {}}
         for tier in ("public", "private", "isolated"):
-            for az, cidr in zip(args.availability_zones, args.subnet_cidrs.get(tier, ()), strict=False):
+            for index, (az, cidr) in enumerate(zip(args.availability_zones, args.subnet_cidrs.get(tier, ()), strict=False)):
+                dual = args.ipv6 and tier == "public"
                 subnets[tier][az] = aws.ec2.Subnet(
                     f"{name}-{tier}-{az}",
                     vpc_id=vpc.id,
                     cidr_block=cidr,
+                    # The AZ's position picks its /64, so the blocks stay put as long as the AZ list does.
+                    ipv6_cidr_block=vpc.ipv6_cidr_block.apply(lambda block, i=index: _ipv6_subnet(block, i))
+                    if dual else None,
                     availability_zone=az,
                     map_public_ip_on_launch=tier == "public",
                     tags=tags_for(args.tags, name, f"{tier}-{az}", tier=tier),
@@ -224,6 +236,9 @@ class Network(SubnetTiers, pulumi.ComponentResource):
                                            tags=tags_for(args.tags, name, "public", tier="public"), opts=child_opts(self))
             aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
                           destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child_opts(self))
+            if args.ipv6:
+                aws.ec2.Route(f"{name}-public-default-ipv6", route_table_id=public_rt.id,
+                              destination_ipv6_cidr_block="::/0", gateway_id=igw.id, opts=child_opts(self))
             for az, subnet in subnets["public"].items():
                 aws.ec2.RouteTableAssociation(f"{name}-public-{az}", subnet_id=subnet.id,
                                               route_table_id=public_rt.id, opts=child_opts(self))
@@ -353,3 +368,8 @@ class Network(SubnetTiers, pulumi.ComponentResource):
             log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,
             max_aggregation_interval=60, tags=tags_for(args.tags, name, "flow-logs"), opts=child_opts(self),
         )
+
+
+def _ipv6_subnet(vpc_block: str, index: int) -> str:
+    """The `index`th /64 of the VPC's /56 (AWS assigns subnets /64s only)."""
+    return str(list(ipaddress.ip_network(vpc_block).subnets(new_prefix=64))[index])

@@ -344,9 +344,15 @@ def _eks_endpoint(res: Subject) -> Iterator[str]:
     else:
         public = dig(res.props, "vpcConfig", "endpointPublicAccess")
         cidrs = as_strings(dig(res.props, "vpcConfig", "publicAccessCidrs"))
+    private = res.props.get("endpointPrivateAccess") if res.type == EKS_COMPONENT else \
+        dig(res.props, "vpcConfig", "endpointPrivateAccess")
     # pulumi-eks and EKS default to a public endpoint when the setting is absent.
     if public is not False and (not cidrs or "0.0.0.0/0" in cidrs):
         yield f"EKS cluster {res.name} exposes its API endpoint to the whole internet."
+    elif public is not False and private is not True:
+        # A public endpoint limited to the deploy runner's CIDRs is what a stack that creates its VPC can
+        # deploy through; nodes and pods must then reach the API privately.
+        yield f"EKS cluster {res.name} has a public endpoint without private access; nodes would leave the VPC to reach it."
 
 
 def _eks_nodes_private(res: Subject) -> Iterator[str]:
@@ -847,8 +853,9 @@ RULES: list[Rule] = [
          "pass the private subnets.",
          stack_check=_private_placement((BATCH_CE,), ("computeResources", "subnets"), "Compute environment")),
     Rule("eks-endpoint-private", "network-exposure",
-         "EKS API endpoints are private, or public only to listed CIDRs.",
-         "set endpoint_public_access=False or public_access_cidrs.", fsbp="EKS.1",
+         "EKS API endpoints are private, or public only to listed CIDRs with private access on (the deploy runner "
+         "reaches a VPC the stack creates that way).",
+         "set endpoint_public_access=False, or public_access_cidrs with endpoint_private_access=True.", fsbp="EKS.1",
          types=(EKS_COMPONENT, EKS_CLUSTER), check=_eks_endpoint),
     Rule("eks-nodes-private", "network-exposure", "EKS nodes live in private subnets without public IPs.",
          "pass private_subnet_ids and node_associate_public_ip_address=False.", types=(EKS_COMPONENT,),

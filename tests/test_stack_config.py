@@ -87,7 +87,7 @@ def test_load_requires_the_region() -> None:
 
 
 # Dev runs Aurora Serverless v2; the RDS cases start from a small RDS instance instead.
-_RDS = {"engine": "postgres", "engine_version": "16.4", "instance_class": "db.t4g.micro", "allocated_storage_gb": 20,
+_RDS = {"engine": "postgres", "engine_version": "16.15", "instance_class": "db.t4g.micro", "allocated_storage_gb": 20,
         "max_allocated_storage_gb": 50, "backup_retention_days": 1, "deletion_protection": False,
         "final_snapshot": False, "monitoring_interval": 0}
 
@@ -120,9 +120,17 @@ _DELETE = object()
         ("network.egress", "nat", "network.egress: expected 'none', 'single', 'per_az' or 'instance'; got 'nat'"),
         ("network.az_count", 4, "network.az_count: expected less than or equal to 3; got 4"),
         ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1"),
-        ("database.engine_version", "9", "database.engine_version: expected a postgres version 13-18, e.g. 16 or 16.3; got '9'"),
+        ("database.engine_version", "9", "database.engine_version: expected a postgres version 13 or later"),
+        ("database.engine_version", "16.4", "database.engine_version: postgres 16.4 is deprecated: AWS refuses new databases on it"),
+        ("database.engine_version", "16.99", "database.engine_version: postgres 16.99 is not offered by AWS"),
         ("database.instance_class", "m5.large", "database.instance_class: expected an RDS instance class such as db.t4g.micro"),
-        ("database.instance_class", "db.t4g.tiny", "got 'db.t4g.tiny'"),
+        ("database.instance_class", "db.t4g.tiny", "database.instance_class: db.t4g.tiny is not orderable for postgres in us-east-1"),
+        ("database.master_username", "rdsadmin", "database.master_username: 'rdsadmin' is a reserved name for postgres"),
+        ("database.master_username", "select", "database.master_username: 'select' is a reserved name for postgres"),
+        ("database.log_exports", ["instance"], "database.log_exports[0]: postgres exports only postgresql, upgrade, iam-db-auth-error; got 'instance'"),
+        ("cache.node_type", "cache.t4g.huge", "cache.node_type: cache.t4g.huge is not offered in us-east-1"),
+        ("cache.engine_version", "9.0", "cache.engine_version: expected one of 7.2, 8.0, 8.1, 8.2 for valkey (ElastiCache's API names no parameter group family for it)"),
+        ("tags", {"owner": "me", "cost-center": "x", "aws:team": "y"}, "tags: tag key 'aws:team' starts with aws:"),
         ("database.allocated_storage_gb", 10, "database.allocated_storage_gb: expected greater than or equal to 20; got 10"),
         ("database.max_allocated_storage_gb", 20, "database.max_allocated_storage_gb: expected greater than or equal to 21; got 20"),
         ("database.allocated_storage_gb", 60, "database.max_allocated_storage_gb: must exceed allocated_storage_gb (60)"),
@@ -131,7 +139,7 @@ _DELETE = object()
         ("database.performance_insights", True, "database.performance_insights: not supported on db.t4g.micro"),
         ("database.parameters", {"rds.force_ssl": "0"}, "database.parameters: rds.force_ssl is always 1"),
         ("database.multi_az", "yes please", "database.multi_az: expected true or false; got 'yes please'"),
-        ("cache.engine_version", "5.0", "cache.engine_version: expected one of 7.2, 8.0, 8.1 for valkey; got '5.0'"),
+        ("cache.engine_version", "5.0", "cache.engine_version: expected one of 7.2, 8.0, 8.1, 8.2 for valkey (ElastiCache offers valkey"),
         ("cache.node_type", "t4g.micro", "cache.node_type: expected an ElastiCache node type such as cache.t4g.micro; got 't4g.micro'"),
         ("tags", {"owner": "me"}, "tags: missing required tag(s) cost-center"),
         ("env", "qa", "env: expected 'dev', 'staging' or 'prod'; got 'qa'"),
@@ -160,7 +168,7 @@ def test_a_path_rule_priority_used_twice_is_rejected() -> None:
 @pytest.mark.parametrize(
     ("cpu", "memory", "expected"),
     [(256, 4096, "services.api.memory: 256 CPU units take 512, 1024, 2048 MiB on Fargate; got 4096"),
-     (300, 512, "services.api.cpu: Fargate takes 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units; got 300"),
+     (300, 512, "services.api.cpu: Fargate takes 256, 512, 1024, 2048, 4096, 8192, 16384, 32768 CPU units; got 300"),
      (1024, 1024, "services.api.memory: 1024 CPU units take 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB on Fargate; got 1024")],
 )
 def test_cpu_and_memory_must_be_a_fargate_combination(cpu: int, memory: int, expected: str) -> None:
@@ -225,7 +233,7 @@ def test_web_tier_mistakes_name_the_key_and_the_fix(change, expected: str) -> No
     ("change", "expected"),
     [
         (lambda m: m["pipeline"]["steps"][0].update(vcpu=3),
-         "pipeline.steps[0].vcpu: Fargate takes 0.25, 0.5, 1, 2, 4, 8, 16 vCPU; got 3"),
+         "pipeline.steps[0].vcpu: Fargate takes 0.25, 0.5, 1, 2, 4, 8, 16, 32 vCPU; got 3"),
         (lambda m: m["pipeline"]["steps"][0].update(memory=512),
          "pipeline.steps[0].memory: 1 vCPU takes 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB on Fargate; got 512"),
         (lambda m: m["pipeline"]["steps"][0]["image"].update(repository="aligner"),
@@ -267,7 +275,12 @@ def test_bucket_mistakes_name_the_key_and_the_fix(change, expected: str) -> None
 
 
 def _eks(mapping: dict[str, Any]) -> dict[str, Any]:
-    mapping["cluster"] = {"runtime": "eks", "eks": {"node_group": {"instance_types": ["m7g.large"]}}}
+    # The dev stack creates its VPC, so the deploy reaches the API through a CIDR-limited public endpoint,
+    # from a self-hosted runner whose address is listed.
+    mapping["cluster"] = {"runtime": "eks", "eks": {"node_group": {"instance_types": ["m7g.large"]},
+                                                    "endpoint_public_access": True,
+                                                    "public_access_cidrs": ["198.51.100.7/32"]}}
+    mapping["github"]["runner"] = ["self-hosted", "platform-deploy"]
     mapping["edge"]["cloudfront"] = False
     for svc in mapping["services"].values():
         svc.pop("capacity", None)
@@ -292,11 +305,16 @@ def test_the_dev_stack_switches_to_eks_with_only_the_runtime_settings() -> None:
          "cluster.eks.node_group.instance_types: api reach data stores through security groups for pods"),
         (lambda m: m["cluster"]["eks"]["node_group"].update(instance_types=["m7g.large", "m7i.large"]),
          "cluster.eks.node_group.instance_types: mix of ARM64 (Graviton) and x86_64 types"),
-        (lambda m: m["cluster"]["eks"].update(endpoint_public_access=True),
+        (lambda m: m["cluster"]["eks"].update(public_access_cidrs=[]),
          "cluster.eks.public_access_cidrs: a public API endpoint must be limited"),
+        (lambda m: m["cluster"]["eks"].update(endpoint_public_access=False, public_access_cidrs=[]),
+         "cluster.eks.endpoint_public_access: `pulumi up` applies the Kubernetes objects through the API endpoint"),
+        (lambda m: m["github"].update(runner=["ubuntu-latest"]),
+         "github.runner: the EKS API admits only 198.51.100.7/32, but ubuntu-latest is a GitHub-hosted runner"),
         (lambda m: m["cluster"]["eks"].update(endpoint_public_access=True, public_access_cidrs=["0.0.0.0/0"]),
          "cluster.eks.public_access_cidrs: 0.0.0.0/0 opens the API endpoint to everyone"),
-        (lambda m: m["cluster"]["eks"].update(version="1.20"), "cluster.eks.version: expected a Kubernetes minor version"),
+        (lambda m: m["cluster"]["eks"].update(version="1.20"), "cluster.eks.version: EKS offers 1.29, 1.30"),
+        (lambda m: m["cluster"]["eks"].update(version="v1.35"), "cluster.eks.version: expected a Kubernetes minor version"),
         (lambda m: m["cluster"].update(runtime="ecs"), "cluster.eks: EKS settings need runtime: eks"),
     ],
 )
@@ -383,17 +401,31 @@ def test_all_prod_problems_are_reported_at_once() -> None:
 
 def test_aurora_rules() -> None:
     aurora = {"engine": "aurora-postgresql", "engine_version": "16", "instance_class": "db.r6g.large"}
-    assert problems(_with("database", aurora)) == [
-        "database.engine_version: expected a aurora-postgresql version 13-17 with a minor version, e.g. 16.4; got '16'"]
-    aurora.update(engine_version="16.4", multi_az=True)
+    assert problems(_with("database", aurora))[0].startswith(
+        "database.engine_version: expected a aurora-postgresql version 13 or later, with its minor version")
+    aurora.update(engine_version="16.15", multi_az=True)
     assert problems(_with("database", aurora))[0].startswith("database.multi_az: not used with aurora-postgresql")
     aurora.pop("multi_az")
     aurora.update(instance_class="db.serverless")
     assert problems(_with("database", aurora))[0].startswith("database.serverless_v2: set serverless_v2 together")
-    aurora.update(engine_version="15.4", serverless_v2={"min_capacity": 0, "max_capacity": 4})
+    aurora.update(serverless_v2={"min_capacity": 0, "max_capacity": 4})
+    assert from_mapping(_with("database", aurora)).database.instance_class == "db.serverless"
+    # 15.4 is too old to pause and deprecated besides: both are said at once.
+    aurora.update(engine_version="15.4")
+    assert problems(_with("database", aurora))[0].startswith("database.engine_version: aurora-postgresql 15.4 is deprecated")
+    # 14.6 is current, but pausing (0 ACU) arrived with 14.12 (AWS's Aurora Serverless v2 auto-pause notes).
+    aurora.update(engine_version="14.6")
     assert problems(_with("database", aurora)) == [
-        "database.serverless_v2.min_capacity: 0 ACU (auto-pause) needs Aurora PostgreSQL 15.7 or later; got 15.4"]
-    aurora.update(engine_version="16.4")
+        "database.serverless_v2.min_capacity: 0 ACU (auto-pause) needs Aurora PostgreSQL 14.12 or later; got 14.6"]
+    aurora.update(engine_version="16.15", master_username="app_admin")
+    assert problems(_with("database", aurora)) == [
+        "database.master_username: aurora-postgresql master user names are 1-16 letters or numbers, starting with a "
+        "letter; got 'app_admin'"]
+    aurora.pop("master_username")
+    aurora.update(log_exports=["postgresql", "upgrade"])
+    assert problems(_with("database", aurora)) == [
+        "database.log_exports[1]: aurora-postgresql exports only instance, postgresql, iam-db-auth-error; got 'upgrade'"]
+    aurora.pop("log_exports")
     assert from_mapping(_with("database", aurora)).database.instance_class == "db.serverless"
     prod = _with("database", dict(aurora, instances=1), base="prod")
     assert "database.instances: prod needs a database that survives an AZ loss; set database.instances: 2 or more" in problems(prod)

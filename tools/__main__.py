@@ -2,8 +2,10 @@
 
 Verbs:
   plan              evaluate the program for a stack under mocks; print the resource tree, the
-                    policy results and a summary with the monthly cost; draw the architecture into
-                    build/diagrams; --json FILE writes the recorded graph.
+                    preflight and policy results and a summary with the monthly cost; draw the
+                    architecture into build/diagrams; --json FILE writes the recorded graph.
+  preflight         evaluate the program and check it against AWS's own data only (what AWS would
+                    refuse, or create but not make work); --json FILE writes the findings.
   cost              estimated monthly cost, itemised per component and resource (fixed and usage
                     lines, tools/prices.yaml); --json FILE writes it; --compare B shows B beside it.
   diagram           the stack's architecture: Mermaid text on stdout, and <stack>.mmd/.png/.svg
@@ -11,19 +13,31 @@ Verbs:
   readme            check the README's generated sections (config reference from stack_config.py,
                     policy coverage from policies/rules.py); --write regenerates them.
 
-Exit codes: 0 fine, 1 the program or a check failed, 2 the stack config is invalid (or missing).
+Exit codes (the most serious wins):
+  0  fine
+  1  a mandatory policy is violated
+  2  bad input: the stack file or its config is invalid, or a file it needs is missing
+  3  preflight: AWS would refuse (or not make work) what the stack declares
+  4  an internal error of the offline tools (a bug: the traceback follows)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
+import traceback
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 
 DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "build" / "diagrams"
 """Where `diagram` and `plan` write drawings (ignored by git)."""
+
+EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_PREFLIGHT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+"""The documented exit codes (module docstring)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph (and policy results) as JSON")
     plan.add_argument("--policy-config", metavar="FILE", type=Path,
                       help="policy pack config (default: policies/config.<stack>.json when it exists)")
+    preflight = verbs.add_parser("preflight", help="check a stack against AWS's own data (what AWS would refuse)")
+    preflight.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    preflight.add_argument("--json", metavar="FILE", type=Path, help="write the findings as JSON")
     cost = verbs.add_parser("cost", help="estimate a stack's monthly cost offline")
     cost.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
     cost.add_argument("--json", metavar="FILE", type=Path, help="write the estimate as JSON")
@@ -87,43 +104,75 @@ def _diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(args: argparse.Namespace) -> int:
+    from tools.harness import load_stack_config, run_cached
+    from tools.preflight import render_report, run_preflight
+
+    stack_file = load_stack_config(args.stack)
+    found = run_preflight(run_cached(stack_file.path), stack_file)
+    print(f"preflight of {stack_file.name}: {found.resources} resources, {found.rules} rules, "
+          f"{len(found.errors)} error(s), {len(found.advisories)} advisory finding(s)")
+    print(render_report(found, stack_file) or "  nothing AWS would refuse")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([asdict(f) for f in found.findings], indent=2, default=str) + "\n")
+    return EXIT_PREFLIGHT if found.errors else EXIT_OK
+
+
 def _plan(args: argparse.Namespace) -> int:
     from policies.rules import POLICIES, RULES
     from tools import diagram, plan
     from tools.cost import estimate_stack
     from tools.harness import load_stack_config, run_cached
     from tools.policy_run import load_policy_config, render_report, run_policies
+    from tools.preflight import render_report as render_preflight
+    from tools.preflight import run_preflight
 
     stack_file = load_stack_config(args.stack)
     monitor = run_cached(stack_file.path)  # one run per stack and process (tests share the session's)
     report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
+    found = run_preflight(monitor, stack_file)
     print(plan.render_tree(monitor, stack_file))
+    print("\npreflight (AWS's own data):")
+    print(render_preflight(found, stack_file) or "  nothing AWS would refuse")
     print("\npolicies:")
     print(render_report(report, {r.name: r for r in RULES}) or "  no violations")
     if args.json:
-        plan.write_json(monitor, stack_file, args.json, report)
+        plan.write_json(monitor, stack_file, args.json, report, found)
     cost = estimate_stack(stack_file.path)  # prices the same cached run
     drawings = diagram.write(diagram.architecture(monitor, stack_file.name), DIAGRAM_DIR, stack_file.stack)
     print()
-    print(plan.render_summary(monitor, stack_file, report, json_path=args.json, cost=cost, drawings=drawings))
-    return 1 if report.mandatory else 0
+    print(plan.render_summary(monitor, stack_file, report, json_path=args.json, cost=cost, drawings=drawings,
+                              preflight=found))
+    if found.errors:
+        return EXIT_PREFLIGHT
+    return EXIT_POLICY if report.mandatory else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     # Running the program imports deprecated pulumi_aws modules; their warnings are noise here.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    # A run that stops on bad input leaves Outputs nobody awaits; asyncio would log each one at exit.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     args = _parser().parse_args(argv)
     from stack_config import ConfigError
     from tools.harness import HarnessError
     from tools.policy_run import PolicyConfigError
+    from tools.stack_yaml import StackFileError
 
+    verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme}
     try:
-        return {"plan": _plan, "cost": _cost, "diagram": _diagram, "readme": _readme}[args.verb](args)
-    except (FileNotFoundError, ConfigError, HarnessError, PolicyConfigError) as exc:
+        return verbs[args.verb](args)
+    except (FileNotFoundError, ConfigError, HarnessError, PolicyConfigError, StackFileError) as exc:
         # Bad input (a stack file, its config, a missing data stack): one message, no traceback.
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_INPUT
+    except Exception:  # noqa: BLE001 - anything else is our bug, never a policy verdict (exit 1)
+        traceback.print_exc()
+        print("internal error of the offline tools (exit 4); please report it with the traceback above",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

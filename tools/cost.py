@@ -391,6 +391,11 @@ def _distribution(rec: Recorded, p: _Pricer) -> list[Line]:
             p.line(rec, "usage", "HTTPS requests", "cloudfront_https_10k", p.usage["cloudfront_requests_million"] * 100)]
 
 
+def _cloudfront_function(rec: Recorded, p: _Pricer) -> list[Line]:
+    # It runs on every request its behaviour serves; the distribution's request count stands in for that.
+    return [p.line(rec, "usage", "invocations", "cloudfront_function_million", p.usage["cloudfront_requests_million"])]
+
+
 def _web_acl(rec: Recorded, p: _Pricer) -> list[Line]:
     rules = len(rec.inputs.get("rules") or [])
     return [p.line(rec, "fixed", "web ACL", "waf_acl_month", 1),
@@ -424,6 +429,7 @@ PRICING: dict[str, Pricing] = {
     "aws:batch/computeEnvironment:ComputeEnvironment": _batch_environment,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/function:Function": _cloudfront_function,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:route53/zone:Zone": _monthly("hosted zone", "route53_zone_month"),
     "aws:secretsmanager/secret:Secret": _monthly("secret", "secret_month"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import runpy
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -34,6 +35,8 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+from tools import stack_yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MOCK_ACCOUNT = "123456789012"
@@ -400,8 +403,16 @@ def _ecs_service(args, id_, physical, ctx):
     return {"serviceConnectConfiguration": {**connect, "services": services}}
 
 
+def _vpc(args, id_, physical, ctx):
+    # AWS hands out a /56 from its pool when asked; the mock's is a documentation-style block.
+    if args.inputs.get("assignGeneratedIpv6CidrBlock"):
+        return {"ipv6CidrBlock": f"2600:1f18:{_hex(id_, n=4)}:{_hex(id_, 'v6', n=2)}00::/56"}
+    return {}
+
+
 RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:ecs/service:Service": _ecs_service,
+    "aws:ec2/vpc:Vpc": _vpc,
     "aws:iam/role:Role": lambda a, i, p, c: {
         "arn": f"arn:aws:iam::{c.account}:role{a.inputs.get('path', '/')}{p}", "uniqueId": f"AROA{_hex(p, n=16).upper()}"},
     "aws:acm/certificate:Certificate": _certificate,
@@ -701,6 +712,8 @@ class StackFile:
     secret_keys: list[str]
     raw: dict[str, Any]
     """The stack file's `config:` mapping as YAML values (objects stay objects)."""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each key path under `config:` (`platform:database.engine_version` -> 25)."""
 
     @property
     def name(self) -> str:
@@ -737,7 +750,7 @@ def load_stack_config(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Stack
     project_doc = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
     project = project_doc["name"]
     stack = path.name[len("Pulumi."):-len(".yaml")] if path.name.startswith("Pulumi.") else path.stem
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc, lines = stack_yaml.load(path)  # refuses duplicate keys and malformed YAML, with file:line
     raw: dict[str, Any] = {}
     for key, spec in (project_doc.get("config") or {}).items():
         full = key if ":" in key else f"{project}:{key}"
@@ -756,7 +769,8 @@ def load_stack_config(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Stack
             secret_keys.append(full)
         else:
             config[full] = _engine_string(value)
-    return StackFile(project=project, stack=stack, path=path, config=config, secret_keys=secret_keys, raw=raw)
+    return StackFile(project=project, stack=stack, path=path, config=config, secret_keys=secret_keys, raw=raw,
+                     lines=lines)
 
 
 def _reset_runtime(config: Mapping[str, str], secret_keys: list[str]) -> None:
@@ -858,14 +872,62 @@ def run_program(
     added = str(project_dir) not in sys.path
     if added:
         sys.path.insert(0, str(project_dir))
+    from stack_config import ConfigError  # the program's module, on sys.path from here on
+
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
         if root is not None and root.outputs:
             monitor.exports = _sync_await(pulumi.Output.from_input(root.outputs).future()) or {}
+    except ConfigError as exc:
+        if overrides:  # the stack file's lines would point at values the overrides replaced
+            raise
+        raise ConfigError(annotate_lines(str(exc), stack_file)) from None
+    except KeyError as exc:
+        missing = _missing_export(stack_file, stack_outputs, exc)
+        if missing is None:
+            raise
+        raise HarnessError(missing) from None
     finally:
         if added:
             sys.path.remove(str(project_dir))
     return monitor
+
+
+def annotate_lines(message: str, stack_file: StackFile) -> str:
+    """Prefix each `  - key.path: problem` line of a config error with the stack file's line of that key
+    (`  - Pulumi.dev.yaml:25: database.engine_version: ...`), when the file sets it."""
+    annotated = []
+    for line in message.splitlines():
+        match = re.match(r"^(  - )([\w.:\[\]'-]+): ", line)
+        number = _line_of(stack_file, match.group(2)) if match else None
+        annotated.append(f"{match.group(1)}{stack_file.path.name}:{number}: {line[len(match.group(1)):]}"
+                         if match and number else line)
+    return "\n".join(annotated)
+
+
+def _line_of(stack_file: StackFile, key: str) -> int | None:
+    """Line of a config key path (`database.services.api.cpu`), or of its nearest written parent."""
+    path = key if ":" in key.split(".")[0] else f"{stack_file.project}:{key}"
+    path = re.sub(r"\['([^']*)'\]", r".\1", path)
+    while path:
+        if path in stack_file.lines:
+            return stack_file.lines[path]
+        path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path) if re.search(r"(\.[^.\[]*|\[\d+\])$", path) else ""
+    return None
+
+
+def _missing_export(stack_file: StackFile, stack_outputs: Mapping[str, Mapping[str, Any]],
+                    exc: KeyError) -> str | None:
+    """Explain a StackReference read of an export the data stack does not have, or None if it is not one."""
+    key = exc.args[0] if exc.args else None
+    for name, exports in stack_outputs.items():
+        if isinstance(key, str) and key not in exports:
+            line = stack_file.lines.get(f"{stack_file.project}:data_stack", 0)
+            data_file = f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml"
+            return (f"{stack_file.path.name}:{line}: platform:data_stack says this stack uses what the data stack {name!r} "
+                    f"holds, but {data_file} exports no {key!r} (it exports {', '.join(sorted(exports)) or 'nothing'}). "
+                    f"Add that section to the data stack, or drop it from platform:data_stack.")
+    return None
 
 
 _RUNS: dict[tuple[str, bool], RecordingMonitor] = {}

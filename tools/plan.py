@@ -14,6 +14,7 @@ from pathlib import Path
 from tools.cost import Estimate
 from tools.harness import Recorded, RecordingMonitor, StackFile, graph_json
 from tools.policy_run import PolicyReport
+from tools.preflight import PreflightReport
 
 
 def _short(typ: str) -> str:
@@ -66,27 +67,33 @@ def render_tree(monitor: RecordingMonitor, stack_file: StackFile) -> str:
     return "\n".join(lines)
 
 
-def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, report: PolicyReport | None = None) -> None:
-    """Write the recorded graph (types, names, parents, camelCase inputs, options) and policy results."""
+def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, report: PolicyReport | None = None,
+               preflight: PreflightReport | None = None) -> None:
+    """Write the recorded graph (types, names, parents, camelCase inputs, options), policy and preflight results."""
     document = graph_json(monitor, stack_file)
     if report is not None:
         document["policy"] = {"violations": [asdict(v) for v in report.violations], "disabled": report.skipped,
                               "notFullyCheckable": report.not_checkable, "undecided": report.unknown}
+    if preflight is not None:
+        document["preflight"] = [asdict(f) for f in preflight.findings]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: PolicyReport,
                    json_path: Path | None = None, cost: Estimate | None = None,
-                   drawings: list[Path] | None = None) -> str:
+                   drawings: list[Path] | None = None, preflight: PreflightReport | None = None) -> str:
     """The one-screen summary that ends `plan`."""
     custom = [r for r in monitor.records() if r.custom]
     per_component = Counter(monitor.component_name(r) for r in custom)
     lines = [f"summary for {stack_file.name}",
-             f"  resources: {len(custom)} ({', '.join(f'{n} {c}' for c, n in sorted(per_component.items()))})",
-             f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
-             f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
-             + (f", {len(report.not_checkable)} remote component(s) not fully checkable" if report.not_checkable else "")]
+             f"  resources: {len(custom)} ({', '.join(f'{n} {c}' for c, n in sorted(per_component.items()))})"]
+    if preflight is not None:
+        lines.append(f"  preflight: {preflight.rules} rules, {len(preflight.errors)} error(s) AWS would refuse, "
+                     f"{len(preflight.advisories)} advisory finding(s)")
+    lines.append(f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
+                 f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
+                 + (f", {len(report.not_checkable)} remote component(s) not fully checkable" if report.not_checkable else ""))
     if cost is not None:
         unpriced = sum(1 for x in cost.lines if x.kind == "unpriced")
         lines.append(f"  cost:      {cost.total('fixed'):,.2f} fixed + {cost.total('usage'):,.2f} usage ({cost.profile} profile) "
@@ -97,5 +104,11 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
         lines.append(f"  diagram:   {', '.join(str(d) for d in drawings)}")
     if json_path is not None:
         lines.append(f"  graph:     {json_path}")
-    lines.append("  result:    " + ("FAIL (mandatory policy violations)" if report.mandatory else "ok"))
+    if preflight is not None and preflight.errors:
+        verdict = "FAIL (preflight: AWS would refuse; exit 3)"
+    elif report.mandatory:
+        verdict = "FAIL (mandatory policy violations; exit 1)"
+    else:
+        verdict = "ok"
+    lines.append("  result:    " + verdict)
     return "\n".join(lines)

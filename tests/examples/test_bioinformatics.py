@@ -16,9 +16,13 @@ def mon(stack):
     return stack(STACK)
 
 
-def test_runs_on_eks_with_a_private_encrypted_logged_cluster(mon) -> None:
+def test_runs_on_eks_with_an_encrypted_logged_cluster_the_deploy_can_reach(mon) -> None:
     cluster = mon.one("eks:index:Cluster").inputs
-    assert cluster["endpointPrivateAccess"] is True and cluster["endpointPublicAccess"] is False
+    # The stack creates its VPC, so `pulumi up` reaches the API from outside it: public, only to the listed
+    # runner CIDRs, with private access on for nodes and pods; standard support only (1.35 until 2027-03-27).
+    assert cluster["endpointPrivateAccess"] is True and cluster["endpointPublicAccess"] is True
+    assert cluster["publicAccessCidrs"] == ["203.0.113.0/24"] and "0.0.0.0/0" not in cluster["publicAccessCidrs"]
+    assert cluster["version"] == "1.35" and cluster["upgradePolicy"] == {"supportType": "STANDARD"}
     assert len(cluster["enabledClusterLogTypes"]) == 5 and cluster["encryptionConfigKeyArn"].startswith("arn:aws:kms:")
     assert cluster["privateSubnetIds"] == mon.exports["network_private_subnet_ids"]
     group = mon.one("aws:eks/nodeGroup:NodeGroup").inputs

@@ -34,14 +34,21 @@ def test_one_internal_alb_per_service_reachable_only_from_inside_the_vpc(mon) ->
     assert "0.0.0.0/0" not in cidrs and mon.exports["network_vpc_cidr"] in cidrs
 
 
-def test_the_name_lives_only_in_the_private_zone_and_validates_through_the_public_one(mon) -> None:
-    records = {(r.inputs["zoneId"], r.inputs["type"]): r.inputs for r in mon.of_type("aws:route53/record:Record")}
-    site = records[(PRIVATE_ZONE, "A")]
-    assert site["name"] == "pavi.alliancegenome.org"
+def test_the_names_live_only_in_the_private_zone_and_validate_through_the_public_one(mon) -> None:
+    records = mon.of_type("aws:route53/record:Record")
+    private = {r.inputs["name"]: r.inputs for r in records if r.inputs["zoneId"] == PRIVATE_ZONE}
     webui = mon.one("aws:lb/loadBalancer:LoadBalancer", "app-webui-lb")
-    assert site["aliases"][0]["name"] == webui.outputs["dnsName"]
-    # The public zone gets the ACM validation record and nothing else.
-    assert [key for key in records if key[0] == PUBLIC_ZONE] == [(PUBLIC_ZONE, "CNAME")]
+    api = mon.one("aws:lb/loadBalancer:LoadBalancer", "app-api-lb")
+    # Each internal HTTPS load balancer is reached by a name its certificate covers (regression: the API's
+    # had no record, so nothing could reach it by a covered name).
+    assert private["pavi.alliancegenome.org"]["aliases"][0]["name"] == webui.outputs["dnsName"]
+    assert private["api.pavi.alliancegenome.org"]["aliases"][0]["name"] == api.outputs["dnsName"]
+    assert {r["type"] for r in private.values()} == {"A"}
+    certificate = mon.one("aws:acm/certificate:Certificate").inputs
+    assert {certificate["domainName"], *certificate["subjectAlternativeNames"]} == {
+        "pavi.alliancegenome.org", "api.pavi.alliancegenome.org"}
+    # The public zone gets the ACM validation records and nothing else.
+    assert {r.inputs["type"] for r in records if r.inputs["zoneId"] == PUBLIC_ZONE} == {"CNAME"}
     assert mon.of_type("aws:cloudfront/distribution:Distribution") == []
     assert mon.of_type("aws:wafv2/webAcl:WebAcl") == []
 
@@ -52,3 +59,8 @@ def test_the_web_ui_reaches_the_api_through_service_connect(mon) -> None:
                for r in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                if r.inputs["securityGroupId"] == api_sg}
     assert sources == {"app-api-lb", "app-webui"}
+    # The web UI calls http://api:8000: the API publishes that name (regression: it published none).
+    api = mon.one("aws:ecs/service:Service", "app-api").inputs["serviceConnectConfiguration"]
+    assert [(s["discoveryName"], s["clientAlias"]) for s in api["services"]] == [("api", {"dnsName": "api", "port": 8000})]
+    webui = mon.one("aws:ecs/service:Service", "app-webui").inputs["serviceConnectConfiguration"]
+    assert webui["namespace"] == api["namespace"] and not webui.get("services")

@@ -91,8 +91,9 @@ def test_dns_points_the_apex_and_www_at_the_alb(mon) -> None:
 
 def test_dev_is_small_and_single_az(dev) -> None:
     db = dev.one("aws:rds/instance:Instance").inputs
+    # The document's 16.3 is retired (AWS refuses new instances on it): RDS picks the current 16 minor.
     assert (db["engineVersion"], db["instanceClass"], db["allocatedStorage"], db["multiAz"]) == (
-        "16.3", "db.t4g.micro", 20, False)
+        "16", "db.t4g.micro", 20, False)
     assert db["backupRetentionPeriod"] == 7 and db["backupWindow"] == "03:00-04:00"
     assert db["maintenanceWindow"] == "mon:04:00-mon:05:00" and db["monitoringInterval"] == 60
     assert db["deletionProtection"] is True and db["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]

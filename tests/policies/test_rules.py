@@ -213,7 +213,8 @@ CASES: dict[str, tuple[Any, Any]] = {
                           StackFx([Res(R.VPC, {"id": "vpc-1"})])),
     "batch-private-subnets": (placement(R.BATCH_CE, ("computeResources", "subnets"), False),
                               placement(R.BATCH_CE, ("computeResources", "subnets"), True)),
-    "eks-endpoint-private": (Res(R.EKS_COMPONENT, {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}),
+    "eks-endpoint-private": (Res(R.EKS_COMPONENT, {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"],
+                                                   "endpointPrivateAccess": True}),
                              Res(R.EKS_CLUSTER, {"vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}})),
     "eks-nodes-private": (Res(R.EKS_COMPONENT, {"nodeAssociatePublicIpAddress": False, "privateSubnetIds": ["subnet-1"]}),
                           Res(R.EKS_COMPONENT, {"privateSubnetIds": ["subnet-1"]})),
@@ -348,3 +349,17 @@ def test_rules_are_well_formed() -> None:
             assert re.fullmatch(r"[A-Za-z0-9]+\.\d+", rule.fsbp), rule.fsbp
     assert {p.enforcement_level for p in POLICIES} <= {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
     assert len({r.group for r in RULES}) == len(GROUPS)
+
+
+@pytest.mark.parametrize(("props", "fires"), [
+    ({}, True),  # unset: pulumi-eks and EKS default to a public endpoint open to everyone
+    ({"endpointPublicAccess": False}, False),  # private only
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"], "endpointPrivateAccess": True}, True),
+    # Limited to the deploy runner's CIDRs: what a stack that creates its VPC can deploy through...
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.7/32"], "endpointPrivateAccess": True}, False),
+    # ...but nodes must then reach the API privately: private access unset or off is refused.
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.7/32"]}, True),
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.7/32"], "endpointPrivateAccess": False}, True),
+])
+def test_eks_endpoint_boundaries(props: dict[str, Any], fires: bool) -> None:
+    assert bool(evaluate("eks-endpoint-private", Res(R.EKS_COMPONENT, props))) is fires

@@ -110,6 +110,7 @@ GOLDEN = [
     (EXAMPLES / "Pulumi.bioinformatics.yaml", "app-main", "load balancer hours", 16.43),  # the ingress's ALB
     (EXAMPLES / "Pulumi.bioinformatics.yaml", "db-instance-1", "db.r6g.large instance hours", 189.80),
     (EXAMPLES / "Pulumi.allthrive.yaml", "app-web", "2 task(s) 0.5 vCPU / 1 GB (arm) vCPU-hours", 23.64),
+    (EXAMPLES / "Pulumi.allthrive.yaml", "edge-spa-routes", "invocations", 0.10),  # 1 million at $0.10
     ("prod", "pipeline-fargate", "job vCPU-hours (FARGATE)", 0.40),  # Batch on Fargate x86: 10 x 0.04048
 ]
 

@@ -1,0 +1,96 @@
+"""Read a stack file as the Pulumi CLI would, remembering where every key is.
+
+The CLI's YAML parser refuses a key written twice in one mapping; PyYAML's `safe_load` silently
+keeps the later one (a whole service could vanish). This loader refuses it too, naming both lines,
+and turns malformed YAML or a file that is not a mapping into one `StackFileError` with
+`file:line`. It also returns the line of every key path (`platform:database.engine_version`),
+so messages about a value can point at the line that set it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class StackFileError(Exception):
+    """A stack file the CLI would refuse to read (malformed YAML, a duplicate key, wrong shape)."""
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and records the line of every key path."""
+
+    def __init__(self, stream: str, source: str) -> None:
+        super().__init__(stream)
+        self.source = source
+        self.lines: dict[str, int] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise StackFileError(
+                    f"{self.source}:{line}: key {key!r} is written twice in one mapping (first at line {seen[key]}); "
+                    "YAML keeps only one of them. Merge the two or rename one.")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _key_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            lines.setdefault(path, key_node.start_mark.line + 1)
+            _key_lines(value_node, path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            path = f"{prefix}[{i}]"
+            lines.setdefault(path, item.start_mark.line + 1)
+            _key_lines(item, path, lines)
+
+
+def load(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The document and the line of each key path under `config:` (paths without the `config.`)."""
+    source = path.name
+    text = path.read_text()
+    loader = _LineLoader(text, source)
+    try:
+        node = loader.get_single_node()
+        document = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise StackFileError(f"{where}: not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{source}: not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise StackFileError(f"{source}:1: a stack file is a mapping with a `config:` key; got a {type(document).__name__}")
+    config = document.get("config", {})
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        line = _top_line(node, "config")
+        raise StackFileError(f"{source}:{line}: `config:` must be a mapping of keys to values; "
+                             f"got a {type(config).__name__}")
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == "config":
+                _key_lines(value_node, "", lines)
+    return {**document, "config": config}, lines
+
+
+def _top_line(node: yaml.Node | None, key: str) -> int:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if key_node.value == key:
+                return key_node.start_mark.line + 1
+    return 1
