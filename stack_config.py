@@ -437,7 +437,7 @@ def _pg_version(problems: _Problems, engine: str, value: str) -> tuple[int, int 
     match = re.fullmatch(r"(\d+)(?:\.(\d+))?", value)
     if match is None or int(match.group(1)) < _PG_MIN_MAJOR or (aurora and match.group(2) is None):
         form = "with its minor version" if aurora else "as a major (RDS picks its current minor) or major.minor"
-        problems.add("engine_version", f"expected a {engine} version {_PG_MIN_MAJOR} or later, {form}, e.g. "
+        problems.add("engine_version", f"expected a version of {engine}, {_PG_MIN_MAJOR} or later, {form}, e.g. "
                                        f"{example}; got {value!r}")
         return None
     status = aws_data.rds_version_status(engine, value, cluster=aurora)
@@ -1864,7 +1864,7 @@ class StackConfig(_Section):
             if lb.hostname is None and key != served:
                 example = key.removesuffix("-lb")
                 problems.append(f"@load_balancers.{key}.hostname: HTTPS works only under a name the certificate covers, "
-                                f"and no DNS name points at this load balancer ({'platform:edge serves ' + served if served else 'no platform:edge'}); "
+                                f"and no DNS name points at this load balancer ({f'platform:edge serves {served!r}' if served else 'no platform:edge'}); "
                                 f"give it one, e.g. hostname: {example}")
             if lb.hostname is not None:
                 if lb.hostname in taken:

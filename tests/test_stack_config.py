@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 import stack_config
 from stack_config import ConfigError, from_mapping
 from tests.conftest import EXAMPLE_FILES, STACK_FILES
-from tools.harness import RecordingMonitor, load_config, load_stack_config, run_program
+from tools.harness import PROJECT_DIR, RecordingMonitor, load_config, load_stack_config, run_program
 
 
 def raw(ref: str | Path) -> dict[str, Any]:
@@ -120,7 +121,7 @@ _DELETE = object()
         ("network.egress", "nat", "network.egress: expected 'none', 'single', 'per_az' or 'instance'; got 'nat'"),
         ("network.az_count", 4, "network.az_count: expected less than or equal to 3; got 4"),
         ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1"),
-        ("database.engine_version", "9", "database.engine_version: expected a postgres version 13 or later"),
+        ("database.engine_version", "9", "database.engine_version: expected a version of postgres, 13 or later"),
         ("database.engine_version", "16.4", "database.engine_version: postgres 16.4 is deprecated: AWS refuses new databases on it"),
         ("database.engine_version", "16.99", "database.engine_version: postgres 16.99 is not offered by AWS"),
         ("database.instance_class", "m5.large", "database.instance_class: expected an RDS instance class such as db.t4g.micro"),
@@ -402,7 +403,7 @@ def test_all_prod_problems_are_reported_at_once() -> None:
 def test_aurora_rules() -> None:
     aurora = {"engine": "aurora-postgresql", "engine_version": "16", "instance_class": "db.r6g.large"}
     assert problems(_with("database", aurora))[0].startswith(
-        "database.engine_version: expected a aurora-postgresql version 13 or later, with its minor version")
+        "database.engine_version: expected a version of aurora-postgresql, 13 or later, with its minor version")
     aurora.update(engine_version="16.15", multi_az=True)
     assert problems(_with("database", aurora))[0].startswith("database.multi_az: not used with aurora-postgresql")
     aurora.pop("multi_az")
@@ -577,3 +578,70 @@ def test_layer_mistakes_name_the_key_and_the_fix(ref: Path, change, expected: st
     mapping = raw(ref)
     change(mapping)
     assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
+
+
+# -- AWS's data in the config (components/aws_data.py) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("version", "extended", "today", "problem"), [
+    ("1.35", False, date(2026, 11, 30), None),
+    ("1.34", False, date(2026, 12, 2), None),  # the last day of standard support
+    ("1.34", False, date(2026, 12, 3), "cluster.eks.version: Kubernetes 1.34 left standard support on 2026-12-02"),
+    ("1.34", True, date(2026, 12, 3), None),  # extended support, chosen and paid for
+    ("1.34", True, date(2027, 12, 2), None),  # the last day of extended support
+    ("1.34", True, date(2027, 12, 3), "cluster.eks.version: Kubernetes 1.34 left EKS extended support on 2027-12-02"),
+    ("1.20", False, date(2026, 11, 30), "cluster.eks.version: EKS offers 1.29"),
+    ("1.40", False, date(2026, 11, 30), None),  # newer than the calendar: accepted, the preflight advises
+])
+def test_eks_versions_follow_the_calendar(monkeypatch, version: str, extended: bool, today: date,
+                                          problem: str | None) -> None:
+    monkeypatch.setattr(stack_config, "_today", lambda: today)
+    mapping = _eks(raw("dev"))
+    mapping["cluster"]["eks"].update(version=version, extended_support=extended)
+    if problem is None:
+        config = from_mapping(mapping)
+        assert config.cluster.eks_settings.support_type == ("EXTENDED" if extended else "STANDARD")
+    else:
+        assert any(line.startswith(problem) for line in problems(mapping)), problems(mapping)
+
+
+def test_every_load_balancer_the_edge_does_not_serve_has_a_covered_name() -> None:
+    pavi = raw(PROJECT_DIR / "examples" / "Pulumi.pavi.yaml")
+    config = from_mapping(pavi)
+    assert "api.pavi.alliancegenome.org" in config.certificate_names()
+    pavi["load_balancers"]["api-lb"].pop("hostname")
+    assert problems(pavi) == [
+        "load_balancers.api-lb.hostname: HTTPS works only under a name the certificate covers, and no DNS name points "
+        "at this load balancer (platform:edge serves 'webui-lb'); give it one, e.g. hostname: api"]
+
+
+def test_a_called_service_publishes_its_own_name_unless_it_names_another() -> None:
+    pavi = from_mapping(raw(PROJECT_DIR / "examples" / "Pulumi.pavi.yaml"))
+    assert pavi.discovery_name_of("api") == "api"  # the web UI calls http://api:8000
+    assert pavi.discovery_name_of("webui") is None  # nobody calls it by name
+    allthrive = from_mapping(raw(PROJECT_DIR / "examples" / "Pulumi.allthrive.yaml"))
+    assert allthrive.discovery_name_of("weaviate") == "weaviate"
+
+
+@pytest.mark.parametrize(("stack", "env", "ok"), [("prod", "prod", True), ("prod", "dev", False),
+                                                  ("staging", "prod", False), ("portfolio-prod", "prod", True),
+                                                  ("qa-eu", "dev", True)])
+def test_a_stack_named_like_an_environment_runs_that_environment(stack: str, env: str, ok: bool) -> None:
+    mapping = raw("prod")
+    mapping["env"] = env
+    if env != "prod":  # dev and staging relax prod's invariants: keep the mapping valid otherwise
+        mapping.pop("backup", None)
+    if ok:
+        assert from_mapping(mapping, stack=stack).env == env
+    else:
+        with pytest.raises(ConfigError, match=f"env: stack '{stack}' must set env: {stack}"):
+            from_mapping(mapping, stack=stack)
+
+
+def test_all_problems_of_one_section_are_reported_at_once() -> None:
+    # Before, a section's checks stopped at the first problem: one fix, one run, one more problem.
+    mapping = _with("database", dict(_RDS, engine_version="16.4", master_username="rdsadmin", db_name="select",
+                                     log_exports=["instance"], maintenance_window="mon:03:30-mon:04:30"))
+    keys = [line.split(":")[0] for line in problems(mapping)]
+    assert keys == ["database.engine_version", "database.master_username", "database.db_name",
+                    "database.log_exports[0]", "database.maintenance_window"]

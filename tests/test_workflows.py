@@ -62,7 +62,7 @@ def test_pr_previews_every_stack_with_the_policy_pack_and_comments() -> None:
     assert "pull_request" in preview["on"]
     assert preview["permissions"]["id-token"] == "write"
     job = preview["jobs"]["preview"]
-    assert job["needs"] == "test"
+    assert set(job["needs"]) == {"test", "route"}
     stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
     assert sorted(stacks) == sorted(p.stem.split(".", 1)[1] for p in STACK_FILES)
     (step,) = _pulumi_steps(preview)
@@ -103,3 +103,30 @@ def test_each_stack_trusts_the_subjects_its_workflow_jobs_present(stack) -> None
                   if r.name.startswith("github-")}
         assert f":environment:{name}" in trusts["github-deploy"], name
         assert ":pull_request" in trusts["github-preview"], name
+
+
+def _route_steps(workflow: dict) -> tuple[dict, str]:
+    route = workflow["jobs"]["route"]
+    (step,) = [s for s in route["steps"] if s.get("id") == "route"]
+    return route, step["run"]
+
+
+def test_jobs_run_where_their_stack_file_says() -> None:
+    # A CIDR-limited EKS API admits only its listed runners: the job must run on the stack's
+    # `platform:github.runner`, and assume credentials in the stack's region.
+    pyyaml = next(line.split("==")[1] for line in (PROJECT_DIR / "requirements-dev.txt").read_text().splitlines()
+                  if line.lower().startswith("pyyaml=="))
+    preview = _load(GITHUB / "workflows" / "preview.yml")
+    up = _load(GITHUB / "workflows" / "pulumi-up.yml")
+    for workflow, job_name, key in ((preview, "preview", "matrix.stack"), (up, "up", "inputs.stack")):
+        route, run = _route_steps(workflow)
+        assert route["runs-on"] == "ubuntu-latest"  # reading a file needs no special runner
+        assert f"pyyaml=={pyyaml}" in run and "tools/route.py" in run
+        job = workflow["jobs"][job_name]
+        assert job["runs-on"] == f"${{{{ fromJSON(needs.route.outputs.route)[{key}].runner }}}}"
+        (setup,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi-setup"]
+        assert setup["with"]["aws-region"] == f"${{{{ fromJSON(needs.route.outputs.route)[{key}].region }}}}"
+    # The preview routes exactly the stacks it previews.
+    _, run = _route_steps(preview)
+    stacks = [entry["stack"] for entry in preview["jobs"]["preview"]["strategy"]["matrix"]["include"]]
+    assert run.split("tools/route.py", 1)[1].split(")", 1)[0].split() == stacks

@@ -180,6 +180,23 @@ def policy_coverage() -> str:
     return "\n".join(lines)
 
 
+def preflight_rules() -> str:
+    """The README's preflight table: each rule, what it checks and whose data it checks against,
+    then the pinned data sources and their dates."""
+    from components.aws_data import data_sources
+    from tools.preflight.rules import RULES
+
+    lines = [f"{len(RULES)} rules. An ERROR fails `plan` and `preflight` (exit 3); an ADVISORY is printed and "
+             "never fails.", "", "| rule | level | checks | against |", "|---|---|---|---|"]
+    for rule in RULES:
+        lines.append(f"| `{rule.id}` | {rule.severity} | {rule.summary} | {rule.source} |")
+    lines += ["", "Pinned data (`requirements.txt`; a version bump is how new AWS facts arrive):", "",
+              "| package | version | data as of | what it gives |", "|---|---|---|---|"]
+    for source in data_sources():
+        lines.append(f"| {source.name} | {source.version} | {source.as_of} | {source.covers} |")
+    return "\n".join(lines)
+
+
 ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("reference dev", ("Pulumi.dev.yaml",), "-",
      "lean dev: NAT instance, ARM on Fargate Spot, Aurora Serverless v2 pausing at 0 ACU, one Valkey micro node, "

@@ -15,6 +15,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "config-reference": docs.config_reference,
     "policy-coverage": docs.policy_coverage,
     "cost-estimates": docs.cost_estimates,
+    "preflight-rules": docs.preflight_rules,
     "diagram-dev": lambda: docs.architecture_diagram("dev"),
     "diagram-prod": lambda: docs.architecture_diagram("prod"),
 }

@@ -28,3 +28,27 @@ def test_daily_plan_into_an_encrypted_locked_vault(record) -> None:
 def test_cold_storage_needs_ninety_days_before_deletion() -> None:
     with pytest.raises(ValueError, match="90 days"):
         BackupArgs(resource_arns=[DB], retention_days=100, cold_storage_after_days=30)
+
+
+S3_POLICIES = {"arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+               "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore"}
+BUCKET = "arn:aws:s3:::platform-prod-uploads"
+
+
+def _attached(mon) -> set[str]:
+    return {a.inputs["policyArn"] for a in mon.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+
+
+def test_backing_up_buckets_gives_the_role_aws_backups_s3_policies(record) -> None:
+    # Regression (prod): the selection held S3 buckets, but the role had only the generic policies, so
+    # every S3 backup and restore job would fail.
+    mon = record(lambda: Backup("backup", BackupArgs(resource_arns=[DB], bucket_arns=[BUCKET])))
+    assert S3_POLICIES <= _attached(mon)
+    assert mon.one("aws:backup/selection:Selection").inputs["resources"] == [DB, BUCKET]
+    without = record(lambda: Backup("backup", BackupArgs(resource_arns=[DB])))
+    assert _attached(without).isdisjoint(S3_POLICIES)  # least privilege: only when buckets are selected
+
+
+def test_an_empty_selection_is_refused() -> None:
+    with pytest.raises(ValueError, match="nothing to back up"):
+        BackupArgs(resource_arns=[])

@@ -69,3 +69,18 @@ def test_only_granted_groups_reach_the_cache_port(record) -> None:
     assert rule.name == "cache-from-worker" and rule.inputs["securityGroupId"] == sg.id
     assert rule.inputs["referencedSecurityGroupId"] == "sg-0worker00000000000"
     assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (6379, 6379)
+
+
+def test_redis_6_2_uses_the_family_aws_names_redis6_x(record) -> None:
+    # AWS names families unevenly; "redis6" (engine + major) does not exist and CreateCacheParameterGroup
+    # refuses it. The family comes from the API model's list (components/aws_data.py).
+    params = record(lambda: Cache("cache", args(engine="redis", engine_version="6.2"))).one(
+        "aws:elasticache/parameterGroup:ParameterGroup")
+    assert params.inputs["family"] == "redis6.x"
+
+
+def test_a_version_without_a_family_is_refused_before_anything_is_declared() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="no parameter group family for valkey 9.0"):
+        args(engine="valkey", engine_version="9.0")

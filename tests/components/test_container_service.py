@@ -291,3 +291,13 @@ def test_args_reject_dangling_references(change: dict, message: str) -> None:
     values.update(change)
     with pytest.raises(ValueError, match=message):
         ContainerServiceArgs(**values)
+
+
+def test_a_dual_stack_load_balancer_takes_ipv6_clients_too(record) -> None:
+    mon = record(lambda: build({"main": lb(dualstack=True)}))
+    assert mon.one("aws:lb/loadBalancer:LoadBalancer").inputs["ipAddressType"] == "dualstack"
+    sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
+    sources = sorted((r.get("cidrIpv4") or r.get("cidrIpv6"), r["fromPort"]) for r in ingress_to(mon, sg))
+    assert sources == [("0.0.0.0/0", 80), ("0.0.0.0/0", 443), ("::/0", 80), ("::/0", 443)]
+    ipv4 = record(build).one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert "ipAddressType" not in ipv4  # AWS's default: IPv4 only

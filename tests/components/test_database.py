@@ -12,7 +12,7 @@ SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 
 
 def rds(**overrides) -> DatabaseArgs:
-    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine_version="16.3",
+    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine_version="16",
                   instance_class="db.t4g.medium", allocated_storage_gb=20, max_allocated_storage_gb=100,
                   tags={"env": "test"})
     values.update(overrides)
@@ -21,7 +21,7 @@ def rds(**overrides) -> DatabaseArgs:
 
 def aurora(**overrides) -> DatabaseArgs:
     values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine="aurora-postgresql",
-                  engine_version="16.4", instance_class="db.r6g.large", instances=2, tags={"env": "test"})
+                  engine_version="16.15", instance_class="db.r6g.large", instances=2, tags={"env": "test"})
     values.update(overrides)
     return DatabaseArgs(**values)
 
@@ -37,7 +37,7 @@ def test_rds_instance_is_private_encrypted_with_its_own_key_and_has_no_password(
     assert i["manageMasterUserPassword"] is True and i["masterUserSecretKmsKeyId"] == key.outputs["arn"]
     assert "password" not in i
     assert i["storageType"] == "gp3" and i["allocatedStorage"] == 20 and i["maxAllocatedStorage"] == 100
-    assert i["copyTagsToSnapshot"] is True and i["engineVersion"] == "16.3"
+    assert i["copyTagsToSnapshot"] is True and i["engineVersion"] == "16"
     assert i["dbSubnetGroupName"] == mon.one("aws:rds/subnetGroup:SubnetGroup").outputs["name"]
     assert mon.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == SUBNETS
 
@@ -164,3 +164,25 @@ def test_outputs_expose_endpoint_port_secret_and_group(record) -> None:
 def test_args_reject_impossible_combinations(overrides: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         rds(**overrides)
+
+
+def test_default_log_exports_follow_the_engine(record) -> None:
+    # Regression (dev, bioinformatics): Aurora clusters exported `upgrade`, which only RDS for PostgreSQL
+    # has; CreateDBCluster refuses it. Each engine's default is a subset of what AWS's API lists.
+    from components import aws_data
+
+    instance = record(lambda: Database("db", rds())).one("aws:rds/instance:Instance").inputs
+    cluster = record(lambda: Database("db", aurora())).one("aws:rds/cluster:Cluster").inputs
+    assert instance["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    assert cluster["enabledCloudwatchLogsExports"] == ["postgresql"]
+    assert set(cluster["enabledCloudwatchLogsExports"]) <= set(aws_data.rds_log_exports("aurora-postgresql"))
+    assert set(instance["enabledCloudwatchLogsExports"]) <= set(aws_data.rds_log_exports("postgres"))
+
+
+def test_the_default_master_user_is_valid_for_both_engines(record) -> None:
+    from components import aws_data
+
+    cluster = record(lambda: Database("db", aurora())).one("aws:rds/cluster:Cluster").inputs
+    assert cluster["masterUsername"] == "appadmin"
+    assert aws_data.rds_master_username_problem("aurora-postgresql", cluster["masterUsername"]) is None
+    assert aws_data.rds_master_username_problem("postgres", cluster["masterUsername"]) is None

@@ -66,3 +66,17 @@ def test_protected_zone(record) -> None:
 def test_a_private_zone_without_a_public_validation_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="needs a public validation_zone_id"):
         DomainArgs(name="x.example.com", region="us-east-1", private_vpc_id="vpc-1")
+
+
+def test_alias_points_a_name_at_a_load_balancer_with_aaaa_when_dual_stack(record) -> None:
+    def build() -> None:
+        domain = Domain("domain", DomainArgs(name="example.com", region="us-east-1"))
+        domain.alias("api", "api.example.com", "internal-api-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K")
+        domain.alias("www", "www.example.com", "main-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K", ipv6=True)
+
+    mon = record(build)
+    zone = mon.one("aws:route53/zone:Zone").outputs["zoneId"]
+    aliases = {(r.inputs["name"], r.inputs["type"]): r for r in mon.of_type("aws:route53/record:Record") if r.inputs.get("aliases")}
+    assert set(aliases) == {("api.example.com", "A"), ("www.example.com", "A"), ("www.example.com", "AAAA")}
+    assert aliases[("api.example.com", "A")].name == "domain-api-a"
+    assert all(r.inputs["zoneId"] == zone and r.inputs["aliases"][0]["evaluateTargetHealth"] is True for r in aliases.values())

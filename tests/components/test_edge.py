@@ -148,3 +148,49 @@ def test_cloudfront_access_logs_reach_a_private_bucket_through_a_us_east_1_deliv
 def test_access_logs_can_be_turned_off(record) -> None:
     mon = record(lambda: Edge("edge", build(access_log_days=None)))
     assert mon.of_type("aws:cloudwatch/logDeliverySource:LogDeliverySource") == []
+
+
+def test_the_single_page_app_fallback_leaves_api_errors_alone(record) -> None:
+    # Regression (allthrive): custom error responses turned the API's 403/404 into 200 + index.html for
+    # every behaviour. The app's routes are rewritten by a function on the default behaviour only.
+    mon = record(lambda: Edge("edge", build(static_site=True)))
+    dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
+    assert not dist.get("customErrorResponses")
+    function = mon.one("aws:cloudfront/function:Function")
+    assert function.inputs["runtime"] == "cloudfront-js-2.0" and function.inputs["publish"] is True
+    assert dist["defaultCacheBehavior"]["functionAssociations"] == [
+        {"eventType": "viewer-request", "functionArn": function.outputs["arn"]}]
+    assert all(not b.get("functionAssociations") for b in dist["orderedCacheBehaviors"])  # /api/*, /ws/* untouched
+
+
+def test_spa_function_rewrites_routes_but_not_files() -> None:
+    # The function's rule, run under Node (its code is plain ES5.1 JavaScript, a subset of cloudfront-js-2.0).
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from components.edge import SPA_ROUTES_FUNCTION
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed here: the function's JavaScript cannot be run")
+    script = SPA_ROUTES_FUNCTION + """
+for (const uri of ["/", "/settings/profile", "/assets/app.3f2a.js", "/users/jo.doe", "/favicon.ico"]) {
+  console.log(uri + " " + handler({request: {uri: uri}}).uri);
+}"""
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:5] == ["/ /index.html", "/settings/profile /index.html", "/assets/app.3f2a.js /assets/app.3f2a.js",
+                       "/users/jo.doe /users/jo.doe", "/favicon.ico /favicon.ico"]
+
+
+def test_a_dual_stack_load_balancer_gets_aaaa_records_too(record) -> None:
+    mon = record(lambda: Edge("edge", build(cloudfront=False, cloudfront_certificate_arn=None, hostnames=[""],
+                                            direct_hostnames=["ws"], load_balancer_ipv6=True,
+                                            web_acl_arn="arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1")))
+    dns = records(mon)
+    for name in ("example.com", "ws.example.com"):
+        assert dns[(name, "A")]["aliases"] == dns[(name, "AAAA")]["aliases"]
+    ipv4_only = record(lambda: Edge("edge", build(cloudfront=False, cloudfront_certificate_arn=None, hostnames=[""],
+                                                  web_acl_arn="arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1")))
+    assert ("example.com", "AAAA") not in records(ipv4_only)

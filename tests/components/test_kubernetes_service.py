@@ -228,3 +228,19 @@ def test_policy_without_web_acl_grants_no_waf_rights(record) -> None:
 def test_args_refuse_burstable_nodes_for_pod_security_groups() -> None:
     with pytest.raises(ValueError, match="t\\* nodes"):
         build(node_group=NodeGroupSpec(instance_types=["t4g.medium"]))
+
+
+def test_the_cluster_stays_in_standard_support_unless_extended_is_chosen(record) -> None:
+    # pulumi-eks defaults the upgrade policy to EXTENDED (about 6x the control-plane price past standard
+    # support); the component asks for STANDARD unless the stack opted in.
+    cluster = record(lambda: KubernetesService("app", build())).one("eks:index:Cluster").inputs
+    assert cluster["version"] == "1.35" and cluster["upgradePolicy"] == {"supportType": "STANDARD"}
+    extended = record(lambda: KubernetesService("app", build(version="1.33", support_type="EXTENDED")))
+    assert extended.one("eks:index:Cluster").inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
+
+
+def test_a_dual_stack_load_balancer_is_asked_of_the_ingress(record) -> None:
+    lbs = {"main": LoadBalancerSpec(subnet_ids=[], certificate_arn=CERT, dualstack=True)}
+    mon = record(lambda: KubernetesService("app", build(load_balancers=lbs)))
+    (ingress,) = mon.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    assert ingress.inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/ip-address-type"] == "dualstack"

@@ -191,3 +191,23 @@ def test_adopting_a_vpc_creates_nothing_and_exposes_the_same_outputs(record) -> 
 def test_args_reject_impossible_shapes(overrides: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build(**overrides)
+
+
+def test_ipv6_goes_to_the_public_subnets_for_dual_stack_load_balancers(record) -> None:
+    import ipaddress
+
+    mon = record(lambda: Network("net", build(ipv6=True)))
+    vpc = mon.one("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["assignGeneratedIpv6CidrBlock"] is True
+    block = ipaddress.ip_network(vpc.outputs["ipv6CidrBlock"])
+    public = [mon.one("aws:ec2/subnet:Subnet", f"net-public-{az}").inputs["ipv6CidrBlock"] for az in AZS]
+    assert len(set(public)) == 3
+    assert all(ipaddress.ip_network(p).prefixlen == 64 and ipaddress.ip_network(p).subnet_of(block) for p in public)
+    for tier in ("private", "isolated"):  # workloads and data stay IPv4-only
+        assert all("ipv6CidrBlock" not in mon.one("aws:ec2/subnet:Subnet", f"net-{tier}-{az}").inputs for az in AZS)
+    igw = mon.one("aws:ec2/internetGateway:InternetGateway")
+    table = mon.one("aws:ec2/routeTable:RouteTable", "net-public")
+    (route,) = [r.inputs for r in mon.of_type("aws:ec2/route:Route") if r.inputs.get("destinationIpv6CidrBlock")]
+    assert route == {"routeTableId": table.id, "destinationIpv6CidrBlock": "::/0", "gatewayId": igw.id}
+    ipv4_only = record(lambda: Network("net", build()))
+    assert "assignGeneratedIpv6CidrBlock" not in ipv4_only.one("aws:ec2/vpc:Vpc").inputs

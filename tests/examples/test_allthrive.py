@@ -51,6 +51,11 @@ def test_frontend_from_s3_through_oac_api_and_ws_to_the_alb(mon) -> None:
     assert {b["pathPattern"]: b["targetOriginId"] for b in dist["orderedCacheBehaviors"]} == {
         "/api/*": "load-balancer", "/ws/*": "load-balancer"}
     assert sorted(dist["aliases"]) == ["allthrive.ai", "api.allthrive.ai"]
+    # The single-page app's routes are rewritten on the default behaviour only: /api/* and /ws/* errors
+    # reach clients as they are (regression: error pages turned them into 200 + index.html).
+    assert not dist.get("customErrorResponses")
+    assert [a["eventType"] for a in dist["defaultCacheBehavior"]["functionAssociations"]] == ["viewer-request"]
+    assert all(not b.get("functionAssociations") for b in dist["orderedCacheBehaviors"])
 
 
 def test_ws_goes_straight_to_the_alb_which_keeps_websockets_open_and_has_its_own_waf(mon) -> None:

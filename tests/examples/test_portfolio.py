@@ -83,6 +83,11 @@ def test_dns_points_the_apex_and_www_at_the_alb(mon) -> None:
     records = {r.inputs["type"]: r.inputs for r in mon.of_type("aws:route53/record:Record") if r.name.startswith("edge-")}
     lb = mon.one("aws:lb/loadBalancer:LoadBalancer")
     assert records["A"]["aliases"][0]["name"] == lb.outputs["dnsName"]
+    # The document's "AAAA record for IPv6": the ALB is dual-stack in public subnets that have IPv6.
+    assert records["AAAA"]["aliases"] == records["A"]["aliases"] and records["AAAA"]["name"] == records["A"]["name"]
+    assert lb.inputs["ipAddressType"] == "dualstack"
+    public = {s.outputs["id"]: s.inputs for s in mon.of_type("aws:ec2/subnet:Subnet")}
+    assert all(public[subnet]["ipv6CidrBlock"].endswith("/64") for subnet in lb.inputs["subnets"])
     assert records["CNAME"]["name"] == "www." + records["A"]["name"]
     assert mon.of_type("aws:cloudfront/distribution:Distribution") == []
     # No CloudFront, so the public ALB gets the regional WAF the policy pack requires.

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from tools.__main__ import main
 from tools.harness import PROJECT_DIR
 
@@ -78,3 +80,68 @@ def test_an_app_stack_without_its_data_stack_file_is_a_clear_error(tmp_path: Pat
     err = capsys.readouterr().err
     assert err.startswith("error: Pulumi.semiont-app.yaml reads the data stack 'semiont' through a StackReference")
     assert "Traceback" not in err
+
+
+def _bad_prod(tmp_path: Path, **changes: str) -> Path:
+    """prod with text replacements (old=new pairs given as keyword values 'old|new')."""
+    text = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
+    for pair in changes.values():
+        old, new = pair.split("|")
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "Pulumi.variant.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_plan_runs_the_preflight_and_a_refusal_exits_3(tmp_path: Path, capsys) -> None:
+    # A WAF geo block on a country code AWS does not know: config takes any two capitals, AWS does not.
+    path = _bad_prod(tmp_path, waf="      rate_limit: 2000|      rate_limit: 2000\n      geo_block: [XX]")
+    assert main(["plan", str(path)]) == 3
+    out = capsys.readouterr().out
+    assert "preflight (AWS's own data):" in out and "ERROR cfn-schema: waf-acl" in out
+    summary = out.split("summary for platform/variant", 1)[1]
+    assert "preflight: 25 rules, 1 error(s) AWS would refuse" in summary
+    assert "result:    FAIL (preflight: AWS would refuse; exit 3)" in summary
+
+
+def test_the_preflight_verdict_outranks_a_policy_verdict(tmp_path: Path, capsys) -> None:
+    # A distribution without a web ACL (a mandatory policy) and a secret description longer than
+    # Secrets Manager takes (a preflight error): AWS's refusal is the more basic problem, so exit 3.
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    document["config"]["platform:edge"]["waf"] = None
+    document["config"]["platform:secrets"]["oauth"]["description"] = "x" * 2049
+    path = tmp_path / "Pulumi.variant.yaml"
+    path.write_text(yaml.safe_dump(document))
+    assert main(["plan", str(path), "--json", str(tmp_path / "g.json")]) == 3
+    out = capsys.readouterr().out
+    assert "MANDATORY cloudfront-waf" in out and "FAIL (preflight" in out
+    graph = json.loads((tmp_path / "g.json").read_text())
+    assert [f["rule"] for f in graph["preflight"] if f["severity"] == "error"] == ["cfn-schema"]
+    assert any(v["enforcement"] == "mandatory" for v in graph["policy"]["violations"])
+
+
+def test_preflight_verb_reports_and_exits_0_on_committed_stacks(capsys) -> None:
+    assert main(["preflight", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("preflight of platform/prod: ") and "0 error(s)" in out
+
+
+def test_an_internal_error_exits_4_with_its_traceback(monkeypatch, capsys) -> None:
+    import tools.__main__ as cli
+
+    def broken(args):  # noqa: ANN001, ANN202 - a stand-in verb with a bug
+        raise ZeroDivisionError("a bug in the tools")
+
+    monkeypatch.setattr(cli, "_preflight", broken)
+    assert cli.main(["preflight", "prod"]) == 4
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError: a bug in the tools" in err and "internal error of the offline tools (exit 4)" in err
+
+
+def test_config_errors_name_the_stack_file_line(tmp_path: Path, capsys) -> None:
+    path = _bad_prod(tmp_path, version='    engine_version: "16"|    engine_version: "16.4"')
+    assert main(["plan", str(path)]) == 2
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if 'engine_version: "16.4"' in text)
+    assert f"  - Pulumi.variant.yaml:{line}: database.engine_version: postgres 16.4 is deprecated" in err

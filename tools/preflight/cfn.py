@@ -241,7 +241,9 @@ CFN_MAP: dict[str, CfnMapping] = {
         "rules[].statement.rateBasedStatement.aggregateKeyType": "Rules[].Statement.RateBasedStatement.AggregateKeyType",
         "rules[].statement.managedRuleGroupStatement.name": "Rules[].Statement.ManagedRuleGroupStatement.Name",
         "rules[].statement.managedRuleGroupStatement.vendorName":
-            "Rules[].Statement.ManagedRuleGroupStatement.VendorName", **_TAGS}),
+            "Rules[].Statement.ManagedRuleGroupStatement.VendorName",
+        "rules[].statement.geoMatchStatement.countryCodes": "Rules[].Statement.GeoMatchStatement.CountryCodes",
+        **_TAGS}),
     "aws:batch/computeEnvironment:ComputeEnvironment": CfnMapping("AWS::Batch::ComputeEnvironment", {
         "type": "Type", "state": "State", "computeResources.type": "ComputeResources.Type",
         "computeResources.maxVcpus": "ComputeResources.MaxvCpus",

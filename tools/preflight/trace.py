@@ -3,8 +3,10 @@
 The program turns config into resource inputs in many ways, so the key is found from the value:
 every scalar (and list) under `config:` whose value equals the refused one is a candidate, ranked
 by how much its key looks like the input property (`engine_version` ~ `engineVersion`) and how
-much its path names the resource (`services.api.cpu` for `app-api`). A value the stack file never
-wrote is a default of the program; the rule's own hint (the section key) is named then.
+much its path names the resource (`services.api.cpu` for `app-api`). Failing an equal value, a
+string the program built from config (`<name_prefix>-<key>`, `<label>.<domain>`) is traced to
+the longest written string it starts or ends with. A value the stack file never wrote is a default of the
+program; the rule's own hint (the section key) is named then.
 """
 
 from __future__ import annotations
@@ -67,7 +69,30 @@ def trace(stack_file: StackFile | None, value: Any, prop: str | None, resource: 
         if best is None or score > best[0]:
             best = (score, path)
     if best is None:
+        best = _containing(stack_file, value, prop_key, resource_words)
+    if best is None:
         return None
     path = best[1]
     line = stack_file.lines.get(path) or stack_file.lines.get(re.sub(r"\[\d+\]$", "", path), 0)
     return path, line
+
+
+def _containing(stack_file: StackFile, value: Any, prop_key: str, resource_words: set[str]) -> tuple[int, str] | None:
+    """The written string (4+ characters) a composed value starts or ends with (or equals), ranked by
+    how much its key looks like the property (`name_prefix` for `name`), then by how much its path names
+    the resource or the value (`services.api.image.tag` for `app-api`'s `.../registry-api:v1`), then by length."""
+    texts = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    named = resource_words | {w for t in texts for w in _words(t)}
+    own = {k: v for k, v in stack_file.raw.items() if k.startswith(f"{stack_file.project}:")}  # not aws:defaultTags
+    found = []
+    for path, leaf in _leaves(own, ""):
+        if not isinstance(leaf, str) or not (leaf in texts or len(leaf) >= 4 and any(
+                t.startswith(leaf) or t.endswith(leaf) for t in texts)):
+            continue
+        last = _flat(re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1])
+        similar = bool(prop_key) and (last == prop_key or prop_key in last or last in prop_key)
+        found.append((int(similar), len(_words(path) & named), len(leaf), path))
+    if not found:
+        return None
+    _, _, length, path = max(found)
+    return length, path

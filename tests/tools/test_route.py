@@ -1,0 +1,48 @@
+"""tools/route.py: the runner and region the workflows route each stack to agree with stack_config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stack_config import GithubConfig, from_mapping
+from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tools import route as route_module
+from tools.harness import PROJECT_DIR, load_stack_config
+
+
+def _validated(path: Path):
+    stack_file = load_stack_config(path)
+    prefix = f"{stack_file.project}:"
+    raw = {k.removeprefix(prefix): v for k, v in stack_file.raw.items() if k.startswith(prefix)}
+    return from_mapping({**raw, "region": stack_file.raw["aws:region"]}, path.name)
+
+
+@pytest.mark.parametrize("path", STACK_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_route_reads_what_stack_config_validates(path: Path) -> None:
+    config = _validated(path)
+    expected_runner = config.github.runner if config.github is not None else GithubConfig.model_fields["runner"].default
+    assert route_module.route(path) == {"runner": expected_runner, "region": config.region}
+
+
+def test_the_default_runner_is_stack_configs() -> None:
+    assert route_module.DEFAULT_RUNNER == GithubConfig.model_fields["runner"].default
+
+
+def test_a_self_hosted_runner_is_routed(tmp_path: Path) -> None:
+    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    doc["config"]["platform:github"]["runner"] = ["self-hosted", "eks-deploy"]
+    doc["config"]["aws:region"] = "eu-west-1"
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert route_module.route(path) == {"runner": ["self-hosted", "eks-deploy"], "region": "eu-west-1"}
+
+
+def test_main_prints_one_json_line_per_call(capsys: pytest.CaptureFixture[str]) -> None:
+    assert route_module.main(["dev", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1  # one line: it goes into $GITHUB_OUTPUT as `route=<json>`
+    assert set(json.loads(out)) == {"dev", "prod"}
