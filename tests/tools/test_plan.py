@@ -82,21 +82,21 @@ def test_an_app_stack_without_its_data_stack_file_is_a_clear_error(tmp_path: Pat
     assert "Traceback" not in err
 
 
-def _bad_prod(tmp_path: Path, **changes: str) -> Path:
-    """prod with text replacements (old=new pairs given as keyword values 'old|new')."""
-    text = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
-    for pair in changes.values():
-        old, new = pair.split("|")
-        assert old in text
-        text = text.replace(old, new)
+def _variant(tmp_path: Path, base: Path, old: str, new: str) -> Path:
+    """A copy of `base` (an example: its literal values are fixed) with one text replacement."""
+    text = base.read_text()
+    assert old in text
     path = tmp_path / "Pulumi.variant.yaml"
-    path.write_text(text)
+    path.write_text(text.replace(old, new))
     return path
 
 
 def test_plan_runs_the_preflight_and_a_refusal_exits_3(tmp_path: Path, capsys) -> None:
     # A WAF geo block on a country code AWS does not know: config takes any two capitals, AWS does not.
-    path = _bad_prod(tmp_path, waf="      rate_limit: 2000|      rate_limit: 2000\n      geo_block: [XX]")
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    document["config"]["platform:edge"]["waf"]["geo_block"] = ["XX"]
+    path = tmp_path / "Pulumi.variant.yaml"
+    path.write_text(yaml.safe_dump(document))
     assert main(["plan", str(path)]) == 3
     out = capsys.readouterr().out
     assert "preflight (AWS's own data):" in out and "ERROR cfn-schema: waf-acl" in out
@@ -110,7 +110,7 @@ def test_the_preflight_verdict_outranks_a_policy_verdict(tmp_path: Path, capsys)
     # Secrets Manager takes (a preflight error): AWS's refusal is the more basic problem, so exit 3.
     document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
     document["config"]["platform:edge"]["waf"] = None
-    document["config"]["platform:secrets"]["oauth"]["description"] = "x" * 2049
+    document["config"].setdefault("platform:secrets", {})["too-long"] = {"description": "x" * 2049}
     path = tmp_path / "Pulumi.variant.yaml"
     path.write_text(yaml.safe_dump(document))
     assert main(["plan", str(path), "--json", str(tmp_path / "g.json")]) == 3
@@ -140,7 +140,8 @@ def test_an_internal_error_exits_4_with_its_traceback(monkeypatch, capsys) -> No
 
 
 def test_config_errors_name_the_stack_file_line(tmp_path: Path, capsys) -> None:
-    path = _bad_prod(tmp_path, version='    engine_version: "16"|    engine_version: "16.4"')
+    path = _variant(tmp_path, PROJECT_DIR / "examples" / "Pulumi.portfolio-prod.yaml",
+                    'engine_version: "16" ', 'engine_version: "16.4"')
     assert main(["plan", str(path)]) == 2
     err = capsys.readouterr().err
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if 'engine_version: "16.4"' in text)

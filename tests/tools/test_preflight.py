@@ -193,8 +193,9 @@ def test_a_default_names_the_section_key_as_not_set() -> None:
 
 def test_report_names_resource_property_value_rule_key_and_source(stack) -> None:
     # An old engine version, as a team might write it: the report has everything needed to fix it.
-    stack_file = load_stack_config("prod")
-    monitor = stack("prod")
+    example = Path(__file__).resolve().parents[2] / "examples" / "Pulumi.portfolio-prod.yaml"  # an RDS instance, "16"
+    stack_file = load_stack_config(example)
+    monitor = stack(example)
     db = next(r for r in monitor.records() if r.type == "aws:rds/instance:Instance")
     original = db.inputs["engineVersion"]
     try:
@@ -209,7 +210,7 @@ def test_report_names_resource_property_value_rule_key_and_source(stack) -> None
     block = text[text.index("ERROR rds-engine-version"):].split("\n  ", 1)[1].split("\n  ERROR", 1)[0]
     block = block.split("\n  ADVISORY", 1)[0]
     assert "source: DescribeDBEngineVersions" in block
-    assert "set by Pulumi.prod.yaml:" not in block  # 16.4 is not what the file says: no false trace
+    assert "set by Pulumi.portfolio-prod.yaml:" not in block  # 16.4 is not what the file says: no false trace
 
 
 def test_the_eks_calendar_is_ordered_and_consistent() -> None:
