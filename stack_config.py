@@ -35,11 +35,6 @@ class ConfigError(pulumi.RunError):
     """Invalid stack config. A `RunError`, so `pulumi up` prints the message without a traceback."""
 
 
-def _fail(key: str, problem: str) -> ValueError:
-    # Validators prefix the offending key so the formatter can print its full path.
-    return ValueError(f"@{key}: {problem}")
-
-
 class _Problems:
     """Every problem one validator finds, reported together (one line per key) instead of the first."""
 
@@ -48,6 +43,7 @@ class _Problems:
 
     def add(self, key: str, problem: str) -> None:
         """Note a problem with `key` (relative to the model being validated)."""
+        # The `@key:` prefix lets the formatter print the key's full path.
         self.lines.append(f"@{key}: {problem}")
 
     def done(self, model: Any) -> Any:
@@ -442,8 +438,7 @@ def _pg_version(problems: _Problems, engine: str, value: str) -> tuple[int, int 
         return None
     status = aws_data.rds_version_status(engine, value, cluster=aurora)
     if status != "current":
-        same_major = aws_data.rds_current_versions(engine, cluster=aurora, major=match.group(1))
-        offer = ", ".join((same_major or current)[-3:])
+        offer = ", ".join(aws_data.rds_suggested_versions(engine, value, cluster=aurora))
         why = "is deprecated: AWS refuses new databases on it" if status == "deprecated" else "is not offered by AWS"
         problems.add("engine_version", f"{engine} {value} {why}; current versions: {offer}")
         return None
@@ -705,7 +700,9 @@ def _fargate_problem(problems: _Problems, key: str, cpu_units: float, memory: in
         problems.add(f"{key}memory", f"{shown} {unit} take{'s' if vcpu else ''} {options} MiB on Fargate; got {memory}")
 
 ResourceName = _matching(r"^[a-z][a-z0-9-]{0,27}$", "a short lowercase name such as api or frontend")
-DnsLabel = _matching(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", "a single DNS label such as api or www")
+_DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+"""One DNS label (RFC 1123): 1-63 lowercase letters, digits and inner hyphens."""
+DnsLabel = _matching(rf"^{_DNS_LABEL}$", "a single DNS label such as api or www")
 
 
 class RegistryConfig(_Section):
@@ -820,21 +817,21 @@ class EksConfig(_Section):
         return problems.done(self)
 
     def _version_rules(self, problems: _Problems) -> None:
-        row = aws_data.eks_version(self.version)
+        status, row = aws_data.eks_support(self.version, _today())
         newest = aws_data.EKS_VERSIONS[-1]
-        if row is None:
-            if tuple(map(int, self.version.split("."))) <= tuple(map(int, newest.version.split("."))):
-                problems.add("version", f"EKS offers {', '.join(v.version for v in aws_data.EKS_VERSIONS)} on its "
-                                        f"calendar; got {self.version}")
-            return  # newer than the table: accepted (the preflight names it as an advisory)
-        today = _today()
-        if today > row.extended_until:
+        if status == "unknown":
+            problems.add("version", f"EKS offers {', '.join(v.version for v in aws_data.EKS_VERSIONS)} on its "
+                                    f"calendar; got {self.version}")
+        elif status == "ended":
+            assert row is not None
             problems.add("version", f"Kubernetes {self.version} left EKS extended support on {row.extended_until}; "
                                     f"use {newest.version}")
-        elif today > row.standard_until and not self.extended_support:
+        elif status == "extended" and not self.extended_support:
+            assert row is not None
             problems.add("version", f"Kubernetes {self.version} left standard support on {row.standard_until}; extended "
                                     f"support costs about 6x the control plane. Use {newest.version}, or set "
                                     "extended_support: true to pay for it")
+        # newer than the table: accepted (the preflight names it as an advisory)
 
     @property
     def support_type(self) -> Literal["STANDARD", "EXTENDED"]:
@@ -1384,7 +1381,7 @@ class EdgeConfig(_Section):
         problems = _Problems()
         for key in ("hostnames", "direct_hostnames"):
             for label in getattr(self, key):
-                if label and not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", label):
+                if label and not re.fullmatch(_DNS_LABEL, label):
                     problems.add(key, f"labels are single DNS labels such as www or api; got {label!r}")
         if self.static_site and not self.cloudfront:
             problems.add("static_site", "is served through CloudFront; set cloudfront: true")
@@ -1441,6 +1438,13 @@ class AlarmsConfig(_Section):
 # --------------------------------------------------------------------------------------------
 # The whole stack
 # --------------------------------------------------------------------------------------------
+
+def _nearby(size: str, offered: frozenset[str]) -> list[str]:
+    """What to suggest for an instance class or node type AWS does not offer: the offered sizes of its
+    family (`db.t4g.` for `db.t4g.mediun`), else the first few offered."""
+    family = size.rsplit(".", 1)[0]
+    return sorted(o for o in offered if o.startswith(f"{family}.")) or sorted(offered)[:6]
+
 
 _TAG_TEXT = regex.compile(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")
 """Characters AWS allows in tags across services (Tagging AWS Resources User Guide; the CloudFormation
@@ -1780,18 +1784,14 @@ class StackConfig(_Section):
         if db is not None:
             classes = aws_data.rds_instance_classes(self.region, db.engine)
             if classes and db.instance_class not in classes:
-                family = db.instance_class.rsplit(".", 1)[0]
-                near = sorted(c for c in classes if c.startswith(f"{family}.")) or sorted(classes)[:6]
                 problems.append(f"@database.instance_class: {db.instance_class} is not orderable for {db.engine} in "
-                                f"{self.region}; e.g. {', '.join(near)}")
+                                f"{self.region}; e.g. {', '.join(_nearby(db.instance_class, classes))}")
         cache = self.cache
         if cache is not None:
             types = aws_data.cache_node_types(self.region)
             if types and cache.node_type not in types:
-                family = cache.node_type.rsplit(".", 1)[0]
-                near = sorted(t for t in types if t.startswith(f"{family}.")) or sorted(types)[:6]
                 problems.append(f"@cache.node_type: {cache.node_type} is not offered in {self.region}; "
-                                f"e.g. {', '.join(near)}")
+                                f"e.g. {', '.join(_nearby(cache.node_type, types))}")
         return problems
 
     def _runtime_rules(self) -> list[str]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "DataSource", "EksVersion", "EKS_VERSIONS", "POSTGRES_RESERVED_WORDS", "RESERVED_MASTER_USERNAMES", "cfn_schema",
@@ -194,6 +194,13 @@ def rds_current_versions(engine: str, *, cluster: bool, major: str | None = None
     current = [v for v in known if "." in v and "-" not in v and v not in deprecated
                and (major is None or v.split(".")[0] == major)]
     return sorted(current, key=_version_key)
+
+
+def rds_suggested_versions(engine: str, version: str, *, cluster: bool) -> list[str]:
+    """What to offer instead of a version AWS refuses: the newest three current versions of its major,
+    else of any major."""
+    same_major = rds_current_versions(engine, cluster=cluster, major=version.split(".")[0])
+    return (same_major or rds_current_versions(engine, cluster=cluster))[-3:]
 
 
 # CreateDBInstance / CreateDBCluster `MasterUsername` constraints, RDS API reference (botocore's RDS
@@ -386,3 +393,19 @@ EKS_VERSIONS: tuple[EksVersion, ...] = (
 def eks_version(version: str) -> EksVersion | None:
     """The calendar row of `version`, or None when the table does not know it."""
     return next((v for v in EKS_VERSIONS if v.version == version), None)
+
+
+EksSupport = Literal["standard", "extended", "ended", "newer", "unknown"]
+
+
+def eks_support(version: str, today: date) -> tuple[EksSupport, EksVersion | None]:
+    """Where `version` stands on the calendar at `today`, with its row: in `standard` support, in
+    `extended` support (paid), `ended` (EKS no longer creates it), `newer` than the table (not judged),
+    or `unknown` (older than the table, or never offered)."""
+    row = eks_version(version)
+    if row is None:
+        newer = _version_key(version) > _version_key(EKS_VERSIONS[-1].version)
+        return ("newer" if newer else "unknown"), None
+    if today > row.extended_until:
+        return "ended", row
+    return ("extended" if today > row.standard_until else "standard"), row

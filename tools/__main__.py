@@ -29,7 +29,6 @@ import logging
 import sys
 import traceback
 import warnings
-from dataclasses import asdict
 from pathlib import Path
 
 
@@ -115,7 +114,7 @@ def _preflight(args: argparse.Namespace) -> int:
     print(render_report(found, stack_file) or "  nothing AWS would refuse")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([asdict(f) for f in found.findings], indent=2, default=str) + "\n")
+        args.json.write_text(json.dumps(found.as_json(), indent=2, default=str) + "\n")
     return EXIT_PREFLIGHT if found.errors else EXIT_OK
 
 

@@ -909,11 +909,12 @@ def _line_of(stack_file: StackFile, key: str) -> int | None:
     """Line of a config key path (`database.services.api.cpu`), or of its nearest written parent."""
     path = key if ":" in key.split(".")[0] else f"{stack_file.project}:{key}"
     path = re.sub(r"\['([^']*)'\]", r".\1", path)
-    while path:
-        if path in stack_file.lines:
-            return stack_file.lines[path]
-        path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path) if re.search(r"(\.[^.\[]*|\[\d+\])$", path) else ""
-    return None
+    while path not in stack_file.lines:
+        parent = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)  # drop the last `.key` or `[i]`
+        if parent == path:
+            return None
+        path = parent
+    return stack_file.lines[path]
 
 
 def _missing_export(stack_file: StackFile, stack_outputs: Mapping[str, Mapping[str, Any]],

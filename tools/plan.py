@@ -75,7 +75,7 @@ def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, rep
         document["policy"] = {"violations": [asdict(v) for v in report.violations], "disabled": report.skipped,
                               "notFullyCheckable": report.not_checkable, "undecided": report.unknown}
     if preflight is not None:
-        document["preflight"] = [asdict(f) for f in preflight.findings]
+        document["preflight"] = preflight.as_json()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from importlib.metadata import version
 
 import pytest
@@ -47,6 +48,29 @@ def test_current_versions_exclude_deprecated_limitless_and_bare_majors() -> None
     current = aws_data.rds_current_versions("aurora-postgresql", cluster=True, major="16")
     assert current[-1] == "16.15" and "16.4" not in current
     assert all(re.fullmatch(r"16\.\d+", v) for v in current)
+
+
+def test_suggested_versions_prefer_the_same_major() -> None:
+    current = aws_data.rds_current_versions("aurora-postgresql", cluster=True, major="16")
+    assert aws_data.rds_suggested_versions("aurora-postgresql", "16.4", cluster=True) == current[-3:]
+    # A major AWS never offered: the newest current versions of any major.
+    assert aws_data.rds_suggested_versions("postgres", "99.1", cluster=False) == (
+        aws_data.rds_current_versions("postgres", cluster=False)[-3:])
+
+
+@pytest.mark.parametrize(("version", "today", "status"), [
+    ("1.33", date(2026, 7, 29), "standard"),   # the last day of standard support
+    ("1.33", date(2026, 7, 30), "extended"),
+    ("1.33", date(2027, 7, 29), "extended"),   # the last day of extended support
+    ("1.33", date(2027, 7, 30), "ended"),
+    ("1.36", date(2026, 11, 30), "newer"),     # after the table's newest (1.35)
+    ("1.28", date(2026, 11, 30), "unknown"),   # before the table's oldest
+    ("", date(2026, 11, 30), "unknown"),
+])
+def test_eks_support_at_the_calendar_boundaries(version: str, today: date, status: str) -> None:
+    found, row = aws_data.eks_support(version, today)
+    assert found == status
+    assert (row is None) == (status in ("newer", "unknown"))
 
 
 def test_regions_partitions_and_no_pseudo_regions() -> None:

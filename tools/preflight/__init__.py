@@ -10,7 +10,7 @@ the AWS rule and, where it can be traced, the stack-file key and line that set t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -69,6 +69,10 @@ class PreflightReport:
     @property
     def advisories(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "advisory"]
+
+    def as_json(self) -> list[dict[str, Any]]:
+        """The findings as JSON-ready dicts (`plan --json` and `preflight --json` write them)."""
+        return [asdict(f) for f in self.findings]
 
 
 def run_preflight(monitor: RecordingMonitor, stack_file: StackFile | None = None, *, region: str | None = None,

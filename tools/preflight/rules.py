@@ -139,12 +139,10 @@ def _rds_engine_version(g: Graph, ctx: Context) -> Iterator[Hit]:
         status = aws_data.rds_version_status(engine, str(version), cluster=cluster)
         if status == "current":
             continue
-        current = aws_data.rds_current_versions(engine, cluster=cluster, major=_major(version))
-        advice = f"current {_major(version)} versions: {', '.join(current[-3:])}" if current else \
-            f"current versions: {', '.join(aws_data.rds_current_versions(engine, cluster=cluster)[-3:])}"
+        offer = ", ".join(aws_data.rds_suggested_versions(engine, str(version), cluster=cluster))
         problem = ("is deprecated: AWS no longer creates databases on it" if status == "deprecated"
                    else "is not a version AWS offers")
-        yield Hit(rec, "engineVersion", version, f"{engine} {version} {problem} ({advice})")
+        yield Hit(rec, "engineVersion", version, f"{engine} {version} {problem} (current versions: {offer})")
 
 
 def _rds_instance_class(g: Graph, ctx: Context) -> Iterator[Hit]:
@@ -263,39 +261,36 @@ def _region(g: Graph, ctx: Context) -> Iterator[Hit]:
 
 
 def _eks_version(g: Graph, ctx: Context) -> Iterator[Hit]:
-    newest = aws_data.EKS_VERSIONS[-1]
     for rec in g.of(EKS_CLUSTER):
         version = str(rec.inputs.get("version", ""))
-        row = aws_data.eks_version(version)
+        status, row = aws_data.eks_support(version, ctx.today)
         support = (rec.inputs.get("upgradePolicy") or {}).get("supportType", "EXTENDED")
-        if row is None:
-            if tuple(map(int, re.findall(r"\d+", version) or [0])) > tuple(map(int, newest.version.split("."))):
-                continue  # newer than the calendar: the advisory rule names it
+        if status == "unknown":
             yield Hit(rec, "version", version, f"EKS has no Kubernetes {version} for new clusters "
                       f"(calendar: {', '.join(v.version for v in aws_data.EKS_VERSIONS)})",
                       key="platform:cluster.eks.version")
-        elif ctx.today > row.extended_until:
+        elif status == "ended" and row is not None:
             yield Hit(rec, "version", version, f"Kubernetes {version} left extended support on {row.extended_until}; "
                       "EKS no longer creates it", key="platform:cluster.eks.version")
-        elif ctx.today > row.standard_until and support != "EXTENDED":
+        elif status == "extended" and row is not None and support != "EXTENDED":
             yield Hit(rec, "version", version, f"Kubernetes {version} left standard support on {row.standard_until}; "
                       "with upgradePolicy STANDARD, EKS would upgrade it at once. Pick a version in standard "
                       "support, or opt in to extended support", key="platform:cluster.eks.version")
+        # newer than the calendar: the advisory rule names it
 
 
 def _eks_version_advice(g: Graph, ctx: Context) -> Iterator[Hit]:
     newest = aws_data.EKS_VERSIONS[-1]
     for rec in g.of(EKS_CLUSTER):
         version = str(rec.inputs.get("version", ""))
-        row = aws_data.eks_version(version)
+        status, row = aws_data.eks_support(version, ctx.today)
         if row is None:
             yield Hit(rec, "version", version, f"Kubernetes {version} is newer than the calendar table "
                       f"(components/aws_data.py EKS_VERSIONS, newest {newest.version}); add its dates")
-        elif row.standard_until >= ctx.today > row.standard_until.replace(year=row.standard_until.year - 1) and \
-                (row.standard_until - ctx.today).days <= 60:
+        elif status == "standard" and (row.standard_until - ctx.today).days <= 60:
             yield Hit(rec, "version", version, f"standard support of Kubernetes {version} ends on "
                       f"{row.standard_until} ({(row.standard_until - ctx.today).days} days)")
-        elif ctx.today > row.standard_until:
+        elif status != "standard":
             yield Hit(rec, "version", version, f"Kubernetes {version} is in extended support since "
                       f"{row.standard_until} (about 6x the control-plane price)")
 
