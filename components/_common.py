@@ -51,6 +51,15 @@ def stateful_opts(parent: pulumi.Resource, protect: bool, **options: Any) -> pul
     return pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=protect, **options)
 
 
+def alias_records(parent: pulumi.Resource, name: str, zone_id: pulumi.Input[str], fqdn: pulumi.Input[str],
+                  target: aws.route53.RecordAliasArgs, *, ipv6: bool) -> list[aws.route53.Record]:
+    """Route 53 aliases of `fqdn` to `target`: `<name>-a`, plus `<name>-aaaa` when the target answers on
+    IPv6 (an AAAA alias to an IPv4-only target would resolve to nothing)."""
+    return [aws.route53.Record(f"{name}-{kind.lower()}", zone_id=zone_id, name=fqdn, type=kind, aliases=[target],
+                               opts=child_opts(parent))
+            for kind in (("A", "AAAA") if ipv6 else ("A",))]
+
+
 def assume_role_policy(service: str, conditions: Mapping[str, Any] | None = None) -> pulumi.Output[str]:
     """A trust policy letting one AWS service principal assume a role (conditions may hold Outputs)."""
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}

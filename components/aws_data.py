@@ -356,6 +356,18 @@ def fargate_memory_by_cpu() -> dict[int, tuple[int, ...]]:
     return pairs
 
 
+# -- AWS Backup -----------------------------------------------------------------------------------
+
+BACKUP_S3_POLICIES = (
+    # AWS Managed Policy Reference, AWSBackupServiceRolePolicyForS3Backup and ...ForS3Restore (checked
+    # 2026-11-30): a backup role needs both for S3, beside the service-role/ pair; they are not under
+    # service-role/. Without them every S3 backup and restore job fails.
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+)
+"""The managed policies AWS Backup's role needs to back up and restore S3 buckets."""
+
+
 # -- EKS ------------------------------------------------------------------------------------------
 
 

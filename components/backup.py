@@ -12,17 +12,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import aws_data
 from components._common import assume_role_policy, child_opts, service_role, stateful_opts, tags_for
 
 _BACKUP_POLICIES = [
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-]
-# S3 needs two more, outside service-role/ (AWS Managed Policy Reference, AWSBackupServiceRolePolicyForS3Backup
-# and ...ForS3Restore, checked 2026-11-30): without them every S3 backup and restore job fails.
-_S3_POLICIES = [
-    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
-    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
 ]
 
 
@@ -81,7 +76,7 @@ class Backup(pulumi.ComponentResource):
         role = service_role(self, f"{name}-service", trust=assume_role_policy("backup.amazonaws.com"),
                             description=f"{name}: AWS Backup takes and restores recovery points",
                             tags=tags_for(args.tags, name, "service"),
-                            managed_policy_arns=_BACKUP_POLICIES + (_S3_POLICIES if args.bucket_arns else []))
+                            managed_policy_arns=_BACKUP_POLICIES + (list(aws_data.BACKUP_S3_POLICIES) if args.bucket_arns else []))
         aws.backup.Selection(f"{name}-selection", plan_id=plan.id, iam_role_arn=role.arn,
                              resources=[*args.resource_arns, *args.bucket_arns], opts=child_opts(self))
         self.vault_name = vault.name

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components._common import child_opts, stateful_opts, tags_for
+from components._common import alias_records, child_opts, stateful_opts, tags_for
 
 CLOUDFRONT_REGION = "us-east-1"
 
@@ -130,9 +130,7 @@ class Domain(pulumi.ComponentResource):
         """Point `fqdn` at a load balancer: an A alias, plus AAAA when it is dual-stack. The records are
         children of the zone's owner and named after `label` (`<name>-<label>-a`)."""
         target = aws.route53.RecordAliasArgs(name=dns_name, zone_id=zone_id, evaluate_target_health=True)
-        return [aws.route53.Record(f"{self._name}-{label}-{kind.lower()}", zone_id=self.zone_id, name=fqdn, type=kind,
-                                   aliases=[target], opts=child_opts(self))
-                for kind in (("A", "AAAA") if ipv6 else ("A",))]
+        return alias_records(self, f"{self._name}-{label}", self.zone_id, fqdn, target, ipv6=ipv6)
 
     def _certificate(self, logical: str, role: str, args: DomainArgs, names: list[str],
                      opts: pulumi.ResourceOptions) -> aws.acm.Certificate:

@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._bucket import BucketSpec, Expiry, bucket_policy, private_bucket
-from components._common import child_opts, physical_name, tags_for
+from components._common import alias_records, child_opts, physical_name, tags_for
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -126,29 +126,26 @@ class Edge(pulumi.ComponentResource):
         lb_alias = aws.route53.RecordAliasArgs(name=args.load_balancer_dns_name, zone_id=args.load_balancer_zone_id,
                                                evaluate_target_health=True)
         if args.cloudfront:
-            self._record("origin", args.origin_hostname, "A", lb_alias)
+            self._records("origin", args.origin_hostname, lb_alias, ipv6=False)
             distribution = self._distribution()
             cf_alias = aws.route53.RecordAliasArgs(name=distribution.domain_name,
                                                    zone_id=distribution.hosted_zone_id, evaluate_target_health=False)
             for label in args.hostnames:
-                for record_type in ("A", "AAAA"):
-                    self._record(label or "apex", args.fqdn(label), record_type, cf_alias)
+                self._records(label or "apex", args.fqdn(label), cf_alias, ipv6=True)
             if args.access_log_days is not None:
                 self._access_logs(distribution)
             self.distribution_id = distribution.id
             self.distribution_domain_name = distribution.domain_name
         else:
             for label in args.hostnames:
-                for record_type in self._lb_record_types:
-                    self._record(label or "apex", args.fqdn(label), record_type, lb_alias)
+                self._records(label or "apex", args.fqdn(label), lb_alias, ipv6=args.load_balancer_ipv6)
         # Whatever clients reach without CloudFront is guarded by a regional ACL on the load balancer.
         regional = args.load_balancer_web_acl_arn if args.cloudfront else args.web_acl_arn
         if regional is not None and args.load_balancer_arn is not None:
             aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=args.load_balancer_arn,
                                         web_acl_arn=regional, opts=child_opts(self))
         for label in args.direct_hostnames:
-            for record_type in self._lb_record_types:
-                self._record(label, args.fqdn(label), record_type, lb_alias)
+            self._records(label, args.fqdn(label), lb_alias, ipv6=args.load_balancer_ipv6)
         if args.www_cname:
             aws.route53.Record(f"{name}-www-cname", zone_id=args.zone_id, name=args.fqdn("www"), type="CNAME",
                                ttl=300, records=[args.domain_name], opts=child_opts(self))
@@ -159,14 +156,8 @@ class Edge(pulumi.ComponentResource):
             "static_bucket_name": self.static_bucket_name, "access_log_bucket_name": self.access_log_bucket_name,
         })
 
-    @property
-    def _lb_record_types(self) -> tuple[str, ...]:
-        # AAAA only where the load balancer has IPv6 addresses; elsewhere the alias would resolve to nothing.
-        return ("A", "AAAA") if self._args.load_balancer_ipv6 else ("A",)
-
-    def _record(self, key: str, fqdn: str, record_type: str, alias: aws.route53.RecordAliasArgs) -> None:
-        aws.route53.Record(f"{self._name}-{key}-{record_type.lower()}", zone_id=self._args.zone_id, name=fqdn,
-                           type=record_type, aliases=[alias], opts=child_opts(self))
+    def _records(self, key: str, fqdn: str, alias: aws.route53.RecordAliasArgs, *, ipv6: bool) -> None:
+        alias_records(self, f"{self._name}-{key}", self._args.zone_id, fqdn, alias, ipv6=ipv6)
 
     # -- CloudFront --------------------------------------------------------------------------------
     def _access_logs(self, distribution: aws.cloudfront.Distribution) -> None:

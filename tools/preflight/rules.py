@@ -57,12 +57,6 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
-S3_BACKUP_POLICIES = (
-    # Not under service-role/, unlike AWS Backup's other two managed policies (AWS Managed Policy
-    # Reference, AWSBackupServiceRolePolicyForS3Backup / ...ForS3Restore; checked 2026-11-30).
-    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
-    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
-)
 DOCUMENTATION_RANGES = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
 """RFC 5737's documentation ranges: placeholders, never real clients."""
 
@@ -409,7 +403,7 @@ def _backup_s3(g: Graph, ctx: Context) -> Iterator[Hit]:
         if role is not None:
             attached = {a.inputs.get("policyArn") for a in g.of(ROLE_ATTACHMENT)
                         if a.inputs.get("role") in (role.outputs.get("name"), role.outputs.get("id"))}
-            missing = [p for p in S3_BACKUP_POLICIES if p not in attached]
+            missing = [p for p in aws_data.BACKUP_S3_POLICIES if p not in attached]
             if missing:
                 yield Hit(role, None, None, f"selection {selection.name} backs up S3 buckets, but the role lacks "
                           f"{', '.join(p.rsplit('/', 1)[-1] for p in missing)}; every S3 backup job would fail")
