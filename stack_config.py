@@ -25,6 +25,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from components import aws_data
+from components.domain import covers
 
 # --------------------------------------------------------------------------------------------
 # Errors
@@ -1917,11 +1918,10 @@ class StackConfig(_Section):
         each hostname the edge serves (plus `origin.` for CloudFront) not already under a wildcard."""
         assert self.domain is not None
         names = [self.domain.name, *self.domain.alternative_names]
-        wildcards = {n[2:] for n in names if n.startswith("*.")}
         labels = [*self.edge_labels(), *(lb.hostname for lb in self.load_balancers.values() if lb.hostname)]
         for label in labels:
             fqdn = f"{label}.{self.domain.name}" if label else self.domain.name
-            if fqdn not in names and fqdn.split(".", 1)[-1] not in wildcards:
+            if not covers(names, fqdn):
                 names.append(fqdn)
         return names
 

@@ -13,7 +13,7 @@ zone, ACM's CNAMEs in the organisation's public zone).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -22,6 +22,18 @@ import pulumi_aws as aws
 from components._common import alias_records, child_opts, stateful_opts, tags_for
 
 CLOUDFRONT_REGION = "us-east-1"
+
+
+def covers(certificate_names: Iterable[str], name: str) -> bool:
+    """Whether a certificate for `certificate_names` is valid for `name`: the same name, or a wildcard
+    `*.<parent>` for a name exactly one label below `<parent>` (RFC 6125, 6.4.3: the wildcard stands for
+    the whole left-most label only, so `*.example.com` covers neither example.com nor a.b.example.com)."""
+    name = name.rstrip(".").lower()
+    parent = name.split(".", 1)[-1]
+    for cert_name in (n.rstrip(".").lower() for n in certificate_names):
+        if cert_name == name or (cert_name.startswith("*.") and "." in name and cert_name[2:] == parent):
+            return True
+    return False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import Domain, DomainArgs
+from components.domain import covers
 
 
 def test_created_public_zone_validates_one_record_per_distinct_name(record) -> None:
@@ -80,3 +81,16 @@ def test_alias_points_a_name_at_a_load_balancer_with_aaaa_when_dual_stack(record
     assert set(aliases) == {("api.example.com", "A"), ("www.example.com", "A"), ("www.example.com", "AAAA")}
     assert aliases[("api.example.com", "A")].name == "domain-api-a"
     assert all(r.inputs["zoneId"] == zone and r.inputs["aliases"][0]["evaluateTargetHealth"] is True for r in aliases.values())
+
+
+@pytest.mark.parametrize(("names", "name", "covered"), [
+    (["example.com"], "example.com", True),
+    (["example.com"], "www.example.com", False),           # no wildcard: exact names only
+    (["*.example.com"], "www.example.com", True),          # one label below the wildcard
+    (["*.example.com"], "example.com", False),             # the wildcard does not cover its parent
+    (["*.example.com"], "a.b.example.com", False),         # nor two labels below
+    (["*.Example.com."], "WWW.example.com", True),         # DNS names ignore case and the root dot
+    ([], "example.com", False),
+])
+def test_covers_follows_the_single_label_wildcard_rule(names: list[str], name: str, covered: bool) -> None:
+    assert covers(names, name) is covered

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, Literal
 
 from components import aws_data
+from components.domain import covers
 from tools.harness import Recorded
 from tools.preflight.cfn import CFN_MAP, check_schema
 from tools.preflight.graph import Graph
@@ -347,15 +348,6 @@ def _names_of(cert: Recorded) -> list[str]:
                                                  *(cert.inputs.get("subjectAlternativeNames") or [])] if n]
 
 
-def _covered(name: str, cert_names: Iterable[str]) -> bool:
-    name = name.rstrip(".").lower()
-    for cert_name in cert_names:
-        if cert_name == name or (cert_name.startswith("*.") and name.split(".", 1)[-1] == cert_name[2:]
-                                 and name.count(".") == cert_name.count(".")):
-            return True
-    return False
-
-
 def _https_record(g: Graph, ctx: Context) -> Iterator[Hit]:
     records = g.of(RECORD)
     for listener in g.of(LISTENER):
@@ -374,7 +366,7 @@ def _https_record(g: Graph, ctx: Context) -> Iterator[Hit]:
             yield Hit(lb, None, None, f"its HTTPS listener serves a certificate for {', '.join(cert_names)}, but no DNS "
                       "record points at it, so no client can reach it by a name the certificate covers; give it a "
                       "hostname", key="platform:load_balancers")
-        elif not any(_covered(n, cert_names) for n in names):
+        elif not any(covers(cert_names, n) for n in names):
             yield Hit(lb, None, ", ".join(names), f"its DNS names ({', '.join(names)}) are not covered by its "
                       f"certificate ({', '.join(cert_names)}); TLS would fail for every client")
 
