@@ -1,41 +1,55 @@
-"""The platform's components: one module per component, `<Name>Args` + `<Name>`.
+"""The platform's components: one module per component, `<Name>Settings` + `<Name>Args` + `<Name>`.
 
-Components take plain values and Inputs (ids, ARNs), never config objects or other components,
-so each can be used and tested alone. Private modules (`_common`, `_bucket`, `_alb`) hold the
-pieces several components share.
+A component's settings model is the schema of its stack-file section (`platform:database` ->
+`DatabaseSettings`): defaults, docs and validation in one place. Its Args take that model whole
+beside the wiring inputs other components supply (ids, ARNs, Outputs), never config objects of
+the program or other components, so each can be used and tested alone. Private modules
+(`_settings`, `_common`, `_bucket`, `_alb`) hold what several components share.
 """
 
-from components.backup import Backup, BackupArgs
-from components.batch_pipeline import BatchPipeline, BatchPipelineArgs, JobSpec, StorageLifecycle
-from components.cache import Cache, CacheArgs
+from components._alb import LoadBalancerSettings, LoadBalancerSpec, RouteSettings, TargetHealthCheckSettings
+from components._bucket import BucketLifecycleSettings
+from components._settings import ImageSettings, SecretRefSettings
+from components.backup import Backup, BackupArgs, BackupSettings
+from components.batch_pipeline import BatchPipeline, BatchPipelineArgs, BatchStepSettings, PipelineSettings
+from components.cache import Cache, CacheArgs, CacheSettings
+from components.cluster import ClusterSettings, EksSettings, NodeGroupSettings
 from components.container_service import (
-    ContainerHealthCheck,
+    ContainerHealthCheckSettings,
     ContainerService,
     ContainerServiceArgs,
-    LoadBalancerSpec,
-    Route,
-    Scaling,
+    ScalingSettings,
     SecretEnv,
+    ServiceSettings,
     ServiceSpec,
-    TargetHealthCheck,
     Volume,
+    WorkloadRefs,
 )
-from components.database import Database, DatabaseArgs
-from components.domain import Domain, DomainArgs
-from components.edge import Edge, EdgeArgs
-from components.file_system import AccessPointSpec, FileSystem, FileSystemArgs
-from components.firewall import Firewall, FirewallArgs
-from components.github_deploy import GithubDeploy, GithubDeployArgs
-from components.monitoring import Budget, Monitoring, MonitoringArgs, Thresholds
-from components.network import ExistingVpc, Network, NetworkArgs
-from components.registry import Registry, RegistryArgs
-from components.secrets import Secrets, SecretsArgs, SecretSpec
-from components.storage import Storage, StorageArgs, StoredBucket
+from components.database import Database, DatabaseArgs, DatabaseSettings
+from components.domain import Domain, DomainArgs, DomainSettings
+from components.edge import Edge, EdgeArgs, EdgeSettings
+from components.file_system import AccessPointSettings, FileSystem, FileSystemArgs, FileSystemSettings
+from components.firewall import Firewall, FirewallArgs, WafSettings
+from components.github_deploy import GithubDeploy, GithubDeployArgs, GithubSettings
+from components.monitoring import AlarmsSettings, BudgetSettings, Monitoring, MonitoringArgs
+from components.network import Network, NetworkArgs, NetworkSettings
+from components.registry import Registry, RegistryArgs, RegistrySettings
+from components.secrets import Secrets, SecretsArgs, SecretSettings
+from components.storage import AppBucketSettings, Storage, StorageArgs
+
+__version__ = "1.0.0"
+"""The components package's version (pyproject.toml holds the same; a test keeps them equal)."""
 
 __all__ = [
-    "AccessPointSpec", "Backup", "BackupArgs", "BatchPipeline", "BatchPipelineArgs", "Budget", "Cache", "CacheArgs", "ContainerHealthCheck", "ContainerService",
-    "ContainerServiceArgs", "Database", "DatabaseArgs", "Domain", "DomainArgs", "Edge", "EdgeArgs", "ExistingVpc",
-    "FileSystem", "FileSystemArgs", "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
-    "JobSpec", "Registry", "RegistryArgs", "StorageLifecycle", "Route", "Scaling", "SecretEnv", "Secrets", "SecretsArgs", "SecretSpec",
-    "ServiceSpec", "Storage", "StorageArgs", "StoredBucket", "TargetHealthCheck", "Thresholds", "Volume",
+    "AccessPointSettings", "AlarmsSettings", "AppBucketSettings", "Backup", "BackupArgs", "BackupSettings",
+    "BatchPipeline", "BatchPipelineArgs", "BatchStepSettings", "BucketLifecycleSettings", "BudgetSettings", "Cache",
+    "CacheArgs", "CacheSettings", "ClusterSettings", "ContainerHealthCheckSettings", "ContainerService",
+    "ContainerServiceArgs", "Database", "DatabaseArgs", "DatabaseSettings", "Domain", "DomainArgs", "DomainSettings",
+    "Edge", "EdgeArgs", "EdgeSettings", "EksSettings", "FileSystem", "FileSystemArgs", "FileSystemSettings",
+    "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "GithubSettings", "ImageSettings",
+    "LoadBalancerSettings", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
+    "NetworkSettings", "NodeGroupSettings", "PipelineSettings", "Registry", "RegistryArgs", "RegistrySettings",
+    "RouteSettings", "ScalingSettings", "SecretEnv", "SecretRefSettings", "SecretSettings", "Secrets", "SecretsArgs",
+    "ServiceSettings", "ServiceSpec", "Storage", "StorageArgs", "TargetHealthCheckSettings", "Volume", "WafSettings",
+    "WorkloadRefs",
 ]

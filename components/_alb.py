@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+from pydantic import Field, field_validator, model_validator
 
 from components._bucket import BucketSpec, Expiry, private_bucket
 from components._common import child_opts, tags_for
+from components._settings import DnsLabel, Problems, Settings, matching
 
 ORIGIN_HEADER = "X-Origin-Verify"
 """Header CloudFront adds to origin requests; the load balancer forwards only requests that carry it."""
@@ -25,50 +29,97 @@ CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 _DEFAULT_RULE_PRIORITY = 50000  # the highest priority number: evaluated after every path rule
 
 
+class LoadBalancerSettings(Settings):
+    """One application load balancer with HTTPS (TLS 1.3 policy) and an HTTP->HTTPS redirect."""
+
+    scheme: Literal["internet-facing", "internal"] = "internet-facing"
+    """Internet-facing (public subnets) or internal (private subnets)."""
+    idle_timeout: int = Field(60, ge=1, le=4000)
+    """Idle connection timeout in seconds; 120+ for WebSockets."""
+    ssl_policy: Literal[
+        "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    ] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """TLS policy of the HTTPS listener (TLS 1.3 policies only)."""
+    access_logs: bool = False
+    """Write access logs to an S3 bucket created for them."""
+    ingress_cidrs: list[IPv4Network] = []
+    """Internal load balancers: who may connect (default: the VPC CIDR); e.g. a VPN range."""
+    hostname: DnsLabel | None = None  # type: ignore[valid-type]
+    """Label under domain.name that points at this load balancer (`api` -> api.<domain>); added to the
+    certificate. Every load balancer the edge does not serve needs one: HTTPS works only under a name
+    its certificate covers."""
+    ip_address_type: Literal["ipv4", "dualstack"] = "ipv4"
+    """`dualstack` gives the load balancer IPv6 too (AAAA records); needs network.ipv6."""
+
+    @property
+    def internal(self) -> bool:
+        """Internal (private subnets) rather than internet-facing."""
+        return self.scheme == "internal"
+
+    @property
+    def dualstack(self) -> bool:
+        """IPv6 beside IPv4."""
+        return self.ip_address_type == "dualstack"
+
+
+class TargetHealthCheckSettings(Settings):
+    """Load balancer health check of a service's targets."""
+
+    path: str = "/"
+    """HTTP path, starting with /."""
+    interval: int = Field(30, ge=5, le=300)
+    """Seconds between checks."""
+    timeout: int = Field(5, ge=2, le=120)
+    """Seconds before a check fails (less than interval)."""
+    healthy_threshold: int = Field(2, ge=2, le=10)
+    """Consecutive successes to become healthy."""
+    unhealthy_threshold: int = Field(3, ge=2, le=10)
+    """Consecutive failures to become unhealthy."""
+    matcher: matching(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399") = "200-399"  # type: ignore[valid-type]
+    """Status codes that count as healthy."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> TargetHealthCheckSettings:
+        problems = Problems()
+        if not self.path.startswith("/"):
+            problems.add("path", f"must start with /; got {self.path!r}")
+        if self.timeout >= self.interval:
+            problems.add("timeout", f"must be shorter than interval ({self.interval}s); got {self.timeout}s")
+        return problems.done(self)
+
+
+class RouteSettings(Settings):
+    """A listener rule forwarding matching requests to the service."""
+
+    paths: list[str] = Field(min_length=1, max_length=4)
+    """Path patterns (`/api`, `/api/*`), each starting with /."""
+    priority: int = Field(ge=1, le=49999)
+    """Rule priority on the load balancer (lower wins; unique per load balancer)."""
+
+    @field_validator("paths")
+    @classmethod
+    def _slash(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"path patterns start with /; got {path!r}")
+        return value
+
+
 @dataclass(frozen=True, kw_only=True)
 class LoadBalancerSpec:
-    """One application load balancer."""
+    """One application load balancer: its settings (`platform:load_balancers.<key>`) and what the stack supplies."""
 
-    internal: bool = False
-    """Internal (private subnets, reachable from `ingress_cidrs`) or internet-facing."""
+    settings: LoadBalancerSettings
+    """Scheme, timeouts, TLS policy, access logs, client ranges, IP version."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Subnets of the load balancer (public ones when internet-facing)."""
     certificate_arn: pulumi.Input[str]
     """ACM certificate of the HTTPS listener."""
-    idle_timeout: int = 60
-    """Idle connection timeout (seconds)."""
-    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    """TLS policy of the HTTPS listener."""
-    access_logs: bool = False
-    """Write access logs to a bucket created for them."""
-    ingress_cidrs: Sequence[pulumi.Input[str]] = ()
-    """Internal: client CIDRs admitted; default the VPC CIDR."""
     cloudfront_only: bool = False
     """Admit only CloudFront (prefix list + secret origin header)."""
     deletion_protection: bool = False
     """AWS-side deletion protection (prod)."""
-    dualstack: bool = False
-    """IPv6 beside IPv4 (its subnets need IPv6 CIDRs); internet-facing ones then admit `::/0` too."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class TargetHealthCheck:
-    """Target group health check."""
-
-    path: str = "/"
-    interval: int = 30
-    timeout: int = 5
-    healthy_threshold: int = 2
-    unhealthy_threshold: int = 3
-    matcher: str = "200-399"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Route:
-    """Path patterns forwarded to a service at a rule priority."""
-
-    paths: Sequence[str]
-    priority: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,8 +127,8 @@ class Target:
     """A service as seen by its load balancer."""
 
     port: int
-    health_check: TargetHealthCheck
-    routes: Sequence[Route] = ()
+    health_check: TargetHealthCheckSettings
+    routes: Sequence[RouteSettings] = ()
     default_route: bool = False
 
 
@@ -102,16 +153,16 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
                                tags=tags_for(tags, name, key), opts=child_opts(parent))
     _ingress(parent, name, key, sg, spec, vpc_cidr, tags)
     logs = None
-    if spec.access_logs:
+    if spec.settings.access_logs:
         logs = _access_log_bucket(parent, name, key, account_id, protect, tags)
     lb = aws.lb.LoadBalancer(
         base,
         load_balancer_type="application",
-        internal=spec.internal,
-        ip_address_type="dualstack" if spec.dualstack else None,
+        internal=spec.settings.internal,
+        ip_address_type="dualstack" if spec.settings.dualstack else None,
         subnets=spec.subnet_ids,
         security_groups=[sg.id],
-        idle_timeout=spec.idle_timeout,
+        idle_timeout=spec.settings.idle_timeout,
         drop_invalid_header_fields=True,
         desync_mitigation_mode="defensive",
         enable_deletion_protection=spec.deletion_protection,
@@ -157,7 +208,7 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
                 content_type="text/plain", message_body="Forbidden" if status == "403" else "Not Found",
                 status_code=status))
     https = aws.lb.Listener(
-        f"{base}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", ssl_policy=spec.ssl_policy,
+        f"{base}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", ssl_policy=spec.settings.ssl_policy,
         certificate_arn=spec.certificate_arn, default_actions=[default_action],
         tags=tags_for(tags, name, f"{key}-https"), opts=child_opts(parent),
     )
@@ -201,14 +252,14 @@ def _ingress(parent: pulumi.Resource, name: str, key: str, sg: aws.ec2.SecurityG
         prefix_list = aws.ec2.get_managed_prefix_list_output(
             name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOutputOptions(parent=parent))
         rule("cloudfront", 443, prefix_list_id=prefix_list.id)
-    elif spec.internal:
-        for i, cidr in enumerate(spec.ingress_cidrs or [vpc_cidr]):
+    elif spec.settings.internal:
+        for i, cidr in enumerate([str(c) for c in spec.settings.ingress_cidrs] or [vpc_cidr]):
             for port in (443, 80):
                 rule(f"clients{i}", port, cidr_ipv4=cidr)
     else:
         for port in (443, 80):
             rule("internet", port, cidr_ipv4="0.0.0.0/0")
-            if spec.dualstack:
+            if spec.settings.dualstack:
                 rule("internet-ipv6", port, cidr_ipv6="::/0")
 
 

@@ -10,12 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from pydantic import Field, model_validator
+
 from components._common import child_opts, policy_document, stateful_opts, tags_for
+from components._settings import Problems, Settings
+
+
+class BucketLifecycleSettings(Settings):
+    """When a pipeline bucket's objects move to colder storage and when they expire."""
+
+    transition_days: int | None = Field(365, ge=1)
+    """Days until objects move to `storage_class`; unset: never."""
+    storage_class: Literal["STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = "GLACIER"
+    """Colder storage class."""
+    expiration_days: int | None = Field(1825, ge=1)
+    """Days until objects are deleted; unset: never."""
+
+    @model_validator(mode="after")
+    def _order(self) -> BucketLifecycleSettings:
+        problems = Problems()
+        if self.transition_days and self.expiration_days and self.expiration_days <= self.transition_days:
+            problems.add("expiration_days", f"must come after transition_days ({self.transition_days}); got {self.expiration_days}")
+        return problems.done(self)
 
 
 @dataclass(frozen=True, kw_only=True)

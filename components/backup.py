@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from components import aws_data
+from pydantic import Field, model_validator
+
 from components._common import assume_role_policy, child_opts, service_role, stateful_opts, tags_for
+from components._settings import Problems, Settings, matching
 
 _BACKUP_POLICIES = [
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
@@ -21,29 +25,44 @@ _BACKUP_POLICIES = [
 ]
 
 
+class BackupSettings(Settings):
+    """`platform:backup`: an AWS Backup plan over the stack's data."""
+
+    resources: list[Literal["database", "file_system", "pipeline_buckets", "buckets"]] = ["database"]
+    """What the plan selects."""
+    schedule: matching(r"^cron\([^)]+\)$", "a cron expression such as cron(0 5 * * ? *)") = "cron(0 5 * * ? *)"  # type: ignore[valid-type]
+    """When the daily backup runs (UTC)."""
+    retention_days: int = Field(35, ge=1, le=36500)
+    """How long recovery points are kept."""
+    cold_storage_after_days: int | None = Field(None, ge=1)
+    """Move recovery points to cold storage after this many days (90+ days before deletion)."""
+    vault_lock: bool = False
+    """Lock the vault: recovery points cannot be deleted early (governance mode)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> BackupSettings:
+        problems = Problems()
+        if self.cold_storage_after_days is not None and self.retention_days < self.cold_storage_after_days + 90:
+            problems.add("retention_days", f"must be at least cold_storage_after_days + 90 ({self.cold_storage_after_days + 90}); got {self.retention_days}")
+        return problems.done(self)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BackupArgs:
-    """Inputs for :class:`Backup`."""
+    """Inputs for :class:`Backup`: its settings (`platform:backup`) and the ARNs the stack selects."""
 
+    settings: BackupSettings
+    """Schedule, retention, cold storage and vault lock."""
     resource_arns: Sequence[pulumi.Input[str]]
     """What to back up besides buckets (database cluster/instance, file system)."""
     bucket_arns: Sequence[pulumi.Input[str]] = ()
     """S3 buckets to back up (versioned ones: AWS Backup needs versioning); the role then gets the S3 policies."""
-    schedule: str = "cron(0 5 * * ? *)"
-    """When the daily rule runs (UTC cron)."""
-    retention_days: int = 35
-    """How long recovery points are kept."""
-    cold_storage_after_days: int | None = None
-    """Move recovery points to cold storage after this many days (must be 90+ days before deletion)."""
-    vault_lock: bool = False
-    """Governance-mode vault lock: recovery points cannot be deleted before `retention_days`."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the vault and its key."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
-        if self.cold_storage_after_days is not None and self.retention_days < self.cold_storage_after_days + 90:
-            raise ValueError("BackupArgs: cold storage needs 90 days before deletion")
         if not self.resource_arns and not self.bucket_arns:
             raise ValueError("BackupArgs: nothing to back up")
 
@@ -61,16 +80,16 @@ class Backup(pulumi.ComponentResource):
                           opts=stateful_opts(self, args.protect))
         vault = aws.backup.Vault(f"{name}-vault", kms_key_arn=key.arn, force_destroy=False,
                                  tags=tags_for(args.tags, name, "vault"), opts=stateful_opts(self, args.protect))
-        if args.vault_lock:
+        if args.settings.vault_lock:
             aws.backup.VaultLockConfiguration(f"{name}-vault-lock", backup_vault_name=vault.name,
-                                              min_retention_days=args.retention_days, opts=child_opts(self))
+                                              min_retention_days=args.settings.retention_days, opts=child_opts(self))
         plan = aws.backup.Plan(
             f"{name}-plan",
             rules=[aws.backup.PlanRuleArgs(
-                rule_name="daily", target_vault_name=vault.name, schedule=args.schedule,
+                rule_name="daily", target_vault_name=vault.name, schedule=args.settings.schedule,
                 start_window=60, completion_window=360,
                 lifecycle=aws.backup.PlanRuleLifecycleArgs(
-                    delete_after=args.retention_days, cold_storage_after=args.cold_storage_after_days),
+                    delete_after=args.settings.retention_days, cold_storage_after=args.settings.cold_storage_after_days),
                 recovery_point_tags=tags_for(args.tags, name, "recovery-point"))],
             tags=tags_for(args.tags, name, "plan"), opts=child_opts(self))
         role = service_role(self, f"{name}-service", trust=assume_role_policy("backup.amazonaws.com"),

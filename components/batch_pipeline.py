@@ -24,88 +24,118 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, model_validator
 
 from components._bucket import (
-    BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
+    BucketLifecycleSettings, BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
 )
 from components._common import (
     assume_role_policy, child_opts, physical_name, policy_document, pull_and_read_statements, service_role,
     tags_for,
 )
 from components._states import BATCH_SERVICE_ERRORS, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition
-from components.container_service import SecretEnv
+from components._settings import ImageSettings, Problems, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching
+from components.container_service import WorkloadRefs
 
 PipelineAccess = Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]
 _FAILED_STATE = "PipelineFailed"
 
 
-@dataclass(frozen=True, kw_only=True)
-class JobSpec:
-    """One pipeline step: a Batch job."""
+class BatchStepSettings(Settings):
+    """One pipeline step: a Batch job run by the state machine, in list order."""
 
-    name: str
-    """Step name (state and job definition key)."""
-    image: pulumi.Input[str]
-    repository_arn: pulumi.Input[str] | None = None
-    """ECR repository of the image (the execution role pulls only from it)."""
-    vcpu: float
-    memory: int
-    """MiB."""
-    command: Sequence[str] = ()
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    secrets: Mapping[str, SecretEnv] = field(default_factory=dict)
-    secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
+    name: matching(r"^[a-z][a-z0-9_-]{0,39}$", "a short step name such as align or call_variants")  # type: ignore[valid-type]
+    """Step name."""
+    image: ImageSettings
+    """Job image."""
+    vcpu: float = Field(gt=0, le=192)
+    """vCPUs (Fargate: 0.25, 0.5, 1, 2, 4, 8, 16 or 32, with a memory Fargate pairs with it)."""
+    memory: int = Field(ge=512, le=1048576)
+    """Memory in MiB (Fargate: a valid combination with vcpu)."""
+    command: list[str] = []
+    """Command override."""
+    environment: dict[str, str] = {}
+    """Plain environment variables (UPLOADS_BUCKET and RESULTS_BUCKET are always set)."""
+    secrets: dict[str, SecretRefSettings] = {}
+    """Environment variables filled from Secrets Manager."""
     architecture: Literal["arm64", "x86_64"] = "x86_64"
-    retry_attempts: int = 3
-    """Batch attempts; infrastructure interruptions retry, application failures exit."""
-    timeout_seconds: int = 3600
+    """CPU architecture (Fargate)."""
+    retry_attempts: int = Field(3, ge=1, le=10)
+    """Batch attempts (capacity interruptions retry; application failures do not)."""
+    timeout_seconds: int = Field(3600, ge=60, le=1209600)
+    """Per-attempt timeout."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class StorageLifecycle:
-    """Lifecycle of a pipeline bucket."""
+class PipelineSettings(Settings):
+    """`platform:pipeline`: uploads -> Step Functions -> AWS Batch steps -> results."""
 
-    transition_days: int | None = 365
-    storage_class: str = "GLACIER"
-    expiration_days: int | None = 1825
+    compute: Literal["fargate", "ec2_spot"] = "fargate"
+    """Fargate (Spot first) or EC2 Spot (on-demand fallback)."""
+    spot: bool = True
+    """Fargate: try FARGATE_SPOT before FARGATE."""
+    max_vcpus: int = Field(16, ge=1, le=10000)
+    """Ceiling of each compute environment."""
+    instance_types: list[str] = ["optimal"]
+    """EC2 instance types or families (ec2_spot)."""
+    allocation_strategy: Literal["SPOT_PRICE_CAPACITY_OPTIMIZED", "SPOT_CAPACITY_OPTIMIZED"] = "SPOT_PRICE_CAPACITY_OPTIMIZED"
+    """EC2 Spot allocation strategy."""
+    steps: list[BatchStepSettings] = Field(min_length=1)
+    """Steps in execution order."""
+    uploads: BucketLifecycleSettings = BucketLifecycleSettings()
+    """Lifecycle of the uploads bucket."""
+    results: BucketLifecycleSettings = BucketLifecycleSettings()
+    """Lifecycle of the results bucket."""
+    trigger_prefix: str = ""
+    """Only uploads under this key prefix start the pipeline ("" = all)."""
+    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
+    """Step Functions execution logging level."""
+    log_retention_days: RetentionDays = 30
+    """Retention of job and execution logs."""
+    tracing: bool = True
+    """X-Ray tracing of executions."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> PipelineSettings:
+        problems = Problems()
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            problems.add("steps", f"step names must be unique; got {names}")
+        for i, step in enumerate(self.steps):
+            if self.compute == "fargate":
+                # Batch on Fargate takes ECS Fargate's pairs (Batch API reference ResourceRequirement).
+                fargate_problem(problems, f"steps[{i}].", step.vcpu * 1024, step.memory, vcpu=True)
+            elif step.vcpu != int(step.vcpu):
+                problems.add(f"steps[{i}].vcpu", f"EC2 jobs take whole vCPUs; got {step.vcpu:g}")
+        if self.compute == "fargate" and "instance_types" in self.model_fields_set:
+            problems.add("instance_types", "only for compute: ec2_spot")
+        return problems.done(self)
 
 
 @dataclass(frozen=True, kw_only=True)
 class BatchPipelineArgs:
-    """Inputs for :class:`BatchPipeline`."""
+    """Inputs for :class:`BatchPipeline`: its settings (`platform:pipeline`) and what the stack supplies."""
 
+    settings: PipelineSettings
+    """Compute, steps, bucket lifecycles, trigger and logging."""
+    jobs: Mapping[str, WorkloadRefs]
+    """By step name: the step's image and secrets as the stack resolved them."""
     vpc_id: pulumi.Input[str]
+    """VPC of the jobs' security group."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnets for the jobs."""
     region: str
+    """The stack's region."""
     account_id: pulumi.Input[str]
-    steps: Sequence[JobSpec]
-    """Steps in execution order."""
-    compute: Literal["fargate", "ec2_spot"] = "fargate"
-    spot: bool = True
-    """Fargate: try FARGATE_SPOT first, fall back to FARGATE."""
-    max_vcpus: int = 16
-    instance_types: Sequence[str] = ("optimal",)
-    """EC2 compute only."""
-    allocation_strategy: str = "SPOT_PRICE_CAPACITY_OPTIMIZED"
-    """EC2 Spot allocation strategy."""
-    uploads_lifecycle: StorageLifecycle = StorageLifecycle()
-    results_lifecycle: StorageLifecycle = StorageLifecycle()
-    trigger_prefix: str = ""
-    """Objects created under this key prefix start an execution."""
-    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
-    log_retention_days: int = 30
-    tracing: bool = True
+    """The account (role trust conditions)."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the buckets and their key."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
-        if not self.steps:
-            raise ValueError("BatchPipelineArgs: at least one step")
-        names = [s.name for s in self.steps]
-        if len(set(names)) != len(names):
-            raise ValueError("BatchPipelineArgs: step names must be unique")
+        names = [step.name for step in self.settings.steps]
+        if sorted(self.jobs) != sorted(names):
+            raise ValueError(f"BatchPipelineArgs: jobs must resolve exactly the steps {names}; got {sorted(self.jobs)}")
 
 
 class BatchPipeline(pulumi.ComponentResource):
@@ -140,10 +170,10 @@ class BatchPipeline(pulumi.ComponentResource):
         key = bucket_kms_key(self, name, "pipeline buckets", args.tags, args.protect)
         uploads = private_bucket(self, name, "uploads", BucketSpec(
             kms_key_arn=key.arn, eventbridge=True, protect=args.protect, tags=args.tags,
-            lifecycle=[_expiry("uploads", args.uploads_lifecycle)]))
+            lifecycle=[_expiry("uploads", args.settings.uploads)]))
         results = private_bucket(self, name, "results", BucketSpec(
             kms_key_arn=key.arn, protect=args.protect, tags=args.tags,
-            lifecycle=[_expiry("results", args.results_lifecycle)]))
+            lifecycle=[_expiry("results", args.settings.results)]))
         self._key, self._uploads, self._results = key, uploads, results
 
         sg = aws.ec2.SecurityGroup(f"{name}-jobs", vpc_id=args.vpc_id, description=f"{name}: batch jobs, egress only",
@@ -152,7 +182,7 @@ class BatchPipeline(pulumi.ComponentResource):
                                         cidr_ipv4="0.0.0.0/0", description="jobs call out (S3, ECR, APIs)",
                                         tags=tags_for(args.tags, name, "jobs-egress"), opts=child_opts(self))
         logs = aws.cloudwatch.LogGroup(f"{name}-jobs", name=f"/aws/batch/{physical_name(name, 200)}",
-                                       retention_in_days=args.log_retention_days,
+                                       retention_in_days=args.settings.log_retention_days,
                                        tags=tags_for(args.tags, name, "jobs"), opts=child_opts(self))
         environments = self._compute(sg)
         queue = aws.batch.JobQueue(
@@ -161,7 +191,8 @@ class BatchPipeline(pulumi.ComponentResource):
                                         for i, ce in enumerate(environments)],
             tags=tags_for(args.tags, name, "queue"), opts=child_opts(self))
         job_role = self._job_role()
-        definitions = {step.name: self._job_definition(step, logs, job_role) for step in args.steps}
+        definitions = {step.name: self._job_definition(step, args.jobs[step.name], logs, job_role)
+                       for step in args.settings.steps}
         self._queue, self._definitions = queue, definitions
         machine = self._state_machine()
         self._machine = machine
@@ -230,20 +261,20 @@ class BatchPipeline(pulumi.ComponentResource):
                                                 compute_resources=resources,
                                                 tags=tags_for(args.tags, name, kind), opts=child_opts(self))
 
-        if args.compute == "fargate":
-            kinds = (["FARGATE_SPOT"] if args.spot else []) + ["FARGATE"]
+        if args.settings.compute == "fargate":
+            kinds = (["FARGATE_SPOT"] if args.settings.spot else []) + ["FARGATE"]
             return [environment(k.lower().replace("_", "-"), aws.batch.ComputeEnvironmentComputeResourcesArgs(
-                type=k, max_vcpus=args.max_vcpus, subnets=args.subnet_ids, security_group_ids=[sg.id])) for k in kinds]
+                type=k, max_vcpus=args.settings.max_vcpus, subnets=args.subnet_ids, security_group_ids=[sg.id])) for k in kinds]
         profile, template = self._ec2_instances()
-        common = dict(max_vcpus=args.max_vcpus, min_vcpus=0, subnets=args.subnet_ids, security_group_ids=[sg.id],
-                      instance_types=list(args.instance_types), instance_role=profile.arn,
+        common = dict(max_vcpus=args.settings.max_vcpus, min_vcpus=0, subnets=args.subnet_ids, security_group_ids=[sg.id],
+                      instance_types=list(args.settings.instance_types), instance_role=profile.arn,
                       launch_template=aws.batch.ComputeEnvironmentComputeResourcesLaunchTemplateArgs(
                           launch_template_id=template.id, version="$Latest"),
                       ec2_configurations=[aws.batch.ComputeEnvironmentComputeResourcesEc2ConfigurationArgs(
                           image_type="ECS_AL2023")],
                       tags=tags_for(args.tags, name, "instances"))
         spot = environment("spot", aws.batch.ComputeEnvironmentComputeResourcesArgs(
-            type="SPOT", allocation_strategy=args.allocation_strategy, **common))
+            type="SPOT", allocation_strategy=args.settings.allocation_strategy, **common))
         on_demand = environment("on-demand", aws.batch.ComputeEnvironmentComputeResourcesArgs(
             type="EC2", allocation_strategy="BEST_FIT_PROGRESSIVE", **common))
         return [spot, on_demand]
@@ -284,22 +315,22 @@ class BatchPipeline(pulumi.ComponentResource):
             ]),
         )
 
-    def _job_definition(self, step: JobSpec, logs: aws.cloudwatch.LogGroup,
+    def _job_definition(self, step: BatchStepSettings, refs: WorkloadRefs, logs: aws.cloudwatch.LogGroup,
                         job_role: aws.iam.Role) -> aws.batch.JobDefinition:
         name, args = self._name, self._args
         statements = [{"Sid": "WriteJobLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                        "Resource": pulumi.Output.concat(logs.arn, ":*")}]
-        statements += pull_and_read_statements(step.repository_arn, [s.arn for s in step.secrets.values()],
-                                               step.secret_kms_key_arns, args.region)
+        statements += pull_and_read_statements(refs.repository_arn, [s.arn for s in refs.secrets.values()],
+                                               refs.secret_kms_key_arns, args.region)
         execution = service_role(self, f"{name}-{step.name}-execution", trust=_ecs_tasks_trust(args),
                                  description=f"{name}-{step.name}: pull image, write logs, read its secrets",
                                  tags=tags_for(args.tags, name, f"{step.name}-execution"),
                                  policy=policy_document(statements))
-        fargate = args.compute == "fargate"
+        fargate = args.settings.compute == "fargate"
         environment = {"UPLOADS_BUCKET": self._uploads.bucket, "RESULTS_BUCKET": self._results.bucket,
                        **step.environment}
         container: dict[str, Any] = {
-            "image": step.image,
+            "image": refs.image,
             "command": list(step.command),
             "jobRoleArn": job_role.arn,
             "executionRoleArn": execution.arn,
@@ -307,7 +338,7 @@ class BatchPipeline(pulumi.ComponentResource):
                                      {"type": "MEMORY", "value": str(step.memory)}],
             "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
             "secrets": [{"name": k, "valueFrom": pulumi.Output.concat(s.arn, f":{s.key}::") if s.key else s.arn}
-                        for k, s in sorted(step.secrets.items())],
+                        for k, s in sorted(refs.secrets.items())],
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": logs.name, "awslogs-region": args.region, "awslogs-stream-prefix": step.name}},
         }
@@ -337,7 +368,7 @@ class BatchPipeline(pulumi.ComponentResource):
     # -- orchestration -----------------------------------------------------------------------------------
     def _definition(self) -> StateMachineDefinition:
         """The machine: each step submits its job and waits; any failure ends in `PipelineFailed`."""
-        steps, queue, definitions = self._args.steps, self._queue, self._definitions
+        steps, queue, definitions = self._args.settings.steps, self._queue, self._definitions
         states: dict[str, BatchJobTask | Fail] = {}
         for i, step in enumerate(steps):
             states[step.name] = BatchJobTask(
@@ -357,7 +388,7 @@ class BatchPipeline(pulumi.ComponentResource):
     def _state_machine(self) -> aws.sfn.StateMachine:
         name, args = self._name, self._args
         logs = aws.cloudwatch.LogGroup(f"{name}-executions", name=f"/aws/vendedlogs/states/{physical_name(name, 200)}",
-                                       retention_in_days=args.log_retention_days,
+                                       retention_in_days=args.settings.log_retention_days,
                                        tags=tags_for(args.tags, name, "executions"), opts=child_opts(self))
         rule_arn = pulumi.Output.concat(f"arn:aws:events:{args.region}:", args.account_id,
                                         ":rule/StepFunctionsGetEventsForBatchJobsRule")
@@ -385,14 +416,14 @@ class BatchPipeline(pulumi.ComponentResource):
             f"{name}-machine", type="STANDARD", role_arn=role.arn,
             definition=self._definition().to_json(),
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
-                level=args.log_level, include_execution_data=False,
+                level=args.settings.log_level, include_execution_data=False,
                 log_destination=pulumi.Output.concat(logs.arn, ":*")),
-            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=args.tracing),
+            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=args.settings.tracing),
             tags=tags_for(args.tags, name, "machine"), opts=child_opts(self))
 
     def _trigger(self, machine: aws.sfn.StateMachine, uploads: aws.s3.Bucket) -> None:
         name, args = self._name, self._args
-        key_filter: dict[str, Any] = {"object": {"key": [{"prefix": args.trigger_prefix}]}} if args.trigger_prefix else {}
+        key_filter: dict[str, Any] = {"object": {"key": [{"prefix": args.settings.trigger_prefix}]}} if args.settings.trigger_prefix else {}
         rule = aws.cloudwatch.EventRule(
             f"{name}-uploaded", description=f"{name}: start the pipeline for each new upload",
             event_pattern=pulumi.Output.json_dumps({
@@ -415,6 +446,6 @@ def _ecs_tasks_trust(args: BatchPipelineArgs) -> pulumi.Output[str]:
     return assume_role_policy("ecs-tasks.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}})
 
 
-def _expiry(prefix: str, rule: StorageLifecycle) -> Expiry:
+def _expiry(prefix: str, rule: BucketLifecycleSettings) -> Expiry:
     return Expiry(id=f"{prefix}-lifecycle", transition_days=rule.transition_days,
                   transition_storage_class=rule.storage_class, expiration_days=rule.expiration_days)

@@ -17,26 +17,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator, model_validator
 
 from components._alb import (
     BuiltLoadBalancer,
+    LoadBalancerSettings,
     LoadBalancerSpec,
-    Route,
+    RouteSettings,
     Target,
-    TargetHealthCheck,
+    TargetHealthCheckSettings,
     build_load_balancer,
 )
 from components._common import (
     child_opts, physical_name, policy_document, pull_and_read_statements, service_role, tags_for,
 )
+from components._settings import (
+    ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching,
+)
+from components.cluster import ClusterSettings
 
 __all__ = [
-    "ContainerHealthCheck", "ContainerService", "ContainerServiceArgs", "LoadBalancerSpec", "Route", "Scaling",
-    "SecretEnv", "ServiceSpec", "TargetHealthCheck", "Volume",
+    "ContainerHealthCheckSettings", "ContainerService", "ContainerServiceArgs", "LoadBalancerSettings",
+    "LoadBalancerSpec", "RouteSettings", "ScalingSettings", "SecretEnv", "ServiceSettings", "ServiceSpec",
+    "TargetHealthCheckSettings", "Volume", "WorkloadRefs",
 ]
 
 
@@ -65,104 +72,251 @@ class Volume:
     read_only: bool = False
 
 
+class ContainerHealthCheckSettings(Settings):
+    """Docker health check run inside the container."""
+
+    command: list[str] = Field(min_length=2)
+    """`["CMD-SHELL", "curl -f http://localhost:3000/ || exit 1"]` or `["CMD", ...]`."""
+    interval: int = Field(30, ge=5, le=300)
+    """Seconds between checks."""
+    timeout: int = Field(5, ge=2, le=60)
+    """Seconds before a check fails."""
+    retries: int = Field(3, ge=1, le=10)
+    """Failures before the container is unhealthy."""
+    start_period: int = Field(60, ge=0, le=300)
+    """Grace period after start."""
+
+    @field_validator("command")
+    @classmethod
+    def _form(cls, value: list[str]) -> list[str]:
+        if value[0] not in ("CMD", "CMD-SHELL"):
+            raise ValueError(f"must start with CMD or CMD-SHELL; got {value[0]!r}")
+        return value
+
+
+class ScalingSettings(Settings):
+    """Target-tracking autoscaling of a service's task count."""
+
+    min: int = Field(1, ge=0, le=1000)
+    """Fewest tasks."""
+    max: int = Field(1, ge=1, le=1000)
+    """Most tasks."""
+    cpu_target: int | None = Field(70, ge=10, le=95)
+    """Average CPU % to hold; unset: no CPU policy."""
+    memory_target: int | None = Field(None, ge=10, le=95)
+    """Average memory % to hold; unset: no memory policy."""
+    requests_per_target: int | None = Field(None, ge=1, le=100000)
+    """ALB requests per task per minute to hold (load-balanced services)."""
+    scale_in_cooldown: int = Field(300, ge=0, le=3600)
+    """Seconds between scale-in steps."""
+    scale_out_cooldown: int = Field(60, ge=0, le=3600)
+    """Seconds between scale-out steps."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> ScalingSettings:
+        problems = Problems()
+        if self.max < self.min:
+            problems.add("max", f"must be >= min ({self.min}); got {self.max}")
+        if self.cpu_target is None and self.memory_target is None and self.requests_per_target is None:
+            problems.add("cpu_target", "set at least one of cpu_target, memory_target, requests_per_target")
+        return problems.done(self)
+
+
+class CapacityShareSettings(Settings):
+    """Base tasks and relative weight on one capacity provider."""
+
+    base: int = Field(0, ge=0, le=100000)
+    """Tasks always placed here first."""
+    weight: int = Field(0, ge=0, le=1000)
+    """Share of the tasks beyond the bases."""
+
+
+class CapacitySettings(Settings):
+    """How tasks split between FARGATE and FARGATE_SPOT."""
+
+    fargate: CapacityShareSettings = CapacityShareSettings(base=1, weight=1)
+    """On-demand Fargate."""
+    fargate_spot: CapacityShareSettings = CapacityShareSettings()
+    """Fargate Spot (up to 70% cheaper, may be interrupted)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> CapacitySettings:
+        problems = Problems()
+        if self.fargate.weight + self.fargate_spot.weight == 0:
+            problems.add("fargate.weight", "at least one provider needs a weight above 0")
+        if self.fargate.base and self.fargate_spot.base:
+            problems.add("fargate_spot.base", "only one capacity provider may have a base")
+        return problems.done(self)
+
+
+class VolumeSettings(Settings):
+    """An EFS access point mounted into the container."""
+
+    access_point: str
+    """A key of `file_system.access_points`."""
+    path: matching(r"^/[\w./-]*$", "an absolute container path such as /data")  # type: ignore[valid-type]
+    """Mount path in the container."""
+    read_only: bool = False
+    """Mount read-only."""
+
+
+class ServiceSettings(Settings):
+    """One container service: image, size, ports, routing, scaling, secrets, volumes, peers."""
+
+    image: ImageSettings
+    """What to run."""
+    port: int | None = Field(None, ge=1, le=65535)
+    """Main container port (HTTP); required behind a load balancer."""
+    extra_ports: dict[ResourceName, Annotated[int, Field(ge=1, le=65535)]] = {}  # type: ignore[valid-type]
+    """Further named ports reachable by peers (e.g. grpc: 50051)."""
+    cpu: int
+    """CPU units (256 = 0.25 vCPU)."""
+    memory: int
+    """Memory in MiB; must be a Fargate combination with cpu."""
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    """CPU architecture of the image."""
+    desired_count: int = Field(1, ge=0, le=1000)
+    """Tasks to run (the autoscaler moves it between scaling.min and max)."""
+    command: list[str] | None = None
+    """Override the image's command."""
+    environment: dict[str, str] = {}
+    """Plain environment variables (never secrets)."""
+    secrets: dict[str, SecretRefSettings] = {}
+    """Environment variables filled from Secrets Manager."""
+    load_balancer: str | None = None
+    """A key of `platform:load_balancers`; unset: not load balanced (workers)."""
+    routes: list[RouteSettings] = []
+    """Path rules on the load balancer."""
+    default_route: bool = False
+    """Receives what no rule matches on its load balancer."""
+    health_check: TargetHealthCheckSettings = TargetHealthCheckSettings()
+    """Load balancer health check."""
+    container_health_check: ContainerHealthCheckSettings | None = None
+    """Health check inside the container."""
+    scaling: ScalingSettings | None = None
+    """Autoscaling; unset: a fixed desired_count."""
+    capacity: CapacitySettings = CapacitySettings()
+    """FARGATE / FARGATE_SPOT split."""
+    exec: bool = False
+    """Allow `aws ecs execute-command` into the tasks."""
+    grace_period: int = Field(60, ge=0, le=7200)
+    """Seconds the load balancer health check is ignored after a task starts."""
+    volumes: list[VolumeSettings] = []
+    """EFS access points to mount."""
+    discovery_name: ResourceName | None = None  # type: ignore[valid-type]
+    """Name peers reach this service by through Service Connect (e.g. weaviate)."""
+    connects_to: list[str] = []
+    """What this service may reach: database, cache, or other services by name."""
+    pipeline: list[Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]] = []
+    """Rights on platform:pipeline: start executions, submit jobs, read/write its buckets."""
+    buckets: dict[str, Literal["read", "read_write"]] = {}
+    """Rights on platform:buckets by bucket (the service gets its name as BUCKET_<NAME>)."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the service's log group."""
+    log_stream_prefix: str | None = None
+    """awslogs stream prefix; default: the service name."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> ServiceSettings:
+        problems = Problems()
+        fargate_problem(problems, "", self.cpu, self.memory, vcpu=False)
+        if self.load_balancer is None:
+            for key in ("routes", "default_route", "grace_period"):
+                if key in self.model_fields_set and getattr(self, key):
+                    problems.add(key, "only for services behind a load balancer; set load_balancer")
+            if self.scaling is not None and self.scaling.requests_per_target is not None:
+                problems.add("scaling.requests_per_target", "needs a load balancer")
+        else:
+            if self.port is None:
+                problems.add("port", "required behind a load balancer")
+            if not self.routes and not self.default_route:
+                problems.add("routes", "a load-balanced service needs routes or default_route: true")
+        if self.discovery_name is not None and self.port is None and not self.extra_ports:
+            problems.add("discovery_name", "needs port or extra_ports to expose")
+        if self.scaling is not None and not self.scaling.min <= self.desired_count <= self.scaling.max:
+            problems.add("desired_count", f"must lie within scaling.min..max ({self.scaling.min}..{self.scaling.max}); got {self.desired_count}")
+        return problems.done(self)
+
+    def ports(self) -> dict[str, int]:
+        """Named container ports: `http` for `port`, then the extra ones."""
+        named = {"http": self.port} if self.port is not None else {}
+        return {**named, **self.extra_ports}
+
+
 @dataclass(frozen=True, kw_only=True)
-class ContainerHealthCheck:
-    """Docker health check inside the container."""
-
-    command: Sequence[str]
-    interval: int = 30
-    timeout: int = 5
-    retries: int = 3
-    start_period: int = 60
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scaling:
-    """Target-tracking autoscaling."""
-
-    min: int
-    max: int
-    cpu_target: int | None = 70
-    memory_target: int | None = None
-    requests_per_target: int | None = None
-    scale_in_cooldown: int = 300
-    scale_out_cooldown: int = 60
-
-
-@dataclass(frozen=True, kw_only=True)
-class ServiceSpec:
-    """One container service."""
+class WorkloadRefs:
+    """What the stack resolved a service's or a batch job's references to: its image and its secrets."""
 
     image: pulumi.Input[str]
     """Full image reference."""
     repository_arn: pulumi.Input[str] | None = None
     """ECR repository of the image (the execution role may pull only from it); None: public image."""
-    cpu: int
-    """Fargate CPU units."""
-    memory: int
-    """Memory (MiB)."""
-    port: int | None = None
-    """Main (HTTP) container port."""
-    extra_ports: Mapping[str, int] = field(default_factory=dict)
-    """Further named ports."""
-    architecture: Literal["arm64", "x86_64"] = "arm64"
-    desired_count: int = 1
-    command: Sequence[str] | None = None
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, SecretEnv] = field(default_factory=dict)
+    """Environment variables filled from Secrets Manager."""
     secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
     """KMS keys the secrets are encrypted with (decrypt only via Secrets Manager)."""
-    load_balancer: str | None = None
-    """Key of the load balancer serving it."""
-    routes: Sequence[Route] = ()
-    default_route: bool = False
-    health_check: TargetHealthCheck = TargetHealthCheck()
-    container_health_check: ContainerHealthCheck | None = None
-    scaling: Scaling | None = None
-    fargate_base: int = 1
-    fargate_weight: int = 1
-    spot_base: int = 0
-    spot_weight: int = 0
-    exec: bool = False
-    """ECS Exec (`aws ecs execute-command`)."""
-    grace_period: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSpec(WorkloadRefs):
+    """One container service: its settings (`platform:services.<name>`) and what the stack resolved for it."""
+
+    settings: ServiceSettings
+    """Size, ports, routing, scaling, capacity, health checks and logging."""
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Variables the stack adds (endpoints of what it connects to); `settings.environment` wins over them."""
     volumes: Sequence[Volume] = ()
+    """Its `settings.volumes`, resolved to access points."""
     discovery_name: str | None = None
     """Service Connect name peers use."""
     allow_from: Sequence[str] = ()
     """Other services of this component that may reach its ports."""
-    log_retention_days: int = 30
-    log_stream_prefix: str | None = None
+
+    @property
+    def variables(self) -> dict[str, pulumi.Input[str]]:
+        """Every plain environment variable: the stack's, then the service's own."""
+        return {**self.environment, **self.settings.environment}
 
 
 @dataclass(frozen=True, kw_only=True)
 class ContainerServiceArgs:
-    """Inputs for :class:`ContainerService`."""
+    """Inputs for :class:`ContainerService`: the cluster settings, the services and load balancers, the network."""
 
+    settings: ClusterSettings
+    """`platform:cluster` (Container Insights level)."""
+    services: Mapping[str, ServiceSpec]
+    """Services by name."""
+    load_balancers: Mapping[str, LoadBalancerSpec] = field(default_factory=dict)
+    """Load balancers by key."""
     vpc_id: pulumi.Input[str]
+    """VPC of the task and load balancer security groups."""
     vpc_cidr: pulumi.Input[str]
     """Default client range of internal load balancers."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnets for the tasks."""
     region: str
+    """The stack's region."""
     account_id: pulumi.Input[str]
     """Account id (trust-policy conditions, log-bucket paths)."""
-    services: Mapping[str, ServiceSpec]
-    load_balancers: Mapping[str, LoadBalancerSpec] = field(default_factory=dict)
-    container_insights: str = "enabled"
     protect: bool = False
     """Protect the access-log buckets (prod)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
-        for svc, spec in self.services.items():
-            if spec.load_balancer is not None and spec.load_balancer not in self.load_balancers:
-                raise ValueError(f"ContainerServiceArgs: service {svc} uses unknown load balancer {spec.load_balancer}")
-            if spec.load_balancer is not None and spec.port is None:
-                raise ValueError(f"ContainerServiceArgs: service {svc} needs a port behind a load balancer")
-            for peer in spec.allow_from:
-                if peer not in self.services:
-                    raise ValueError(f"ContainerServiceArgs: service {svc} allows unknown service {peer}")
+        check_service_wiring("ContainerServiceArgs", self.services, self.load_balancers)
+
+
+def check_service_wiring(owner: str, services: Mapping[str, ServiceSpec],
+                         load_balancers: Mapping[str, LoadBalancerSpec]) -> None:
+    """Services name only load balancers and peers that were passed in (ECS and EKS alike)."""
+    for svc, spec in services.items():
+        lb = spec.settings.load_balancer
+        if lb is not None and lb not in load_balancers:
+            raise ValueError(f"{owner}: service {svc} uses unknown load balancer {lb}")
+        for peer in spec.allow_from:
+            if peer not in services:
+                raise ValueError(f"{owner}: service {svc} allows unknown service {peer}")
 
 
 class ContainerService(pulumi.ComponentResource):
@@ -193,7 +347,7 @@ class ContainerService(pulumi.ComponentResource):
         self._name, self._args = name, args
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=args.container_insights)],
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=args.settings.container_insights)],
             tags=tags_for(args.tags, name, "cluster"), opts=child_opts(self),
         )
         providers = aws.ecs.ClusterCapacityProviders(
@@ -212,9 +366,9 @@ class ContainerService(pulumi.ComponentResource):
 
         lbs: dict[str, BuiltLoadBalancer] = {}
         for key, lb_spec in sorted(args.load_balancers.items()):
-            targets = {svc: Target(port=spec.port, health_check=spec.health_check, routes=spec.routes,
-                                   default_route=spec.default_route)
-                       for svc, spec in args.services.items() if spec.load_balancer == key and spec.port}
+            targets = {svc: Target(port=spec.settings.port, health_check=spec.settings.health_check, routes=spec.settings.routes,
+                                   default_route=spec.settings.default_route)
+                       for svc, spec in args.services.items() if spec.settings.load_balancer == key and spec.settings.port}
             lbs[key] = build_load_balancer(self, name, key, lb_spec, vpc_id=args.vpc_id, vpc_cidr=args.vpc_cidr,
                                            account_id=args.account_id, targets=targets, protect=args.protect,
                                            tags=args.tags)
@@ -254,18 +408,18 @@ class ContainerService(pulumi.ComponentResource):
         sg = groups[svc]
         self._network_rules(svc, spec, sg, groups, lbs)
         log_group = aws.cloudwatch.LogGroup(
-            base, name=f"/ecs/{physical_name(name, 200)}/{svc}", retention_in_days=spec.log_retention_days,
+            base, name=f"/ecs/{physical_name(name, 200)}/{svc}", retention_in_days=spec.settings.log_retention_days,
             tags=tags_for(args.tags, name, svc), opts=child_opts(self))
         execution_role, task_role = self._roles(svc, spec, log_group)
         task = aws.ecs.TaskDefinition(
             base,
             family=physical_name(base, 255),
-            cpu=str(spec.cpu),
-            memory=str(spec.memory),
+            cpu=str(spec.settings.cpu),
+            memory=str(spec.settings.memory),
             network_mode="awsvpc",
             requires_compatibilities=["FARGATE"],
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                cpu_architecture="ARM64" if spec.architecture == "arm64" else "X86_64",
+                cpu_architecture="ARM64" if spec.settings.architecture == "arm64" else "X86_64",
                 operating_system_family="LINUX"),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
@@ -279,26 +433,26 @@ class ContainerService(pulumi.ComponentResource):
                 for v in spec.volumes],
             tags=tags_for(args.tags, name, svc), opts=child_opts(self),
         )
-        lb = lbs.get(spec.load_balancer or "")
+        lb = lbs.get(spec.settings.load_balancer or "")
         strategies = [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=p, base=b, weight=w)
-                      for p, b, w in (("FARGATE", spec.fargate_base, spec.fargate_weight),
-                                      ("FARGATE_SPOT", spec.spot_base, spec.spot_weight)) if w or b]
+                      for p, b, w in (("FARGATE", spec.settings.capacity.fargate.base, spec.settings.capacity.fargate.weight),
+                                      ("FARGATE_SPOT", spec.settings.capacity.fargate_spot.base, spec.settings.capacity.fargate_spot.weight)) if w or b]
         service = aws.ecs.Service(
             base,
             cluster=cluster.arn,
             task_definition=task.arn,
-            desired_count=spec.desired_count,
+            desired_count=spec.settings.desired_count,
             capacity_provider_strategies=strategies,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids, security_groups=[sg.id], assign_public_ip=False),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=lb.target_groups[svc].arn, container_name=svc, container_port=spec.port)]
+                target_group_arn=lb.target_groups[svc].arn, container_name=svc, container_port=spec.settings.port)]
             if lb is not None else None,
-            health_check_grace_period_seconds=spec.grace_period if lb is not None else None,
+            health_check_grace_period_seconds=spec.settings.grace_period if lb is not None else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
-            enable_execute_command=spec.exec,
+            enable_execute_command=spec.settings.exec,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             service_connect_configuration=self._service_connect(svc, spec, namespace),
@@ -306,10 +460,10 @@ class ContainerService(pulumi.ComponentResource):
             # The autoscaler owns the task count once it exists; Pulumi must not reset it on
             # every `up`. Listener rules must exist before ECS attaches the target group.
             opts=child_opts(self, depends_on=[providers, *(lb.rules if lb is not None else [])],
-                            ignore_changes=["desired_count"] if spec.scaling is not None else None),
+                            ignore_changes=["desired_count"] if spec.settings.scaling is not None else None),
         )
-        if spec.scaling is not None:
-            self._autoscaling(svc, spec.scaling, cluster, service, lb)
+        if spec.settings.scaling is not None:
+            self._autoscaling(svc, spec.settings.scaling, cluster, service, lb)
         self.service_names[svc] = service.name
         self.task_role_names[svc] = task_role.name
         self.task_role_arns[svc] = task_role.arn
@@ -324,20 +478,20 @@ class ContainerService(pulumi.ComponentResource):
         aws.vpc.SecurityGroupEgressRule(f"{name}-{svc}-egress", security_group_id=sg.id, ip_protocol="-1",
                                         cidr_ipv4="0.0.0.0/0", description="tasks call out",
                                         tags=tags_for(tags, name, f"{svc}-egress"), opts=child_opts(self))
-        lb = lbs.get(spec.load_balancer or "")
-        if lb is not None and spec.port is not None:
+        lb = lbs.get(spec.settings.load_balancer or "")
+        if lb is not None and spec.settings.port is not None:
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{svc}-from-{spec.load_balancer}", security_group_id=sg.id,
-                referenced_security_group_id=lb.security_group.id, ip_protocol="tcp", from_port=spec.port,
-                to_port=spec.port, description=f"from load balancer {spec.load_balancer}",
-                tags=tags_for(tags, name, f"{svc}-from-{spec.load_balancer}"),
+                f"{name}-{svc}-from-{spec.settings.load_balancer}", security_group_id=sg.id,
+                referenced_security_group_id=lb.security_group.id, ip_protocol="tcp", from_port=spec.settings.port,
+                to_port=spec.settings.port, description=f"from load balancer {spec.settings.load_balancer}",
+                tags=tags_for(tags, name, f"{svc}-from-{spec.settings.load_balancer}"),
                 opts=child_opts(self))
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-{spec.load_balancer}-to-{svc}", security_group_id=lb.security_group.id,
-                referenced_security_group_id=sg.id, ip_protocol="tcp", from_port=spec.port, to_port=spec.port,
-                description=f"to {svc} tasks", tags=tags_for(tags, name, f"{spec.load_balancer}-to-{svc}"),
+                f"{name}-{spec.settings.load_balancer}-to-{svc}", security_group_id=lb.security_group.id,
+                referenced_security_group_id=sg.id, ip_protocol="tcp", from_port=spec.settings.port, to_port=spec.settings.port,
+                description=f"to {svc} tasks", tags=tags_for(tags, name, f"{spec.settings.load_balancer}-to-{svc}"),
                 opts=child_opts(self))
-        ports = sorted({p for p in ([spec.port] if spec.port else []) + list(spec.extra_ports.values())})
+        ports = sorted({p for p in ([spec.settings.port] if spec.settings.port else []) + list(spec.settings.extra_ports.values())})
         for peer in sorted(spec.allow_from):
             for port in ports:
                 aws.vpc.SecurityGroupIngressRule(
@@ -367,7 +521,7 @@ class ContainerService(pulumi.ComponentResource):
                                  tags=tags_for(args.tags, name, f"{svc}-execution"),
                                  policy=policy_document(statements))
         task_statements: list[dict] = []
-        if spec.exec:
+        if spec.settings.exec:
             # ECS Exec's SSM channels take no resource-level permissions.
             task_statements.append({"Sid": "EcsExec", "Effect": "Allow", "Resource": "*", "Action": [
                 "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
@@ -387,9 +541,9 @@ class ContainerService(pulumi.ComponentResource):
 
     def _container(self, svc: str, spec: ServiceSpec, log_group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
         ports = []
-        if spec.port is not None:
-            ports.append({"name": "http", "containerPort": spec.port, "protocol": "tcp", "appProtocol": "http"})
-        for port_name, port in sorted(spec.extra_ports.items()):
+        if spec.settings.port is not None:
+            ports.append({"name": "http", "containerPort": spec.settings.port, "protocol": "tcp", "appProtocol": "http"})
+        for port_name, port in sorted(spec.settings.extra_ports.items()):
             mapping = {"name": port_name, "containerPort": port, "protocol": "tcp"}
             if port_name in ("grpc", "http2"):
                 mapping["appProtocol"] = port_name
@@ -399,21 +553,21 @@ class ContainerService(pulumi.ComponentResource):
             "image": spec.image,
             "essential": True,
             "portMappings": ports,
-            "environment": [{"name": k, "value": v} for k, v in sorted(spec.environment.items())],
+            "environment": [{"name": k, "value": v} for k, v in sorted(spec.variables.items())],
             "secrets": [{"name": k, "valueFrom": pulumi.Output.concat(s.arn, f":{s.key}::") if s.key else s.arn}
                         for k, s in sorted(spec.secrets.items())],
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": log_group.name, "awslogs-region": self._args.region,
-                "awslogs-stream-prefix": spec.log_stream_prefix or svc}},
+                "awslogs-stream-prefix": spec.settings.log_stream_prefix or svc}},
             "mountPoints": [{"sourceVolume": v.name, "containerPath": v.path, "readOnly": v.read_only}
                             for v in spec.volumes],
             # An init process reaps zombies and is required for ECS Exec sessions.
             "linuxParameters": {"initProcessEnabled": True},
         }
-        if spec.command:
-            container["command"] = list(spec.command)
-        if spec.container_health_check is not None:
-            hc = spec.container_health_check
+        if spec.settings.command:
+            container["command"] = list(spec.settings.command)
+        if spec.settings.container_health_check is not None:
+            hc = spec.settings.container_health_check
             container["healthCheck"] = {"command": list(hc.command), "interval": hc.interval, "timeout": hc.timeout,
                                         "retries": hc.retries, "startPeriod": hc.start_period}
         return pulumi.Output.json_dumps([container])
@@ -424,8 +578,8 @@ class ContainerService(pulumi.ComponentResource):
             return None
         services = []
         if spec.discovery_name:
-            named = {"http": spec.port} if spec.port else {}
-            named.update(spec.extra_ports)
+            named = {"http": spec.settings.port} if spec.settings.port else {}
+            named.update(spec.settings.extra_ports)
             for port_name, port in sorted(named.items()):
                 discovery = spec.discovery_name if port_name == "http" else f"{spec.discovery_name}-{port_name}"
                 services.append(aws.ecs.ServiceServiceConnectConfigurationServiceArgs(

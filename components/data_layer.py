@@ -21,30 +21,46 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import child_opts, grant_port
+from components._settings import TIERS, ResourceName, SecretKey, Settings, Tier, matching
 from components.network import SubnetTiers
 from components.storage import BucketAccess, grant_buckets
 
 EFS_PORT = 2049
 
 
+class DataStackSettings(Settings):
+    """`platform:data_stack`: the data-layer stack an app-layer stack reads through a StackReference.
+
+    The app stack declares what it expects the data stack to hold, so references (a service's
+    `connects_to: [database]`, a secret key, an access point) are checked before anything is
+    declared; the values themselves (ids, endpoints, ARNs) come from the data stack's exports.
+    """
+
+    name: matching(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$",  # type: ignore[valid-type]
+                    "a stack name such as semiont-data or acme/platform/semiont-data")
+    """The data stack: its name in this project, or `org/project/stack` (DIY backends: `organization/project/stack`)."""
+    tiers: tuple[Tier, ...] = TIERS
+    """Subnet tiers the data stack's network has."""
+    database: bool = False
+    """The data stack has a database (services may connect to it and read its secret)."""
+    cache: bool = False
+    """The data stack has a cache."""
+    secrets: tuple[SecretKey, ...] = ()  # type: ignore[valid-type]
+    """Keys of the data stack's `platform:secrets` that services here read."""
+    access_points: tuple[SecretKey, ...] = ()  # type: ignore[valid-type]
+    """Access points of the data stack's file system that services here mount."""
+    buckets: tuple[ResourceName, ...] = ()  # type: ignore[valid-type]
+    """Names of the data stack's `platform:buckets` that services here are granted."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class DataLayerArgs:
-    """Inputs for :class:`DataLayer`."""
+    """Inputs for :class:`DataLayer`: its settings (`platform:data_stack`) and what the stack supplies."""
 
-    stack_name: str
-    """The data stack (`stack`, or `org/project/stack`)."""
+    settings: DataStackSettings
+    """The data stack and what this stack expects it to export."""
     region: str
     """The stack's region (bucket keys may only be used through S3 there)."""
-    database: bool = False
-    """The data stack exports a database (`db_*`)."""
-    cache: bool = False
-    """The data stack exports a cache (`cache_*`)."""
-    secrets: Sequence[str] = ()
-    """Secret keys of the data stack this stack reads."""
-    access_points: Sequence[str] = ()
-    """Access points of the data stack's file system this stack mounts."""
-    buckets: Sequence[str] = ()
-    """Application buckets of the data stack this stack grants."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for the grants created here."""
 
@@ -197,12 +213,12 @@ class DataLayer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DataLayerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:DataLayer", name, None, opts)
-        ref = pulumi.StackReference(f"{name}-stack", stack_name=args.stack_name, opts=child_opts(self))
+        ref = pulumi.StackReference(f"{name}-stack", stack_name=args.settings.name, opts=child_opts(self))
         out = _Exports(ref)
         self.network = ImportedNetwork(out)
-        self.database = ImportedDatabase(self, out, args.tags) if args.database else None
-        self.cache = ImportedCache(self, out, args.tags) if args.cache else None
-        self.file_system = ImportedFileSystem(self, out, args.access_points, args.tags) if args.access_points else None
-        self.secrets = ImportedSecrets(out, args.secrets) if args.secrets else None
-        self.storage = ImportedStorage(self, out, args.buckets, args.region) if args.buckets else None
-        self.register_outputs({"stack_name": args.stack_name, "vpc_id": self.network.vpc_id})
+        self.database = ImportedDatabase(self, out, args.tags) if args.settings.database else None
+        self.cache = ImportedCache(self, out, args.tags) if args.settings.cache else None
+        self.file_system = ImportedFileSystem(self, out, args.settings.access_points, args.tags) if args.settings.access_points else None
+        self.secrets = ImportedSecrets(out, args.settings.secrets) if args.settings.secrets else None
+        self.storage = ImportedStorage(self, out, args.settings.buckets, args.region) if args.settings.buckets else None
+        self.register_outputs({"stack_name": args.settings.name, "vpc_id": self.network.vpc_id})

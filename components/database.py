@@ -15,15 +15,22 @@ This includes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator, model_validator
+
+from components import aws_data
 
 from components._common import (
     IngressGrants, assume_role_policy, child_opts, physical_name, service_role, stateful_opts, tags_for,
+)
+from components._settings import (
+    BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching,
 )
 
 DEFAULT_LOG_EXPORTS = {"postgres": ("postgresql", "upgrade"), "aurora-postgresql": ("postgresql",)}
@@ -34,78 +41,178 @@ _ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnh
 _CA = "rds-ca-rsa2048-g1"
 
 
-@dataclass(frozen=True, kw_only=True)
-class DatabaseArgs:
-    """Inputs for :class:`Database`."""
+_PG_MIN_MAJOR = 13
+"""The program's floor (not AWS's): older PostgreSQL majors are past their community end of life."""
+# Aurora serverless v2 may scale to 0 ACU (auto-pause) only from these minor versions on.
+_AURORA_PAUSE_MIN = {13: 15, 14: 12, 15: 7, 16: 3}
 
-    vpc_id: pulumi.Input[str]
-    """VPC of the database's security group."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Subnets (two AZs or more) for the subnet group; isolated ones by default."""
+
+def _pg_version(problems: Problems, engine: str, value: str) -> tuple[int, int | None] | None:
+    """(major, minor) of a version AWS offers new databases, or None after noting why not.
+
+    AWS's lists (components/aws_data.py): RDS takes `16` (its default 16 minor) or `16.15`; Aurora
+    clusters need the minor. Limitless versions need DB shard groups, which this program does not make.
+    """
+    aurora = engine == "aurora-postgresql"
+    current = aws_data.rds_current_versions(engine, cluster=aurora)
+    example = current[-1] if current else "16"
+    match = re.fullmatch(r"(\d+)(?:\.(\d+))?", value)
+    if match is None or int(match.group(1)) < _PG_MIN_MAJOR or (aurora and match.group(2) is None):
+        form = "with its minor version" if aurora else "as a major (RDS picks its current minor) or major.minor"
+        problems.add("engine_version", f"expected a version of {engine}, {_PG_MIN_MAJOR} or later, {form}, e.g. "
+                                       f"{example}; got {value!r}")
+        return None
+    status = aws_data.rds_version_status(engine, value, cluster=aurora)
+    if status != "current":
+        offer = ", ".join(aws_data.rds_suggested_versions(engine, value, cluster=aurora))
+        why = "is deprecated: AWS refuses new databases on it" if status == "deprecated" else "is not offered by AWS"
+        problems.add("engine_version", f"{engine} {value} {why}; current versions: {offer}")
+        return None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
+
+
+class ServerlessV2Settings(Settings):
+    """Aurora Serverless v2 capacity in ACUs (0.5 steps)."""
+
+    min_capacity: float = Field(ge=0, le=256, multiple_of=0.5)
+    """Lowest capacity; 0 lets an idle dev cluster pause."""
+    max_capacity: float = Field(ge=1, le=256, multiple_of=0.5)
+    """Highest capacity."""
+    seconds_until_auto_pause: int = Field(300, ge=300, le=86400)
+    """Idle time before pausing (only with min_capacity 0)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ServerlessV2Settings:
+        problems = Problems()
+        if self.max_capacity < self.min_capacity:
+            problems.add("max_capacity", f"must be >= min_capacity ({self.min_capacity}); got {self.max_capacity}")
+        return problems.done(self)
+
+
+class DatabaseSettings(Settings):
+    """`platform:database`: PostgreSQL as an RDS instance or an Aurora cluster."""
+
     engine: Literal["postgres", "aurora-postgresql"] = "postgres"
-    """RDS for PostgreSQL or Aurora PostgreSQL."""
+    """RDS for PostgreSQL (`postgres`) or Aurora PostgreSQL."""
     engine_version: str
-    """Engine version (`16.3`; major-only such as `16` is fine for RDS)."""
-    instance_class: str
-    """Instance class (`db.t4g.micro`, `db.r6g.large`, `db.serverless`)."""
-    allocated_storage_gb: int | None = None
-    """RDS: initial gp3 storage."""
-    max_allocated_storage_gb: int | None = None
-    """RDS: storage autoscaling ceiling; None disables autoscaling."""
+    """PostgreSQL version AWS offers new databases (not deprecated): `16` (RDS picks its current minor, and
+    automatic minor upgrades never drift from it) or `16.15`; Aurora needs the minor version."""
+    instance_class: matching(r"^db\.([a-z0-9-]+\.[a-z0-9]+|serverless)$", "an RDS instance class such as db.t4g.micro or db.r6g.large")  # type: ignore[valid-type]
+    """Instance class orderable for the engine in the stack's region, e.g. db.t4g.micro; Aurora also takes db.serverless."""
+    allocated_storage_gb: int | None = Field(None, ge=20, le=65536)
+    """RDS only: initial gp3 storage in GiB (20 minimum)."""
+    max_allocated_storage_gb: int | None = Field(None, ge=21, le=65536)
+    """RDS only: storage autoscaling ceiling in GiB; unset disables autoscaling."""
     multi_az: bool = False
-    """RDS: synchronous standby in another AZ."""
-    instances: int = 1
-    """Aurora: number of cluster instances."""
-    serverless_capacity: tuple[float, float] | None = None
-    """Aurora Serverless v2 (min, max) ACUs."""
-    seconds_until_auto_pause: int | None = None
-    """Aurora Serverless v2 with min 0: idle seconds before pausing."""
-    db_name: str = "app"
-    """Initial database name."""
+    """RDS only: a synchronous standby in a second AZ."""
+    instances: int = Field(1, ge=1, le=15)
+    """Aurora only: number of cluster instances (1 writer + readers)."""
+    serverless_v2: ServerlessV2Settings | None = None
+    """Aurora only: Serverless v2 capacity (requires instance_class db.serverless)."""
+    db_name: str = Field("app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
+    """Name of the initial database."""
     master_username: str = "appadmin"
-    """Master user name (1-16 letters or digits: Aurora takes no `_`); the password lives only in Secrets Manager."""
-    port: int = 5432
+    """Master user: 1-16 letters or digits starting with a letter (RDS also takes `_`), not reserved (rdsadmin,
+    admin, SQL key words); its password is generated and kept in Secrets Manager by RDS."""
+    port: int = Field(5432, ge=1150, le=65535)
     """Listener port."""
-    backup_retention_days: int = 7
+    subnet_tier: Literal["isolated", "private"] = "isolated"
+    """Network tier the database lives in."""
+    backup_retention_days: int = Field(7, ge=1, le=35)
     """Automated backup retention."""
-    backup_window: str = "03:00-04:00"
+    backup_window: BackupWindow = "03:00-04:00"
     """Daily UTC backup window."""
-    maintenance_window: str = "mon:04:00-mon:05:00"
-    """Weekly UTC maintenance window."""
+    maintenance_window: MaintenanceWindow = "mon:04:00-mon:05:00"
+    """Weekly UTC maintenance window (must not overlap the backup window)."""
     deletion_protection: bool = True
     """AWS-side deletion protection."""
     final_snapshot: bool = True
-    """Take a stably named final snapshot (`<identifier>-final`) when the database is deleted."""
-    protect: bool = False
-    """Pulumi `protect` + `retainOnDelete` on the key, database and its instances."""
+    """Take a final snapshot (named `<project>-<stack>-<name>-final`) when the database is deleted."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the exported PostgreSQL logs."""
     performance_insights: bool = False
-    """Performance Insights, encrypted with the database key."""
-    monitoring_interval: int = 60
-    """Enhanced monitoring interval (seconds); 0 = off."""
-    log_exports: Sequence[str] | None = None
-    """Log types exported to CloudWatch Logs; None: the engine's `DEFAULT_LOG_EXPORTS`."""
-    log_retention_days: int = 30
-    """Retention of the exported-log groups."""
-    parameters: Mapping[str, str] = field(default_factory=dict)
-    """Extra engine parameters (applied at the next reboot)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags for every taggable child."""
+    """Performance Insights (Database Insights standard); not on micro/small burstable classes."""
+    monitoring_interval: Literal[0, 1, 5, 10, 15, 30, 60] = 60
+    """Enhanced monitoring interval in seconds; 0 turns it off."""
+    log_exports: list[str] | None = None
+    """Log types exported to CloudWatch Logs, from those the engine offers (RDS: postgresql, upgrade,
+    iam-db-auth-error; Aurora: instance, postgresql, iam-db-auth-error). Unset: postgresql and upgrade on
+    RDS, postgresql on Aurora."""
+    parameters: dict[matching(r"^[a-z_.]+$", "a PostgreSQL parameter name such as log_min_duration_statement"), str] = {}  # type: ignore[valid-type]
+    """Extra engine parameters; `rds.force_ssl` is always 1 and cannot be overridden."""
 
-    def __post_init__(self) -> None:
+    @field_validator("parameters")
+    @classmethod
+    def _force_ssl_stays(cls, value: dict[str, str]) -> dict[str, str]:
+        if "rds.force_ssl" in value:
+            raise ValueError("rds.force_ssl is always 1 (TLS required); remove it from parameters")
+        return value
+
+    @model_validator(mode="after")
+    def _engine_rules(self) -> DatabaseSettings:
+        problems = Problems()
         aurora = self.engine == "aurora-postgresql"
-        if not aurora and self.allocated_storage_gb is None:
-            raise ValueError("DatabaseArgs: RDS needs allocated_storage_gb")
-        if aurora and self.multi_az:
-            raise ValueError("DatabaseArgs: multi_az is an RDS setting; use instances for Aurora")
-        if (self.instance_class == "db.serverless") != (self.serverless_capacity is not None):
-            raise ValueError("DatabaseArgs: serverless_capacity goes with instance_class db.serverless")
-        if "rds.force_ssl" in self.parameters:
-            raise ValueError("DatabaseArgs: rds.force_ssl is always 1")
+        version = _pg_version(problems, self.engine, self.engine_version)
+        name_problem = aws_data.rds_master_username_problem(self.engine, self.master_username)
+        if name_problem:
+            problems.add("master_username", name_problem)
+        db_problem = aws_data.rds_database_name_problem(self.engine, self.db_name)
+        if db_problem:
+            problems.add("db_name", db_problem)
+        offered = aws_data.rds_log_exports(self.engine)
+        for i, kind in enumerate(self.log_exports or []):
+            if kind not in offered:
+                problems.add(f"log_exports[{i}]", f"{self.engine} exports only {', '.join(offered)}; got {kind!r}")
+        if aurora:
+            for key in ("allocated_storage_gb", "max_allocated_storage_gb", "multi_az"):
+                if key in self.model_fields_set:
+                    problems.add(key, "not used with aurora-postgresql (storage grows by itself; use `instances` for HA)")
+            if (self.instance_class == "db.serverless") != (self.serverless_v2 is not None):
+                problems.add("serverless_v2", "set serverless_v2 together with instance_class db.serverless (and only then)")
+            if self.serverless_v2 is not None and self.serverless_v2.min_capacity == 0 and version is not None:
+                major, minor = version
+                need = _AURORA_PAUSE_MIN.get(major)
+                if need is not None and (minor or 0) < need:
+                    problems.add("serverless_v2.min_capacity", f"0 ACU (auto-pause) needs Aurora PostgreSQL {major}.{need} or later; got {self.engine_version}")
+        else:
+            if "instances" in self.model_fields_set or self.serverless_v2 is not None:
+                problems.add("instances", "`instances` and `serverless_v2` are Aurora settings; use multi_az for RDS")
+            if self.instance_class == "db.serverless":
+                problems.add("instance_class", "db.serverless is an Aurora class; pick e.g. db.t4g.micro for RDS")
+            if self.allocated_storage_gb is None:
+                problems.add("allocated_storage_gb", "required for RDS (gp3, at least 20)")
+            elif self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
+                problems.add("max_allocated_storage_gb", f"must exceed allocated_storage_gb ({self.allocated_storage_gb}) or be left out")
+            if self.performance_insights and re.match(r"^db\.t\d+g?\.(micro|small)$", self.instance_class):
+                problems.add("performance_insights", f"not supported on {self.instance_class}; turn it off or use a medium or larger class")
+        check_windows(problems, "backup_window", self.backup_window, self.maintenance_window, min_minutes=30)
+        return problems.done(self)
 
     @property
     def exported_logs(self) -> tuple[str, ...]:
         """The log types exported: the given ones, or the engine's default."""
         return tuple(self.log_exports) if self.log_exports is not None else DEFAULT_LOG_EXPORTS[self.engine]
+
+    @property
+    def highly_available(self) -> bool:
+        """Survives the loss of one AZ: RDS multi-AZ or Aurora with a reader."""
+        return self.multi_az if self.engine == "postgres" else self.instances >= 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseArgs:
+    """Inputs for :class:`Database`: its settings (`platform:database`) and what the stack supplies."""
+
+    settings: DatabaseSettings
+    """Engine, size, durability and logging of the database."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the database's security group."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Subnets (two AZs or more) for the subnet group; the `settings.subnet_tier` ones."""
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on the key, database and its instances."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
 
 class Database(IngressGrants, pulumi.ComponentResource):
@@ -135,10 +242,10 @@ class Database(IngressGrants, pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Database", name, None, opts)
         self._name = name
-        self._port = args.port
+        self._port = args.settings.port
         self._tags = dict(args.tags)
-        aurora = args.engine == "aurora-postgresql"
-        major = args.engine_version.split(".")[0]
+        aurora = args.settings.engine == "aurora-postgresql"
+        major = args.settings.engine_version.split(".")[0]
 
         # Losing the key loses every backup, so it gets the same protection as the data.
         key = aws.kms.Key(
@@ -160,7 +267,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             tags=tags_for(args.tags, name, "subnets"), opts=child_opts(self),
         )
         monitoring_role = None
-        if args.monitoring_interval:
+        if args.settings.monitoring_interval:
             monitoring_role = service_role(
                 self, f"{name}-monitoring", trust=assume_role_policy("monitoring.rds.amazonaws.com"),
                 description=f"{name}: enhanced monitoring", tags=tags_for(args.tags, name, "monitoring"),
@@ -172,24 +279,24 @@ class Database(IngressGrants, pulumi.ComponentResource):
         final_snapshot = f"{identifier}-final"
         log_groups = self._log_groups(args, f"/aws/rds/{'cluster' if aurora else 'instance'}/{identifier}")
         common = dict(
-            engine=args.engine,
-            engine_version=args.engine_version,
+            engine=args.settings.engine,
+            engine_version=args.settings.engine_version,
             storage_encrypted=True,
             kms_key_id=key.arn,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=key.arn,
             vpc_security_group_ids=[self._ingress_sg.id],
             db_subnet_group_name=subnet_group.name,
-            port=args.port,
-            backup_retention_period=args.backup_retention_days,
+            port=args.settings.port,
+            backup_retention_period=args.settings.backup_retention_days,
             copy_tags_to_snapshot=True,
-            deletion_protection=args.deletion_protection,
-            skip_final_snapshot=not args.final_snapshot,
-            final_snapshot_identifier=final_snapshot if args.final_snapshot else None,
+            deletion_protection=args.settings.deletion_protection,
+            skip_final_snapshot=not args.settings.final_snapshot,
+            final_snapshot_identifier=final_snapshot if args.settings.final_snapshot else None,
             iam_database_authentication_enabled=True,
-            enabled_cloudwatch_logs_exports=list(args.exported_logs),
+            enabled_cloudwatch_logs_exports=list(args.settings.exported_logs),
             # Automated backups outlive the database whenever a final snapshot is wanted.
-            delete_automated_backups=not args.final_snapshot,
+            delete_automated_backups=not args.settings.final_snapshot,
             tags=tags_for(args.tags, name, "cluster" if aurora else "instance"),
         )
         if aurora:
@@ -208,8 +315,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
             self.identifier = instance.identifier
             self.arn = instance.arn
             self.instance_identifiers = [instance.identifier]
-        self.port = pulumi.Output.from_input(args.port)
-        self.db_name = pulumi.Output.from_input(args.db_name)
+        self.port = pulumi.Output.from_input(args.settings.port)
+        self.db_name = pulumi.Output.from_input(args.settings.db_name)
         self.kms_key_arn = key.arn
         self.security_group_id = self._ingress_sg.id
         self.register_outputs({
@@ -229,18 +336,18 @@ class Database(IngressGrants, pulumi.ComponentResource):
         # RDS would create these itself with no expiry; creating them first sets the retention.
         return [
             aws.cloudwatch.LogGroup(f"{self._name}-log-{kind}", name=f"{prefix}/{kind}",
-                                    retention_in_days=args.log_retention_days,
+                                    retention_in_days=args.settings.log_retention_days,
                                     tags=tags_for(args.tags, self._name, f"log-{kind}"), opts=child_opts(self))
-            for kind in args.exported_logs
+            for kind in args.settings.exported_logs
         ]
 
     def _monitoring(self, args: DatabaseArgs, key: aws.kms.Key, role: aws.iam.Role | None) -> dict:
         return dict(
-            monitoring_interval=args.monitoring_interval,
+            monitoring_interval=args.settings.monitoring_interval,
             monitoring_role_arn=role.arn if role is not None else None,
-            performance_insights_enabled=args.performance_insights,
-            performance_insights_kms_key_id=key.arn if args.performance_insights else None,
-            performance_insights_retention_period=7 if args.performance_insights else None,
+            performance_insights_enabled=args.settings.performance_insights,
+            performance_insights_kms_key_id=key.arn if args.settings.performance_insights else None,
+            performance_insights_retention_period=7 if args.settings.performance_insights else None,
         )
 
     def _rds(self, name: str, args: DatabaseArgs, major: str, identifier: str, common: dict,
@@ -248,22 +355,22 @@ class Database(IngressGrants, pulumi.ComponentResource):
              log_groups: list[aws.cloudwatch.LogGroup]) -> aws.rds.Instance:
         params = aws.rds.ParameterGroup(
             f"{name}-params", family=f"postgres{major}", description=f"{name}: TLS-only PostgreSQL {major}",
-            parameters=_parameters(args.parameters), tags=tags_for(args.tags, name, "params"), opts=child_opts(self),
+            parameters=_parameters(args.settings.parameters), tags=tags_for(args.tags, name, "params"), opts=child_opts(self),
         )
         return aws.rds.Instance(
             f"{name}-instance",
             identifier=identifier,
-            instance_class=args.instance_class,
-            db_name=args.db_name,
-            username=args.master_username,
-            allocated_storage=args.allocated_storage_gb,
-            max_allocated_storage=args.max_allocated_storage_gb,
+            instance_class=args.settings.instance_class,
+            db_name=args.settings.db_name,
+            username=args.settings.master_username,
+            allocated_storage=args.settings.allocated_storage_gb,
+            max_allocated_storage=args.settings.max_allocated_storage_gb,
             storage_type="gp3",
-            multi_az=args.multi_az,
+            multi_az=args.settings.multi_az,
             publicly_accessible=False,
             parameter_group_name=params.name,
-            backup_window=args.backup_window,
-            maintenance_window=args.maintenance_window,
+            backup_window=args.settings.backup_window,
+            maintenance_window=args.settings.maintenance_window,
             auto_minor_version_upgrade=True,
             ca_cert_identifier=_CA,
             **self._monitoring(args, key, monitoring_role),
@@ -277,25 +384,25 @@ class Database(IngressGrants, pulumi.ComponentResource):
         params = aws.rds.ClusterParameterGroup(
             f"{name}-params", family=f"aurora-postgresql{major}",
             description=f"{name}: TLS-only Aurora PostgreSQL {major}",
-            parameters=[aws.rds.ClusterParameterGroupParameterArgs(**p) for p in _parameters(args.parameters)],
+            parameters=[aws.rds.ClusterParameterGroupParameterArgs(**p) for p in _parameters(args.settings.parameters)],
             tags=tags_for(args.tags, name, "params"), opts=child_opts(self),
         )
         serverless = None
-        if args.serverless_capacity is not None:
-            low, high = args.serverless_capacity
+        scaling = args.settings.serverless_v2
+        if scaling is not None:
             serverless = aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
-                min_capacity=low, max_capacity=high,
-                seconds_until_auto_pause=args.seconds_until_auto_pause if low == 0 else None,
+                min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+                seconds_until_auto_pause=scaling.seconds_until_auto_pause if scaling.min_capacity == 0 else None,
             )
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=identifier,
             engine_mode="provisioned",
-            database_name=args.db_name,
-            master_username=args.master_username,
+            database_name=args.settings.db_name,
+            master_username=args.settings.master_username,
             db_cluster_parameter_group_name=params.name,
-            preferred_backup_window=args.backup_window,
-            preferred_maintenance_window=args.maintenance_window,
+            preferred_backup_window=args.settings.backup_window,
+            preferred_maintenance_window=args.settings.maintenance_window,
             serverlessv2_scaling_configuration=serverless,
             **common,
             opts=stateful_opts(self, args.protect, depends_on=log_groups),
@@ -303,14 +410,14 @@ class Database(IngressGrants, pulumi.ComponentResource):
         members = []
         # Members are interchangeable (failover promotes any of them), so an ordinal is their
         # stable key: adding one appends, removing the last one never renames the others.
-        for ordinal in range(1, args.instances + 1):
+        for ordinal in range(1, args.settings.instances + 1):
             members.append(aws.rds.ClusterInstance(
                 f"{name}-instance-{ordinal}",
                 identifier=f"{identifier}-{ordinal}",
                 cluster_identifier=cluster.id,
-                engine=args.engine,
-                engine_version=args.engine_version,
-                instance_class=args.instance_class,
+                engine=args.settings.engine,
+                engine_version=args.settings.engine_version,
+                instance_class=args.settings.instance_class,
                 db_subnet_group_name=cluster.db_subnet_group_name,
                 publicly_accessible=False,
                 auto_minor_version_upgrade=True,

@@ -15,11 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from pydantic import model_validator
+
 from components._common import alias_records, child_opts, stateful_opts, tags_for
+from components._settings import Problems, Settings, matching
 
 CLOUDFRONT_REGION = "us-east-1"
 
@@ -36,22 +40,65 @@ def covers(certificate_names: Iterable[str], name: str) -> bool:
     return False
 
 
+DnsName = matching(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", "a DNS name such as app.example.com")
+ZoneId = matching(r"^Z[A-Z0-9]{4,32}$", "a Route53 zone id such as Z007692222A6W93AZVSPD")
+
+
+class DomainSettings(Settings):
+    """`platform:domain`: the hosted zone and the ACM certificate for the stack's names."""
+
+    name: DnsName  # type: ignore[valid-type]
+    """Base domain of the stack, e.g. dev.example.com."""
+    zone: Literal["create", "existing"] = "create"
+    """Create the hosted zone, or use an existing one (`zone_id`)."""
+    zone_id: ZoneId | None = None  # type: ignore[valid-type]
+    """Existing zone's id (zone: existing)."""
+    private: bool = False
+    """A private zone attached to the VPC (zone: create); records resolve only inside."""
+    validation_zone_id: ZoneId | None = None  # type: ignore[valid-type]
+    """Public zone for ACM's DNS validation records (required when the zone is private)."""
+    alternative_names: list[DnsName] = []  # type: ignore[valid-type]
+    """Further names on the certificate, e.g. *.example.com."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> DomainSettings:
+        problems = Problems()
+        if self.zone == "existing" and self.zone_id is None:
+            problems.add("zone_id", "required with zone: existing")
+        if self.zone == "create" and self.zone_id is not None:
+            problems.add("zone_id", "only with zone: existing")
+        if self.private and self.zone == "existing":
+            problems.add("private", "describes a zone we create; an existing private zone just needs zone_id")
+        if self.private and self.validation_zone_id is None:
+            problems.add("validation_zone_id", "ACM validates through public DNS; give the public zone that may hold "
+                                               "the validation records of a private domain")
+        return problems.done(self)
+
+
+def certificate_names(settings: DomainSettings, labels: Iterable[str]) -> list[str]:
+    """Every name the certificate must cover: the domain, its alternative names, and each label under
+    it that the stack points somewhere (`""` is the name itself) not already under a wildcard."""
+    names = [settings.name, *settings.alternative_names]
+    for label in labels:
+        fqdn = f"{label}.{settings.name}" if label else settings.name
+        if not covers(names, fqdn):
+            names.append(fqdn)
+    return names
+
+
 @dataclass(frozen=True, kw_only=True)
 class DomainArgs:
-    """Inputs for :class:`Domain`."""
+    """Inputs for :class:`Domain`: its settings (`platform:domain`) and what the stack points at it."""
 
-    name: str
-    """The stack's base domain (certificate subject)."""
+    settings: DomainSettings
+    """Base name, zone (created, private or existing) and extra certificate names."""
     region: str
     """The stack's region."""
-    zone_id: pulumi.Input[str] | None = None
-    """Use this existing zone; None creates one."""
+    hostnames: Sequence[str] = ()
+    """Labels under the base name that the stack points somewhere (edge, load balancers; `""` = the name
+    itself); the certificate covers each (`certificate_names`)."""
     private_vpc_id: pulumi.Input[str] | None = None
-    """Create a private zone attached to this VPC (zone_id None only)."""
-    validation_zone_id: pulumi.Input[str] | None = None
-    """Zone for ACM validation records; default: the stack's zone."""
-    alternative_names: Sequence[str] = ()
-    """Further certificate names (`*.example.com`, `origin.example.com`)."""
+    """The VPC a private zone (`settings.private`) is attached to."""
     cloudfront_certificate: bool = False
     """Also provide a certificate in us-east-1 for CloudFront."""
     protect: bool = False
@@ -60,10 +107,8 @@ class DomainArgs:
     """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
-        if self.zone_id is not None and self.private_vpc_id is not None:
-            raise ValueError("DomainArgs: private_vpc_id creates a zone; it cannot go with zone_id")
-        if self.private_vpc_id is not None and self.validation_zone_id is None:
-            raise ValueError("DomainArgs: a private zone needs a public validation_zone_id for ACM")
+        if self.settings.private != (self.private_vpc_id is not None):
+            raise ValueError("DomainArgs: give private_vpc_id exactly when settings.private is true")
 
 
 def _key(domain: str) -> str:
@@ -86,9 +131,9 @@ class Domain(pulumi.ComponentResource):
     def __init__(self, name: str, args: DomainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Domain", name, None, opts)
         self._name = name
-        if args.zone_id is None:
+        if args.settings.zone_id is None:
             zone = aws.route53.Zone(
-                f"{name}-zone", name=args.name, comment=f"{name}: managed by Pulumi",
+                f"{name}-zone", name=args.settings.name, comment=f"{name}: managed by Pulumi",
                 vpcs=[aws.route53.ZoneVpcArgs(vpc_id=args.private_vpc_id, vpc_region=args.region)]
                 if args.private_vpc_id is not None else None,
                 tags=tags_for(args.tags, name, "zone"), opts=stateful_opts(self, args.protect),
@@ -96,11 +141,11 @@ class Domain(pulumi.ComponentResource):
             zone_id = zone.zone_id
             self.name_servers = zone.name_servers if args.private_vpc_id is None else pulumi.Output.from_input([])
         else:
-            zone_id = pulumi.Output.from_input(args.zone_id)
+            zone_id = pulumi.Output.from_input(args.settings.zone_id)
             self.name_servers = pulumi.Output.from_input([])
-        validation_zone = args.validation_zone_id if args.validation_zone_id is not None else zone_id
+        validation_zone = args.settings.validation_zone_id if args.settings.validation_zone_id is not None else zone_id
 
-        names = [args.name, *args.alternative_names]
+        names = certificate_names(args.settings, args.hostnames)
         certificate = self._certificate(f"{name}-cert", "cert", args, names, child_opts(self))
         records = []
         for key in sorted({_key(n) for n in names}):

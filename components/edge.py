@@ -17,14 +17,19 @@ direct names to the load balancer (WebSockets), an optional www CNAME.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, model_validator
 
 from components._bucket import BucketSpec, Expiry, bucket_policy, private_bucket
 from components._common import alias_records, child_opts, physical_name, tags_for
+from components._settings import DNS_LABEL, Problems, Settings
+from components.firewall import WafSettings
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -44,51 +49,91 @@ SPA_ROUTES_FUNCTION = """function handler(event) {
 """Viewer-request function of the static site's default behaviour (runtime cloudfront-js-2.0)."""
 
 
+class EdgeSettings(Settings):
+    """`platform:edge`: CloudFront + WAF + DNS records in front of a load balancer."""
+
+    load_balancer: str = "main"
+    """The load balancer the site is served from."""
+    cloudfront: bool = True
+    """Serve through CloudFront; off: DNS points at the load balancer (WAF then regional)."""
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    """CloudFront edge locations used."""
+    hostnames: list[str] = [""]
+    """Labels under domain.name that serve the site ("" = the name itself)."""
+    direct_hostnames: list[str] = []
+    """Labels that bypass CloudFront and point at the load balancer (e.g. ws for WebSockets)."""
+    www_cname: bool = False
+    """Add www.<name> as a CNAME of <name>."""
+    static_site: bool = False
+    """Serve the default path from a private S3 bucket through Origin Access Control."""
+    api_paths: list[str] = ["/api/*"]
+    """Paths sent uncached (all methods, headers, cookies, query strings) to the load balancer."""
+    waf: WafSettings | None = WafSettings()
+    """Web ACL; unset: none."""
+    access_log_days: int | None = Field(90, ge=1, le=3650)
+    """Keep CloudFront's access logs this many days (S3, via CloudWatch Logs delivery); unset: no access logs."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> EdgeSettings:
+        problems = Problems()
+        for key in ("hostnames", "direct_hostnames"):
+            for label in getattr(self, key):
+                if label and not re.fullmatch(DNS_LABEL, label):
+                    problems.add(key, f"labels are single DNS labels such as www or api; got {label!r}")
+        if self.static_site and not self.cloudfront:
+            problems.add("static_site", "is served through CloudFront; set cloudfront: true")
+        for path in self.api_paths:
+            if not path.startswith("/"):
+                problems.add("api_paths", f"path patterns start with /; got {path!r}")
+        if set(self.hostnames) & set(self.direct_hostnames):
+            problems.add("direct_hostnames", "a name cannot be both behind CloudFront and direct")
+        return problems.done(self)
+
+    def labels(self) -> list[str]:
+        """Labels under the domain the edge points somewhere ("" is the name itself; `origin` with CloudFront)."""
+        return [*self.hostnames, *self.direct_hostnames, *(["www"] if self.www_cname else []),
+                *(["origin"] if self.cloudfront else [])]
+
+
 @dataclass(frozen=True, kw_only=True)
 class EdgeArgs:
-    """Inputs for :class:`Edge`."""
+    """Inputs for :class:`Edge`: its settings (`platform:edge`) and the domain, load balancer and ACLs it fronts."""
 
+    settings: EdgeSettings
+    """Hostnames, CloudFront, caching paths, static site and access logs (`waf` goes to the Firewall)."""
     domain_name: str
     """Base domain; hostnames are labels under it."""
     zone_id: pulumi.Input[str]
+    """Hosted zone the records go into."""
     region: str
+    """The stack's region."""
     load_balancer_dns_name: pulumi.Input[str]
+    """DNS name of the load balancer the site is served from (`settings.load_balancer`)."""
     load_balancer_zone_id: pulumi.Input[str]
+    """Its canonical hosted zone (alias records)."""
     load_balancer_ipv6: bool = False
     """The load balancer is dual-stack: names pointing at it get AAAA records too."""
     load_balancer_arn: pulumi.Input[str] | None = None
     """Associate a regional web ACL with it (ECS); None: the ingress applies the ACL itself (EKS)."""
-    hostnames: Sequence[str] = ("",)
-    """Labels served by the site ("" = the base domain)."""
-    direct_hostnames: Sequence[str] = ()
-    """Labels pointing straight at the load balancer."""
-    www_cname: bool = False
-    cloudfront: bool = True
     cloudfront_certificate_arn: pulumi.Input[str] | None = None
     """us-east-1 certificate covering the hostnames (CloudFront only)."""
     origin_header_value: pulumi.Input[str] | None = None
     """Secret the load balancer requires in `X-Origin-Verify`."""
-    price_class: str = "PriceClass_100"
-    api_paths: Sequence[str] = ("/api/*",)
-    static_site: bool = False
     web_acl_arn: pulumi.Input[str] | None = None
     """The Firewall's web ACL (CLOUDFRONT scope with CloudFront, REGIONAL otherwise)."""
     load_balancer_web_acl_arn: pulumi.Input[str] | None = None
     """A REGIONAL web ACL for the load balancer where clients reach it directly beside CloudFront
     (direct hostnames such as ws.); without CloudFront `web_acl_arn` is already regional and used."""
-    access_log_days: int | None = 90
-    """Keep CloudFront's access logs this many days in a bucket of their own; None: no access logs."""
     account_id: pulumi.Input[str] | None = None
     """The account (the log bucket admits only its log deliveries); required for access logs."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
-        if self.cloudfront and self.cloudfront_certificate_arn is None:
+        if self.settings.cloudfront and self.cloudfront_certificate_arn is None:
             raise ValueError("EdgeArgs: CloudFront needs cloudfront_certificate_arn (us-east-1)")
-        if self.cloudfront and self.access_log_days is not None and self.account_id is None:
+        if self.settings.cloudfront and self.settings.access_log_days is not None and self.account_id is None:
             raise ValueError("EdgeArgs: CloudFront access logs need account_id")
-        if self.static_site and not self.cloudfront:
-            raise ValueError("EdgeArgs: a static site is served through CloudFront")
 
     def fqdn(self, label: str) -> str:
         """`www` -> `www.example.com`; "" -> `example.com`."""
@@ -125,31 +170,31 @@ class Edge(pulumi.ComponentResource):
 
         lb_alias = aws.route53.RecordAliasArgs(name=args.load_balancer_dns_name, zone_id=args.load_balancer_zone_id,
                                                evaluate_target_health=True)
-        if args.cloudfront:
+        if args.settings.cloudfront:
             self._records("origin", args.origin_hostname, lb_alias, ipv6=False)
             distribution = self._distribution()
             cf_alias = aws.route53.RecordAliasArgs(name=distribution.domain_name,
                                                    zone_id=distribution.hosted_zone_id, evaluate_target_health=False)
-            for label in args.hostnames:
+            for label in args.settings.hostnames:
                 self._records(label or "apex", args.fqdn(label), cf_alias, ipv6=True)
-            if args.access_log_days is not None:
+            if args.settings.access_log_days is not None:
                 self._access_logs(distribution)
             self.distribution_id = distribution.id
             self.distribution_domain_name = distribution.domain_name
         else:
-            for label in args.hostnames:
+            for label in args.settings.hostnames:
                 self._records(label or "apex", args.fqdn(label), lb_alias, ipv6=args.load_balancer_ipv6)
         # Whatever clients reach without CloudFront is guarded by a regional ACL on the load balancer.
-        regional = args.load_balancer_web_acl_arn if args.cloudfront else args.web_acl_arn
+        regional = args.load_balancer_web_acl_arn if args.settings.cloudfront else args.web_acl_arn
         if regional is not None and args.load_balancer_arn is not None:
             aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=args.load_balancer_arn,
                                         web_acl_arn=regional, opts=child_opts(self))
-        for label in args.direct_hostnames:
+        for label in args.settings.direct_hostnames:
             self._records(label, args.fqdn(label), lb_alias, ipv6=args.load_balancer_ipv6)
-        if args.www_cname:
+        if args.settings.www_cname:
             aws.route53.Record(f"{name}-www-cname", zone_id=args.zone_id, name=args.fqdn("www"), type="CNAME",
                                ttl=300, records=[args.domain_name], opts=child_opts(self))
-        self.url = pulumi.Output.from_input(f"https://{args.fqdn(args.hostnames[0] if args.hostnames else '')}")
+        self.url = pulumi.Output.from_input(f"https://{args.fqdn(args.settings.hostnames[0] if args.settings.hostnames else '')}")
         self.register_outputs({
             "url": self.url, "distribution_id": self.distribution_id,
             "distribution_domain_name": self.distribution_domain_name, "web_acl_arn": self.web_acl_arn,
@@ -183,7 +228,7 @@ class Edge(pulumi.ComponentResource):
 
         bucket = private_bucket(self, name, "access-logs", BucketSpec(
             kms_key_arn=None, versioning=False, purpose="logs", policy_statements=delivery_may_write, tags=args.tags,
-            lifecycle=[Expiry(id="access-logs-expiry", expiration_days=args.access_log_days,
+            lifecycle=[Expiry(id="access-logs-expiry", expiration_days=args.settings.access_log_days,
                               noncurrent_expiration_days=None)]))
         source = aws.cloudwatch.LogDeliverySource(
             f"{name}-access-logs", name=physical_name(f"{name}-cdn", 60), log_type="ACCESS_LOGS",
@@ -226,7 +271,7 @@ class Edge(pulumi.ComponentResource):
                 name="X-Origin-Verify", value=args.origin_header_value)] if args.origin_header_value is not None else None,
         )]
         bucket = None
-        if args.static_site:
+        if args.settings.static_site:
             bucket = private_bucket(self, name, "site", BucketSpec(
                 kms_key_arn=None, versioning=True, purpose="site", defer_policy=True, tags=args.tags))
             oac = aws.cloudfront.OriginAccessControl(
@@ -242,7 +287,7 @@ class Edge(pulumi.ComponentResource):
                         cache_policy_id=CACHING_DISABLED, origin_request_policy_id=ALL_VIEWER_EXCEPT_HOST,
                         response_headers_policy_id=headers.id, **({"path_pattern": path} if path else {}))
 
-        if args.static_site:
+        if args.settings.static_site:
             routes = aws.cloudfront.Function(
                 f"{name}-spa-routes", name=physical_name(f"{name}-spa-routes", 64), runtime="cloudfront-js-2.0",
                 comment=f"{name}: single-page app routes -> /index.html", code=SPA_ROUTES_FUNCTION, publish=True,
@@ -259,13 +304,13 @@ class Edge(pulumi.ComponentResource):
             f"{name}-cdn",
             enabled=True,
             comment=f"{name}: {args.domain_name}",
-            aliases=[args.fqdn(label) for label in args.hostnames],
+            aliases=[args.fqdn(label) for label in args.settings.hostnames],
             origins=origins,
             default_cache_behavior=default,
             ordered_cache_behaviors=[aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**dynamic(p))
-                                     for p in args.api_paths],
-            default_root_object="index.html" if args.static_site else None,
-            price_class=args.price_class,
+                                     for p in args.settings.api_paths],
+            default_root_object="index.html" if args.settings.static_site else None,
+            price_class=args.settings.price_class,
             is_ipv6_enabled=True,
             http_version="http2and3",
             web_acl_id=args.web_acl_arn,

@@ -10,43 +10,54 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from pydantic import Field
+
 from components._common import IngressGrants, child_opts, policy_document, stateful_opts, tags_for
+from components._settings import SecretKey, Settings, matching
 
 
-@dataclass(frozen=True, kw_only=True)
-class AccessPointSpec:
-    """A directory exposed to clients as their root, owned by a fixed POSIX user."""
+class AccessPointSettings(Settings):
+    """An EFS access point: a directory with a fixed POSIX owner."""
 
-    path: str
+    path: matching(r"^/[\w./-]*$", "an absolute directory such as /uploads")  # type: ignore[valid-type]
     """Root directory of the access point."""
-    uid: int = 1000
-    """POSIX user id clients act as."""
-    gid: int = 1000
-    """POSIX group id clients act as."""
-    permissions: str = "0750"
-    """Permissions of the directory when EFS creates it."""
+    uid: int = Field(1000, ge=0, le=4294967295)
+    """POSIX user id files are created with."""
+    gid: int = Field(1000, ge=0, le=4294967295)
+    """POSIX group id files are created with."""
+    permissions: matching(r"^[0-7]{3,4}$", "octal permissions such as 0750") = "0750"  # type: ignore[valid-type]
+    """Permissions of the root directory when EFS creates it."""
+
+
+class FileSystemSettings(Settings):
+    """`platform:file_system`: an encrypted EFS file system for task volumes."""
+
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    """Throughput mode."""
+    transition_to_ia: Literal["AFTER_1_DAY", "AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS",
+                              "AFTER_90_DAYS", "AFTER_180_DAYS", "AFTER_270_DAYS", "AFTER_365_DAYS"] | None = "AFTER_30_DAYS"
+    """Lifecycle: move files to Infrequent Access after this long unread."""
+    backup: bool = True
+    """AWS Backup's automatic daily backups of the file system."""
+    access_points: dict[SecretKey, AccessPointSettings] = {}  # type: ignore[valid-type]
+    """Access points by name; services mount them through `volumes`."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class FileSystemArgs:
-    """Inputs for :class:`FileSystem`."""
+    """Inputs for :class:`FileSystem`: its settings (`platform:file_system`) and what the stack supplies."""
 
+    settings: FileSystemSettings
+    """Throughput, lifecycle, backups and access points."""
     vpc_id: pulumi.Input[str]
     """VPC of the security group."""
     subnets: Mapping[str, pulumi.Input[str]]
     """Subnet per stable key (AZ name or subnet id), one mount target each."""
-    throughput_mode: str = "elastic"
-    """elastic or bursting."""
-    transition_to_ia: str | None = "AFTER_30_DAYS"
-    """Lifecycle transition to Infrequent Access; None keeps everything in Standard."""
-    backup: bool = True
-    """Automatic daily AWS Backup backups."""
-    access_points: Mapping[str, AccessPointSpec] = field(default_factory=dict)
-    """Access points by name."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the file system and its key."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -74,17 +85,17 @@ class FileSystem(IngressGrants, pulumi.ComponentResource):
                           deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"),
                           opts=stateful_opts(self, args.protect))
         lifecycle = []
-        if args.transition_to_ia is not None:
-            lifecycle = [aws.efs.FileSystemLifecyclePolicyArgs(transition_to_ia=args.transition_to_ia),
+        if args.settings.transition_to_ia is not None:
+            lifecycle = [aws.efs.FileSystemLifecyclePolicyArgs(transition_to_ia=args.settings.transition_to_ia),
                          aws.efs.FileSystemLifecyclePolicyArgs(transition_to_primary_storage_class="AFTER_1_ACCESS")]
         fs = aws.efs.FileSystem(
             f"{name}-fs", encrypted=True, kms_key_id=key.arn, performance_mode="generalPurpose",
-            throughput_mode=args.throughput_mode, lifecycle_policies=lifecycle,
+            throughput_mode=args.settings.throughput_mode, lifecycle_policies=lifecycle,
             tags=tags_for(args.tags, name, "fs"), opts=stateful_opts(self, args.protect),
         )
         aws.efs.BackupPolicy(f"{name}-backup", file_system_id=fs.id,
                              backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(
-                                 status="ENABLED" if args.backup else "DISABLED"),
+                                 status="ENABLED" if args.settings.backup else "DISABLED"),
                              opts=child_opts(self))
         # Deny-only policy: with a policy in place nothing is allowed unless an IAM identity
         # policy allows it, so anonymous NFS mounts stop working and TLS becomes mandatory.
@@ -100,7 +111,7 @@ class FileSystem(IngressGrants, pulumi.ComponentResource):
             aws.efs.MountTarget(f"{name}-mount-{key_name}", file_system_id=fs.id, subnet_id=subnet_id,
                                 security_groups=[self._ingress_sg.id], opts=child_opts(self))
         self.access_point_ids, self.access_point_arns = {}, {}
-        for ap_name, ap in sorted(args.access_points.items()):
+        for ap_name, ap in sorted(args.settings.access_points.items()):
             point = aws.efs.AccessPoint(
                 f"{name}-{ap_name}", file_system_id=fs.id,
                 posix_user=aws.efs.AccessPointPosixUserArgs(uid=ap.uid, gid=ap.gid),

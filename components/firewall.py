@@ -20,7 +20,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from pydantic import Field
+
 from components._common import child_opts, physical_name, tags_for
+from components._settings import RetentionDays, Settings, matching
 
 MANAGED_RULE_GROUPS = {
     "common": "AWSManagedRulesCommonRuleSet",
@@ -34,26 +37,34 @@ MANAGED_RULE_GROUPS = {
 _BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
 
 
+class WafSettings(Settings):
+    """WAFv2 web ACL in front of the site."""
+
+    managed_rules: list[Literal["common", "known_bad_inputs", "ip_reputation", "anonymous_ip", "sqli", "linux"]] = [
+        "common", "known_bad_inputs", "ip_reputation"]
+    """AWS managed rule groups to apply."""
+    rate_limit: int | None = Field(2000, ge=10, le=2000000000)
+    """Requests per IP per `rate_window_seconds` before blocking; unset: no rate rule."""
+    rate_window_seconds: Literal[60, 120, 300, 600] = 300
+    """Window of the rate rule."""
+    geo_block: list[matching(r"^[A-Z]{2}$", "an ISO 3166 country code such as KP")] = []  # type: ignore[valid-type]
+    """Countries whose requests are blocked."""
+    large_body_paths: list[str] = []
+    """Path prefixes where the common rule set's 8 KB body limit is not enforced (uploads)."""
+    log_retention_days: RetentionDays = 30
+    """Retention of the WAF log group."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class FirewallArgs:
-    """Inputs for :class:`Firewall`."""
+    """Inputs for :class:`Firewall`: its settings (`platform:edge.waf`) and where it is attached."""
 
+    settings: WafSettings
+    """Managed rule groups, rate limit, geo blocking and logging."""
     scope: Literal["CLOUDFRONT", "REGIONAL"]
     """CLOUDFRONT (for a distribution) or REGIONAL (for a load balancer)."""
     region: str
     """The stack's region (decides whether CLOUDFRONT needs a us-east-1 provider)."""
-    managed_rules: Sequence[str] = ("common", "known_bad_inputs", "ip_reputation")
-    """Keys of `MANAGED_RULE_GROUPS`."""
-    rate_limit: int | None = 2000
-    """Requests per IP per window before blocking; None: no rate rule."""
-    rate_window_seconds: int = 300
-    """Window of the rate rule."""
-    geo_block: Sequence[str] = ()
-    """ISO country codes to block."""
-    large_body_paths: Sequence[str] = ()
-    """Path prefixes exempt from the common rule set's body-size limit (uploads)."""
-    log_retention_days: int = 30
-    """Retention of the WAF log group."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 
@@ -83,7 +94,7 @@ class Firewall(pulumi.ComponentResource):
         )
         # WAF only logs to groups whose name starts with aws-waf-logs-, in the ACL's region.
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"aws-waf-logs-{physical_name(name, 200)}",
-                                       retention_in_days=args.log_retention_days,
+                                       retention_in_days=args.settings.log_retention_days,
                                        tags=tags_for(args.tags, name, "logs"), opts=child)
         aws.wafv2.WebAclLoggingConfiguration(
             f"{name}-logs", resource_arn=acl.arn, log_destination_configs=[logs.arn],
@@ -105,20 +116,20 @@ def _visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
 def _rules(args: FirewallArgs) -> list[aws.wafv2.WebAclRuleArgs]:
     rules: list[aws.wafv2.WebAclRuleArgs] = []
     block = aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs())
-    if args.geo_block:
+    if args.settings.geo_block:
         rules.append(aws.wafv2.WebAclRuleArgs(
             name="geo-block", priority=0, action=block, visibility_config=_visibility("geo-block"),
             statement=aws.wafv2.WebAclRuleStatementArgs(
                 geo_match_statement=aws.wafv2.WebAclRuleStatementGeoMatchStatementArgs(
-                    country_codes=list(args.geo_block)))))
-    if args.rate_limit is not None:
+                    country_codes=list(args.settings.geo_block)))))
+    if args.settings.rate_limit is not None:
         rules.append(aws.wafv2.WebAclRuleArgs(
             name="rate-limit", priority=1, action=block, visibility_config=_visibility("rate-limit"),
             statement=aws.wafv2.WebAclRuleStatementArgs(
                 rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
-                    limit=args.rate_limit, evaluation_window_sec=args.rate_window_seconds, aggregate_key_type="IP"))))
-    exempt_uploads = "common" in args.managed_rules and bool(args.large_body_paths)
-    for i, group in enumerate(args.managed_rules):
+                    limit=args.settings.rate_limit, evaluation_window_sec=args.settings.rate_window_seconds, aggregate_key_type="IP"))))
+    exempt_uploads = "common" in args.settings.managed_rules and bool(args.settings.large_body_paths)
+    for i, group in enumerate(args.settings.managed_rules):
         overrides = None
         if group == "common" and exempt_uploads:
             # Count instead of block: the rule still labels large bodies, and the rule below
@@ -136,9 +147,9 @@ def _rules(args: FirewallArgs) -> list[aws.wafv2.WebAclRuleArgs]:
                     vendor_name="AWS", name=MANAGED_RULE_GROUPS[group], rule_action_overrides=overrides))))
     if exempt_uploads:
         rules.append(aws.wafv2.WebAclRuleArgs(
-            name="large-body-outside-uploads", priority=10 + len(args.managed_rules), action=block,
+            name="large-body-outside-uploads", priority=10 + len(args.settings.managed_rules), action=block,
             visibility_config=_visibility("large-body-outside-uploads"),
-            statement=_large_body_statement(args.large_body_paths)))
+            statement=_large_body_statement(args.settings.large_body_paths)))
     return rules
 
 

@@ -15,6 +15,7 @@ refers to the account's existing one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import child_opts, iam_path, policy_document, service_role, tags_for
+from components._settings import Settings, matching
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 _SERVICE_LINKED = [  # services whose service-linked roles `pulumi up` may have to create
@@ -32,25 +34,38 @@ _SERVICE_LINKED = [  # services whose service-linked roles `pulumi up` may have 
 ]
 
 
+class GithubSettings(Settings):
+    """`platform:github`: OIDC roles for this repository's workflows (no long-lived keys)."""
+
+    repository: matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "owner/name of a GitHub repository")  # type: ignore[valid-type]
+    """The repository whose workflows may assume the roles."""
+    branches: list[str] = ["main"]
+    """Branches that deploy."""
+    environments: list[str] = []
+    """GitHub environments that deploy (e.g. prod, behind a required review)."""
+    create_provider: bool = False
+    """Create the account's GitHub OIDC provider (exactly one stack per account)."""
+    runner: list[str] = ["ubuntu-latest"]
+    """`runs-on` labels of the runner that previews and deploys this stack (the workflows read them from here).
+    A stack whose endpoints admit only listed addresses (a CIDR-limited EKS API) needs a self-hosted runner
+    whose egress is listed: GitHub-hosted runners have no fixed addresses."""
+
+    @property
+    def github_hosted(self) -> bool:
+        """Whether the runner is one of GitHub's (no fixed egress address)."""
+        return any(re.match(r"^(ubuntu|windows|macos)-", label) for label in self.runner)
+
+
 @dataclass(frozen=True, kw_only=True)
 class GithubDeployArgs:
-    """Inputs for :class:`GithubDeploy`."""
+    """Inputs for :class:`GithubDeploy`: its settings (`platform:github`) and the account."""
 
+    settings: GithubSettings
+    """Repository, branches and environments that may assume the roles (`runner` is read by the workflows)."""
     account_id: pulumi.Input[str]
-    repository: str
-    """`owner/name` of the repository whose workflows may assume the roles."""
-    branches: Sequence[str] = ("main",)
-    """Branches that deploy (and may preview)."""
-    environments: Sequence[str] = ()
-    """GitHub environments that deploy (jobs with `environment:` present this subject)."""
-    create_provider: bool = False
-    """Create the account's GitHub OIDC provider (only one stack per account may)."""
+    """The account the roles live in."""
     tags: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        owner, _, repo = self.repository.partition("/")
-        if not owner or not repo or "*" in self.repository:
-            raise ValueError("GithubDeployArgs: repository is owner/name, without wildcards")
+    """Tags for every taggable child."""
 
 
 class GithubDeploy(pulumi.ComponentResource):
@@ -64,16 +79,16 @@ class GithubDeploy(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GithubDeployArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:GithubDeploy", name, None, opts)
-        if args.create_provider:
+        if args.settings.create_provider:
             provider = aws.iam.OpenIdConnectProvider(
                 f"{name}-provider", url=f"https://{GITHUB_OIDC_HOST}", client_id_lists=["sts.amazonaws.com"],
                 tags=tags_for(args.tags, name, "provider"), opts=child_opts(self))
             provider_arn = provider.arn
         else:
             provider_arn = pulumi.Output.concat("arn:aws:iam::", args.account_id, f":oidc-provider/{GITHUB_OIDC_HOST}")
-        repo = args.repository
-        deploy_subjects = [f"repo:{repo}:ref:refs/heads/{b}" for b in args.branches] + [
-            f"repo:{repo}:environment:{e}" for e in args.environments]
+        repo = args.settings.repository
+        deploy_subjects = [f"repo:{repo}:ref:refs/heads/{b}" for b in args.settings.branches] + [
+            f"repo:{repo}:environment:{e}" for e in args.settings.environments]
         preview_subjects = [f"repo:{repo}:pull_request", *deploy_subjects]
         preview = service_role(
             self, f"{name}-preview", trust=_trust(provider_arn, preview_subjects),

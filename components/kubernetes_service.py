@@ -40,9 +40,9 @@ from components._alb import LoadBalancerSpec
 from components._common import (
     assume_role_policy, child_opts, distinct, physical_name, policy_document, service_role, stateful_opts, tags_for,
 )
-from components.container_service import ServiceSpec
+from components.cluster import ClusterSettings, EksSettings, NodeGroupSettings, lacks_pod_security_groups
+from components.container_service import ServiceSpec, check_service_wiring
 
-CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 _NODE_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
@@ -53,83 +53,49 @@ _CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 
 
 @dataclass(frozen=True, kw_only=True)
-class NodeGroupSpec:
-    """A managed node group."""
-
-    instance_types: Sequence[str] = ("t4g.medium",)
-    min_size: int = 2
-    max_size: int = 4
-    desired_size: int = 2
-    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
-    architecture: Literal["arm64", "x86_64"] = "arm64"
-    disk_size_gb: int = 50
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChartVersions:
-    """Pinned Helm chart versions (bumped deliberately, like any dependency)."""
-
-    load_balancer_controller: str = "1.13.1"
-    secrets_provider_aws: str = "2.2.0"
-
-
-@dataclass(frozen=True, kw_only=True)
 class KubernetesServiceArgs:
-    """Inputs for :class:`KubernetesService`."""
+    """Inputs for :class:`KubernetesService`: the cluster settings, the services and load balancers, the network."""
 
+    settings: ClusterSettings
+    """`platform:cluster`; its `eks` part (defaults when left out) shapes the cluster."""
+    services: Mapping[str, ServiceSpec]
+    """Services by name."""
+    load_balancers: Mapping[str, LoadBalancerSpec] = field(default_factory=dict)
+    """Load balancers by key (each becomes an Ingress group)."""
     vpc_id: pulumi.Input[str]
+    """The cluster's VPC."""
     vpc_cidr: pulumi.Input[str]
     """Default client range of internal load balancers."""
     private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Nodes, pods and internal load balancers."""
+    """Subnets of the nodes, Fargate pods and internal load balancers."""
     public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Internet-facing load balancers."""
+    """Subnets of internet-facing load balancers."""
     region: str
+    """The stack's region."""
     account_id: pulumi.Input[str]
-    services: Mapping[str, ServiceSpec]
-    load_balancers: Mapping[str, LoadBalancerSpec] = field(default_factory=dict)
-    version: str = "1.35"
-    """Kubernetes version (in standard support: see `components.aws_data.EKS_VERSIONS`)."""
-    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
-    """EKS upgrade policy: STANDARD upgrades the control plane when standard support ends instead of
-    billing extended support (about 6x the control-plane price); EXTENDED only by choice."""
-    endpoint_public_access: bool = False
-    public_access_cidrs: Sequence[str] = ()
-    """Who may reach a public endpoint (required when it is on)."""
-    log_types: Sequence[str] = CONTROL_PLANE_LOGS
-    log_retention_days: int = 30
-    node_group: NodeGroupSpec | None = NodeGroupSpec()
-    fargate_namespaces: Sequence[str] = ()
-    namespace: str = "apps"
-    """Namespace of the services."""
+    """The account (IRSA trust, policies)."""
     web_acl_arn: pulumi.Input[str] | None = None
-    """Regional web ACL the ingresses attach."""
+    """REGIONAL web ACL the ingresses attach."""
     isolated_services: Sequence[str] = ()
-    """Services whose pods get a security group of their own (security groups for pods), so a
-    database or cache can admit exactly them; needs node types with ENI trunking (not t*)."""
-    charts: ChartVersions = ChartVersions()
+    """Services that get pod security groups of their own (they reach data stores)."""
     protect: bool = False
     """Deletion protection on the cluster; protect + retain on its secrets key."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
-        if self.endpoint_public_access and not self.public_access_cidrs:
-            raise ValueError("KubernetesServiceArgs: a public endpoint must be limited to public_access_cidrs")
-        if "0.0.0.0/0" in self.public_access_cidrs:
-            raise ValueError("KubernetesServiceArgs: the public endpoint may not be open to 0.0.0.0/0")
-        if self.node_group is None and not self.fargate_namespaces:
-            raise ValueError("KubernetesServiceArgs: give a node group or Fargate namespaces")
-        for svc, spec in self.services.items():
-            if spec.load_balancer is not None and spec.load_balancer not in self.load_balancers:
-                raise ValueError(f"KubernetesServiceArgs: service {svc} uses unknown load balancer {spec.load_balancer}")
-            if spec.volumes:
-                raise ValueError(f"KubernetesServiceArgs: service {svc} mounts EFS volumes, which the EKS runtime does not")
+        check_service_wiring("KubernetesServiceArgs", self.services, self.load_balancers)
         for svc in self.isolated_services:
             if svc not in self.services:
                 raise ValueError(f"KubernetesServiceArgs: isolated service {svc} is not a service")
-        if self.isolated_services and self.node_group is not None and any(
-                t.startswith("t") for t in self.node_group.instance_types):
+        group = self.eks.node_group
+        if self.isolated_services and group is not None and lacks_pod_security_groups(group.instance_types):
             raise ValueError("KubernetesServiceArgs: security groups for pods need ENI trunking, which t* nodes lack")
+
+    @property
+    def eks(self) -> EksSettings:
+        """The EKS settings, defaults included."""
+        return self.settings.eks_settings
 
 
 class KubernetesService(pulumi.ComponentResource):
@@ -162,7 +128,7 @@ class KubernetesService(pulumi.ComponentResource):
                           tags=tags_for(args.tags, name, "secrets-key"), opts=stateful_opts(self, args.protect))
         # EKS would create this group with no expiry; creating it first sets the retention.
         logs = aws.cloudwatch.LogGroup(f"{name}-control-plane", name=f"/aws/eks/{cluster_name}/cluster",
-                                       retention_in_days=args.log_retention_days,
+                                       retention_in_days=args.eks.log_retention_days,
                                        tags=tags_for(args.tags, name, "control-plane"), opts=child_opts(self))
         cluster_role = service_role(
             self, f"{name}-cluster", trust=assume_role_policy("eks.amazonaws.com"),
@@ -172,14 +138,14 @@ class KubernetesService(pulumi.ComponentResource):
         cluster = eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
-            version=args.version,
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
+            version=args.eks.version,
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.eks.support_type),
             vpc_id=args.vpc_id,
             private_subnet_ids=args.private_subnet_ids,
             endpoint_private_access=True,
-            endpoint_public_access=args.endpoint_public_access,
-            public_access_cidrs=list(args.public_access_cidrs) if args.endpoint_public_access else None,
-            enabled_cluster_log_types=list(args.log_types),
+            endpoint_public_access=args.eks.endpoint_public_access,
+            public_access_cidrs=[str(c) for c in args.eks.public_access_cidrs] if args.eks.endpoint_public_access else None,
+            enabled_cluster_log_types=list(args.eks.log_types),
             encryption_config_key_arn=key.arn,
             create_oidc_provider=True,
             skip_default_node_group=True,
@@ -198,9 +164,9 @@ class KubernetesService(pulumi.ComponentResource):
         self._oidc_issuer = cluster.oidc_issuer
         cluster_sg = cluster.eks_cluster.vpc_config.cluster_security_group_id
         eks_name = cluster.eks_cluster.name
-        if args.node_group is not None:
-            self._node_group(eks_name, args.node_group)
-        for namespace in args.fargate_namespaces:
+        if args.eks.node_group is not None:
+            self._node_group(eks_name, args.eks.node_group)
+        for namespace in args.eks.fargate_namespaces:
             self._fargate_profile(eks_name, namespace)
         self._container_insights(eks_name)
         provider = k8s.Provider(f"{name}-k8s", kubeconfig=cluster.kubeconfig_json, enable_server_side_apply=True,
@@ -208,7 +174,7 @@ class KubernetesService(pulumi.ComponentResource):
         self._k8s = child_opts(self, provider=provider)
         controller = self._load_balancer_controller(cluster_sg)
         secrets_driver = self._secrets_driver() if any(s.secrets for s in args.services.values()) else None
-        namespace = k8s.core.v1.Namespace(f"{name}-namespace", metadata={"name": args.namespace,
+        namespace = k8s.core.v1.Namespace(f"{name}-namespace", metadata={"name": args.eks.namespace,
                                                                           "labels": {"app.kubernetes.io/part-of": name}},
                                           opts=self._k8s)
         self.task_role_names, self.service_names, self.security_group_ids = {}, {}, {}
@@ -251,7 +217,7 @@ class KubernetesService(pulumi.ComponentResource):
                             policy=policy, managed_policy_arns=managed_policy_arns)
 
     # -- capacity ----------------------------------------------------------------------------------
-    def _node_group(self, eks_name: pulumi.Output[str], spec: NodeGroupSpec) -> None:
+    def _node_group(self, eks_name: pulumi.Output[str], spec: NodeGroupSettings) -> None:
         name, args = self._name, self._args
         role = service_role(self, f"{name}-nodes", trust=assume_role_policy("ec2.amazonaws.com"),
                             description=f"{name}: worker nodes", tags=tags_for(args.tags, name, "nodes"),
@@ -313,7 +279,7 @@ class KubernetesService(pulumi.ComponentResource):
                               policy=load_balancer_controller_policy(self._cluster_name, args.region, args.account_id,
                                                                      args.vpc_id, cluster_sg, args.web_acl_arn))
         return k8s.helm.v3.Release(
-            f"{name}-lb-controller", chart="aws-load-balancer-controller", version=args.charts.load_balancer_controller,
+            f"{name}-lb-controller", chart="aws-load-balancer-controller", version=args.eks.charts.load_balancer_controller,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/eks-charts"),
             namespace="kube-system",
             values={"clusterName": self._cluster.eks_cluster.name, "region": args.region, "vpcId": args.vpc_id,
@@ -327,7 +293,7 @@ class KubernetesService(pulumi.ComponentResource):
         # Kubernetes Secrets is what lets pods take secrets as environment variables.
         return k8s.helm.v3.Release(
             f"{self._name}-secrets-driver", chart="secrets-store-csi-driver-provider-aws",
-            version=self._args.charts.secrets_provider_aws,
+            version=self._args.eks.charts.secrets_provider_aws,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/secrets-store-csi-driver-provider-aws"),
             namespace="kube-system",
             values={"secrets-store-csi-driver": {"install": True, "syncSecret": {"enabled": True}}},
@@ -337,7 +303,7 @@ class KubernetesService(pulumi.ComponentResource):
     def _service(self, svc: str, spec: ServiceSpec, namespace: k8s.core.v1.Namespace,
                  secrets_driver: k8s.helm.v3.Release | None) -> None:
         name, args = self._name, self._args
-        ns = args.namespace
+        ns = args.eks.namespace
         base = f"{name}-{svc}"
         statements: list[dict[str, Any]] = []
         if spec.secrets:
@@ -356,7 +322,7 @@ class KubernetesService(pulumi.ComponentResource):
             base, metadata={"name": svc, "namespace": ns, "labels": labels,
                             "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
             opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
-        env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(spec.environment.items())]
+        env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(spec.variables.items())]
         volumes, mounts, waits = [], [], [account]
         if spec.secrets:
             secret_name = f"{svc}-secrets"
@@ -366,26 +332,26 @@ class KubernetesService(pulumi.ComponentResource):
             volumes.append({"name": "secrets", "csi": {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
                                                        "volumeAttributes": {"secretProviderClass": svc}}})
             mounts.append({"name": "secrets", "mountPath": "/mnt/secrets", "readOnly": True})
-        ports = [{"name": "http", "containerPort": spec.port}] if spec.port else []
-        ports += [{"name": n, "containerPort": p} for n, p in sorted(spec.extra_ports.items())]
-        millicpu = spec.cpu * 1000 // 1024
+        ports = [{"name": "http", "containerPort": spec.settings.port}] if spec.settings.port else []
+        ports += [{"name": n, "containerPort": p} for n, p in sorted(spec.settings.extra_ports.items())]
+        millicpu = spec.settings.cpu * 1000 // 1024
         container: dict[str, Any] = {
             "name": svc, "image": spec.image, "ports": ports, "env": env, "volumeMounts": mounts,
             # Limits equal requests: each pod gets exactly its share, as an ECS task does, and
             # Container Insights' "% of limit" metrics mean what the alarms say.
-            "resources": {"requests": {"cpu": f"{millicpu}m", "memory": f"{spec.memory}Mi"},
-                          "limits": {"cpu": f"{millicpu}m", "memory": f"{spec.memory}Mi"}},
+            "resources": {"requests": {"cpu": f"{millicpu}m", "memory": f"{spec.settings.memory}Mi"},
+                          "limits": {"cpu": f"{millicpu}m", "memory": f"{spec.settings.memory}Mi"}},
             "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
         }
-        if spec.command:
-            container["command"] = list(spec.command)
-        if spec.port and spec.load_balancer is not None:
-            container["readinessProbe"] = {"httpGet": {"path": spec.health_check.path, "port": "http"},
-                                           "periodSeconds": spec.health_check.interval,
-                                           "timeoutSeconds": spec.health_check.timeout,
-                                           "failureThreshold": spec.health_check.unhealthy_threshold}
-        if spec.container_health_check is not None:
-            hc = spec.container_health_check
+        if spec.settings.command:
+            container["command"] = list(spec.settings.command)
+        if spec.settings.port and spec.settings.load_balancer is not None:
+            container["readinessProbe"] = {"httpGet": {"path": spec.settings.health_check.path, "port": "http"},
+                                           "periodSeconds": spec.settings.health_check.interval,
+                                           "timeoutSeconds": spec.settings.health_check.timeout,
+                                           "failureThreshold": spec.settings.health_check.unhealthy_threshold}
+        if spec.settings.container_health_check is not None:
+            hc = spec.settings.container_health_check
             command = list(hc.command[1:]) if hc.command[0] == "CMD" else ["/bin/sh", "-c", " ".join(hc.command[1:])]
             container["livenessProbe"] = {"exec": {"command": command}, "periodSeconds": hc.interval,
                                           "timeoutSeconds": hc.timeout, "failureThreshold": hc.retries,
@@ -394,11 +360,11 @@ class KubernetesService(pulumi.ComponentResource):
             base,
             metadata={"name": svc, "namespace": ns, "labels": labels},
             spec={
-                "replicas": spec.desired_count,
+                "replicas": spec.settings.desired_count,
                 "selector": {"matchLabels": labels},
                 "template": {"metadata": {"labels": labels}, "spec": {
                     "serviceAccountName": svc,
-                    "nodeSelector": {"kubernetes.io/arch": "arm64" if spec.architecture == "arm64" else "amd64"},
+                    "nodeSelector": {"kubernetes.io/arch": "arm64" if spec.settings.architecture == "arm64" else "amd64"},
                     "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                                                    "whenUnsatisfiable": "ScheduleAnyway",
                                                    "labelSelector": {"matchLabels": labels}}],
@@ -408,17 +374,17 @@ class KubernetesService(pulumi.ComponentResource):
             },
             # With an HPA the autoscaler owns the replica count.
             opts=child_opts(self, provider=self._k8s.provider, depends_on=waits,
-                            ignore_changes=["spec.replicas"] if spec.scaling is not None else None))
+                            ignore_changes=["spec.replicas"] if spec.settings.scaling is not None else None))
         if ports:
             self._k8s_service(base, svc, spec, labels, ports, namespace)
         self.service_names[svc] = svc
-        if spec.scaling is not None:
+        if spec.settings.scaling is not None:
             self._hpa(base, svc, spec)
         if svc in args.isolated_services:
             self._pod_security_group(base, svc, labels)
-        if spec.allow_from and spec.load_balancer is None:
+        if spec.allow_from and spec.settings.load_balancer is None:
             self._network_policy(base, svc, spec, labels)
-        if (spec.scaling.min if spec.scaling else spec.desired_count) > 1:
+        if (spec.settings.scaling.min if spec.settings.scaling else spec.settings.desired_count) > 1:
             k8s.policy.v1.PodDisruptionBudget(
                 base, metadata={"name": svc, "namespace": ns, "labels": labels},
                 spec={"minAvailable": 1, "selector": {"matchLabels": labels}},
@@ -435,16 +401,16 @@ class KubernetesService(pulumi.ComponentResource):
         # kubelet probes and cluster DNS. The service's own group is what data stores admit.
         k8s.apiextensions.CustomResource(
             f"{base}-pods", api_version="vpcresources.k8s.aws/v1beta1", kind="SecurityGroupPolicy",
-            metadata={"name": svc, "namespace": args.namespace},
+            metadata={"name": svc, "namespace": args.eks.namespace},
             spec={"podSelector": {"matchLabels": dict(labels)},
                   "securityGroups": {"groupIds": [group.id, self._cluster_sg]}},
             opts=child_opts(self, provider=self._k8s.provider))
         self.security_group_ids[svc] = group.id
 
     def _network_policy(self, base: str, svc: str, spec: ServiceSpec, labels: Mapping[str, str]) -> None:
-        ports = ([spec.port] if spec.port else []) + sorted(spec.extra_ports.values())
+        ports = ([spec.settings.port] if spec.settings.port else []) + sorted(spec.settings.extra_ports.values())
         k8s.networking.v1.NetworkPolicy(
-            base, metadata={"name": svc, "namespace": self._args.namespace},
+            base, metadata={"name": svc, "namespace": self._args.eks.namespace},
             spec={"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress"],
                   "ingress": [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": peer}}}
                                         for peer in sorted(spec.allow_from)],
@@ -457,7 +423,7 @@ class KubernetesService(pulumi.ComponentResource):
             lambda arns: _provider_objects(list(spec.secrets), [s.key for s in spec.secrets.values()], arns))
         return k8s.apiextensions.CustomResource(
             base, api_version="secrets-store.csi.x-k8s.io/v1", kind="SecretProviderClass",
-            metadata={"name": svc, "namespace": self._args.namespace},
+            metadata={"name": svc, "namespace": self._args.eks.namespace},
             spec={"provider": "aws", "parameters": {"objects": objects, "usePodIdentity": "false"},
                   "secretObjects": [{"secretName": secret_name, "type": "Opaque",
                                      "data": [{"objectName": var, "key": var} for var in sorted(spec.secrets)]}]},
@@ -466,7 +432,7 @@ class KubernetesService(pulumi.ComponentResource):
 
     def _k8s_service(self, base: str, svc: str, spec: ServiceSpec, labels: Mapping[str, str],
                      ports: list[dict[str, Any]], namespace: k8s.core.v1.Namespace) -> None:
-        hc = spec.health_check
+        hc = spec.settings.health_check
         annotations = {
             "alb.ingress.kubernetes.io/healthcheck-path": hc.path,
             "alb.ingress.kubernetes.io/healthcheck-interval-seconds": str(hc.interval),
@@ -474,22 +440,22 @@ class KubernetesService(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/healthy-threshold-count": str(hc.healthy_threshold),
             "alb.ingress.kubernetes.io/unhealthy-threshold-count": str(hc.unhealthy_threshold),
             "alb.ingress.kubernetes.io/success-codes": hc.matcher,
-        } if spec.load_balancer is not None else {}
+        } if spec.settings.load_balancer is not None else {}
         k8s.core.v1.Service(
-            base, metadata={"name": spec.discovery_name or svc, "namespace": self._args.namespace, "labels": labels,
+            base, metadata={"name": spec.discovery_name or svc, "namespace": self._args.eks.namespace, "labels": labels,
                             "annotations": annotations},
             spec={"type": "ClusterIP", "selector": labels,
                   "ports": [{"name": p["name"], "port": p["containerPort"], "targetPort": p["name"]} for p in ports]},
             opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
 
     def _hpa(self, base: str, svc: str, spec: ServiceSpec) -> None:
-        scaling = spec.scaling
+        scaling = spec.settings.scaling
         assert scaling is not None
         metrics = [{"type": "Resource", "resource": {"name": resource, "target": {
             "type": "Utilization", "averageUtilization": target}}}
             for resource, target in (("cpu", scaling.cpu_target), ("memory", scaling.memory_target)) if target]
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            base, metadata={"name": svc, "namespace": self._args.namespace},
+            base, metadata={"name": svc, "namespace": self._args.eks.namespace},
             spec={"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc},
                   "minReplicas": max(scaling.min, 1), "maxReplicas": scaling.max, "metrics": metrics,
                   "behavior": {"scaleDown": {"stabilizationWindowSeconds": scaling.scale_in_cooldown},
@@ -500,46 +466,46 @@ class KubernetesService(pulumi.ComponentResource):
     def _ingress(self, key: str, lb: LoadBalancerSpec, namespace: k8s.core.v1.Namespace,
                  controller: k8s.helm.v3.Release) -> k8s.networking.v1.Ingress:
         name, args = self._name, self._args
-        targets = {svc: spec for svc, spec in args.services.items() if spec.load_balancer == key}
-        rules = sorted(((route.priority, svc, path) for svc, spec in targets.items() for route in spec.routes
+        targets = {svc: spec for svc, spec in args.services.items() if spec.settings.load_balancer == key}
+        rules = sorted(((route.priority, svc, path) for svc, spec in targets.items() for route in spec.settings.routes
                         for path in route.paths), key=lambda r: r[0])
-        default = next((svc for svc, spec in targets.items() if spec.default_route), None)
+        default = next((svc for svc, spec in targets.items() if spec.settings.default_route), None)
 
         def backend(svc: str) -> dict[str, Any]:
             return {"service": {"name": targets[svc].discovery_name or svc, "port": {"name": "http"}}}
 
         paths = [{"path": _k8s_path(path), "pathType": "Exact" if not path.endswith("*") else "Prefix",
                   "backend": backend(svc)} for _, svc, path in rules]
-        attributes = [f"idle_timeout.timeout_seconds={lb.idle_timeout}",
+        attributes = [f"idle_timeout.timeout_seconds={lb.settings.idle_timeout}",
                       "routing.http.drop_invalid_header_fields.enabled=true",
                       f"deletion_protection.enabled={str(lb.deletion_protection).lower()}"]
-        subnets = args.private_subnet_ids if lb.internal else args.public_subnet_ids
+        subnets = args.private_subnet_ids if lb.settings.internal else args.public_subnet_ids
         annotations: dict[str, pulumi.Input[str]] = {
-            "alb.ingress.kubernetes.io/scheme": "internal" if lb.internal else "internet-facing",
+            "alb.ingress.kubernetes.io/scheme": "internal" if lb.settings.internal else "internet-facing",
             "alb.ingress.kubernetes.io/target-type": "ip",
             "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
             "alb.ingress.kubernetes.io/ssl-redirect": "443",
             "alb.ingress.kubernetes.io/certificate-arn": lb.certificate_arn,
-            "alb.ingress.kubernetes.io/ssl-policy": lb.ssl_policy,
+            "alb.ingress.kubernetes.io/ssl-policy": lb.settings.ssl_policy,
             "alb.ingress.kubernetes.io/subnets": pulumi.Output.from_input(subnets).apply(lambda ids: ",".join(ids)),
             "alb.ingress.kubernetes.io/load-balancer-attributes": ",".join(attributes),
-            "alb.ingress.kubernetes.io/ip-address-type": "dualstack" if lb.dualstack else "ipv4",
+            "alb.ingress.kubernetes.io/ip-address-type": "dualstack" if lb.settings.dualstack else "ipv4",
             "alb.ingress.kubernetes.io/group.name": f"{name}-{key}",
         }
         # The annotation is a k=v list: tags whose text would break it are left to aws:defaultTags.
         ingress_tags = ",".join(f"{k}={v}" for k, v in sorted(args.tags.items()) if re.fullmatch(r"[\w.:/+@ -]+", f"{k}{v}"))
         if ingress_tags:
             annotations["alb.ingress.kubernetes.io/tags"] = ingress_tags
-        if lb.internal:
+        if lb.settings.internal:
             annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = pulumi.Output.all(
-                *(lb.ingress_cidrs or [args.vpc_cidr])).apply(lambda cidrs: ",".join(cidrs))
-        if args.web_acl_arn is not None and not lb.internal:
+                *([str(c) for c in lb.settings.ingress_cidrs] or [args.vpc_cidr])).apply(lambda cidrs: ",".join(cidrs))
+        if args.web_acl_arn is not None and not lb.settings.internal:
             annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = args.web_acl_arn
         spec: dict[str, Any] = {"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}] if paths else []}
         if default is not None:
             spec["defaultBackend"] = backend(default)
         return k8s.networking.v1.Ingress(
-            f"{name}-{key}", metadata={"name": key, "namespace": args.namespace, "annotations": annotations},
+            f"{name}-{key}", metadata={"name": key, "namespace": args.eks.namespace, "annotations": annotations},
             spec=spec, opts=child_opts(self, provider=self._k8s.provider, depends_on=[controller, namespace]))
 
 

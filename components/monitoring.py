@@ -11,52 +11,78 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
+from pydantic import Field
+
 from components._common import child_opts, physical_name, policy_document, tags_for
+from components._settings import Settings, matching
 
 _PERIOD = 300  # seconds: one alarm period
-
-
-@dataclass(frozen=True, kw_only=True)
-class Thresholds:
-    """When alarms fire."""
-
-    periods: int = 2
-    cpu_percent: int = 80
-    memory_percent: int = 80
-    alb_5xx_count: int = 10
-    target_response_seconds: float = 2.0
-    db_cpu_percent: int = 80
-    db_connections: int = 80
-    db_free_storage_gb: int = 5
-    cache_cpu_percent: int = 75
 
 
 # Services that publish to the alarm topic: alarms, EventBridge rules, budget notifications.
 _PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Budget:
-    """A monthly cost budget."""
+Email = matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")
 
-    monthly_limit_usd: float
-    thresholds_percent: Sequence[int] = (80, 100)
-    emails: Sequence[str] = ()
-    tag_filter: Mapping[str, str] = field(default_factory=dict)
+
+class BudgetSettings(Settings):
+    """An AWS Budgets monthly cost budget with email alerts."""
+
+    monthly_limit_usd: float = Field(gt=0)
+    """Monthly budget in USD."""
+    thresholds_percent: list[Annotated[int, Field(ge=1, le=1000)]] = [80, 100]
+    """Alert when actual spend passes these percentages of the limit."""
+    emails: list[Email] = []  # type: ignore[valid-type]
+    """Who is told; default: alarms.emails."""
+    tag_filter: dict[str, str] = {}
+    """Only count costs carrying these (activated cost allocation) tags."""
+
+
+class AlarmsSettings(Settings):
+    """`platform:alarms`: an SNS topic, alarms, a dashboard and an optional budget."""
+
+    emails: list[Email] = []  # type: ignore[valid-type]
+    """Subscribers of the alarm topic (each confirms by email)."""
+    periods: int = Field(2, ge=1, le=10)
+    """Consecutive 5-minute periods above a threshold before an alarm fires."""
+    cpu_percent: int = Field(80, ge=1, le=100)
+    """Service CPU utilisation threshold."""
+    memory_percent: int = Field(80, ge=1, le=100)
+    """Service memory utilisation threshold."""
+    alb_5xx_count: int = Field(10, ge=1)
+    """Load balancer 5xx responses per period."""
+    target_response_seconds: float = Field(2.0, gt=0)
+    """Average target response time."""
+    db_cpu_percent: int = Field(80, ge=1, le=100)
+    """Database CPU threshold."""
+    db_connections: int = Field(80, ge=1)
+    """Database connections threshold."""
+    db_free_storage_gb: int = Field(5, ge=1)
+    """Alarm when free database storage falls below this."""
+    cache_cpu_percent: int = Field(75, ge=1, le=100)
+    """Cache engine CPU threshold."""
+    dashboard: bool = True
+    """A CloudWatch dashboard for the stack."""
+    budget: BudgetSettings | None = None
+    """Monthly cost budget."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class MonitoringArgs:
-    """Inputs for :class:`Monitoring`; every watched thing is optional."""
+    """Inputs for :class:`Monitoring`: its settings (`platform:alarms`) and the things to watch; each is optional."""
 
+    settings: AlarmsSettings
+    """Subscribers, thresholds, dashboard and budget."""
     account_id: pulumi.Input[str]
+    """The account (topic policy, budget)."""
     region: str
-    emails: Sequence[str] = ()
-    thresholds: Thresholds = Thresholds()
+    """The stack's region (dashboard widgets)."""
     cluster_name: pulumi.Input[str] | None = None
     """ECS or EKS cluster of `services`."""
     kubernetes_namespace: str | None = None
@@ -77,9 +103,8 @@ class MonitoringArgs:
     """Step Functions state machine ARN by key: alarms on failed and timed-out executions."""
     event_alerts: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """EventBridge patterns (JSON) by key whose events are sent to the topic (e.g. failed Batch jobs)."""
-    dashboard: bool = True
-    budget: Budget | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -119,7 +144,7 @@ class Monitoring(pulumi.ComponentResource):
             {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
              "Resource": topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
         ]), opts=child_opts(self))
-        for email in args.emails:
+        for email in args.settings.emails:
             aws.sns.TopicSubscription(f"{name}-email-{_slug(email)}", topic=topic.arn, protocol="email",
                                       endpoint=email, opts=child_opts(self))
         self._topic = topic
@@ -129,9 +154,9 @@ class Monitoring(pulumi.ComponentResource):
                                             event_pattern=pattern, tags=tags_for(args.tags, name, key),
                                             opts=child_opts(self))
             aws.cloudwatch.EventTarget(f"{name}-{key}", rule=rule.name, arn=topic.arn, opts=child_opts(self))
-        if args.budget is not None:
-            self._budget(args.budget)
-        self.dashboard_name = self._dashboard() if args.dashboard else pulumi.Output.from_input("")
+        if args.settings.budget is not None:
+            self._budget(args.settings.budget)
+        self.dashboard_name = self._dashboard() if args.settings.dashboard else pulumi.Output.from_input("")
         self.topic_arn = topic.arn
         self.alarm_names = pulumi.Output.all(*names)
         self.register_outputs({"topic_arn": self.topic_arn, "alarm_names": self.alarm_names,
@@ -144,7 +169,7 @@ class Monitoring(pulumi.ComponentResource):
             f"{self._name}-{key}",
             alarm_description=description,
             namespace=namespace, metric_name=metric, dimensions=dict(dimensions), statistic=statistic,
-            period=_PERIOD, evaluation_periods=periods or self._args.thresholds.periods, threshold=threshold,
+            period=_PERIOD, evaluation_periods=periods or self._args.settings.periods, threshold=threshold,
             comparison_operator=comparison, treat_missing_data="notBreaching",
             alarm_actions=[self._topic.arn], ok_actions=[self._topic.arn],
             tags=tags_for(self._args.tags, self._name, key), opts=child_opts(self),
@@ -152,7 +177,7 @@ class Monitoring(pulumi.ComponentResource):
         return alarm.name
 
     def _alarms(self) -> list[pulumi.Output[str]]:
-        args, t = self._args, self._args.thresholds
+        args, t = self._args, self._args.settings
         names = []
         for svc, service_name in sorted(args.services.items()):
             if args.kubernetes_namespace is None:
@@ -204,7 +229,7 @@ class Monitoring(pulumi.ComponentResource):
         return names
 
     def _budget(self, budget: Budget) -> None:
-        emails = list(budget.emails or self._args.emails)
+        emails = list(budget.emails or self._args.settings.emails)
         aws.budgets.Budget(
             f"{self._name}-budget",
             budget_type="COST", limit_amount=f"{budget.monthly_limit_usd:.2f}", limit_unit="USD", time_unit="MONTHLY",

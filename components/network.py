@@ -20,17 +20,19 @@ An adopted VPC creates nothing VPC-level and exposes the same outputs.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, model_validator
 
 from components._common import assume_role_policy, child_opts, policy_document, service_role, tags_for
+from components._settings import TIERS, Problems, RetentionDays, Settings, Tier, matching
 
 Egress = Literal["none", "single", "per_az", "instance"]
-Tier = Literal["public", "private", "isolated"]
 
 # Public SSM parameter with the latest Amazon Linux 2023 ARM64 AMI (NAT instance image).
 NAT_INSTANCE_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
@@ -47,60 +49,196 @@ service iptables save
 systemctl enable --now iptables
 """
 
+SubnetId = matching(r"^subnet-[0-9a-f]{8,17}$", "a subnet id such as subnet-0123456789abcdef0")
+VpcId = matching(r"^vpc-[0-9a-f]{8,17}$", "a VPC id such as vpc-55522232")
+AzName = matching(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", "an availability zone name such as us-east-1a")
 
-@dataclass(frozen=True, kw_only=True)
-class ExistingVpc:
-    """An existing VPC to adopt instead of creating one."""
+InterfaceEndpoint = Literal[
+    "ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages", "ec2messages", "kms", "sts",
+    "monitoring", "ecs", "ecs-agent", "ecs-telemetry", "elasticfilesystem", "states", "batch", "sns",
+    "sqs", "events", "xray", "eks", "eks-auth", "elasticloadbalancing", "autoscaling", "rds", "ec2",
+]
+"""Short service names of interface VPC endpoints (`com.amazonaws.<region>.<name>`)."""
 
-    vpc_id: str
-    """The VPC's id."""
-    subnet_ids: Mapping[Tier, Sequence[str]] = field(default_factory=dict)
-    """Subnet ids per tier."""
-    subnet_filters: Mapping[Tier, Mapping[str, Sequence[str]]] = field(default_factory=dict)
-    """EC2 DescribeSubnets filters per tier (a `vpc-id` filter is always added)."""
+
+class SubnetCidrs(Settings):
+    """Explicit subnet CIDRs per tier, one per availability zone, in AZ order."""
+
+    public: list[IPv4Network] = []
+    """Public subnets (load balancers, NAT). Empty: no public tier."""
+    private: list[IPv4Network] = []
+    """Private subnets with egress through NAT (tasks, batch jobs)."""
+    isolated: list[IPv4Network] = []
+    """Isolated subnets with no route to the internet (databases, caches)."""
+
+
+class SubnetFilters(Settings):
+    """EC2 `DescribeSubnets` filters per tier, e.g. `{map-public-ip-on-launch: ["false"]}`."""
+
+    public: dict[str, list[str]] = {}
+    """Filters selecting the public subnets."""
+    private: dict[str, list[str]] = {}
+    """Filters selecting the private subnets."""
+    isolated: dict[str, list[str]] = {}
+    """Filters selecting the isolated subnets."""
+
+
+class SubnetIds(Settings):
+    """Subnet ids per tier of an existing VPC."""
+
+    public: list[SubnetId] = []
+    """Public subnet ids."""
+    private: list[SubnetId] = []
+    """Private subnet ids."""
+    isolated: list[SubnetId] = []
+    """Isolated subnet ids."""
+
+
+class ExistingVpcSettings(Settings):
+    """Adopt a VPC someone else owns: no VPC-level resource is created, the same outputs exist."""
+
+    vpc_id: VpcId
+    """The VPC id, e.g. vpc-55522232."""
+    subnet_ids: SubnetIds = SubnetIds()
+    """Subnet ids per tier; a tier may instead be found with `subnet_filters`."""
+    subnet_filters: SubnetFilters = SubnetFilters()
+    """Subnet lookups per tier (the VPC id filter is added automatically)."""
+
+    @model_validator(mode="after")
+    def _each_tier_one_source(self) -> ExistingVpcSettings:
+        problems = Problems()
+        for tier in TIERS:
+            if getattr(self.subnet_ids, tier) and getattr(self.subnet_filters, tier):
+                problems.add(f"subnet_filters.{tier}", f"give either subnet_ids.{tier} or subnet_filters.{tier}, not both")
+        if not self.tiers():
+            problems.add("subnet_ids", "no subnets given; list subnet ids (or subnet_filters) for at least the private tier")
+        return problems.done(self)
+
+    def tiers(self) -> tuple[Tier, ...]:
+        """Tiers that have subnets."""
+        return tuple(t for t in TIERS if getattr(self.subnet_ids, t) or getattr(self.subnet_filters, t))
+
+
+class FlowLogsSettings(Settings):
+    """VPC flow logs to CloudWatch Logs (always on: the policy pack requires them)."""
+
+    retention_days: RetentionDays = 90
+    """How long flow log records are kept."""
+    traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+    """Which traffic is logged."""
+
+
+class NetworkSettings(Settings):
+    """`platform:network`: a new VPC (`cidr`, ...) or an adopted one (`existing`)."""
+
+    existing: ExistingVpcSettings | None = None
+    """Adopt an existing VPC instead of creating one."""
+    cidr: IPv4Network | None = None
+    """The new VPC's CIDR, /16 to /24."""
+    az_count: int = Field(2, ge=2, le=3)
+    """How many availability zones to spread over (2 or 3)."""
+    availability_zones: list[AzName] | None = None
+    """Explicit AZ names; default: the region's first `az_count` available zones."""
+    subnets: SubnetCidrs | None = None
+    """Explicit subnet CIDRs per tier; default: carved from `cidr` (see `subnet_cidrs`)."""
+    egress: Literal["none", "single", "per_az", "instance"] = "single"
+    """Internet egress for private subnets: none, one NAT gateway, one per AZ, or a NAT instance."""
+    nat_instance_type: matching(r"^t4g\.(nano|micro|small|medium)$", "an ARM t4g type: t4g.nano, t4g.micro, t4g.small or t4g.medium") = "t4g.nano"  # type: ignore[valid-type]
+    """Instance type of the NAT instance (egress `instance`); ARM t4g only."""
+    interface_endpoints: list[InterfaceEndpoint] = []
+    """Interface VPC endpoints to create in the private subnets."""
+    flow_logs: FlowLogsSettings = FlowLogsSettings()
+    """VPC flow log settings."""
+    ipv6: bool = False
+    """Give the new VPC an Amazon-provided IPv6 /56 and each public subnet a /64, so load balancers can be
+    dual-stack (AAAA records). Private and isolated subnets stay IPv4-only."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> NetworkSettings:
+        problems = Problems()
+        if self.existing is not None:
+            for key in sorted(self.model_fields_set - {"existing"}):
+                problems.add(key, "not used when adopting a VPC with `existing`; remove it")
+            return problems.done(self)
+        if self.cidr is None:
+            problems.add("cidr", "required for a new VPC (e.g. 10.0.0.0/16), or set `existing` to adopt one")
+            return problems.done(self)  # the other checks are about the CIDR's layout
+        if not 16 <= self.cidr.prefixlen <= 24:
+            problems.add("cidr", f"VPC prefix must be /16 to /24; got /{self.cidr.prefixlen}")
+        if self.availability_zones is not None:
+            if len(set(self.availability_zones)) != len(self.availability_zones):
+                problems.add("availability_zones", "names must be unique")
+            if "az_count" in self.model_fields_set and self.az_count != len(self.availability_zones):
+                problems.add("az_count", f"is {self.az_count} but {len(self.availability_zones)} availability_zones are listed; drop one of the two")
+            if not 2 <= len(self.availability_zones) <= 3:
+                problems.add("availability_zones", f"list 2 or 3 zones; got {len(self.availability_zones)}")
+        if self.subnets is not None:
+            self._check_explicit_subnets(self.subnets, problems)
+        if self.egress != "none" and "public" not in self.tiers():
+            problems.add("egress", f"{self.egress!r} needs a public tier for the NAT; add subnets.public or set egress: none")
+        if self.ipv6 and "public" not in self.tiers():
+            problems.add("ipv6", "IPv6 goes to the public subnets (dual-stack load balancers); the network has none")
+        return problems.done(self)
+
+    def _check_explicit_subnets(self, subnets: SubnetCidrs, problems: _Problems) -> None:
+        assert self.cidr is not None
+        seen: list[tuple[str, IPv4Network]] = []
+        for tier in TIERS:
+            cidrs = getattr(subnets, tier)
+            if cidrs and len(cidrs) != self.zone_count:
+                problems.add(f"subnets.{tier}", f"needs one CIDR per AZ ({self.zone_count}); got {len(cidrs)}")
+            for i, net in enumerate(cidrs):
+                key = f"subnets.{tier}[{i}]"
+                if not net.subnet_of(self.cidr):
+                    problems.add(key, f"{net} is outside the VPC CIDR {self.cidr}")
+                if not 16 <= net.prefixlen <= 28:
+                    problems.add(key, f"subnet prefix must be /16 to /28; got /{net.prefixlen}")
+                for other_key, other in seen:
+                    if net.overlaps(other):
+                        problems.add(key, f"{net} overlaps {other_key} ({other})")
+                seen.append((key, net))
+        if not subnets.private and not subnets.isolated:
+            problems.add("subnets", "give private (or isolated) subnet CIDRs; workloads never run in public subnets")
+
+    @property
+    def zone_count(self) -> int:
+        """Number of AZs the network spans."""
+        return len(self.availability_zones) if self.availability_zones else self.az_count
+
+    def tiers(self) -> tuple[Tier, ...]:
+        """Tiers the network has (all three unless explicit subnets leave one out)."""
+        if self.existing is not None:
+            return self.existing.tiers()
+        if self.subnets is None:
+            return TIERS
+        return tuple(t for t in TIERS if getattr(self.subnets, t))
+
+    def subnet_cidrs(self) -> dict[Tier, list[str]]:
+        """CIDRs per tier in AZ order: explicit ones, or carved from `cidr`.
+
+        The default layout splits the VPC into 16 equal blocks (a /16 gives /20s) and gives the
+        public tier blocks 0-2, private 4-6 and isolated 8-10, leaving room to grow every tier.
+        """
+        assert self.cidr is not None, "subnet_cidrs() is for new VPCs"
+        if self.subnets is not None:
+            return {t: [str(n) for n in getattr(self.subnets, t)] for t in TIERS}
+        blocks = list(self.cidr.subnets(new_prefix=self.cidr.prefixlen + 4))
+        base = {"public": 0, "private": 4, "isolated": 8}
+        return {t: [str(blocks[base[t] + i]) for i in range(self.zone_count)] for t in TIERS}
 
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
-    """Inputs for :class:`Network`."""
+    """Inputs for :class:`Network`: its settings (`platform:network`) and what the stack supplies."""
 
+    settings: NetworkSettings
+    """The VPC to create (`cidr`, ...) or adopt (`existing`)."""
     region: str
     """AWS region, for endpoint service names."""
-    availability_zones: Sequence[str] = ()
-    """AZ names, in order; subnet CIDR lists follow this order. Empty when adopting."""
-    cidr: str | None = None
-    """The new VPC's CIDR; None when adopting `existing`."""
-    subnet_cidrs: Mapping[Tier, Sequence[str]] = field(default_factory=dict)
-    """CIDRs per tier, one per AZ; a tier left out is not created."""
-    egress: Egress = "single"
-    """How private subnets reach the internet."""
-    nat_instance_type: str = "t4g.nano"
-    """Instance type for egress `instance`."""
     nat_instance_ami: pulumi.Input[str] | None = None
     """AMI for the NAT instance; default: latest Amazon Linux 2023 ARM64 (public SSM parameter)."""
-    interface_endpoints: Sequence[str] = ()
-    """Interface endpoint short names (`ecr.api`, `logs`, ...)."""
-    flow_log_retention_days: int = 90
-    """Retention of the flow log group."""
-    flow_log_traffic_type: str = "ALL"
-    """ALL, ACCEPT or REJECT."""
-    ipv6: bool = False
-    """Amazon-provided IPv6 on the VPC and its public subnets (dual-stack load balancers)."""
-    existing: ExistingVpc | None = None
-    """Adopt this VPC; no VPC-level resource is created."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
-
-    def __post_init__(self) -> None:
-        if (self.existing is None) == (self.cidr is None):
-            raise ValueError("NetworkArgs: give exactly one of `cidr` (new VPC) or `existing`")
-        for tier, cidrs in self.subnet_cidrs.items():
-            if cidrs and len(cidrs) != len(self.availability_zones):
-                raise ValueError(f"NetworkArgs: {tier} needs one CIDR per AZ ({len(self.availability_zones)})")
-        if self.existing is None and self.egress != "none" and not self.subnet_cidrs.get("public"):
-            raise ValueError(f"NetworkArgs: egress {self.egress!r} needs public subnets")
-        if self.ipv6 and (self.existing is not None or not self.subnet_cidrs.get("public")):
-            raise ValueError("NetworkArgs: ipv6 goes to the public subnets of a new VPC")
 
 
 class SubnetTiers:
@@ -139,9 +277,14 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         self._args = args
         self.subnets_by_az: dict[Tier, dict[str, pulumi.Output[str]]] = {"public": {}, "private": {}, "isolated": {}}
         """Subnet ids per tier keyed by AZ (new VPCs only), for per-AZ children elsewhere."""
-        if args.existing is not None:
-            self._adopt(args.existing)
+        settings = args.settings
+        if settings.existing is not None:
+            self._zones: list[str] = []
+            self._adopt(settings.existing)
         else:
+            # Explicit zones, or the region's first `az_count` available ones (a lookup, not a resource).
+            self._zones = list(settings.availability_zones or aws.get_availability_zones(
+                state="available").names[: settings.az_count])
             self._create(args)
         self.register_outputs({
             "vpc_id": self.vpc_id,
@@ -153,13 +296,13 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         })
 
     # -- adopted VPC ------------------------------------------------------------------------------
-    def _adopt(self, existing: ExistingVpc) -> None:
+    def _adopt(self, existing: ExistingVpcSettings) -> None:
         # Lookups, not resources: the VPC belongs to someone else and must not enter our state.
         vpc = aws.ec2.get_vpc_output(id=existing.vpc_id, opts=pulumi.InvokeOutputOptions(parent=self))
         ids: dict[Tier, pulumi.Output[list[str]]] = {}
         for tier in ("public", "private", "isolated"):
-            given = existing.subnet_ids.get(tier)
-            filters = existing.subnet_filters.get(tier)
+            given = getattr(existing.subnet_ids, tier)
+            filters = getattr(existing.subnet_filters, tier)
             if given:
                 ids[tier] = pulumi.Output.from_input(list(given))
             elif filters:
@@ -173,20 +316,22 @@ class Network(SubnetTiers, pulumi.ComponentResource):
                 ids[tier] = pulumi.Output.from_input([])
         self.vpc_id = pulumi.Output.from_input(existing.vpc_id)
         self.vpc_cidr = vpc.cidr_block
-        self.availability_zones = pulumi.Output.from_input(list(self._args.availability_zones))
+        self.availability_zones = pulumi.Output.from_input(list(self._zones))
         self.public_subnet_ids, self.private_subnet_ids, self.isolated_subnet_ids = (
             ids["public"], ids["private"], ids["isolated"])
 
     # -- new VPC ----------------------------------------------------------------------------------
     def _create(self, args: NetworkArgs) -> None:
         name = self._name
-        assert args.cidr is not None
+        settings = args.settings
+        assert settings.cidr is not None
+        subnet_cidrs = settings.subnet_cidrs()
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=args.cidr,
+            cidr_block=str(settings.cidr),
             enable_dns_support=True,
             enable_dns_hostnames=True,
-            assign_generated_ipv6_cidr_block=True if args.ipv6 else None,
+            assign_generated_ipv6_cidr_block=True if args.settings.ipv6 else None,
             tags=tags_for(args.tags, name, "vpc"),
             opts=child_opts(self),
         )
@@ -197,8 +342,8 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         )
         subnets: dict[Tier, dict[str, aws.ec2.Subnet]] = {"public": {}, "private": {}, "isolated": {}}
         for tier in ("public", "private", "isolated"):
-            for index, (az, cidr) in enumerate(zip(args.availability_zones, args.subnet_cidrs.get(tier, ()), strict=False)):
-                dual = args.ipv6 and tier == "public"
+            for index, (az, cidr) in enumerate(zip(self._zones, subnet_cidrs[tier], strict=False)):
+                dual = args.settings.ipv6 and tier == "public"
                 subnets[tier][az] = aws.ec2.Subnet(
                     f"{name}-{tier}-{az}",
                     vpc_id=vpc.id,
@@ -219,7 +364,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
-        self.availability_zones = pulumi.Output.from_input(list(args.availability_zones))
+        self.availability_zones = pulumi.Output.from_input(list(self._zones))
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["public"].values()])
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["private"].values()])
         self.isolated_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["isolated"].values()])
@@ -236,7 +381,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
                                            tags=tags_for(args.tags, name, "public", tier="public"), opts=child_opts(self))
             aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
                           destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child_opts(self))
-            if args.ipv6:
+            if args.settings.ipv6:
                 aws.ec2.Route(f"{name}-public-default-ipv6", route_table_id=public_rt.id,
                               destination_ipv6_cidr_block="::/0", gateway_id=igw.id, opts=child_opts(self))
             for az, subnet in subnets["public"].items():
@@ -271,20 +416,20 @@ class Network(SubnetTiers, pulumi.ComponentResource):
                         public: dict[str, aws.ec2.Subnet]) -> dict[str, tuple[str, pulumi.Output[str]]]:
         """Default-route target per AZ (`*` = every AZ): (Route argument name, target id)."""
         name = self._name
-        if args.egress == "none":
+        if args.settings.egress == "none":
             return {}
         first_az = next(iter(public))
-        if args.egress in ("single", "per_az"):
+        if args.settings.egress in ("single", "per_az"):
             # The single NAT keeps the first AZ's name, so moving to per_az adds gateways
             # instead of replacing the existing one.
-            zones = [first_az] if args.egress == "single" else list(public)
+            zones = [first_az] if args.settings.egress == "single" else list(public)
             targets: dict[str, tuple[str, pulumi.Output[str]]] = {}
             for az in zones:
                 eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc", tags=tags_for(args.tags, name, f"nat-{az}"),
                                   opts=child_opts(self))
                 nat = aws.ec2.NatGateway(f"{name}-nat-{az}", allocation_id=eip.id, subnet_id=public[az].id,
                                          tags=tags_for(args.tags, name, f"nat-{az}"), opts=child_opts(self))
-                targets[az if args.egress == "per_az" else "*"] = ("nat_gateway_id", nat.id)
+                targets[az if args.settings.egress == "per_az" else "*"] = ("nat_gateway_id", nat.id)
             return targets
         return {"*": ("network_interface_id", self._nat_instance(args, vpc, public[first_az]))}
 
@@ -303,7 +448,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         instance = aws.ec2.Instance(
             f"{name}-nat",
             ami=ami,
-            instance_type=args.nat_instance_type,
+            instance_type=args.settings.nat_instance_type,
             subnet_id=subnet.id,
             vpc_security_group_ids=[sg.id],
             associate_public_ip_address=True,
@@ -327,7 +472,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
             vpc_endpoint_type="Gateway", route_table_ids=[rt.id for rt in gateway_tables],
             tags=tags_for(args.tags, name, "s3-endpoint"), opts=child_opts(self),
         )
-        if not args.interface_endpoints:
+        if not args.settings.interface_endpoints:
             return
         endpoint_subnets = subnets["private"] or subnets["isolated"]
         sg = aws.ec2.SecurityGroup(f"{name}-endpoints", vpc_id=vpc.id,
@@ -336,7 +481,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(f"{name}-endpoints-https", security_group_id=sg.id, cidr_ipv4=vpc.cidr_block,
                                          ip_protocol="tcp", from_port=443, to_port=443,
                                          description="HTTPS from the VPC", opts=child_opts(self))
-        for service in args.interface_endpoints:
+        for service in args.settings.interface_endpoints:
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=vpc.id,
                 service_name=f"com.amazonaws.{args.region}.{service}", vpc_endpoint_type="Interface",
@@ -347,7 +492,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
 
     def _flow_logs(self, args: NetworkArgs, vpc: aws.ec2.Vpc) -> None:
         name = self._name
-        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
+        group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=args.settings.flow_logs.retention_days,
                                         tags=tags_for(args.tags, name, "flow-logs"), opts=child_opts(self))
         role = service_role(
             self, f"{name}-flow-logs",
@@ -364,7 +509,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
             }]),
         )
         aws.ec2.FlowLog(
-            f"{name}-flow-logs", vpc_id=vpc.id, traffic_type=args.flow_log_traffic_type,
+            f"{name}-flow-logs", vpc_id=vpc.id, traffic_type=args.settings.flow_logs.traffic_type,
             log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,
             max_aggregation_interval=60, tags=tags_for(args.tags, name, "flow-logs"), opts=child_opts(self),
         )

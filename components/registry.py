@@ -13,27 +13,44 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from pydantic import Field, model_validator
+
 from components._common import child_opts, physical_name, stateful_opts, tags_for
+from components._settings import Problems, ResourceName, Settings, matching
+
+
+class RegistrySettings(Settings):
+    """`platform:registry`: one ECR repository per image."""
+
+    repositories: list[ResourceName] = []  # type: ignore[valid-type]
+    """Repository keys."""
+    name_prefix: matching(r"^[a-z0-9][a-z0-9._/-]{0,200}$", "a lowercase ECR name prefix such as portfolio-dev") | None = None  # type: ignore[valid-type]
+    """Physical names are `<name_prefix>-<key>`; default `<project>-<stack>-registry`."""
+    scan_on_push: bool = True
+    """Scan every pushed image for vulnerabilities."""
+    immutable_tags: bool = True
+    """Refuse to overwrite an existing tag (required in prod)."""
+    keep_tagged: int = Field(10, ge=1, le=1000)
+    """How many images tagged with one of `tag_prefixes` to keep."""
+    tag_prefixes: list[str] = ["v"]
+    """Tag prefixes that mark release images."""
+    untagged_expiry_days: int = Field(7, ge=1, le=365)
+    """Delete untagged images after this many days."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> RegistrySettings:
+        problems = Problems()
+        if len(set(self.repositories)) != len(self.repositories):
+            problems.add("repositories", "names must be unique")
+        return problems.done(self)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RegistryArgs:
-    """Inputs for :class:`Registry`."""
+    """Inputs for :class:`Registry`: its settings (`platform:registry`) and what the stack supplies."""
 
-    repositories: Sequence[str]
-    """Repository keys."""
-    name_prefix: str | None = None
-    """Physical names are `<name_prefix>-<key>`; default `<project>-<stack>-<component>`."""
-    scan_on_push: bool = True
-    """Scan images when pushed."""
-    immutable_tags: bool = True
-    """Refuse to overwrite an existing tag."""
-    keep_tagged: int = 10
-    """Release images kept per repository."""
-    tag_prefixes: Sequence[str] = ("v",)
-    """Prefixes that mark release tags."""
-    untagged_expiry_days: int = 7
-    """Days before untagged images are deleted."""
+    settings: RegistrySettings
+    """Repositories, scanning, tag immutability and lifecycle."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the repositories (they hold the deployed images)."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -64,17 +81,17 @@ class Registry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Registry", name, None, opts)
-        policy = lifecycle_policy(args.keep_tagged, args.tag_prefixes, args.untagged_expiry_days)
-        prefix = args.name_prefix or physical_name(name, 200)
+        policy = lifecycle_policy(args.settings.keep_tagged, args.settings.tag_prefixes, args.settings.untagged_expiry_days)
+        prefix = args.settings.name_prefix or physical_name(name, 200)
         self.repository_urls, self.repository_arns = {}, {}
-        for key in sorted(args.repositories):
+        for key in sorted(args.settings.repositories):
             repo = aws.ecr.Repository(
                 f"{name}-{key}",
                 # CI pushes by name, so the name is explicit and stable.
                 name=f"{prefix}-{key}",
-                image_tag_mutability="IMMUTABLE" if args.immutable_tags else "MUTABLE",
+                image_tag_mutability="IMMUTABLE" if args.settings.immutable_tags else "MUTABLE",
                 image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
-                    scan_on_push=args.scan_on_push),
+                    scan_on_push=args.settings.scan_on_push),
                 encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
                 tags=tags_for(args.tags, name, key),
                 opts=stateful_opts(self, args.protect),

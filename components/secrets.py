@@ -14,28 +14,37 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from pydantic import Field
+
 from components._common import child_opts, stateful_opts, tags_for
+from components._settings import Settings, matching
 
 
-@dataclass(frozen=True, kw_only=True)
-class SecretSpec:
-    """One secret."""
+class GeneratedSecretSettings(Settings):
+    """Let the platform generate the secret's value (kept encrypted in Pulumi state)."""
 
-    name: str | None = None
-    """Physical name (apps may look it up by name); default `<project>/<stack>/<component>/<key>`."""
+    length: int = Field(48, ge=16, le=512)
+    """Number of characters."""
+    punctuation: bool = False
+    """Include punctuation characters."""
+
+
+class SecretSettings(Settings):
+    """One Secrets Manager secret. Values of non-generated secrets are put by operators, never in config."""
+
+    name: matching(r"^[A-Za-z0-9_/+=.@-]{1,512}$", "a Secrets Manager name such as production/allthrive/app") | None = None  # type: ignore[valid-type]
+    """Physical secret name; default `<project>/<stack>/secrets/<key>`."""
     description: str = ""
-    """What it holds."""
-    generate_length: int | None = None
-    """Generate a random value of this many characters; None: an operator puts the value."""
-    generate_punctuation: bool = False
-    """Include punctuation in a generated value."""
+    """What the secret holds (JSON keys, who rotates it)."""
+    generate: GeneratedSecretSettings | None = None
+    """Generate a random value (signing keys); leave out for values put by operators."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class SecretsArgs:
-    """Inputs for :class:`Secrets`."""
+    """Inputs for :class:`Secrets`: its settings (`platform:secrets`, one entry per key) and the stack's."""
 
-    secrets: Mapping[str, SecretSpec]
+    settings: Mapping[str, SecretSettings]
     """Secrets by key."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the key and the secrets."""
@@ -62,20 +71,20 @@ class Secrets(pulumi.ComponentResource):
             deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"), opts=stateful_opts(self, args.protect),
         )
         self.arns, self.names = {}, {}
-        for key_name, spec in sorted(args.secrets.items()):
+        for key_name, spec in sorted(args.settings.items()):
             physical = spec.name or f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}/{key_name}"
             secret = aws.secretsmanager.Secret(
                 f"{name}-{key_name}",
                 name=physical,
-                description=spec.description or f"{key_name} ({'generated' if spec.generate_length else 'put by operators'})",
+                description=spec.description or f"{key_name} ({'generated' if spec.generate else 'put by operators'})",
                 kms_key_id=key.arn,
                 recovery_window_in_days=args.recovery_window_days,
                 tags=tags_for(args.tags, name, key_name),
                 opts=stateful_opts(self, args.protect),
             )
-            if spec.generate_length is not None:
+            if spec.generate is not None:
                 value = random.RandomPassword(
-                    f"{name}-{key_name}", length=spec.generate_length, special=spec.generate_punctuation,
+                    f"{name}-{key_name}", length=spec.generate.length, special=spec.generate.punctuation,
                     opts=child_opts(self),
                 )
                 aws.secretsmanager.SecretVersion(

@@ -16,8 +16,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components._bucket import (
-    BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
+    BucketLifecycleSettings, BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
 )
+from pydantic import Field
+
 from components._common import child_opts, policy_document
 
 BucketAccess = Literal["read", "read_write"]
@@ -27,35 +29,35 @@ _ACTIONS: dict[str, list[str]] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class StoredBucket:
-    """One application bucket."""
+class AppBucketSettings(BucketLifecycleSettings):
+    """An application bucket (media, user files): private, SSE-KMS, versioned; by default kept in STANDARD
+    for good (the pipeline's lifecycle defaults do not apply)."""
 
-    transition_days: int | None = None
-    """Days until objects move to `storage_class`; None: they stay in STANDARD."""
-    storage_class: str = "INTELLIGENT_TIERING"
+    transition_days: int | None = Field(None, ge=1)
+    """Days until objects move to `storage_class`; unset: they stay in STANDARD."""
+    storage_class: Literal["STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = "INTELLIGENT_TIERING"
     """Colder storage class of the transition."""
-    expiration_days: int | None = None
-    """Days until objects are deleted; None: kept."""
-    noncurrent_expiration_days: int = 30
+    expiration_days: int | None = Field(None, ge=1)
+    """Days until objects are deleted; unset: kept."""
+    noncurrent_expiration_days: int = Field(30, ge=1, le=3650)
     """Days a replaced or deleted version is kept (versioning is always on)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class StorageArgs:
-    """Inputs for :class:`Storage`."""
+    """Inputs for :class:`Storage`: its settings (`platform:buckets`, one entry per bucket) and the stack's."""
 
+    settings: Mapping[str, AppBucketSettings]
+    """Bucket role (e.g. media) -> lifecycle."""
     region: str
     """The stack's region (the key may only be used through S3 there)."""
-    buckets: Mapping[str, StoredBucket]
-    """Bucket role (e.g. media) -> settings."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the buckets and the key."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every resource."""
 
     def __post_init__(self) -> None:
-        if not self.buckets:
+        if not self.settings:
             raise ValueError("StorageArgs: at least one bucket is required")
 
 
@@ -80,7 +82,7 @@ class Storage(pulumi.ComponentResource):
                 lifecycle=[Expiry(id=f"{role}-tiering", transition_days=spec.transition_days,
                                   transition_storage_class=spec.storage_class, expiration_days=spec.expiration_days,
                                   noncurrent_expiration_days=spec.noncurrent_expiration_days)]))
-            for role, spec in args.buckets.items()
+            for role, spec in args.settings.items()
         }
         self.bucket_names = {role: b.bucket for role, b in self._buckets.items()}
         self.bucket_arns = {role: b.arn for role, b in self._buckets.items()}

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 from components import (
-    AccessPointSpec, Budget, Cache, CacheArgs, ContainerService, ContainerServiceArgs, Database, DatabaseArgs, Domain,
-    DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, Firewall, FirewallArgs, LoadBalancerSpec, Monitoring, MonitoringArgs, Network,
-    NetworkArgs, Registry, RegistryArgs, Route, Secrets, SecretsArgs, SecretSpec, ServiceSpec,
+    AlarmsSettings, Cache, CacheArgs, CacheSettings, ClusterSettings, ContainerService, ContainerServiceArgs, Database,
+    DatabaseArgs, DatabaseSettings, Domain, DomainArgs, DomainSettings, Edge, EdgeArgs, EdgeSettings, FileSystem,
+    FileSystemArgs, FileSystemSettings, Firewall, FirewallArgs, LoadBalancerSettings, LoadBalancerSpec, Monitoring,
+    MonitoringArgs, Network, NetworkArgs, NetworkSettings, Registry, RegistryArgs, RegistrySettings, Secrets,
+    SecretSettings, SecretsArgs, WafSettings,
 )
+from tests.conftest import service_spec
 
 AZS = ["us-east-1a", "us-east-1b"]
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
@@ -16,58 +19,57 @@ SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 
 def _network(name: str, cidr: str) -> Network:
     base = cidr.split(".")[1]
-    return Network(name, NetworkArgs(
-        region="us-east-1", cidr=cidr, availability_zones=AZS, egress="instance",
-        interface_endpoints=["logs"],
-        subnet_cidrs={"public": [f"10.{base}.0.0/20", f"10.{base}.16.0/20"],
-                      "private": [f"10.{base}.64.0/20", f"10.{base}.80.0/20"],
-                      "isolated": [f"10.{base}.128.0/20", f"10.{base}.144.0/20"]},
-    ))
+    return Network(name, NetworkArgs(region="us-east-1", settings=NetworkSettings(
+        cidr=cidr, availability_zones=AZS, egress="instance", interface_endpoints=["logs"],
+        subnets={"public": [f"10.{base}.0.0/20", f"10.{base}.16.0/20"],
+                 "private": [f"10.{base}.64.0/20", f"10.{base}.80.0/20"],
+                 "isolated": [f"10.{base}.128.0/20", f"10.{base}.144.0/20"]},
+    )))
 
 
 def _everything_twice() -> None:
     for suffix, cidr in (("a", "10.1.0.0/16"), ("b", "10.2.0.0/16")):
         _network(f"net-{suffix}", cidr)
-        db = Database(f"db-{suffix}", DatabaseArgs(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS,
-                                                   engine_version="16", instance_class="db.t4g.micro",
-                                                   allocated_storage_gb=20))
+        db = Database(f"db-{suffix}", DatabaseArgs(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, settings=DatabaseSettings(
+            engine_version="16", instance_class="db.t4g.micro", allocated_storage_gb=20)))
         db.allow_from("api", "sg-0api000000000000a")
-        Database(f"aurora-{suffix}", DatabaseArgs(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS,
-                                                  engine="aurora-postgresql", engine_version="16.4",
-                                                  instance_class="db.r6g.large", instances=2))
+        Database(f"aurora-{suffix}", DatabaseArgs(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, settings=DatabaseSettings(
+            engine="aurora-postgresql", engine_version="16.15", instance_class="db.r6g.large", instances=2)))
         cache = Cache(f"cache-{suffix}", CacheArgs(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS,
-                                                   node_type="cache.t4g.micro"))
+                                                   settings=CacheSettings(node_type="cache.t4g.micro")))
         cache.allow_from("api", "sg-0api000000000000a")
-        Secrets(f"secrets-{suffix}", SecretsArgs(secrets={"jwt": SecretSpec(generate_length=32), "oauth": SecretSpec()}))
+        Secrets(f"secrets-{suffix}", SecretsArgs(settings={
+            "jwt": SecretSettings(generate={"length": 32}), "oauth": SecretSettings()}))
         files = FileSystem(f"files-{suffix}", FileSystemArgs(vpc_id="vpc-0123456789abcdef0",
                                                              subnets={"a": SUBNETS[0], "b": SUBNETS[1]},
-                                                             access_points={"data": AccessPointSpec(path="/data")}))
+                                                             settings=FileSystemSettings(
+                                                                 access_points={"data": {"path": "/data"}})))
         files.allow_from("api", "sg-0api000000000000a")
-        Registry(f"registry-{suffix}", RegistryArgs(repositories=["api", "frontend"]))
-        domain = Domain(f"domain-{suffix}", DomainArgs(name=f"{suffix}.example.com", region="eu-west-1",
-                                                       cloudfront_certificate=True))
+        Registry(f"registry-{suffix}", RegistryArgs(settings=RegistrySettings(repositories=["api", "frontend"])))
+        domain = Domain(f"domain-{suffix}", DomainArgs(settings=DomainSettings(name=f"{suffix}.example.com"),
+                                                       region="eu-west-1", cloudfront_certificate=True))
         app = ContainerService(f"app-{suffix}", ContainerServiceArgs(
             vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.0.0.0/16", subnet_ids=SUBNETS, region="eu-west-1",
-            account_id="123456789012",
-            services={"api": ServiceSpec(image="i", cpu=256, memory=512, port=80, load_balancer="main",
-                                         default_route=True, routes=[Route(paths=["/api/*"], priority=5)]),
-                      "worker": ServiceSpec(image="w", cpu=256, memory=512, allow_from=["api"], port=9000,
-                                            discovery_name="worker")},
-            load_balancers={"main": LoadBalancerSpec(subnet_ids=SUBNETS, certificate_arn=domain.certificate_arn,
-                                                     access_logs=True, cloudfront_only=True)},
+            account_id="123456789012", settings=ClusterSettings(),
+            services={"api": service_spec("i", cpu=256, memory=512, port=80, load_balancer="main",
+                                          default_route=True, routes=[{"paths": ["/api/*"], "priority": 5}]),
+                      "worker": service_spec("w", cpu=256, memory=512, allow_from=("api",), port=9000,
+                                             discovery_name="worker")},
+            load_balancers={"main": LoadBalancerSpec(settings=LoadBalancerSettings(access_logs=True), subnet_ids=SUBNETS,
+                                                     certificate_arn=domain.certificate_arn, cloudfront_only=True)},
         ))
-        waf = Firewall(f"waf-{suffix}", FirewallArgs(scope="CLOUDFRONT", region="eu-west-1", large_body_paths=["/up"]))
+        waf = Firewall(f"waf-{suffix}", FirewallArgs(settings=WafSettings(large_body_paths=["/up"]), scope="CLOUDFRONT",
+                                                     region="eu-west-1"))
         Edge(f"edge-{suffix}", EdgeArgs(
-            domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1", account_id="123456789012",
+            settings=EdgeSettings(static_site=True, www_cname=True, direct_hostnames=["ws"]), domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1", account_id="123456789012",
             load_balancer_dns_name=app.load_balancer_dns_names["main"],
             load_balancer_zone_id=app.load_balancer_zone_ids["main"], load_balancer_arn=app.load_balancer_arns["main"],
-            cloudfront_certificate_arn=domain.cloudfront_certificate_arn, static_site=True, www_cname=True,
-            web_acl_arn=waf.web_acl_arn,
-            direct_hostnames=["ws"]))
+            cloudfront_certificate_arn=domain.cloudfront_certificate_arn, web_acl_arn=waf.web_acl_arn))
         Monitoring(f"monitoring-{suffix}", MonitoringArgs(
-            account_id="123456789012", region="eu-west-1", emails=["ops@example.com"], cluster_name=app.cluster_name,
+            settings=AlarmsSettings(emails=["ops@example.com"], budget={"monthly_limit_usd": 10}),
+            account_id="123456789012", region="eu-west-1", cluster_name=app.cluster_name,
             services=app.service_names, load_balancers=app.load_balancer_arn_suffixes,
-            db_instances=db.instance_identifiers, budget=Budget(monthly_limit_usd=10)))
+            db_instances=db.instance_identifiers))
 
 
 def test_two_instances_of_each_component_have_no_duplicate_type_and_name(record) -> None:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stack_config
+from components import _settings
 from stack_config import ConfigError, from_mapping
 from tests.conftest import EXAMPLE_FILES, STACK_FILES
 from tools.harness import PROJECT_DIR, RecordingMonitor, load_config, load_stack_config, run_program
@@ -460,7 +461,7 @@ def test_portfolio_subnets_can_be_fixed_exactly() -> None:
      ("00:00-01:00", "sun:23:00-mon:00:30", True)],
 )
 def test_window_overlap(daily: str, weekly: str, overlap: bool) -> None:
-    assert stack_config.windows_overlap(daily, weekly) is overlap
+    assert _settings.windows_overlap(daily, weekly) is overlap
 
 
 # -- property: no invalid config gets past validation as anything but a ConfigError --------------
@@ -595,7 +596,7 @@ def test_layer_mistakes_name_the_key_and_the_fix(ref: Path, change, expected: st
 ])
 def test_eks_versions_follow_the_calendar(monkeypatch, version: str, extended: bool, today: date,
                                           problem: str | None) -> None:
-    monkeypatch.setattr(stack_config, "_today", lambda: today)
+    monkeypatch.setattr(_settings, "today", lambda: today)
     mapping = _eks(raw("dev"))
     mapping["cluster"]["eks"].update(version=version, extended_support=extended)
     if problem is None:

@@ -10,8 +10,11 @@ Verbs:
                     lines, tools/prices.yaml); --json FILE writes it; --compare B shows B beside it.
   diagram           the stack's architecture: Mermaid text on stdout, and <stack>.mmd/.png/.svg
                     in --out (default build/diagrams; PNG/SVG need graphviz's `dot`).
-  readme            check the README's generated sections (config reference from stack_config.py,
-                    policy coverage from policies/rules.py); --write regenerates them.
+  readme            check the README's generated sections (config reference from the components'
+                    settings models, policy coverage from policies/rules.py); --write regenerates them.
+  same-graph REF    plan every committed stack and example at git REF and in the working tree and
+                    compare the graphs URN by URN (a refactor must leave them identical); exit 1 on
+                    any difference.
 
 Exit codes (the most serious wins):
   0  fine
@@ -59,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
     readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
+    same = verbs.add_parser("same-graph", help="compare every stack's recorded graph with a git ref's")
+    same.add_argument("ref", help="git ref to compare with, e.g. main or HEAD~2")
     return parser
 
 
@@ -158,9 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     from stack_config import ConfigError
     from tools.harness import HarnessError
     from tools.policy_run import PolicyConfigError
+    from tools import same_graph
     from tools.stack_yaml import StackFileError
 
-    verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme}
+    verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme,
+             "same-graph": lambda a: same_graph.main([a.ref])}
     try:
         return verbs[args.verb](args)
     except (FileNotFoundError, ConfigError, HarnessError, PolicyConfigError, StackFileError) as exc:

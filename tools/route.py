@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 DEFAULT_RUNNER = ["ubuntu-latest"]
-"""`platform:github.runner` when a stack does not set it (stack_config.GithubConfig.runner's default)."""
+"""`platform:github.runner` when a stack does not set it (components.github_deploy.GithubSettings.runner's default)."""
 
 
 def route(stack_file: Path) -> dict[str, Any]:

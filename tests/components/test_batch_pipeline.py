@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components import BatchPipeline, BatchPipelineArgs, JobSpec, StorageLifecycle
+from components import BatchPipeline, BatchPipelineArgs, PipelineSettings, WorkloadRefs
 from components._states import BatchJobTask, Fail, StateMachineDefinition
 from components.container_service import SecretEnv
 
@@ -14,22 +14,30 @@ REPO = "arn:aws:ecr:us-east-1:123456789012:repository/platform-test-batch"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/test/ncbi-AbCdEf"
 
 
-def steps() -> list[JobSpec]:
+def steps() -> list[dict]:
     return [
-        JobSpec(name="align", image="123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-test-batch:v1",
-                repository_arn=REPO, vcpu=2, memory=4096, command=["align"], retry_attempts=3, timeout_seconds=7200,
-                secrets={"NCBI_API_KEY": SecretEnv(arn=SECRET)}),
-        JobSpec(name="call-variants", image="public.ecr.aws/org/caller:1", vcpu=1, memory=2048, command=["call"]),
+        dict(name="align", image={"repository": "batch", "tag": "v1"}, vcpu=2, memory=4096, command=["align"],
+             retry_attempts=3, timeout_seconds=7200, secrets={"NCBI_API_KEY": {"arn": SECRET}}),
+        dict(name="call-variants", image={"uri": "public.ecr.aws/org/caller:1"}, vcpu=1, memory=2048, command=["call"]),
     ]
 
 
+JOBS = {  # the steps' references as the stack resolves them
+    "align": WorkloadRefs(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-test-batch:v1",
+                          repository_arn=REPO, secrets={"NCBI_API_KEY": SecretEnv(arn=SECRET)}),
+    "call-variants": WorkloadRefs(image="public.ecr.aws/org/caller:1"),
+}
+
+
 def build(**overrides) -> BatchPipelineArgs:
-    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=["subnet-0priv000000000001", "subnet-0priv000000000002"],
-                  region="us-east-1", account_id="123456789012", steps=steps(), trigger_prefix="uploads/",
-                  uploads_lifecycle=StorageLifecycle(transition_days=365, storage_class="GLACIER", expiration_days=1825),
-                  tags={"env": "test"})
-    values.update(overrides)
-    return BatchPipelineArgs(**values)
+    """Args for the two steps; `protect` goes to the Args, every other override to the settings."""
+    protect = overrides.pop("protect", False)
+    settings = dict(steps=steps(), trigger_prefix="uploads/",
+                    uploads={"transition_days": 365, "storage_class": "GLACIER", "expiration_days": 1825})
+    settings.update(overrides)
+    return BatchPipelineArgs(settings=PipelineSettings(**settings), jobs=JOBS, vpc_id="vpc-0123456789abcdef0",
+                             subnet_ids=["subnet-0priv000000000001", "subnet-0priv000000000002"], region="us-east-1",
+                             account_id="123456789012", protect=protect, tags={"env": "test"})
 
 
 def policy(mon, role_logical: str) -> dict:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from components import Cache, CacheArgs
+import pytest
+from pydantic import ValidationError
+
+from components import Cache, CacheArgs, CacheSettings
 
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 
 
 def args(**overrides) -> CacheArgs:
-    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, node_type="cache.t4g.micro",
-                  parameters={"maxmemory-policy": "allkeys-lru"}, tags={"env": "test"})
-    values.update(overrides)
-    return CacheArgs(**values)
+    """Args in the test VPC; `protect` goes to the Args, every other override to the settings."""
+    protect = overrides.pop("protect", False)
+    settings = CacheSettings(**{"node_type": "cache.t4g.micro", "parameters": {"maxmemory-policy": "allkeys-lru"},
+                                **overrides})
+    return CacheArgs(settings=settings, vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, protect=protect,
+                     tags={"env": "test"})
 
 
 def test_cache_is_encrypted_at_rest_and_requires_tls(record) -> None:
@@ -80,7 +85,5 @@ def test_redis_6_2_uses_the_family_aws_names_redis6_x(record) -> None:
 
 
 def test_a_version_without_a_family_is_refused_before_anything_is_declared() -> None:
-    import pytest
-
-    with pytest.raises(ValueError, match="no parameter group family for valkey 9.0"):
+    with pytest.raises(ValidationError, match="expected one of .* for valkey .*got '9.0'"):
         args(engine="valkey", engine_version="9.0")

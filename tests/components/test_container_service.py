@@ -6,10 +6,13 @@ import json
 
 import pytest
 
+from pydantic import ValidationError
+
 from components import (
-    ContainerHealthCheck, ContainerService, ContainerServiceArgs, LoadBalancerSpec, Route, Scaling, SecretEnv,
-    ServiceSpec, TargetHealthCheck, Volume,
+    ClusterSettings, ContainerService, ContainerServiceArgs, LoadBalancerSettings, LoadBalancerSpec, SecretEnv,
+    ServiceSettings, ServiceSpec, Volume,
 )
+from tests.conftest import service_spec
 
 DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
 APP_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/test/jwt-AbCdEf"
@@ -19,48 +22,52 @@ REPO = "arn:aws:ecr:us-east-1:123456789012:repository/platform-test-api"
 
 
 def lb(**overrides) -> LoadBalancerSpec:
+    """A load balancer in the public subnets; overrides naming a LoadBalancerSettings field go to its settings."""
+    settings = {k: overrides.pop(k) for k in list(overrides) if k in LoadBalancerSettings.model_fields}
     values = dict(subnet_ids=["subnet-0pub0000000000001", "subnet-0pub0000000000002"],
                   certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/abc")
     values.update(overrides)
-    return LoadBalancerSpec(**values)
+    return LoadBalancerSpec(settings=LoadBalancerSettings(**settings), **values)
 
 
 def services() -> dict[str, ServiceSpec]:
     return {
-        "frontend": ServiceSpec(image="example/frontend:1", cpu=256, memory=512, port=3000, load_balancer="main",
-                                default_route=True, routes=[Route(paths=["/auth/*"], priority=10)],
-                                scaling=Scaling(min=1, max=10, cpu_target=70, memory_target=80)),
-        "api": ServiceSpec(
-            image="123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-test-api:v1", repository_arn=REPO,
+        "frontend": service_spec("example/frontend:1", cpu=256, memory=512, port=3000, load_balancer="main",
+                                 default_route=True, routes=[{"paths": ["/auth/*"], "priority": 10}],
+                                 scaling={"min": 1, "max": 10, "cpu_target": 70, "memory_target": 80}),
+        "api": service_spec(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-test-api:v1", repository_arn=REPO,
             cpu=512, memory=1024, port=8000, load_balancer="main", architecture="x86_64",
-            routes=[Route(paths=["/api", "/api/*"], priority=20)],
-            health_check=TargetHealthCheck(path="/api/health", interval=30, timeout=5, healthy_threshold=2,
-                                           unhealthy_threshold=3),
-            container_health_check=ContainerHealthCheck(command=["CMD-SHELL", "curl -f localhost:8000/ || exit 1"]),
+            routes=[{"paths": ["/api", "/api/*"], "priority": 20}],
+            health_check={"path": "/api/health", "interval": 30, "timeout": 5, "healthy_threshold": 2,
+                          "unhealthy_threshold": 3},
+            container_health_check={"command": ["CMD-SHELL", "curl -f localhost:8000/ || exit 1"]},
             secrets={"DB_PASSWORD": SecretEnv(arn=DB_SECRET, key="password"),
                      "DB_USER": SecretEnv(arn=DB_SECRET, key="username"),
                      "JWT_SECRET": SecretEnv(arn=APP_SECRET)},
-            secret_kms_key_arns=[KEY, KEY], exec=True,
-            scaling=Scaling(min=1, max=4, cpu_target=70, requests_per_target=500),
-            fargate_base=1, fargate_weight=1, spot_weight=3,
+            secret_kms_key_arns=(KEY, KEY), exec=True,
+            scaling={"min": 1, "max": 4, "cpu_target": 70, "requests_per_target": 500},
+            capacity={"fargate": {"base": 1, "weight": 1}, "fargate_spot": {"weight": 3}},
         ),
-        "worker": ServiceSpec(image="example/worker:1", cpu=512, memory=1024, command=["celery", "worker"],
-                              secrets={"OTHER": SecretEnv(arn=OTHER_SECRET)}, spot_weight=1, fargate_weight=0,
-                              fargate_base=0),
-        "vectors": ServiceSpec(image="semitechnologies/weaviate:1.24.1", cpu=512, memory=1024, port=8080,
-                               extra_ports={"grpc": 50051}, discovery_name="weaviate", allow_from=["api", "worker"],
-                               volumes=[Volume(name="data", file_system_id="fs-0123", access_point_id="fsap-0123",
-                                               file_system_arn="arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123",
-                                               access_point_arn="arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123",
-                                               path="/var/lib/weaviate")]),
+        "worker": service_spec("example/worker:1", cpu=512, memory=1024, command=["celery", "worker"],
+                               secrets={"OTHER": SecretEnv(arn=OTHER_SECRET)},
+                               capacity={"fargate": {"base": 0, "weight": 0}, "fargate_spot": {"weight": 1}}),
+        "vectors": service_spec("semitechnologies/weaviate:1.24.1", cpu=512, memory=1024, port=8080,
+                                extra_ports={"grpc": 50051}, discovery_name="weaviate", allow_from=("api", "worker"),
+                                volumes=(Volume(name="data", file_system_id="fs-0123", access_point_id="fsap-0123",
+                                                file_system_arn="arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123",
+                                                access_point_arn="arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123",
+                                                path="/var/lib/weaviate"),)),
     }
 
 
 def build(lbs: dict | None = None, **overrides) -> ContainerService:
+    """The four services behind `lbs`; `container_insights` goes to the cluster settings."""
+    cluster = ClusterSettings(**{k: overrides.pop(k) for k in list(overrides) if k in ClusterSettings.model_fields})
     values = dict(vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.0.0.0/16",
                   subnet_ids=["subnet-0priv000000000001", "subnet-0priv000000000002"], region="us-east-1",
                   account_id="123456789012", services=services(), load_balancers=lbs or {"main": lb()},
-                  tags={"env": "test"})
+                  settings=cluster, tags={"env": "test"})
     values.update(overrides)
     return ContainerService("app", ContainerServiceArgs(**values))
 
@@ -222,7 +229,7 @@ def test_behind_cloudfront_only_the_prefix_list_and_the_secret_header_get_in(rec
 
 
 def test_internal_load_balancer_admits_only_its_client_ranges(record) -> None:
-    mon = record(lambda: build({"main": lb(internal=True, ingress_cidrs=["10.8.0.0/16"])}))
+    mon = record(lambda: build({"main": lb(scheme="internal", ingress_cidrs=["10.8.0.0/16"])}))
     assert mon.one("aws:lb/loadBalancer:LoadBalancer").inputs["internal"] is True
     sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
     assert {r["cidrIpv4"] for r in ingress_to(mon, sg)} == {"10.8.0.0/16"}
@@ -281,20 +288,27 @@ def test_log_groups_have_retention(record) -> None:
     ("change", "message"),
     [
         ({"load_balancers": {}}, "uses unknown load balancer main"),
-        ({"services": {"x": ServiceSpec(image="i", cpu=256, memory=512, load_balancer="main")}}, "needs a port"),
-        ({"services": {"x": ServiceSpec(image="i", cpu=256, memory=512, allow_from=["y"])}}, "allows unknown service y"),
+        ({"services": {"x": service_spec("i", cpu=256, memory=512, allow_from=("y",))}}, "allows unknown service y"),
     ],
 )
 def test_args_reject_dangling_references(change: dict, message: str) -> None:
     values = dict(vpc_id="vpc-1", vpc_cidr="10.0.0.0/16", subnet_ids=["subnet-1"], region="us-east-1",
-                  account_id="123456789012", services=services(), load_balancers={"main": lb()})
+                  account_id="123456789012", services=services(), load_balancers={"main": lb()},
+                  settings=ClusterSettings())
     values.update(change)
     with pytest.raises(ValueError, match=message):
         ContainerServiceArgs(**values)
 
 
+def test_a_load_balanced_service_needs_a_port() -> None:
+    with pytest.raises(ValidationError, match="required behind a load balancer"):
+        ServiceSettings(image={"uri": "i"}, cpu=256, memory=512, load_balancer="main", default_route=True)
+    assert ServiceSettings(image={"uri": "i"}, cpu=256, memory=512, load_balancer="main", default_route=True,
+                           port=1).port == 1
+
+
 def test_a_dual_stack_load_balancer_takes_ipv6_clients_too(record) -> None:
-    mon = record(lambda: build({"main": lb(dualstack=True)}))
+    mon = record(lambda: build({"main": lb(ip_address_type="dualstack")}))
     assert mon.one("aws:lb/loadBalancer:LoadBalancer").inputs["ipAddressType"] == "dualstack"
     sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").id
     sources = sorted((r.get("cidrIpv4") or r.get("cidrIpv6"), r["fromPort"]) for r in ingress_to(mon, sg))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.data_layer import DataLayer, DataLayerArgs
+from components.data_layer import DataLayer, DataLayerArgs, DataStackSettings
 
 # What a data stack exports (the names __main__.py exports), as the engine hands them over: numbers
 # arrive as JSON floats.
@@ -32,10 +32,12 @@ EXPORTS = {
 
 
 def layer(**overrides) -> DataLayer:
-    values = dict(stack_name="acme/platform/data", region="us-east-1", database=True, cache=True,
-                  secrets=["jwt-secret"], access_points=["uploads"], buckets=["media"], tags={"env": "test"})
-    values.update(overrides)
-    return DataLayer("data", DataLayerArgs(**values))
+    """The app stack's view of a data stack holding everything; overrides are DataStackSettings fields."""
+    settings = dict(name="acme/platform/data", database=True, cache=True, secrets=["jwt-secret"],
+                    access_points=["uploads"], buckets=["media"])
+    settings.update(overrides)
+    return DataLayer("data", DataLayerArgs(settings=DataStackSettings(**settings), region="us-east-1",
+                                           tags={"env": "test"}))
 
 
 def test_reads_one_stack_reference_and_hands_out_typed_values(record) -> None:

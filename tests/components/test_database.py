@@ -6,24 +6,28 @@ import json
 
 import pytest
 
-from components import Database, DatabaseArgs
+from pydantic import ValidationError
+
+from components import Database, DatabaseArgs, DatabaseSettings
 
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
 
 
+def _args(settings: dict, overrides: dict) -> DatabaseArgs:
+    """Args in the test VPC; `protect` goes to the Args, every other override to the settings."""
+    protect = overrides.pop("protect", False)
+    return DatabaseArgs(settings=DatabaseSettings(**{**settings, **overrides}), vpc_id="vpc-0123456789abcdef0",
+                        subnet_ids=SUBNETS, protect=protect, tags={"env": "test"})
+
+
 def rds(**overrides) -> DatabaseArgs:
-    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine_version="16",
-                  instance_class="db.t4g.medium", allocated_storage_gb=20, max_allocated_storage_gb=100,
-                  tags={"env": "test"})
-    values.update(overrides)
-    return DatabaseArgs(**values)
+    return _args(dict(engine_version="16", instance_class="db.t4g.medium", allocated_storage_gb=20,
+                      max_allocated_storage_gb=100), overrides)
 
 
 def aurora(**overrides) -> DatabaseArgs:
-    values = dict(vpc_id="vpc-0123456789abcdef0", subnet_ids=SUBNETS, engine="aurora-postgresql",
-                  engine_version="16.15", instance_class="db.r6g.large", instances=2, tags={"env": "test"})
-    values.update(overrides)
-    return DatabaseArgs(**values)
+    return _args(dict(engine="aurora-postgresql", engine_version="16.15", instance_class="db.r6g.large", instances=2),
+                 overrides)
 
 
 def test_rds_instance_is_private_encrypted_with_its_own_key_and_has_no_password(record) -> None:
@@ -138,8 +142,8 @@ def test_aurora_cluster_has_tls_cluster_parameters_and_n_instances(record) -> No
 
 
 def test_aurora_serverless_v2_can_pause_in_dev(record) -> None:
-    mon = record(lambda: Database("db", aurora(instance_class="db.serverless", instances=1,
-                                                serverless_capacity=(0, 4), seconds_until_auto_pause=600)))
+    mon = record(lambda: Database("db", aurora(instance_class="db.serverless", instances=1, serverless_v2={
+        "min_capacity": 0, "max_capacity": 4, "seconds_until_auto_pause": 600})))
     scaling = mon.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
     assert scaling == {"minCapacity": 0, "maxCapacity": 4, "secondsUntilAutoPause": 600}
     assert mon.one("aws:rds/clusterInstance:ClusterInstance").inputs["instanceClass"] == "db.serverless"
@@ -156,14 +160,19 @@ def test_outputs_expose_endpoint_port_secret_and_group(record) -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"allocated_storage_gb": None}, "RDS needs allocated_storage_gb"),
-        ({"instance_class": "db.serverless"}, "serverless_capacity goes with instance_class db.serverless"),
+        ({"allocated_storage_gb": None}, "required for RDS"),
+        ({"instance_class": "db.serverless"}, "db.serverless is an Aurora class"),
         ({"parameters": {"rds.force_ssl": "0"}}, "rds.force_ssl is always 1"),
     ],
 )
-def test_args_reject_impossible_combinations(overrides: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_settings_reject_impossible_combinations(overrides: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
         rds(**overrides)
+
+
+def test_aurora_serverless_settings_go_with_the_serverless_class() -> None:
+    with pytest.raises(ValidationError, match="set serverless_v2 together with instance_class db.serverless"):
+        aurora(instance_class="db.serverless")
 
 
 def test_default_log_exports_follow_the_engine(record) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from components import Domain, DomainArgs
+from pydantic import ValidationError
+
+from components import Domain, DomainArgs, DomainSettings
 from components.domain import covers
 
 
 def test_created_public_zone_validates_one_record_per_distinct_name(record) -> None:
-    mon = record(lambda: Domain("domain", DomainArgs(name="example.com", region="us-east-1",
-                                                     alternative_names=["*.example.com", "api.example.com"])))
+    mon = record(lambda: Domain("domain", DomainArgs(
+        settings=DomainSettings(name="example.com", alternative_names=["*.example.com", "api.example.com"]),
+        region="us-east-1", hostnames=["", "www"])))  # both already covered: nothing added))
     zone = mon.one("aws:route53/zone:Zone")
     cert = mon.one("aws:acm/certificate:Certificate").inputs
     assert cert["domainName"] == "example.com" and cert["validationMethod"] == "DNS"
@@ -25,8 +28,8 @@ def test_created_public_zone_validates_one_record_per_distinct_name(record) -> N
 
 
 def test_outside_us_east_1_cloudfront_gets_its_own_certificate_there(record) -> None:
-    mon = record(lambda: Domain("domain", DomainArgs(name="example.com", region="eu-west-1",
-                                                     cloudfront_certificate=True)),
+    mon = record(lambda: Domain("domain", DomainArgs(settings=DomainSettings(name="example.com"),
+                                                     region="eu-west-1", cloudfront_certificate=True)),
                  config={"aws:region": "eu-west-1"})
     provider = mon.one("pulumi:providers:aws")
     assert provider.inputs["region"] == "us-east-1"
@@ -41,9 +44,9 @@ def test_outside_us_east_1_cloudfront_gets_its_own_certificate_there(record) -> 
 
 
 def test_existing_private_zone_validates_in_the_public_zone(record) -> None:
-    mon = record(lambda: Domain("domain", DomainArgs(
-        name="pavi.alliancegenome.org", region="us-east-1", zone_id="Z007692222A6W93AZVSPD",
-        validation_zone_id="Z3IZ3D6V94JEC2")))
+    mon = record(lambda: Domain("domain", DomainArgs(settings=DomainSettings(
+        name="pavi.alliancegenome.org", zone="existing", zone_id="Z007692222A6W93AZVSPD",
+        validation_zone_id="Z3IZ3D6V94JEC2"), region="us-east-1")))
     assert mon.of_type("aws:route53/zone:Zone") == []
     (record_,) = mon.of_type("aws:route53/record:Record")
     assert record_.inputs["zoneId"] == "Z3IZ3D6V94JEC2"
@@ -51,27 +54,30 @@ def test_existing_private_zone_validates_in_the_public_zone(record) -> None:
 
 
 def test_created_private_zone_is_attached_to_the_vpc(record) -> None:
-    mon = record(lambda: Domain("domain", DomainArgs(name="internal.example.com", region="us-east-1",
-                                                     private_vpc_id="vpc-0123456789abcdef0",
-                                                     validation_zone_id="Z0PUBLIC0000")))
+    mon = record(lambda: Domain("domain", DomainArgs(
+        settings=DomainSettings(name="internal.example.com", private=True, validation_zone_id="Z0PUBLIC0000"),
+        region="us-east-1", private_vpc_id="vpc-0123456789abcdef0")))
     zone = mon.one("aws:route53/zone:Zone").inputs
     assert zone["vpcs"] == [{"vpcId": "vpc-0123456789abcdef0", "vpcRegion": "us-east-1"}]
 
 
 def test_protected_zone(record) -> None:
-    mon = record(lambda: Domain("domain", DomainArgs(name="example.com", region="us-east-1", protect=True)))
+    mon = record(lambda: Domain("domain", DomainArgs(settings=DomainSettings(name="example.com"), region="us-east-1",
+                                                     protect=True)))
     zone = mon.one("aws:route53/zone:Zone")
     assert zone.protect is True and zone.retain_on_delete is True
 
 
 def test_a_private_zone_without_a_public_validation_zone_is_refused() -> None:
-    with pytest.raises(ValueError, match="needs a public validation_zone_id"):
-        DomainArgs(name="x.example.com", region="us-east-1", private_vpc_id="vpc-1")
+    with pytest.raises(ValidationError, match="ACM validates through public DNS"):
+        DomainSettings(name="x.example.com", private=True)
+    with pytest.raises(ValueError, match="private_vpc_id exactly when settings.private"):
+        DomainArgs(settings=DomainSettings(name="x.example.com"), region="us-east-1", private_vpc_id="vpc-1")
 
 
 def test_alias_points_a_name_at_a_load_balancer_with_aaaa_when_dual_stack(record) -> None:
     def build() -> None:
-        domain = Domain("domain", DomainArgs(name="example.com", region="us-east-1"))
+        domain = Domain("domain", DomainArgs(settings=DomainSettings(name="example.com"), region="us-east-1"))
         domain.alias("api", "api.example.com", "internal-api-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K")
         domain.alias("www", "www.example.com", "main-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K", ipv6=True)
 
@@ -94,3 +100,11 @@ def test_alias_points_a_name_at_a_load_balancer_with_aaaa_when_dual_stack(record
 ])
 def test_covers_follows_the_single_label_wildcard_rule(names: list[str], name: str, covered: bool) -> None:
     assert covers(names, name) is covered
+
+
+def test_hostnames_the_stack_points_here_join_the_certificate_unless_covered(record) -> None:
+    mon = record(lambda: Domain("domain", DomainArgs(
+        settings=DomainSettings(name="example.com", alternative_names=["*.api.example.com"]), region="us-east-1",
+        hostnames=["", "www", "origin", "www"])))
+    cert = mon.one("aws:acm/certificate:Certificate").inputs
+    assert cert["subjectAlternativeNames"] == ["*.api.example.com", "www.example.com", "origin.example.com"]

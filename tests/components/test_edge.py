@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components import Edge, EdgeArgs
+from components import Edge, EdgeArgs, EdgeSettings
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/cf"
 LB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app-main/abc"
@@ -12,13 +12,16 @@ ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/waf-acl/1"
 
 
 def build(**overrides) -> EdgeArgs:
+    """Args in front of LB_ARN; overrides naming an EdgeSettings field go to the settings, the rest to the Args."""
+    settings = dict(hostnames=["", "www"], api_paths=["/api/*", "/ws/*"])
     values = dict(domain_name="example.com", zone_id="Z0123456789ABC", region="eu-west-1",
                   load_balancer_dns_name="app-main-1.eu-west-1.elb.amazonaws.com",
                   load_balancer_zone_id="Z32O12XQLNTSW2", load_balancer_arn=LB_ARN,
-                  hostnames=["", "www"], cloudfront_certificate_arn=CERT, origin_header_value="s3cr3t",
-                  api_paths=["/api/*", "/ws/*"], web_acl_arn=ACL, account_id="123456789012", tags={"env": "test"})
-    values.update(overrides)
-    return EdgeArgs(**values)
+                  cloudfront_certificate_arn=CERT, origin_header_value="s3cr3t",
+                  web_acl_arn=ACL, account_id="123456789012", tags={"env": "test"})
+    for key, value in overrides.items():
+        (settings if key in EdgeSettings.model_fields else values)[key] = value
+    return EdgeArgs(settings=EdgeSettings(**settings), **values)
 
 
 def records(mon) -> dict[tuple[str, str], dict]:

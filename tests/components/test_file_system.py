@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from components import AccessPointSpec, FileSystem, FileSystemArgs
+from components import FileSystem, FileSystemArgs, FileSystemSettings
 
 
 def build(**overrides) -> FileSystemArgs:
     values = dict(vpc_id="vpc-0123456789abcdef0",
                   subnets={"us-east-1a": "subnet-0aaaaaaaaaaaaaaa1", "us-east-1b": "subnet-0aaaaaaaaaaaaaaa2"},
-                  access_points={"uploads": AccessPointSpec(path="/uploads", uid=1001, gid=1001)})
+                  settings=FileSystemSettings(access_points={"uploads": {"path": "/uploads", "uid": 1001, "gid": 1001}}))
     values.update(overrides)
     return FileSystemArgs(**values)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from components import Firewall, FirewallArgs
+from components import Firewall, FirewallArgs, WafSettings
 
 
 def build(**overrides) -> FirewallArgs:
-    values = dict(scope="CLOUDFRONT", region="eu-west-1", rate_limit=100, geo_block=["KP", "IR"],
-                  large_body_paths=["/api/upload"], tags={"env": "test"})
-    values.update(overrides)
-    return FirewallArgs(**values)
+    """A CloudFront-scope ACL; `scope` goes to the Args, every other override to the settings."""
+    scope = overrides.pop("scope", "CLOUDFRONT")
+    settings = WafSettings(**{"rate_limit": 100, "geo_block": ["KP", "IR"], "large_body_paths": ["/api/upload"],
+                              **overrides})
+    return FirewallArgs(settings=settings, scope=scope, region="eu-west-1", tags={"env": "test"})
 
 
 def test_cloudfront_scope_is_created_in_us_east_1_through_an_explicit_provider(record) -> None:

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from components import GithubDeploy, GithubDeployArgs
+from pydantic import ValidationError
+
+from components import GithubDeploy, GithubDeployArgs, GithubSettings
 
 
 def trust(mon, logical: str) -> dict:
@@ -15,9 +17,8 @@ def trust(mon, logical: str) -> dict:
 
 
 def test_roles_trust_only_this_repository_its_branches_and_environments(record) -> None:
-    mon = record(lambda: GithubDeploy("github", GithubDeployArgs(
-        account_id="123456789012", repository="acme/platform", branches=["main"], environments=["prod"],
-        create_provider=True)))
+    mon = record(lambda: GithubDeploy("github", GithubDeployArgs(account_id="123456789012", settings=GithubSettings(
+        repository="acme/platform", branches=["main"], environments=["prod"], create_provider=True))))
     provider = mon.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -34,7 +35,8 @@ def test_roles_trust_only_this_repository_its_branches_and_environments(record) 
 
 
 def test_preview_reads_and_deploy_manages_iam_only_under_the_project_path(record) -> None:
-    mon = record(lambda: GithubDeploy("github", GithubDeployArgs(account_id="123456789012", repository="acme/platform")))
+    mon = record(lambda: GithubDeploy("github", GithubDeployArgs(account_id="123456789012",
+                                                                 settings=GithubSettings(repository="acme/platform"))))
     attachments = {a.name: a.inputs["policyArn"] for a in mon.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     assert attachments == {"github-preview-ReadOnlyAccess": "arn:aws:iam::aws:policy/ReadOnlyAccess",
                            "github-deploy-PowerUserAccess": "arn:aws:iam::aws:policy/PowerUserAccess"}
@@ -50,12 +52,13 @@ def test_preview_reads_and_deploy_manages_iam_only_under_the_project_path(record
 
 
 def test_without_create_provider_the_existing_one_is_referenced(record) -> None:
-    mon = record(lambda: GithubDeploy("github", GithubDeployArgs(account_id="123456789012", repository="acme/platform")))
+    mon = record(lambda: GithubDeploy("github", GithubDeployArgs(account_id="123456789012",
+                                                                 settings=GithubSettings(repository="acme/platform"))))
     assert mon.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     assert trust(mon, "github-deploy")["Principal"]["Federated"] == (
         "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com")
 
 
 def test_wildcard_repositories_are_refused() -> None:
-    with pytest.raises(ValueError, match="without wildcards"):
-        GithubDeployArgs(account_id="1", repository="acme/*")
+    with pytest.raises(ValidationError, match="should match pattern"):
+        GithubSettings(repository="acme/*")

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from components import LoadBalancerSpec, Route, Scaling, SecretEnv, ServiceSpec
-from components.kubernetes_service import (
-    KubernetesService, KubernetesServiceArgs, NodeGroupSpec, load_balancer_controller_policy,
-)
+from pydantic import ValidationError
+
+from components import ClusterSettings, EksSettings, LoadBalancerSettings, LoadBalancerSpec, SecretEnv, ServiceSpec
+from components.kubernetes_service import KubernetesService, KubernetesServiceArgs, load_balancer_controller_policy
+from tests.conftest import service_spec
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -19,28 +20,33 @@ ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/waf-acl/1"
 
 def services() -> dict[str, ServiceSpec]:
     return {
-        "api": ServiceSpec(image="repo/api:v1", cpu=512, memory=1024, port=8080, load_balancer="main",
-                           routes=[Route(paths=["/api/*"], priority=10), Route(paths=["/health"], priority=20)],
-                           scaling=Scaling(min=2, max=10, cpu_target=70, memory_target=80),
-                           secrets={"DATABASE_PASSWORD": SecretEnv(arn=SECRET, key="password")},
-                           secret_kms_key_arns=[KEY]),
-        "frontend": ServiceSpec(image="repo/frontend:v1", cpu=256, memory=512, port=8000, load_balancer="main",
-                                default_route=True),
-        "vectors": ServiceSpec(image="semitechnologies/weaviate:1.24.1", cpu=512, memory=1024, port=8080,
-                               extra_ports={"grpc": 50051}, allow_from=["api"]),
+        "api": service_spec("repo/api:v1", cpu=512, memory=1024, port=8080, load_balancer="main", desired_count=2,
+                            routes=[{"paths": ["/api/*"], "priority": 10}, {"paths": ["/health"], "priority": 20}],
+                            scaling={"min": 2, "max": 10, "cpu_target": 70, "memory_target": 80},
+                            secrets={"DATABASE_PASSWORD": SecretEnv(arn=SECRET, key="password")},
+                            secret_kms_key_arns=(KEY,)),
+        "frontend": service_spec("repo/frontend:v1", cpu=256, memory=512, port=8000, load_balancer="main",
+                                 default_route=True),
+        "vectors": service_spec("semitechnologies/weaviate:1.24.1", cpu=512, memory=1024, port=8080,
+                                extra_ports={"grpc": 50051}, allow_from=("api",)),
     }
 
 
+def lb(**settings) -> LoadBalancerSpec:
+    return LoadBalancerSpec(settings=LoadBalancerSettings(**settings), subnet_ids=[], certificate_arn=CERT)
+
+
 def build(**overrides) -> KubernetesServiceArgs:
+    """Args for the three services on m7g nodes; overrides naming an EksSettings field go to `cluster.eks`."""
+    eks = dict(node_group={"instance_types": ["m7g.large"], "min_size": 2, "max_size": 6, "desired_size": 2})
     values = dict(vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.30.0.0/16",
                   private_subnet_ids=["subnet-0priv000000000001", "subnet-0priv000000000002"],
                   public_subnet_ids=["subnet-0pub0000000000001", "subnet-0pub0000000000002"], region="us-east-1",
-                  account_id="123456789012", services=services(),
-                  load_balancers={"main": LoadBalancerSpec(subnet_ids=[], certificate_arn=CERT, idle_timeout=120)},
-                  node_group=NodeGroupSpec(instance_types=["m7g.large"], min_size=2, max_size=6, desired_size=2),
+                  account_id="123456789012", services=services(), load_balancers={"main": lb(idle_timeout=120)},
                   web_acl_arn=ACL, isolated_services=["api"], tags={"env": "test"})
-    values.update(overrides)
-    return KubernetesServiceArgs(**values)
+    for key, value in overrides.items():
+        (eks if key in EksSettings.model_fields else values)[key] = value
+    return KubernetesServiceArgs(settings=ClusterSettings(runtime="eks", eks=EksSettings(**eks)), **values)
 
 
 @pytest.fixture
@@ -75,9 +81,9 @@ def test_public_endpoint_only_with_cidrs(record) -> None:
     mon = record(lambda: KubernetesService("app", build(endpoint_public_access=True, public_access_cidrs=["203.0.113.0/24"])))
     i = mon.one("eks:index:Cluster").inputs
     assert i["endpointPublicAccess"] is True and i["publicAccessCidrs"] == ["203.0.113.0/24"]
-    with pytest.raises(ValueError, match="public_access_cidrs"):
+    with pytest.raises(ValidationError, match="public_access_cidrs"):
         build(endpoint_public_access=True)
-    with pytest.raises(ValueError, match="0.0.0.0/0"):
+    with pytest.raises(ValidationError, match="0.0.0.0/0"):
         build(endpoint_public_access=True, public_access_cidrs=["0.0.0.0/0"])
 
 
@@ -227,7 +233,7 @@ def test_policy_without_web_acl_grants_no_waf_rights(record) -> None:
 
 def test_args_refuse_burstable_nodes_for_pod_security_groups() -> None:
     with pytest.raises(ValueError, match="t\\* nodes"):
-        build(node_group=NodeGroupSpec(instance_types=["t4g.medium"]))
+        build(node_group={"instance_types": ["t4g.medium"]})
 
 
 def test_the_cluster_stays_in_standard_support_unless_extended_is_chosen(record) -> None:
@@ -235,12 +241,12 @@ def test_the_cluster_stays_in_standard_support_unless_extended_is_chosen(record)
     # support); the component asks for STANDARD unless the stack opted in.
     cluster = record(lambda: KubernetesService("app", build())).one("eks:index:Cluster").inputs
     assert cluster["version"] == "1.35" and cluster["upgradePolicy"] == {"supportType": "STANDARD"}
-    extended = record(lambda: KubernetesService("app", build(version="1.33", support_type="EXTENDED")))
+    extended = record(lambda: KubernetesService("app", build(version="1.33", extended_support=True)))
     assert extended.one("eks:index:Cluster").inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
 
 
 def test_a_dual_stack_load_balancer_is_asked_of_the_ingress(record) -> None:
-    lbs = {"main": LoadBalancerSpec(subnet_ids=[], certificate_arn=CERT, dualstack=True)}
+    lbs = {"main": lb(ip_address_type="dualstack")}
     mon = record(lambda: KubernetesService("app", build(load_balancers=lbs)))
     (ingress,) = mon.of_type("kubernetes:networking.k8s.io/v1:Ingress")
     assert ingress.inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/ip-address-type"] == "dualstack"

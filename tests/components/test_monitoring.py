@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 
-from components import Budget, Monitoring, MonitoringArgs, Thresholds
+from components import AlarmsSettings, BudgetSettings, Monitoring, MonitoringArgs
 
 
 def build(**overrides) -> MonitoringArgs:
-    values = dict(account_id="123456789012", region="us-east-1", emails=["ops@example.com"],
+    values = dict(account_id="123456789012", region="us-east-1",
                   cluster_name="app-cluster", services={"api": "app-api-1", "frontend": "app-frontend-1"},
                   load_balancers={"main": "app/app-main/123"}, target_groups={"api": ("main", "targetgroup/app-api/1")},
-                  db_instances=["platform-test-db"], cache_nodes=["platform-test-cache-001", "platform-test-cache-002"],
-                  thresholds=Thresholds(periods=2, cpu_percent=80, memory_percent=80))
-    values.update(overrides)
-    return MonitoringArgs(**values)
+                  db_instances=["platform-test-db"], cache_nodes=["platform-test-cache-001", "platform-test-cache-002"])
+    settings: dict = dict(emails=["ops@example.com"], periods=2, cpu_percent=80, memory_percent=80)
+    for key, value in overrides.items():
+        (settings if key in AlarmsSettings.model_fields else values)[key] = value
+    return MonitoringArgs(settings=AlarmsSettings(**settings), **values)
 
 
 def test_every_alarm_goes_to_the_topic_on_alarm_and_ok(record) -> None:
@@ -58,7 +59,7 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(record) -> None:
 
 
 def test_budget_mails_at_each_threshold(record) -> None:
-    mon = record(lambda: Monitoring("monitoring", build(budget=Budget(monthly_limit_usd=90, thresholds_percent=[80, 100],
+    mon = record(lambda: Monitoring("monitoring", build(budget=BudgetSettings(monthly_limit_usd=90, thresholds_percent=[80, 100],
                                                                       tag_filter={"env": "prod"}))))
     budget = mon.one("aws:budgets/budget:Budget").inputs
     assert (budget["limitAmount"], budget["limitUnit"], budget["timeUnit"]) == ("90.00", "USD", "MONTHLY")
@@ -76,7 +77,7 @@ def test_dashboard_shows_each_watched_part(record) -> None:
 
 
 def test_budget_without_addresses_still_notifies_the_topic_which_lets_budgets_publish(record) -> None:
-    mon = record(lambda: Monitoring("monitoring", build(emails=[], budget=Budget(monthly_limit_usd=100))))
+    mon = record(lambda: Monitoring("monitoring", build(emails=[], budget=BudgetSettings(monthly_limit_usd=100))))
     topic = mon.one("aws:sns/topic:Topic")
     for notification in mon.one("aws:budgets/budget:Budget").inputs["notifications"]:
         assert notification["subscriberSnsTopicArns"] == [topic.outputs["arn"]]

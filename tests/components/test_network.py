@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from components import ExistingVpc, Network, NetworkArgs
+from pydantic import ValidationError
+
+from components import Network, NetworkArgs, NetworkSettings
 from tools.harness import RecordingMonitor
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -18,10 +20,10 @@ CIDRS = {
 
 
 def build(egress: str = "per_az", **overrides) -> NetworkArgs:
-    values = dict(region="us-east-1", cidr="10.0.0.0/16", availability_zones=AZS, subnet_cidrs=CIDRS,
-                  egress=egress, tags={"env": "test"})
-    values.update(overrides)
-    return NetworkArgs(**values)
+    """Args for a new VPC over AZS with the CIDRS layout; overrides are NetworkSettings fields."""
+    settings = dict(cidr="10.0.0.0/16", availability_zones=AZS, subnets=CIDRS, egress=egress)
+    settings.update(overrides)
+    return NetworkArgs(settings=NetworkSettings(**settings), region="us-east-1", tags={"env": "test"})
 
 
 def default_route(mon: RecordingMonitor, table_name: str) -> dict | None:
@@ -127,7 +129,7 @@ def test_interface_endpoints_get_private_dns_and_their_own_https_only_group(reco
 
 
 def test_flow_logs_go_to_a_retained_group_through_a_scoped_role(record) -> None:
-    mon = record(lambda: Network("net", build(flow_log_retention_days=30)))
+    mon = record(lambda: Network("net", build(flow_logs={"retention_days": 30})))
     group = mon.one("aws:cloudwatch/logGroup:LogGroup")
     assert group.inputs["retentionInDays"] == 30
     flow = mon.one("aws:ec2/flowLog:FlowLog")
@@ -150,7 +152,7 @@ def test_default_security_group_is_taken_over_with_no_rules(record) -> None:
 
 def test_tiers_left_out_are_not_created(record) -> None:
     cidrs = {"public": ["10.0.1.0/24", "10.0.2.0/24"], "private": ["10.0.10.0/24", "10.0.11.0/24"]}
-    mon = record(lambda: Network("net", build("per_az", availability_zones=AZS[:2], subnet_cidrs=cidrs)))
+    mon = record(lambda: Network("net", build("per_az", availability_zones=AZS[:2], subnets=cidrs)))
     assert sorted(r.inputs["cidrBlock"] for r in mon.of_type("aws:ec2/subnet:Subnet")) == sorted(
         cidrs["public"] + cidrs["private"])
     assert [t.name for t in mon.of_type("aws:ec2/routeTable:RouteTable") if "isolated" in t.name] == []
@@ -160,11 +162,11 @@ def test_adopting_a_vpc_creates_nothing_and_exposes_the_same_outputs(record) -> 
     outputs = {}
 
     def adopt():
-        net = Network("net", NetworkArgs(region="us-east-1", existing=ExistingVpc(
-            vpc_id="vpc-55522232",
-            subnet_ids={"private": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]},
-            subnet_filters={"public": {"map-public-ip-on-launch": ["true"]}},
-        )))
+        net = Network("net", NetworkArgs(region="us-east-1", settings=NetworkSettings(existing={
+            "vpc_id": "vpc-55522232",
+            "subnet_ids": {"private": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]},
+            "subnet_filters": {"public": {"map-public-ip-on-launch": ["true"]}},
+        })))
         outputs["net"] = net
         return {"vpc": net.vpc_id, "cidr": net.vpc_cidr, "private": net.private_subnet_ids,
                 "public": net.public_subnet_ids, "isolated": net.isolated_subnet_ids}
@@ -183,13 +185,14 @@ def test_adopting_a_vpc_creates_nothing_and_exposes_the_same_outputs(record) -> 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"existing": ExistingVpc(vpc_id="vpc-1")}, "exactly one of `cidr`"),
-        ({"subnet_cidrs": {"public": ["10.0.0.0/24"]}}, "public needs one CIDR per AZ"),
-        ({"subnet_cidrs": {"private": CIDRS["private"]}, "egress": "single"}, "needs public subnets"),
+        ({"existing": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": {"private": ["subnet-0123456789abcdef0"]}}},
+         "not used when adopting a VPC"),
+        ({"subnets": {"public": ["10.0.0.0/24"], "private": CIDRS["private"]}}, "needs one CIDR per AZ"),
+        ({"subnets": {"private": CIDRS["private"]}, "egress": "single"}, "needs a public tier for the NAT"),
     ],
 )
-def test_args_reject_impossible_shapes(overrides: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_settings_reject_impossible_shapes(overrides: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
         build(**overrides)
 
 

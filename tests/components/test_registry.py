@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from components import Registry, RegistryArgs
+from components import Registry, RegistryArgs, RegistrySettings
 
 
 def test_repositories_scan_encrypt_and_refuse_tag_overwrites(record) -> None:
-    mon = record(lambda: Registry("registry", RegistryArgs(repositories=["frontend", "api"], protect=True)),
+    mon = record(lambda: Registry("registry", RegistryArgs(settings=RegistrySettings(repositories=["frontend", "api"]), protect=True)),
                  stack="prod")
     repos = {r.name: r for r in mon.of_type("aws:ecr/repository:Repository")}
     assert set(repos) == {"registry-api", "registry-frontend"}
@@ -21,9 +21,8 @@ def test_repositories_scan_encrypt_and_refuse_tag_overwrites(record) -> None:
 
 
 def test_lifecycle_keeps_ten_release_images_and_expires_untagged_after_a_week(record) -> None:
-    mon = record(lambda: Registry("registry", RegistryArgs(repositories=["backend"], keep_tagged=10,
-                                                           tag_prefixes=["v"], untagged_expiry_days=7,
-                                                           immutable_tags=False)))
+    mon = record(lambda: Registry("registry", RegistryArgs(settings=RegistrySettings(
+        repositories=["backend"], keep_tagged=10, tag_prefixes=["v"], untagged_expiry_days=7, immutable_tags=False))))
     rules = {r["selection"]["tagStatus"]: r for r in json.loads(
         mon.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]}
     assert rules["untagged"]["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",

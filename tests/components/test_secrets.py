@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from components import Secrets, SecretsArgs, SecretSpec
+from components import Secrets, SecretsArgs, SecretSettings
 
 
 def test_secrets_use_the_component_key_and_keep_a_recovery_window(record) -> None:
-    mon = record(lambda: Secrets("secrets", SecretsArgs(secrets={
-        "jwt": SecretSpec(generate_length=64), "oauth": SecretSpec(name="production/app/oauth", description="ids")},
+    mon = record(lambda: Secrets("secrets", SecretsArgs(settings={
+        "jwt": SecretSettings(generate={"length": 64}),
+        "oauth": SecretSettings(name="production/app/oauth", description="ids")},
         protect=True)), stack="prod")
     key = mon.one("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True and key.protect is True
@@ -20,8 +21,8 @@ def test_secrets_use_the_component_key_and_keep_a_recovery_window(record) -> Non
 
 
 def test_only_generated_secrets_get_a_value_and_it_is_kept_secret(record) -> None:
-    mon = record(lambda: Secrets("secrets", SecretsArgs(secrets={
-        "jwt": SecretSpec(generate_length=64), "oauth": SecretSpec()})))
+    mon = record(lambda: Secrets("secrets", SecretsArgs(settings={
+        "jwt": SecretSettings(generate={"length": 64}), "oauth": SecretSettings()})))
     (version,) = mon.of_type("aws:secretsmanager/secretVersion:SecretVersion")
     assert version.inputs["secretId"] == mon.one("aws:secretsmanager/secret:Secret", "secrets-jwt").id
     assert "secretString" in version.secret_paths

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from components import Storage, StorageArgs, StoredBucket
+from components import AppBucketSettings, Storage, StorageArgs
 
 
 def build(**overrides) -> StorageArgs:
     values = dict(region="us-east-1", tags={"env": "test"},
-                  buckets={"media": StoredBucket(transition_days=1), "exports": StoredBucket(expiration_days=90)})
+                  settings={"media": AppBucketSettings(transition_days=1), "exports": AppBucketSettings(expiration_days=90)})
     values.update(overrides)
     return StorageArgs(**values)
 
@@ -69,4 +69,4 @@ def test_a_grant_on_an_unknown_bucket_is_refused(record) -> None:
 
 def test_no_buckets_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one bucket"):
-        build(buckets={})
+        build(settings={})

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stack_config import GithubConfig, from_mapping
+from components.github_deploy import GithubSettings
+from stack_config import from_mapping
 from tests.conftest import EXAMPLE_FILES, STACK_FILES
 from tools import route as route_module
 from tools.harness import PROJECT_DIR, load_stack_config
@@ -24,12 +25,12 @@ def _validated(path: Path):
 @pytest.mark.parametrize("path", STACK_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
 def test_route_reads_what_stack_config_validates(path: Path) -> None:
     config = _validated(path)
-    expected_runner = config.github.runner if config.github is not None else GithubConfig.model_fields["runner"].default
+    expected_runner = config.github.runner if config.github is not None else GithubSettings.model_fields["runner"].default
     assert route_module.route(path) == {"runner": expected_runner, "region": config.region}
 
 
 def test_the_default_runner_is_stack_configs() -> None:
-    assert route_module.DEFAULT_RUNNER == GithubConfig.model_fields["runner"].default
+    assert route_module.DEFAULT_RUNNER == GithubSettings.model_fields["runner"].default
 
 
 def test_a_self_hosted_runner_is_routed(tmp_path: Path) -> None:
