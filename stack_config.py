@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
 from components import aws_data
 from components._alb import LoadBalancerSettings
-from components._settings import PATTERN_HINTS, TIERS, ResourceName, SecretKey, Settings, Tier, matching
+from components._settings import PATTERN_HINTS, ResourceName, SecretKey, Settings, Tier, matching
 from components.backup import BackupSettings
 from components.batch_pipeline import PipelineSettings
 from components.cache import CacheSettings

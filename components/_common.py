@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -190,3 +191,17 @@ class IngressGrants:
         assert isinstance(self, pulumi.Resource)
         return grant_port(self, self._name, port=self._port, security_group_id=self._ingress_sg.id, peer=peer,
                           source_security_group_id=security_group_id, tags=self._tags)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateStoreArgs:
+    """The wiring every private data store (Database, Cache) takes: where it lives and how it is kept."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of its security group."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Subnets of its subnet group (two AZs or more): those of its `settings.subnet_tier`."""
+    protect: bool = False
+    """Pulumi `protect` + `retainOnDelete` on its stateful resources (prod)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags for every taggable child."""

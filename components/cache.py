@@ -11,8 +11,7 @@ snapshots with retention and a final snapshot, and the slow log in a log group w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
@@ -21,7 +20,9 @@ import pulumi_aws as aws
 from pydantic import Field, model_validator
 
 from components import aws_data
-from components._common import IngressGrants, child_opts, physical_name, stateful_opts, tags_for
+from components._common import (
+    IngressGrants, PrivateStoreArgs, child_opts, physical_name, stateful_opts, tags_for,
+)
 from components._settings import BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching
 
 
@@ -86,19 +87,11 @@ class CacheSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CacheArgs:
-    """Inputs for :class:`Cache`: its settings (`platform:cache`) and what the stack supplies."""
+class CacheArgs(PrivateStoreArgs):
+    """Inputs for :class:`Cache`: its settings (`platform:cache`) beside where it lives."""
 
     settings: CacheSettings
     """Engine, node type, failover and snapshots of the cache."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the cache's security group."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Subnets for the cache subnet group; the `settings.subnet_tier` ones."""
-    protect: bool = False
-    """Pulumi `protect` + `retainOnDelete` on the replication group."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags for every taggable child."""
 
 
 class Cache(IngressGrants, pulumi.ComponentResource):

@@ -590,7 +590,7 @@ class ContainerService(pulumi.ComponentResource):
         return aws.ecs.ServiceServiceConnectConfigurationArgs(enabled=True, namespace=namespace.arn,
                                                                services=services or None)
 
-    def _autoscaling(self, svc: str, scaling: Scaling, cluster: aws.ecs.Cluster, service: aws.ecs.Service,
+    def _autoscaling(self, svc: str, scaling: ScalingSettings, cluster: aws.ecs.Cluster, service: aws.ecs.Service,
                      lb: BuiltLoadBalancer | None) -> None:
         base = f"{self._name}-{svc}"
         target = aws.appautoscaling.Target(

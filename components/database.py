@@ -16,8 +16,8 @@ This includes:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
@@ -25,9 +25,9 @@ import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
 from components import aws_data
-
 from components._common import (
-    IngressGrants, assume_role_policy, child_opts, physical_name, service_role, stateful_opts, tags_for,
+    IngressGrants, PrivateStoreArgs, assume_role_policy, child_opts, physical_name, service_role, stateful_opts,
+    tags_for,
 )
 from components._settings import (
     BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching,
@@ -200,19 +200,11 @@ class DatabaseSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DatabaseArgs:
-    """Inputs for :class:`Database`: its settings (`platform:database`) and what the stack supplies."""
+class DatabaseArgs(PrivateStoreArgs):
+    """Inputs for :class:`Database`: its settings (`platform:database`) beside where it lives."""
 
     settings: DatabaseSettings
     """Engine, size, durability and logging of the database."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the database's security group."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Subnets (two AZs or more) for the subnet group; the `settings.subnet_tier` ones."""
-    protect: bool = False
-    """Pulumi `protect` + `retainOnDelete` on the key, database and its instances."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags for every taggable child."""
 
 
 class Database(IngressGrants, pulumi.ComponentResource):

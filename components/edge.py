@@ -18,7 +18,7 @@ direct names to the load balancer (WebSockets), an optional www CNAME.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 

@@ -228,7 +228,7 @@ class Monitoring(pulumi.ComponentResource):
                                          comparison="GreaterThanThreshold", periods=1))
         return names
 
-    def _budget(self, budget: Budget) -> None:
+    def _budget(self, budget: BudgetSettings) -> None:
         emails = list(budget.emails or self._args.settings.emails)
         aws.budgets.Budget(
             f"{self._name}-budget",

@@ -180,7 +180,7 @@ class NetworkSettings(Settings):
             problems.add("ipv6", "IPv6 goes to the public subnets (dual-stack load balancers); the network has none")
         return problems.done(self)
 
-    def _check_explicit_subnets(self, subnets: SubnetCidrs, problems: _Problems) -> None:
+    def _check_explicit_subnets(self, subnets: SubnetCidrs, problems: Problems) -> None:
         assert self.cidr is not None
         seen: list[tuple[str, IPv4Network]] = []
         for tier in TIERS:

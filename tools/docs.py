@@ -1,5 +1,5 @@
-"""Generated README sections: the config reference (from the pydantic models) and the policy
-coverage table (from the rules).
+"""Generated README sections: the config reference (from the components' settings models, composed by
+`stack_config.StackConfig`) and the policy coverage table (from the rules).
 
 `tools/readme.py` splices them between markers; a test compares, so neither can drift from its source.
 """
@@ -99,7 +99,9 @@ def config_reference() -> str:
         sub = _model_of(field.annotation)
         if sub is None:
             continue
-        parts += [f"### `platform:{name}`", "", (field.description or "").strip(), "", header,
+        owner = f"{sub.__module__.replace('.', '/')}.py"
+        parts += [f"### `platform:{name}`", "", (field.description or "").strip(), "",
+                  f"Schema, defaults and checks: `{sub.__name__}` in `{owner}`.", "", header,
                   *_rows(sub, f"{name}."), ""]
     return "\n".join(parts).rstrip("\n")
 

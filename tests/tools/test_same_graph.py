@@ -1,0 +1,45 @@
+"""same-graph: two recorded graphs compare equal exactly when AWS would see the same thing."""
+
+from __future__ import annotations
+
+import copy
+
+from tools.same_graph import _normalise, differences, stack_files
+from tools.harness import PROJECT_DIR
+
+URN = "urn:pulumi:dev::platform::platform:components:Database$aws:rds/instance:Instance::db-instance"
+
+
+def graph(**inputs) -> dict:
+    resource = {"urn": URN, "inputs": {"storageEncrypted": True, **inputs},
+                "options": {"dependsOn": ["urn:b", "urn:a"], "protect": True}}
+    return {"resources": {URN: _normalise(resource)}, "exports": {"db_endpoint": "x"}, "policy": []}
+
+
+def test_identical_graphs_have_no_differences_whatever_the_dependency_order() -> None:
+    before = graph()
+    after = copy.deepcopy(before)
+    after["resources"][URN]["options"]["dependsOn"] = sorted(after["resources"][URN]["options"]["dependsOn"])
+    assert differences(before, after) == []
+    shuffled = graph()
+    shuffled["resources"][URN] = _normalise({**shuffled["resources"][URN],
+                                             "options": {"dependsOn": ["urn:a", "urn:b"], "protect": True}})
+    assert differences(before, shuffled) == []
+
+
+def test_a_changed_input_option_urn_or_export_is_named() -> None:
+    before = graph()
+    assert any("inputs" in line for line in differences(before, graph(storageEncrypted=False)))
+    unprotected = graph()
+    unprotected["resources"][URN]["options"]["protect"] = False
+    assert any("options" in line for line in differences(before, unprotected))
+    renamed = {**graph(), "resources": {URN + "-2": graph()["resources"][URN]}}
+    lines = differences(before, renamed)
+    assert f"  - removed {URN}" in lines and f"  + added   {URN}-2" in lines
+    assert differences(before, {**graph(), "exports": {"db_endpoint": "y"}}) == ["  ~ exports: db_endpoint"]
+
+
+def test_every_committed_stack_and_example_is_compared() -> None:
+    found = {str(p) for p in stack_files(PROJECT_DIR)}
+    assert {"Pulumi.dev.yaml", "Pulumi.prod.yaml"} <= found
+    assert {f"examples/{p.name}" for p in (PROJECT_DIR / "examples").glob("Pulumi.*.yaml")} <= found
