@@ -47,8 +47,12 @@ PATTERN_HINTS: dict[str, str] = {}
 
 
 def matching(regex: str, expected: str) -> Any:
-    """A string type constrained by `regex`, whose error message says `expected` in words."""
-    PATTERN_HINTS[regex] = expected
+    """A string type constrained by `regex`, whose error message says `expected` in words.
+
+    Errors carry only the pattern, so one pattern has one wording: a second, different wording would
+    silently replace the first in every message (define the type once and share it instead)."""
+    if PATTERN_HINTS.setdefault(regex, expected) != expected:
+        raise ValueError(f"pattern {regex!r} already reads {PATTERN_HINTS[regex]!r}; share that type")
     return Annotated[str, Field(pattern=regex)]
 
 
@@ -80,6 +84,8 @@ DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 """One DNS label (RFC 1123): 1-63 lowercase letters, digits and inner hyphens."""
 DnsLabel = matching(rf"^{DNS_LABEL}$", "a single DNS label such as api or www")
 SecretKey = matching(r"^[a-z][a-z0-9-]{0,40}$", "a short lowercase key such as jwt-secret")
+AbsolutePath = matching(r"^/[\w./-]*$", "an absolute path such as /data")
+"""A directory in a file system or a container, from its root."""
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

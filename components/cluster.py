@@ -20,7 +20,8 @@ from components._settings import Problems, RetentionDays, Settings, matching
 class NodeGroupSettings(Settings):
     """An EKS managed node group."""
 
-    instance_types: list[matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type such as t4g.medium")] = ["t4g.medium"]  # type: ignore[valid-type]
+    instance_types: list[matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type such as t4g.medium")] = Field(  # type: ignore[valid-type]
+        ["t4g.medium"], min_length=1)
     """Instance types (all ARM64 or all x86_64)."""
     min_size: int = Field(2, ge=0, le=450)
     """Fewest nodes."""

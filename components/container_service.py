@@ -36,7 +36,7 @@ from components._common import (
     child_opts, physical_name, policy_document, pull_and_read_statements, service_role, tags_for,
 )
 from components._settings import (
-    ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching,
+    AbsolutePath, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
 )
 from components.cluster import ClusterSettings
 
@@ -154,7 +154,7 @@ class VolumeSettings(Settings):
 
     access_point: str
     """A key of `file_system.access_points`."""
-    path: matching(r"^/[\w./-]*$", "an absolute container path such as /data")  # type: ignore[valid-type]
+    path: AbsolutePath  # type: ignore[valid-type]
     """Mount path in the container."""
     read_only: bool = False
     """Mount read-only."""

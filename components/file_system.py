@@ -18,13 +18,13 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from components._common import IngressGrants, child_opts, policy_document, stateful_opts, tags_for
-from components._settings import SecretKey, Settings, matching
+from components._settings import AbsolutePath, SecretKey, Settings, matching
 
 
 class AccessPointSettings(Settings):
     """An EFS access point: a directory with a fixed POSIX owner."""
 
-    path: matching(r"^/[\w./-]*$", "an absolute directory such as /uploads")  # type: ignore[valid-type]
+    path: AbsolutePath  # type: ignore[valid-type]
     """Root directory of the access point."""
     uid: int = Field(1000, ge=0, le=4294967295)
     """POSIX user id files are created with."""

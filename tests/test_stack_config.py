@@ -581,6 +581,15 @@ def test_layer_mistakes_name_the_key_and_the_fix(ref: Path, change, expected: st
     assert any(line.startswith(expected) for line in problems(mapping)), problems(mapping)
 
 
+def test_a_node_group_names_at_least_one_instance_type() -> None:
+    # Found by `./run same-graph`'s broken variants: an empty list was a traceback (IndexError), not a message.
+    mapping = _eks(raw("dev"))
+    mapping["cluster"]["eks"]["node_group"]["instance_types"] = []
+    assert [p for p in problems(mapping) if p.startswith("cluster.eks.node_group.instance_types:")]
+    mapping["cluster"]["eks"]["node_group"]["instance_types"] = ["m7g.large"]
+    assert from_mapping(mapping).cluster.eks_settings.node_group.architecture == "arm64"
+
+
 # -- AWS's data in the config (components/aws_data.py) ---------------------------------------------------
 
 

@@ -13,8 +13,9 @@ Verbs:
   readme            check the README's generated sections (config reference from the components'
                     settings models, policy coverage from policies/rules.py); --write regenerates them.
   same-graph REF    plan every committed stack and example at git REF and in the working tree and
-                    compare the graphs URN by URN (a refactor must leave them identical); exit 1 on
-                    any difference.
+                    compare the graphs URN by URN, then break each stack file every way a typo can
+                    and compare the config errors; exit 1 when a graph differs or an error names
+                    other keys (a refactor must change neither).
 
 Exit codes (the most serious wins):
   0  fine

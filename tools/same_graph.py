@@ -1,9 +1,13 @@
-"""`same-graph`: prove a refactor changes nothing AWS would see.
+"""`same-graph`: prove a refactor changes nothing AWS would see and no message a user would read.
 
 Runs `plan --json` for every committed stack file (`Pulumi.*.yaml` and `examples/Pulumi.*.yaml`)
 in a git ref's tree and in the working tree, and compares the recorded graphs resource by resource:
 URNs, types, inputs, options, exports, policy and preflight verdicts. Dependency lists are compared
 as sets (their order follows when Outputs resolve, which is not deterministic).
+
+Then it breaks each of those stack files in every way a typo can (each key dropped, renamed, or its
+value replaced by a string or a negative number) and compares the config errors both trees give:
+every message must name the same keys; changed wordings are listed.
 
     ./run same-graph HEAD~3        exit 0: identical; 1: differences, listed per stack and URN
 """
@@ -73,6 +77,84 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Runs inside either tree (only `stack_config.from_mapping` and `tools.harness.load_stack_config`,
+# which both trees have): prints {mutation: error lines} for every mutation of every stack file.
+_ERRORS_SCRIPT = r"""
+import copy, json, sys
+from pathlib import Path
+sys.path.insert(0, ".")
+import stack_config
+from tools.harness import load_stack_config
+
+def paths(node, at):
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        yield at + [key]
+        yield from paths(value, at + [key])
+
+out = {}
+for name in json.loads(sys.argv[1]):
+    sf = load_stack_config(Path(name))
+    raw = {"region": sf.config.get("aws:region")}
+    for full, value in sf.config.items():
+        if full.startswith(sf.project + ":"):
+            key = full.split(":", 1)[1]
+            try:
+                raw[key] = value if key in ("env", "layer") else json.loads(value)
+            except ValueError:
+                raw[key] = value
+    for path in list(paths(raw, [])):
+        for kind in ("drop", "rename", "string", "negative"):
+            broken = copy.deepcopy(raw)
+            parent = broken
+            for key in path[:-1]:
+                parent = parent[key]
+            last = path[-1]
+            if kind == "rename" and not isinstance(parent, dict):
+                continue
+            if kind in ("drop", "rename"):
+                value = parent.pop(last)
+                if kind == "rename":
+                    parent[f"{last}x"] = value
+            else:
+                parent[last] = "zz-not-valid" if kind == "string" else -7
+            try:
+                stack_config.from_mapping(broken, "x", sf.stack)
+                lines = []
+            except stack_config.ConfigError as exc:
+                lines = sorted(line.strip() for line in str(exc).splitlines()[1:])
+            except Exception as exc:  # a traceback instead of a message: a bug either tree may have
+                lines = [f"crash: {type(exc).__name__}: {exc}"]
+            out[f"{name} {'.'.join(map(str, path))} {kind}"] = lines
+print(json.dumps(out))
+"""
+
+
+def config_errors(root: Path, stacks: list[Path]) -> dict[str, list[str]]:
+    """{mutation: the error lines `root`'s stack_config gives for it} (see `_ERRORS_SCRIPT`)."""
+    run = subprocess.run([sys.executable, "-c", _ERRORS_SCRIPT, json.dumps([str(s) for s in stacks])],
+                         cwd=root, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"same-graph: config errors failed in {root}:\n{run.stderr[-2000:]}")
+    return json.loads(run.stdout)
+
+
+def error_differences(before: dict[str, list[str]], after: dict[str, list[str]],
+                      ) -> tuple[list[str], list[str], list[str]]:
+    """(mutations whose messages name other keys or now crash, whose wording alone changed, that
+    crashed before and now give a message)."""
+    def keys(lines: list[str]) -> list[str]:
+        return sorted(line.split(": ", 1)[0] for line in lines)
+
+    def crashed(lines: list[str] | None) -> bool:
+        return bool(lines) and lines[0].startswith("crash: ")
+
+    fixed = [m for m in sorted(before) if crashed(before[m]) and not crashed(after.get(m))]
+    moved = [m for m in sorted(before) if m not in fixed and keys(before[m]) != keys(after.get(m, []))]
+    reworded = [m for m in sorted(before) if m not in fixed + moved and before[m] != after.get(m)]
+    return moved, reworded, fixed
+
+
 def main(argv: list[str]) -> int:
     """Compare every stack's graph at `argv[0]` (a git ref) with the working tree's."""
     if len(argv) != 1:
@@ -100,5 +182,14 @@ def main(argv: list[str]) -> int:
                   f"{'identical' if not diff else f'{len(diff)} differences'}")
             print("\n".join(diff)) if diff else None
             failed += bool(diff)
+        both = [s for s in stacks if (base / s).exists() and (PROJECT_DIR / s).exists()]
+        before, after = config_errors(base, both), config_errors(PROJECT_DIR, both)
+    moved, reworded, fixed = error_differences(before, after)
+    refused = sum(1 for lines in before.values() if lines)
+    print(f"config errors: {len(before)} broken variants of those stacks, {refused} refused; "
+          f"{len(moved)} name other keys (or crash), {len(reworded)} reworded, {len(fixed)} crashes fixed")
+    for mutation in moved + reworded + fixed:
+        mark = "~ keys" if mutation in moved else "~ text" if mutation in reworded else "+ fixed"
+        print(f"  {mark} {mutation}\n      before {before[mutation]}\n      after  {after.get(mutation)}")
     print(f"same-graph {ref}: {len(stacks) - failed} of {len(stacks)} stacks identical")
-    return 1 if failed else 0
+    return 1 if failed or moved else 0

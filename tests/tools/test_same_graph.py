@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from tools.same_graph import _normalise, differences, stack_files
+from tools.same_graph import _normalise, differences, error_differences, stack_files
 from tools.harness import PROJECT_DIR
 
 URN = "urn:pulumi:dev::platform::platform:components:Database$aws:rds/instance:Instance::db-instance"
@@ -43,3 +43,13 @@ def test_every_committed_stack_and_example_is_compared() -> None:
     found = {str(p) for p in stack_files(PROJECT_DIR)}
     assert {"Pulumi.dev.yaml", "Pulumi.prod.yaml"} <= found
     assert {f"examples/{p.name}" for p in (PROJECT_DIR / "examples").glob("Pulumi.*.yaml")} <= found
+
+
+def test_config_errors_must_name_the_same_keys_and_a_crash_is_never_acceptable() -> None:
+    before = {"a drop": ["- database.port: expected a whole number"], "b string": [],
+              "c drop": ["crash: IndexError: list index out of range"], "d drop": ["- cache.nodes: too many"]}
+    after = {"a drop": ["- database.port: expected an integer"], "b string": ["crash: KeyError: 'x'"],
+             "c drop": ["- cluster.eks.node_group.instance_types: at least one"], "d drop": ["- cache: too many"]}
+    moved, reworded, fixed = error_differences(before, after)
+    assert moved == ["b string", "d drop"] and reworded == ["a drop"] and fixed == ["c drop"]
+    assert error_differences(before, before) == ([], [], [])
