@@ -274,7 +274,6 @@ class Network(SubnetTiers, pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Network", name, None, opts)
         self._name = name
-        self._args = args
         self.subnets_by_az: dict[Tier, dict[str, pulumi.Output[str]]] = {"public": {}, "private": {}, "isolated": {}}
         """Subnet ids per tier keyed by AZ (new VPCs only), for per-AZ children elsewhere."""
         settings = args.settings
@@ -284,7 +283,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         else:
             # Explicit zones, or the region's first `az_count` available ones (a lookup, not a resource).
             self._zones = list(settings.availability_zones or aws.get_availability_zones(
-                state="available").names[: settings.az_count])
+                state="available", opts=pulumi.InvokeOptions(parent=self)).names[: settings.az_count])
             self._create(args)
         self.register_outputs({
             "vpc_id": self.vpc_id,

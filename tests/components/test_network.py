@@ -214,3 +214,13 @@ def test_ipv6_goes_to_the_public_subnets_for_dual_stack_load_balancers(record) -
     assert route == {"routeTableId": table.id, "destinationIpv6CidrBlock": "::/0", "gatewayId": igw.id}
     ipv4_only = record(lambda: Network("net", build()))
     assert "assignGeneratedIpv6CidrBlock" not in ipv4_only.one("aws:ec2/vpc:Vpc").inputs
+
+
+def test_without_listed_zones_the_regions_first_available_ones_are_used(record) -> None:
+    mon = record(lambda: Network("net", NetworkArgs(region="us-east-1", settings=NetworkSettings(
+        cidr="10.0.0.0/16", az_count=3))))
+    (lookup,) = [c for c in mon.invocations if c.token == "aws:index/getAvailabilityZones:getAvailabilityZones"]
+    assert lookup.args["state"] == "available"
+    zones = mon.one("platform:components:Network").registered_outputs["availability_zones"]
+    assert len(zones) == 3 and zones == sorted(zones)
+    assert sorted(s.inputs["availabilityZone"] for s in mon.of_type("aws:ec2/subnet:Subnet")) == sorted(zones * 3)
