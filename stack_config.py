@@ -16,13 +16,14 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import pulumi
 import regex
-from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from components import aws_data
+from components import _settings, aws_data
 from components._alb import LoadBalancerSettings
 from components._settings import PATTERN_HINTS, ResourceName, SecretKey, Settings, Tier, matching
 from components.backup import BackupSettings
@@ -188,6 +189,33 @@ class CostConfig(Settings):
         return value
 
 
+WAIVER_MAX_DAYS = 366
+"""The longest a policy waiver may run: a waiver is a debt with a date, renewed deliberately."""
+
+
+class PolicyWaiverConfig(Settings):
+    """One resource-level exception to one policy rule (the policy pack reads it through
+    `python -m tools policy-config`); it stops silencing the rule after `expires`."""
+
+    rule: matching(r"^[a-z0-9]+(-[a-z0-9]+)*$", "a policy rule name such as alb-access-logs")  # type: ignore[valid-type]
+    """The rule waived (README: Policy pack); rules about public data and admin rights cannot be waived."""
+    resource: str = Field(min_length=1)
+    """The resource's name (`app-main`), or a URN pattern with `*` (`*$aws:lb/loadBalancer:LoadBalancer::*`)."""
+    reason: str = Field(min_length=10)
+    """Why the resource may break the rule, and what makes it safe meanwhile."""
+    owner: str = Field(min_length=1)
+    """Who answers for the waiver and renews or ends it (a team or a person)."""
+    expires: date
+    """The last day the waiver holds (YYYY-MM-DD); afterwards the violation is reported again."""
+
+    @model_validator(mode="after")
+    def _dated(self) -> PolicyWaiverConfig:
+        latest = _settings.today() + timedelta(days=WAIVER_MAX_DAYS)
+        if self.expires > latest:
+            raise ValueError(f"@expires: at most {WAIVER_MAX_DAYS} days ahead ({latest}); got {self.expires}")
+        return self
+
+
 Layer = Literal["all", "data", "app"]
 DATA_SECTIONS = ("network", "database", "cache", "file_system", "secrets", "buckets")
 """Sections that belong to the data layer: long-lived, stateful, deployed rarely."""
@@ -244,6 +272,8 @@ class StackConfig(Settings):
     """`platform:alarms`: alarm topic, alarms, dashboard, budget."""
     cost: CostConfig = CostConfig()
     """`platform:cost`: usage assumptions of the cost estimate (not deployed)."""
+    policy_waivers: list[PolicyWaiverConfig] = []
+    """`platform:policy_waivers`: resource-level exceptions to policy rules, each with a reason, an owner and an expiry."""
 
     @field_validator("tags")
     @classmethod

@@ -7,14 +7,23 @@ the offline run (`tools/policy_run.py`) and plain-dict unit tests.
 
 Environment-dependent rules (prod only) read `environment` from the policy config and otherwise
 the resource's own `env` tag, which every resource of this program carries.
+
+Waivers are resource-level exceptions in each rule's config (`waivers`: resource name or URN
+pattern, reason, owner, expiry date), generated from the stack file's `platform:policy_waivers`
+(`python -m tools policy-config <stack>`). Like Pulumi's own policy exceptions (policy x resource
+x reason) they silence one rule for one resource; here they also expire, after which the violation
+is reported again, naming the waiver. Rules about public data and administrator rights cannot be
+waived (`waivable=False`).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pulumi_policy import (
@@ -36,6 +45,22 @@ GROUPS = (
 """Rule groups, in the order the README's coverage table lists them."""
 
 FSBP = PolicyComplianceFramework(name="AWS Foundational Security Best Practices", version="1.0.0")
+
+WAIVERS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Resource-level exceptions (from the stack file's platform:policy_waivers)",
+    "items": {
+        "type": "object",
+        "required": ["resource", "reason", "owner", "expires"],
+        "properties": {
+            "resource": {"type": "string", "minLength": 1},
+            "reason": {"type": "string", "minLength": 10},
+            "owner": {"type": "string", "minLength": 1},
+            "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        },
+    },
+}
+"""The `waivers` property every rule's config takes."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,58 @@ class Stack:
         return envs.most_common(1)[0][0] if envs else None
 
 
+def today() -> date:
+    """The date waivers are judged at; tests move it."""
+    return date.today()
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One rule waived for the resources `resource` names, until `expires` (inclusive)."""
+
+    resource: str
+    """A resource's name (`app-main`), or a URN pattern with `*` (`*::app-main`, `*$aws:lb/*`)."""
+    reason: str
+    owner: str
+    expires: date
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Waiver:
+        """From the policy config's JSON form (`expires` as YYYY-MM-DD)."""
+        return cls(resource=str(raw["resource"]), reason=str(raw["reason"]), owner=str(raw["owner"]),
+                   expires=date.fromisoformat(str(raw["expires"])))
+
+    def matches(self, name: str, urn: str) -> bool:
+        """Whether this waiver names the resource (by name, or by URN pattern)."""
+        if "*" in self.resource or self.resource.startswith("urn:"):
+            return fnmatch.fnmatchcase(urn, self.resource)
+        return self.resource == name
+
+    def describe(self) -> str:
+        return f"waiver for {self.resource} (owner {self.owner}, expires {self.expires}: {self.reason})"
+
+
+def judge(message: str, name: str, urn: str, waivers: Sequence[Waiver], waivable: bool,
+          on: date) -> tuple[str | None, Waiver | None]:
+    """(what to report, or None when an active waiver covers it; the waiver that matched, if any).
+
+    An expired waiver reports the violation again, naming it; a waiver of a rule that cannot be
+    waived changes nothing but is named, so nobody believes it holds."""
+    waiver = next((w for w in waivers if w.matches(name, urn)), None)
+    if waiver is None:
+        return message, None
+    if not waivable:
+        return f"{message} (This rule cannot be waived; the {waiver.describe()} is ignored.)", waiver
+    if on > waiver.expires:
+        return f"{message} (The {waiver.describe()} has expired: renew it with a new date or fix it.)", waiver
+    return None, waiver
+
+
+def waivers_of(config: Mapping[str, Any]) -> list[Waiver]:
+    """The waivers in one policy's config."""
+    return [Waiver.parse(w) for w in config.get("waivers") or []]
+
+
 Check = Callable[[Subject], Iterable[str]]
 StackCheck = Callable[[Stack], Iterable[tuple[str, str]]]
 
@@ -117,6 +194,8 @@ class Rule:
     check: Check | None = None
     stack_check: StackCheck | None = None
     prod_only: bool = False
+    waivable: bool = True
+    """False for rules about public data and administrator rights: no waiver silences them."""
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Extra config properties (JSON schema) beyond environment and reason."""
 
@@ -130,6 +209,7 @@ class Rule:
                 "environment": {"type": "string", "enum": ["dev", "staging", "prod"],
                                 "description": "Overrides the env tag for prod-only rules"},
                 "reason": {"type": "string", "description": "Why this rule is disabled or downgraded here"},
+                "waivers": WAIVERS_SCHEMA,
                 **{k: dict(v) for k, v in self.config.items()},
             }),
             framework=PolicyComplianceFramework(name=FSBP.name, version=FSBP.version, reference=self.fsbp)
@@ -144,20 +224,29 @@ class Rule:
     def _validate_resource(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in self.types or self.check is None:
             return
+        config = args.get_config() or {}
         subject = Subject(type=args.resource_type, name=args.name, urn=args.urn, props=args.props,
-                          protect=bool(args.opts.protect), config=args.get_config() or {})
+                          protect=bool(args.opts.protect), config=config)
         if self.prod_only and subject.env != "prod":
             return
+        waivers, on = waivers_of(config), today()
         for message in self.check(subject):
-            report(f"{message} Fix: {self.remediation}", args.urn)
+            kept, _ = judge(f"{message} Fix: {self.remediation}", args.name, args.urn, waivers, self.waivable, on)
+            if kept is not None:
+                report(kept, args.urn)
 
     def _validate_stack(self, args: StackValidationArgs, report: ReportViolation) -> None:
         assert self.stack_check is not None
-        stack = Stack(resources=args.resources, config=args.get_config() or {})
+        config = args.get_config() or {}
+        stack = Stack(resources=args.resources, config=config)
         if self.prod_only and stack.env != "prod":
             return
+        waivers, on = waivers_of(config), today()
         for message, urn in self.stack_check(stack):
-            report(f"{message} Fix: {self.remediation}", urn)
+            name = urn.rsplit("::", 1)[-1]
+            kept, _ = judge(f"{message} Fix: {self.remediation}", name, urn, waivers, self.waivable, on)
+            if kept is not None:
+                report(kept, urn)
 
 
 # -- helpers for reading props ---------------------------------------------------------------------

@@ -12,6 +12,9 @@ Verbs:
                     in --out (default build/diagrams; PNG/SVG need graphviz's `dot`).
   readme            check the README's generated sections (config reference from the components'
                     settings models, policy coverage from policies/rules.py); --write regenerates them.
+  policy-config     the policy pack config of a stack: policies/config.<stack>.json plus the stack
+                    file's platform:policy_waivers (what `pulumi preview --policy-pack-config`
+                    takes in the workflows); --out FILE writes it.
   same-graph REF    plan every committed stack and example at git REF and in the working tree and
                     compare the graphs URN by URN, then break each stack file every way a typo can
                     and compare the config errors; exit 1 when a graph differs or an error names
@@ -63,9 +66,25 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
     readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
+    policy_config = verbs.add_parser("policy-config", help="the policy pack config of a stack, waivers included")
+    policy_config.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    policy_config.add_argument("--out", metavar="FILE", type=Path, help="write it here (default: stdout)")
     same = verbs.add_parser("same-graph", help="compare every stack's recorded graph with a git ref's")
     same.add_argument("ref", help="git ref to compare with, e.g. main or HEAD~2")
     return parser
+
+
+def _policy_config(args: argparse.Namespace) -> int:
+    from tools.harness import load_stack_config
+    from tools.policy_run import stack_policy_config
+
+    text = json.dumps(stack_policy_config(load_stack_config(args.stack)), indent=2, sort_keys=True) + "\n"
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    else:
+        print(text, end="")
+    return EXIT_OK
 
 
 def _readme(args: argparse.Namespace) -> int:
@@ -129,13 +148,13 @@ def _plan(args: argparse.Namespace) -> int:
     from tools import diagram, plan
     from tools.cost import estimate_stack
     from tools.harness import load_stack_config, run_cached
-    from tools.policy_run import load_policy_config, render_report, run_policies
+    from tools.policy_run import render_report, run_policies, stack_policy_config
     from tools.preflight import render_report as render_preflight
     from tools.preflight import run_preflight
 
     stack_file = load_stack_config(args.stack)
     monitor = run_cached(stack_file.path)  # one run per stack and process (tests share the session's)
-    report = run_policies(monitor, POLICIES, load_policy_config(stack_file.stack, args.policy_config))
+    report = run_policies(monitor, POLICIES, stack_policy_config(stack_file, args.policy_config))
     found = run_preflight(monitor, stack_file)
     print(plan.render_tree(monitor, stack_file))
     print("\npreflight (AWS's own data):")
@@ -168,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.stack_yaml import StackFileError
 
     verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme,
+             "policy-config": _policy_config,
              "same-graph": lambda a: same_graph.main([a.ref])}
     try:
         return verbs[args.verb](args)

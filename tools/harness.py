@@ -740,7 +740,7 @@ def _engine_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return json.dumps(value, default=str)  # YAML dates (a waiver's expires) as YYYY-MM-DD
     return str(value)
 
 

@@ -73,6 +73,8 @@ def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, rep
     document = graph_json(monitor, stack_file)
     if report is not None:
         document["policy"] = {"violations": [asdict(v) for v in report.violations], "disabled": report.skipped,
+                              "waived": [{"rule": r, "urn": u, "waiver": {**asdict(w), "expires": str(w.expires)}}
+                                         for r, u, w in report.waived],
                               "notFullyCheckable": report.not_checkable, "undecided": report.unknown}
     if preflight is not None:
         document["preflight"] = preflight.as_json()
@@ -93,6 +95,7 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
                      f"{len(preflight.advisories)} advisory finding(s)")
     lines.append(f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
                  f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
+                 + (f", {len(report.waived)} waived" if report.waived else "")
                  + (f", {len(report.not_checkable)} remote component(s) not fully checkable" if report.not_checkable else ""))
     if cost is not None:
         unpriced = sum(1 for x in cost.lines if x.kind == "unpriced")

@@ -30,7 +30,8 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from tools.harness import PROJECT_DIR, Recorded, RecordingMonitor
+from policies.framework import Waiver, judge, today, waivers_of
+from tools.harness import PROJECT_DIR, Recorded, RecordingMonitor, StackFile
 
 PACK_DIR = PROJECT_DIR / "policies"
 
@@ -60,6 +61,10 @@ class PolicyReport:
     """Disabled rules and their recorded reasons."""
     unknown: list[str] = field(default_factory=list)
     """Policies that met an unknown value (preview) and could not decide."""
+    waived: list[tuple[str, str, Waiver]] = field(default_factory=list)
+    """(rule, URN, waiver) for each violation an active waiver silenced."""
+    unused_waivers: list[tuple[str, Waiver]] = field(default_factory=list)
+    """(rule, waiver) for waivers that matched no violation (fixed, or a resource renamed): remove them."""
     evaluated: int = 0
 
     @property
@@ -75,6 +80,31 @@ def load_policy_config(stack: str, path: Path | None = None) -> dict[str, Any]:
     """`policies/config.<stack>.json` (or `path`); {} when there is none."""
     path = path or PACK_DIR / f"config.{stack}.json"
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def stack_policy_config(stack_file: StackFile, path: Path | None = None) -> dict[str, Any]:
+    """The pack config for a stack: `policies/config.<stack>.json` (or `path`) plus the stack file's
+    `platform:policy_waivers`, each under its rule's `waivers` (the form the pack reads).
+
+    Written by `python -m tools policy-config <stack>` for `pulumi preview/up --policy-pack-config`,
+    so the waivers in the stack file hold in the real runs too."""
+    from policies.rules import RULES
+
+    config = {k: (dict(v) if isinstance(v, Mapping) else {"enforcementLevel": v})
+              for k, v in load_policy_config(stack_file.stack, path).items()}
+    raw = stack_file.config.get(f"{stack_file.project}:policy_waivers")
+    rules = {r.name: r for r in RULES}
+    for i, waiver in enumerate(json.loads(raw) if raw else []):
+        key = f"{stack_file.path.name}: platform:policy_waivers[{i}].rule"
+        rule = rules.get(waiver.get("rule"))
+        if rule is None:
+            raise PolicyConfigError(f"{key}: no policy rule {waiver.get('rule')!r}; see the README's Policy pack")
+        if not rule.waivable:
+            raise PolicyConfigError(f"{key}: {rule.name} guards public data or admin rights and cannot be waived; "
+                                    "fix the resource instead")
+        entry = {k: str(waiver[k]) for k in ("resource", "reason", "owner", "expires")}
+        config.setdefault(rule.name, {}).setdefault("waivers", []).append(entry)
+    return config
 
 
 def _normalise(config: Mapping[str, Any], policies: Sequence[Any]) -> dict[str, tuple[str | None, dict[str, Any]]]:
@@ -127,7 +157,10 @@ def _run(result: Any) -> None:
 def run_policies(monitor: RecordingMonitor, policies: Sequence[Any], config: Mapping[str, Any] | None = None,
                  pack_enforcement: str = "advisory") -> PolicyReport:
     """Evaluate every policy over the recorded graph."""
+    from policies.rules import RULES
+
     settings = _normalise(config or {}, policies)
+    waivable = {r.name: r.waivable for r in RULES}
     # The engine's precedence: a policy's own entry, then "all", then the policy's level, then the pack's.
     all_level = settings.get("all", (None, {}))[0]
     report = PolicyReport()
@@ -146,10 +179,21 @@ def run_policies(monitor: RecordingMonitor, policies: Sequence[Any], config: Map
             continue
         if level == "remediate":
             level = "mandatory"
-        policy_config = {**_defaults(policy), **props}
+        # Waivers are applied here, by the same judge the pack uses, so the run can list what they silence.
+        waivers = waivers_of(props)
+        policy_config = {**_defaults(policy), **{k: v for k, v in props.items() if k != "waivers"}}
+        used: set[Waiver] = set()
 
-        def violation(message: str, urn: str | None = None, _name: str = policy.name, _level: str = level) -> None:
-            report.violations.append(Violation(_name, _level, urn or "", message))
+        def violation(message: str, urn: str | None = None, _name: str = policy.name, _level: str = level,
+                      _waivers: list[Waiver] = waivers, _used: set[Waiver] = used) -> None:
+            urn = urn or ""
+            kept, waiver = judge(message, urn.rsplit("::", 1)[-1], urn, _waivers, waivable.get(_name, True), today())
+            if waiver is not None:
+                _used.add(waiver)
+            if kept is None:
+                report.waived.append((_name, urn, waiver))
+            else:
+                report.violations.append(Violation(_name, _level, urn, kept))
 
         try:
             if isinstance(policy, ResourceValidationPolicy):
@@ -167,6 +211,7 @@ def run_policies(monitor: RecordingMonitor, policies: Sequence[Any], config: Map
                     report.unknown.append(policy.name)
         finally:
             report.evaluated += 1
+        report.unused_waivers += [(policy.name, w) for w in waivers if w not in used]
     return report
 
 
@@ -198,6 +243,12 @@ def render_report(report: PolicyReport, rules_by_name: Mapping[str, Any]) -> str
         lines.extend(f"    - {v.message}" for v in found)
     for name, reason in sorted(report.skipped.items()):
         lines.append(f"disabled {name}: {reason}")
+    for name, urn, waiver in sorted(report.waived, key=lambda w: (w[0], w[1])):
+        lines.append(f"waived {name} on {urn.rsplit('::', 1)[-1]}: {waiver.reason} (owner {waiver.owner}, "
+                     f"until {waiver.expires})")
+    for name, waiver in report.unused_waivers:
+        lines.append(f"unused waiver {name} for {waiver.resource}: it silences nothing; remove it from "
+                     "platform:policy_waivers")
     for note in report.not_checkable:
         lines.append(f"not fully checkable offline: {note}")
     for item in report.unknown:

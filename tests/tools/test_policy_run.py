@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date, timedelta
 from dataclasses import replace
 from pathlib import Path
 
@@ -112,3 +113,81 @@ def test_plan_exits_2_on_a_malformed_policy_config(tmp_path: Path, capsys) -> No
     bad.write_text(json.dumps({"no-such-rule": "mandatory"}))
     assert main(["plan", "dev", "--policy-config", str(bad)]) == 2
     assert "unknown rule 'no-such-rule'" in capsys.readouterr().err
+
+
+# -- waivers: from the stack file to the pack's config, and through the offline run ----------------------
+
+
+def _with_waivers(tmp_path: Path, source: str, waivers: list[dict], **config_changes) -> Path:
+    doc = yaml.safe_load(Path(source).read_text())
+    doc["config"]["platform:policy_waivers"] = waivers
+    for key, value in config_changes.items():
+        doc["config"][key] = value
+    path = tmp_path / Path(source).name  # same stack name: its policies/config.<stack>.json applies
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def _waiver(rule: str, resource: str, expires: str = str(date.today() + timedelta(days=30))) -> dict:
+    return {"rule": rule, "resource": resource, "reason": "a reason long enough", "owner": "platform-team",
+            "expires": expires}
+
+
+def test_the_stack_files_waivers_reach_each_rules_config(tmp_path: Path) -> None:
+    from tools.policy_run import stack_policy_config
+
+    path = _with_waivers(tmp_path, "Pulumi.dev.yaml", [_waiver("alb-access-logs", "app-main"),
+                                                        _waiver("vpc-flow-logs", "*::network-vpc")])
+    config = stack_policy_config(load_stack_config(path))
+    assert config["alb-access-logs"]["enforcementLevel"] == "disabled"  # policies/config.dev.json stays
+    assert [w["resource"] for w in config["alb-access-logs"]["waivers"]] == ["app-main"]
+    assert config["vpc-flow-logs"] == {"waivers": [{"resource": "*::network-vpc", "reason": "a reason long enough",
+                                                    "owner": "platform-team",
+                                                    "expires": str(date.today() + timedelta(days=30))}]}
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("alb-acess-logs", "no policy rule 'alb-acess-logs'"),
+    ("rds-not-public", "cannot be waived"),
+])
+def test_a_waiver_of_an_unknown_or_unwaivable_rule_is_bad_input(tmp_path: Path, rule: str, message: str) -> None:
+    from tools.policy_run import stack_policy_config
+
+    path = _with_waivers(tmp_path, "Pulumi.dev.yaml", [_waiver(rule, "db-instance")])
+    with pytest.raises(PolicyConfigError, match=message) as caught:
+        stack_policy_config(load_stack_config(path))
+    assert "platform:policy_waivers[0].rule" in str(caught.value)
+    assert main(["policy-config", str(path)]) == 2
+
+
+def test_plan_lists_active_waivers_and_reports_expired_ones_again(tmp_path: Path, capsys) -> None:
+    # prod without CloudFront access logs breaks cloudfront-access-logs (mandatory in prod) on edge-cdn.
+    edge = dict(yaml.safe_load(Path("Pulumi.prod.yaml").read_text())["config"]["platform:edge"], access_log_days=None)
+    active = _with_waivers(tmp_path, "Pulumi.prod.yaml", [_waiver("cloudfront-access-logs", "edge-cdn"),
+                                                          _waiver("waf-logging", "no-such-acl")],
+                           **{"platform:edge": edge})
+    assert main(["plan", str(active)]) == 0
+    out = capsys.readouterr().out
+    assert "waived cloudfront-access-logs on edge-cdn: a reason long enough (owner platform-team" in out
+    assert "unused waiver waf-logging for no-such-acl" in out and "1 waived" in out
+    (tmp_path / "old").mkdir()
+    expired = _with_waivers(tmp_path / "old", "Pulumi.prod.yaml",
+                            [_waiver("cloudfront-access-logs", "edge-cdn", "2026-01-01")], **{"platform:edge": edge})
+    assert main(["plan", str(expired)]) == 1
+    out = capsys.readouterr().out
+    assert "MANDATORY cloudfront-access-logs" in out and "has expired" in out and "waived cloudfront" not in out
+
+
+def test_an_expired_waiver_of_a_mandatory_rule_blocks_again(record) -> None:
+    from components import Cache, CacheArgs, CacheSettings
+
+    mon = record(lambda: Cache("cache", CacheArgs(
+        settings=CacheSettings(node_type="cache.t4g.micro", nodes=2, snapshot_retention_days=0),
+        vpc_id="vpc-0123456789abcdef0", subnet_ids=["subnet-0aaaaaaaaaaaaaaa1"], protect=True, tags={"env": "prod"})))
+    waiver = {"resource": "cache-group", "reason": "a reason long enough", "owner": "data-team"}
+    active = run_policies(mon, POLICIES, {"elasticache-snapshots-prod": {"waivers": [{**waiver, "expires": "2099-01-01"}]}})
+    assert active.mandatory == [] and [(r, u.rsplit("::", 1)[-1]) for r, u, _ in active.waived] == [
+        ("elasticache-snapshots-prod", "cache-group")]
+    expired = run_policies(mon, POLICIES, {"elasticache-snapshots-prod": {"waivers": [{**waiver, "expires": "2020-01-01"}]}})
+    (violation,) = [v for v in expired.mandatory if v.policy == "elasticache-snapshots-prod"]
+    assert "has expired" in violation.message and expired.waived == []
