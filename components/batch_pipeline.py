@@ -416,7 +416,7 @@ class BatchPipeline(pulumi.ComponentResource):
             f"{name}-machine", type="STANDARD", role_arn=role.arn,
             definition=self._definition().to_json(),
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
-                level=args.settings.log_level, include_execution_data=False,
+                level=args.settings.log_level, include_execution_data=True,
                 log_destination=pulumi.Output.concat(logs.arn, ":*")),
             tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=args.settings.tracing),
             tags=tags_for(args.tags, name, "machine"), opts=child_opts(self))

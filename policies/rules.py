@@ -78,6 +78,35 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 POLICY = "aws:iam/policy:Policy"
 ROLE_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 BACKUP_VAULT = "aws:backup/vault:Vault"
+# The same controls expressed through other pulumi-aws types (aliases, separate rule resources, V2 forms).
+ALB_LB = "aws:alb/loadBalancer:LoadBalancer"
+ALB_LISTENER = "aws:alb/listener:Listener"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+ALB_LISTENER_RULE = "aws:alb/listenerRule:ListenerRule"
+LBS = (LB, ALB_LB)
+LISTENERS = (LISTENER, ALB_LISTENER)
+LISTENER_RULES = (LISTENER_RULE, ALB_LISTENER_RULE)
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+BUCKETS = (BUCKET, BUCKET_V2)
+BUCKET_SSES = (BUCKET_SSE, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+BUCKET_VERSIONINGS = (BUCKET_VERSIONING, "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_LIFECYCLES = (BUCKET_LIFECYCLE, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+BUCKET_ACLS = (BUCKET_ACL, "aws:s3/bucketAclV2:BucketAclV2")
+BUCKET_LOGGINGS = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
+USER_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+GROUP_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+ROLE_ATTACHMENTS_EXCLUSIVE = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+ECR_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+SNS_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+BATCH_JOB = "aws:batch/jobDefinition:JobDefinition"
 
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, CACHE, EFS, SECRET, ECR_REPO, BACKUP_VAULT)
 """Resource types whose loss loses data (data buckets are recognised by their `purpose` tag)."""
@@ -98,10 +127,53 @@ STAR_ONLY_ACTIONS = {
     "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "batch:DescribeJobs",
     "batch:TerminateJob",
 }
+EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""Every EKS control-plane log type (FSBP EKS.8 asks for all of them; EKS API CreateCluster logging)."""
 READ_ONLY = re.compile(r"^(Describe|Get|List)[A-Z]")
 """Discovery actions; on "*" they reveal metadata but change nothing."""
 GITHUB_OIDC = "token.actions.githubusercontent.com"
+RESTRICTING_KEYS = {
+    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourcevpce", "aws:sourcevpc", "aws:sourceorgid",
+    "aws:sourceorgpaths", "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+    "kms:calleraccount",
+}
+"""Condition keys that narrow `Principal: *` to an account, organisation, network path or resource (IAM User Guide,
+global condition context keys); any other condition (aws:SecureTransport, aws:UserAgent, ...) still admits everyone."""
+LOG_EXPORT_BY_ENGINE = {"postgres": "postgresql", "aurora-postgresql": "postgresql", "mysql": "error",
+                        "mariadb": "error", "aurora-mysql": "error", "aurora": "error", "oracle": "alert",
+                        "sqlserver": "error", "db2": "diag.log"}
+"""The log each engine must export at least (its primary log; RDS User Guide, "Publishing database logs to
+Amazon CloudWatch Logs", checked 2026-11-30)."""
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY)", re.IGNORECASE)
+
+
+# ==================================================================================================
+# Shared readings
+# ==================================================================================================
+
+
+def _everyone(principal: Any) -> bool:
+    """`Principal: "*"` or `{"AWS": "*"}` (or a list holding "*")."""
+    return principal == "*" or (isinstance(principal, Mapping) and "*" in as_strings(principal.get("AWS")))
+
+
+def _restricts(condition: Any) -> bool:
+    """Whether a condition narrows who may act: a positive test of a RESTRICTING_KEYS key against a value that is
+    not only wildcards."""
+    for operator, block in (condition or {}).items() if isinstance(condition, Mapping) else ():
+        if not isinstance(block, Mapping) or "Not" in operator or operator.startswith("Null") or "IfExists" in operator:
+            continue
+        for key, value in block.items():
+            if str(key).lower() in RESTRICTING_KEYS and all(v.strip("*?") for v in as_strings(value)) and as_strings(value):
+                return True
+    return False
+
+
+def public_statements(policy: Any) -> list[Mapping[str, Any]]:
+    """Allow statements of a resource or trust policy that admit everyone: `Principal: *` without a condition that
+    really restricts it, or `NotPrincipal` (everyone but the listed)."""
+    return [s for s in statements(policy) if s.get("Effect") == "Allow"
+            and ((_everyone(s.get("Principal")) and not _restricts(s.get("Condition"))) or "NotPrincipal" in s)]
 
 
 # ==================================================================================================
@@ -110,6 +182,9 @@ SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY
 
 
 def _storage_encrypted(res: Subject) -> Iterator[str]:
+    # A read replica takes its source's encryption (storageEncrypted is not settable on it).
+    if res.props.get("replicateSourceDb") or res.props.get("replicationSourceIdentifier"):
+        return
     if res.props.get("storageEncrypted") is not True:
         yield f"{res.name} stores data unencrypted (storageEncrypted is not true)."
 
@@ -136,7 +211,8 @@ def _log_group_kms(res: Subject) -> Iterator[str]:
 
 
 def _secret_cmk(res: Subject) -> Iterator[str]:
-    if not res.props.get("kmsKeyId"):
+    key = str(res.props.get("kmsKeyId") or "")
+    if not key or key == "alias/aws/secretsmanager" or key.endswith(":alias/aws/secretsmanager"):
         yield f"Secret {res.name} uses the default aws/secretsmanager key, which cannot be scoped or audited per application."
 
 
@@ -181,12 +257,20 @@ def _vault_encrypted(res: Subject) -> Iterator[str]:
         yield f"Backup vault {res.name} uses the default key instead of a customer-managed one."
 
 
+def _sse_algorithms(bucket: Any, sse: Any) -> set[Any]:
+    """Default encryption algorithms of a bucket: its separate configuration, or inline on the bucket
+    (`serverSideEncryptionConfiguration.rule` on Bucket, `serverSideEncryptionConfigurations[].rules` on BucketV2)."""
+    rules = items(sse.props.get("rules") if sse else None)
+    rules += items(dig(bucket.props, "serverSideEncryptionConfiguration", "rule"))
+    rules += [r for c in items(bucket.props.get("serverSideEncryptionConfigurations")) for r in items(dig(c, "rules"))]
+    return {dig(r, "applyServerSideEncryptionByDefault", "sseAlgorithm") for r in rules}
+
+
 def _data_buckets_kms(stack: Stack) -> Iterator[tuple[str, str]]:
-    for bucket, sse in _bucket_parts(stack, BUCKET_SSE):
+    for bucket, sse in _bucket_parts(stack, *BUCKET_SSES):
         if tag_of(bucket.props, "purpose") not in (None, "data"):
             continue
-        algorithms = {dig(r, "applyServerSideEncryptionByDefault", "sseAlgorithm") for r in items(sse.props.get("rules") if sse else None)}
-        if not algorithms & {"aws:kms", "aws:kms:dsse"}:
+        if not _sse_algorithms(bucket, sse) & {"aws:kms", "aws:kms:dsse"}:
             yield f"Data bucket {bucket.name} is not encrypted with SSE-KMS.", bucket.urn
 
 
@@ -196,12 +280,12 @@ def _data_buckets_kms(stack: Stack) -> Iterator[tuple[str, str]]:
 
 
 def _https_listener(res: Subject) -> Iterator[str]:
-    if res.props.get("protocol") == "HTTPS":
+    if res.props.get("protocol") in ("HTTPS", "TLS"):  # TLS: a Network Load Balancer's TLS listener
         policy = res.props.get("sslPolicy")
         if policy not in TLS13_POLICIES:
-            yield f"HTTPS listener {res.name} uses TLS policy {policy!r}, not a TLS 1.3 policy."
+            yield f"{res.props.get('protocol')} listener {res.name} uses TLS policy {policy!r}, not a TLS 1.3 policy."
         if not res.props.get("certificateArn"):
-            yield f"HTTPS listener {res.name} has no certificate."
+            yield f"{res.props.get('protocol')} listener {res.name} has no certificate."
 
 
 def _http_redirects(res: Subject) -> Iterator[str]:
@@ -214,8 +298,8 @@ def _http_redirects(res: Subject) -> Iterator[str]:
 
 
 def _http_listener_rules(stack: Stack) -> Iterator[tuple[str, str]]:
-    http = {r.props.get("arn") or r.props.get("id") for r in stack.of(LISTENER) if r.props.get("protocol") == "HTTP"}
-    for rule in subjects(stack.of("aws:lb/listenerRule:ListenerRule")):
+    http = {r.props.get("arn") or r.props.get("id") for r in stack.of(*LISTENERS) if r.props.get("protocol") == "HTTP"}
+    for rule in subjects(stack.of(*LISTENER_RULES)):
         if rule.props.get("listenerArn") in http:
             yield f"Listener rule {rule.name} serves plain HTTP.", rule.urn
 
@@ -252,16 +336,21 @@ def _cache_in_transit(res: Subject) -> Iterator[str]:
 
 def _force_ssl(res: Subject) -> Iterator[str]:
     family = str(res.props.get("family") or "")
-    if "postgres" not in family:
-        return
     values = {dig(p, "name"): str(dig(p, "value")) for p in items(res.props.get("parameters"))}
-    if values.get("rds.force_ssl") != "1":
-        yield f"Parameter group {res.name} does not force TLS (rds.force_ssl is not 1)."
+    # PostgreSQL and SQL Server force TLS with rds.force_ssl; MySQL and MariaDB with require_secure_transport
+    # (RDS User Guide, "Using SSL/TLS to encrypt a connection to a DB instance", per engine; checked 2026-11-30).
+    if "postgres" in family or family.startswith("sqlserver"):
+        if values.get("rds.force_ssl") != "1":
+            yield f"Parameter group {res.name} does not force TLS (rds.force_ssl is not 1)."
+    elif family.startswith(("mysql", "mariadb", "aurora-mysql", "aurora5")):
+        if values.get("require_secure_transport", "").upper() not in ("1", "ON", "TRUE"):
+            yield f"Parameter group {res.name} does not force TLS (require_secure_transport is not ON)."
 
 
 def _bucket_tls_only(stack: Stack) -> Iterator[tuple[str, str]]:
     for bucket, policy in _bucket_parts(stack, BUCKET_POLICY):
-        denies = [s for s in statements(policy.props.get("policy") if policy else None)
+        text = policy.props.get("policy") if policy else bucket.props.get("policy")  # separate, or inline
+        denies = [s for s in statements(text)
                   if s.get("Effect") == "Deny" and str(dig(s, "Condition", "Bool", "aws:SecureTransport")).lower() == "false"]
         if not denies:
             yield f"Bucket {bucket.name} accepts requests without TLS (no aws:SecureTransport deny).", bucket.urn
@@ -309,13 +398,14 @@ def _ecs_no_public_ip(res: Subject) -> Iterator[str]:
 
 
 def _internet_facing_sgs(stack: Stack) -> set[str]:
-    return {sg for lb in stack.of(LB) if lb.props.get("internal") is not True
+    return {sg for lb in stack.of(*LBS) if lb.props.get("internal") is not True
             for sg in as_strings(lb.props.get("securityGroups"))}
 
 
 def _open_ingress(stack: Stack) -> Iterator[tuple[str, str]]:
     public_lb_groups = _internet_facing_sgs(stack)
     rules = [(r, r.props.get("securityGroupId"), r.props) for r in stack.of(SG_INGRESS)]
+    rules += [(r, r.props.get("securityGroupId"), r.props) for r in stack.of(SG_RULE) if r.props.get("type") == "ingress"]
     rules += [(sg, sg.props.get("id"), rule) for sg in stack.of(SG, DEFAULT_SG) for rule in items(sg.props.get("ingress"))]
     for owner, group, rule in sorted(rules, key=lambda t: t[0].urn):
         cidrs = set(as_strings(dig(rule, "cidrIpv4"))) | set(as_strings(dig(rule, "cidrIpv6")))
@@ -323,6 +413,8 @@ def _open_ingress(stack: Stack) -> Iterator[tuple[str, str]]:
         if not cidrs & {"0.0.0.0/0", "::/0"}:
             continue
         low, high = dig(rule, "fromPort"), dig(rule, "toPort")
+        if str(dig(rule, "ipProtocol") or dig(rule, "protocol")) in ("-1", "all"):
+            low = high = None  # every protocol: every port, whatever the port fields say
         web = low is not None and low == high and int(low) in (80, 443)
         if not (web and group in public_lb_groups):
             yield f"{owner.name} opens {'all ports' if low is None else f'port {low}-{high}'} to the internet.", owner.urn
@@ -330,12 +422,18 @@ def _open_ingress(stack: Stack) -> Iterator[tuple[str, str]]:
 
 def _default_sg_closed(stack: Stack) -> Iterator[tuple[str, str]]:
     defaults = {d.props.get("vpcId"): d for d in stack.of(DEFAULT_SG)}
+    default_ids = {d.props.get("id") for d in stack.of(DEFAULT_SG)} | {v.props.get("defaultSecurityGroupId") for v in stack.of(VPC)}
+    default_ids.discard(None)
     for vpc in subjects(stack.of(VPC)):
         default = defaults.get(vpc.props.get("id"))
         if default is None:
             yield f"VPC {vpc.name} leaves its default security group unmanaged (and open within itself).", vpc.urn
         elif items(default.props.get("ingress")) or items(default.props.get("egress")):
             yield f"Default security group {default.name} has rules.", default.urn
+    # Rules added to the default group as resources of their own.
+    for rule in subjects(stack.of(SG_INGRESS, SG_EGRESS, SG_RULE)):
+        if rule.props.get("securityGroupId") in default_ids:
+            yield f"{rule.name} adds a rule to a default security group.", rule.urn
 
 
 def _eks_endpoint(res: Subject) -> Iterator[str]:
@@ -384,7 +482,7 @@ def _alb_waf(stack: Stack) -> Iterator[tuple[str, str]]:
     cloudfront_only = {r.props.get("securityGroupId") for r in stack.of(SG_INGRESS) if r.props.get("prefixListId")}
     open_groups = {r.props.get("securityGroupId") for r in stack.of(SG_INGRESS)
                    if set(as_strings(r.props.get("cidrIpv4"))) & {"0.0.0.0/0"}}
-    for lb in subjects(stack.of(LB)):
+    for lb in subjects(stack.of(*LBS)):
         if lb.props.get("internal") is True or lb.props.get("loadBalancerType") not in (None, "application"):
             continue
         groups = set(as_strings(lb.props.get("securityGroups")))
@@ -404,11 +502,11 @@ def _cloudfront_waf(res: Subject) -> Iterator[str]:
 # ==================================================================================================
 
 
-def _bucket_parts(stack: Stack, part_type: str) -> list[tuple[Any, Any]]:
-    """(bucket, its part of `part_type` or None) for every bucket of the stack."""
-    parts = {p.props.get("bucket"): p for p in stack.of(part_type)}
+def _bucket_parts(stack: Stack, *part_types: str) -> list[tuple[Any, Any]]:
+    """(bucket, its separate part of one of `part_types` or None) for every bucket of the stack."""
+    parts = {p.props.get("bucket"): p for p in stack.of(*part_types)}
     return [(b, parts.get(b.props.get("id")) or parts.get(b.props.get("bucket")))
-            for b in subjects(stack.of(BUCKET, BUCKET_V2))]
+            for b in subjects(stack.of(*BUCKETS))]
 
 
 def _public_access_block(stack: Stack) -> Iterator[tuple[str, str]]:
@@ -429,12 +527,13 @@ def _no_public_acl(res: Subject) -> Iterator[str]:
             yield f"{res.name} grants access to {uri.rsplit('/', 1)[-1]}."
 
 
-def _policy_no_public_principal(res: Subject) -> Iterator[str]:
-    for s in statements(res.props.get("policy")):
-        principal = s.get("Principal")
-        everyone = principal == "*" or (isinstance(principal, Mapping) and "*" in as_strings(principal.get("AWS")))
-        if s.get("Effect") == "Allow" and everyone and not s.get("Condition"):
-            yield f"Bucket policy {res.name} allows anyone ({'Principal *'}) without a condition."
+def _public_policy(what: str, field_name: str = "policy"):
+    """A check: the resource's `field_name` policy admits no one-and-everyone (see `public_statements`)."""
+    def check(res: Subject) -> Iterator[str]:
+        if public_statements(res.props.get(field_name)):
+            yield (f"{what} {res.name} allows anyone (Principal * or NotPrincipal) without a condition on the "
+                   "account, organisation, source or network.")
+    return check
 
 
 def _ownership_enforced(stack: Stack) -> Iterator[tuple[str, str]]:
@@ -470,7 +569,7 @@ def _retention_set(res: Subject) -> Iterator[str]:
 
 
 def _alb_access_logs(res: Subject) -> Iterator[str]:
-    if res.props.get("loadBalancerType") in (None, "application") and dig(res.props, "accessLogs", "enabled") is not True:
+    if res.props.get("loadBalancerType") in (None, "application", "network") and dig(res.props, "accessLogs", "enabled") is not True:
         yield f"Load balancer {res.name} writes no access logs."
 
 
@@ -491,6 +590,8 @@ def _sfn_logging(res: Subject) -> Iterator[str]:
     config = res.props.get("loggingConfiguration")
     if dig(config, "level") in (None, "OFF") or not dig(config, "logDestination"):
         yield f"State machine {res.name} does not log executions."
+    elif dig(config, "includeExecutionData") is not True:
+        yield f"State machine {res.name} logs events without their execution data (input, output, errors)."
 
 
 def _container_insights(res: Subject) -> Iterator[str]:
@@ -500,15 +601,16 @@ def _container_insights(res: Subject) -> Iterator[str]:
 
 
 def _eks_logging(res: Subject) -> Iterator[str]:
-    key = "enabledClusterLogTypes"
-    enabled = set(as_strings(res.props.get(key)))
-    if "audit" not in enabled:
-        yield f"EKS cluster {res.name} does not send audit logs to CloudWatch."
+    missing = sorted(set(EKS_LOG_TYPES) - set(as_strings(res.props.get("enabledClusterLogTypes"))))
+    if missing:
+        yield f"EKS cluster {res.name} does not send its {', '.join(missing)} log(s) to CloudWatch."
 
 
 def _rds_log_exports(res: Subject) -> Iterator[str]:
-    if "postgresql" not in as_strings(res.props.get("enabledCloudwatchLogsExports")):
-        yield f"Database {res.name} does not export its PostgreSQL log."
+    engine = str(res.props.get("engine") or "postgres")
+    needed = LOG_EXPORT_BY_ENGINE.get(engine) or LOG_EXPORT_BY_ENGINE.get(engine.split("-")[0], "error")
+    if needed not in as_strings(res.props.get("enabledCloudwatchLogsExports")):
+        yield f"Database {res.name} ({engine}) does not export its {needed} log."
 
 
 def _rds_enhanced_monitoring(res: Subject) -> Iterator[str]:
@@ -575,16 +677,18 @@ def _protect_stateful(stack: Stack) -> Iterator[tuple[str, str]]:
 
 
 def _data_bucket_versioning(stack: Stack) -> Iterator[tuple[str, str]]:
-    for bucket, versioning in _bucket_parts(stack, BUCKET_VERSIONING):
+    for bucket, versioning in _bucket_parts(stack, *BUCKET_VERSIONINGS):
         if tag_of(bucket.props, "purpose") not in (None, "data", "site"):
             continue
-        if versioning is None or dig(versioning.props, "versioningConfiguration", "status") != "Enabled":
+        inline = dig(bucket.props, "versioning", "enabled") is True or any(
+            dig(v, "enabled") is True for v in items(bucket.props.get("versionings")))
+        if not inline and (versioning is None or dig(versioning.props, "versioningConfiguration", "status") != "Enabled"):
             yield f"Bucket {bucket.name} is not versioned: an overwrite or delete is final.", bucket.urn
 
 
 def _bucket_lifecycle(stack: Stack) -> Iterator[tuple[str, str]]:
-    for bucket, lifecycle in _bucket_parts(stack, BUCKET_LIFECYCLE):
-        if lifecycle is None:
+    for bucket, lifecycle in _bucket_parts(stack, *BUCKET_LIFECYCLES):
+        if lifecycle is None and not items(bucket.props.get("lifecycleRules")):
             yield f"Bucket {bucket.name} has no lifecycle configuration.", bucket.urn
 
 
@@ -617,7 +721,7 @@ def _ecs_circuit_breaker(res: Subject) -> Iterator[str]:
 def _documents(res: Subject) -> list[Any]:
     if res.type == ROLE:
         return [dig(p, "policy") for p in items(res.props.get("inlinePolicies"))]
-    return [res.props.get("policy")]
+    return [res.props.get("policy")]  # role, user and group inline policies; customer-managed policies
 
 
 def _no_full_admin(res: Subject) -> Iterator[str]:
@@ -628,8 +732,11 @@ def _no_full_admin(res: Subject) -> Iterator[str]:
 
 
 def _no_admin_attachment(res: Subject) -> Iterator[str]:
-    if res.props.get("policyArn") in ADMIN_POLICIES:
-        yield f"{res.name} attaches {res.props.get('policyArn')}."
+    # One attachment (role, user, group, or PolicyAttachment's many), or a role's own lists.
+    arns = as_strings(res.props.get("policyArn")) + as_strings(res.props.get("policyArns"))
+    arns += as_strings(res.props.get("managedPolicyArns"))
+    for arn in sorted(set(arns) & ADMIN_POLICIES):
+        yield f"{res.name} attaches {arn}."
 
 
 def _role_path(res: Subject) -> Iterator[str]:
@@ -688,11 +795,16 @@ def _github_trust(res: Subject) -> Iterator[str]:
         if not any(GITHUB_OIDC in f for f in as_strings(dig(s, "Principal", "Federated"))):
             continue
         conditions = {**(dig(s, "Condition", "StringEquals") or {}), **(dig(s, "Condition", "StringLike") or {})}
-        subs = as_strings(conditions.get(f"{GITHUB_OIDC}:sub"))
-        aud = as_strings(conditions.get(f"{GITHUB_OIDC}:aud"))
+        # The issuer is token.actions.githubusercontent.com, or .../<enterprise> for an enterprise-scoped one.
+        def claim(name: str) -> list[str]:
+            return [v for k, vs in conditions.items() if re.fullmatch(rf"{re.escape(GITHUB_OIDC)}(/[\w.-]+)?:{name}", str(k))
+                    for v in as_strings(vs)]
+        subs, aud = claim("sub"), claim("aud")
         if "sts.amazonaws.com" not in aud:
             yield f"Role {res.name} trusts GitHub tokens for any audience."
-        if not subs or any(re.match(r"^repo:[^/:*]+/[^/:*]+:", sub) is None for sub in subs):
+        # A subject pins a repository by name (repo:owner/name:...) or, customised, by id (repository_id:123).
+        pinned = re.compile(r"^repo:[^/:*?]+/[^/:*?]+:|(^|:)repository_id:\d+(:|$)")
+        if not subs or any(pinned.search(sub) is None for sub in subs):
             yield f"Role {res.name} trusts GitHub workflows of more than one named repository."
 
 
@@ -750,6 +862,87 @@ def _pinned_images(res: Subject) -> Iterator[str]:
 
 
 # ==================================================================================================
+# Controls added for breadth (issue 13)
+# ==================================================================================================
+
+
+def _rds_iam_auth(res: Subject) -> Iterator[str]:
+    if str(res.props.get("engine") or "").startswith("aurora") and res.type == RDS_INSTANCE:
+        return  # an Aurora member takes its cluster's setting
+    if res.props.get("iamDatabaseAuthenticationEnabled") is not True:
+        yield f"Database {res.name} does not accept IAM authentication."
+
+
+def _bucket_access_logging(stack: Stack) -> Iterator[tuple[str, str]]:
+    targets = {str(dig(p.props, "targetBucket")) for p in stack.of(*BUCKET_LOGGINGS)}
+    for bucket, logging in _bucket_parts(stack, *BUCKET_LOGGINGS):
+        inline = dig(bucket.props, "logging", "targetBucket") or any(
+            dig(entry, "targetBucket") for entry in items(bucket.props.get("loggings")))
+        # A bucket that receives access logs does not log to itself (that would loop).
+        receives = bucket.props.get("bucket") in targets or bucket.props.get("id") in targets
+        if logging is None and not inline and not receives and tag_of(bucket.props, "purpose") != "logs":
+            yield f"Bucket {bucket.name} keeps no server access logs.", bucket.urn
+
+
+def _drop_invalid_headers(res: Subject) -> Iterator[str]:
+    if res.props.get("loadBalancerType") in (None, "application") and res.props.get("dropInvalidHeaderFields") is not True:
+        yield f"Load balancer {res.name} forwards requests with invalid HTTP header fields."
+
+
+def _waf_known_bad_inputs(res: Subject) -> Iterator[str]:
+    groups = {str(dig(r, "statement", "managedRuleGroupStatement", "name")) for r in items(res.props.get("rules"))}
+    if "AWSManagedRulesKnownBadInputsRuleSet" not in groups:
+        yield f"Web ACL {res.name} lacks AWSManagedRulesKnownBadInputsRuleSet (Log4j and other known exploits)."
+
+
+def _read_only_root(res: Subject) -> Iterator[str]:
+    for c in _containers(res):
+        if c.get("readonlyRootFilesystem") is not True:
+            yield f"Task definition {res.name} lets container {c.get('name')} write its root file system."
+
+
+def _sqs_encrypted(res: Subject) -> Iterator[str]:
+    if res.props.get("sqsManagedSseEnabled") is False and not res.props.get("kmsMasterKeyId"):
+        yield f"Queue {res.name} is not encrypted at rest."
+    elif res.props.get("sqsManagedSseEnabled") is None and not res.props.get("kmsMasterKeyId"):
+        # SQS encrypts new queues with SSE-SQS by default (SQS API CreateQueue, SqsManagedSseEnabled; 2026-11-30),
+        # but only a key of our own can be scoped and audited.
+        return
+
+
+def _secret_rotation(stack: Stack) -> Iterator[tuple[str, str]]:
+    rotated = {r.props.get("secretId") for r in stack.of(SECRET_ROTATION)}
+    for secret in subjects(stack.of(SECRET)):
+        if not ({secret.props.get("id"), secret.props.get("arn")} & rotated):
+            yield f"Secret {secret.name} is never rotated.", secret.urn
+
+
+def _log_group_encrypted(res: Subject) -> Iterator[str]:
+    if not res.props.get("kmsKeyId"):
+        yield f"Log group {res.name} is encrypted only with the service key (no kmsKeyId)."
+
+
+def _node_group_ssh(res: Subject) -> Iterator[str]:
+    remote = res.props.get("remoteAccess")
+    if remote is not None and dig(remote, "ec2SshKey") and not as_strings(dig(remote, "sourceSecurityGroupIds")):
+        yield f"Node group {res.name} admits SSH from anywhere (remoteAccess without sourceSecurityGroupIds)."
+
+
+def _batch_not_privileged(res: Subject) -> Iterator[str]:
+    container = document(res.props.get("containerProperties"))
+    if container.get("privileged") is True:
+        yield f"Job definition {res.name} runs its container privileged."
+
+
+def _elasticache_auth(res: Subject) -> Iterator[str]:
+    version = str(res.props.get("engineVersion") or "")
+    major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else None
+    if res.props.get("engine", "redis") == "redis" and major is not None and major < 6 \
+            and not res.props.get("authToken") and not as_strings(res.props.get("userGroupIds")):
+        yield f"Redis {version} replication group {res.name} has no AUTH token (versions before 6 have no RBAC)."
+
+
+# ==================================================================================================
 # Tagging
 # ==================================================================================================
 
@@ -765,7 +958,7 @@ def _required_tags(res: Subject) -> Iterator[str]:
 
 TAGGABLE = (
     RDS_INSTANCE, RDS_CLUSTER, CACHE, EFS, BUCKET, SNS_TOPIC, LOG_GROUP, SECRET, ECR_REPO, KMS_KEY, LB, SG, SUBNET,
-    VPC, NAT, INSTANCE, ECS_CLUSTER, ECS_SERVICE, TASK_DEFINITION, SFN, ROLE, DISTRIBUTION, WAF_ACL, BATCH_CE,
+    VPC, NAT, INSTANCE, ECS_CLUSTER, ECS_SERVICE, TASK_DEFINITION, SFN, ROLE, DISTRIBUTION, WAF_ACL, BATCH_CE, ALB_LB, SQS_QUEUE,
 )
 
 # ==================================================================================================
@@ -775,7 +968,8 @@ TAGGABLE = (
 RULES: list[Rule] = [
     # -- encryption at rest
     Rule("rds-storage-encrypted", "encryption-at-rest", "RDS instances and Aurora clusters encrypt their storage.",
-         "set storage_encrypted=True with a KMS key (Database does).", fsbp="RDS.3", awsguard="rds-storage-encrypted", types=(RDS_INSTANCE, RDS_CLUSTER), check=_storage_encrypted),
+         "set storage_encrypted=True with a KMS key (Database does).", fsbp="RDS.3", awsguard="rds-storage-encrypted",
+         types=(RDS_INSTANCE, RDS_CLUSTER), check=_storage_encrypted),
     Rule("efs-encrypted", "encryption-at-rest", "EFS file systems are encrypted at rest.",
          "set encrypted=True with a KMS key (FileSystem does).", fsbp="EFS.1",
          awsguard="efs-encrypted", types=(EFS,), check=_efs_encrypted),
@@ -804,14 +998,21 @@ RULES: list[Rule] = [
     Rule("backup-vault-encrypted", "encryption-at-rest", "Backup vaults use a customer-managed KMS key.",
          "pass kms_key_arn (Backup does).", fsbp="Backup.1", types=(BACKUP_VAULT,), check=_vault_encrypted),
     Rule("s3-data-buckets-sse-kms", "encryption-at-rest", "Data buckets default to SSE-KMS encryption.",
-         "create buckets with _bucket.private_bucket and a KMS key.", fsbp="S3.17", stack_check=_data_buckets_kms),
+         "create buckets with _bucket.private_bucket and a KMS key.", fsbp="S3.17", types=(*BUCKETS, *BUCKET_SSES),
+         stack_check=_data_buckets_kms),
+    Rule("sqs-encrypted", "encryption-at-rest", "SQS queues are encrypted at rest.",
+         "leave sqs_managed_sse_enabled on or set kms_master_key_id.", fsbp="SQS.1", types=(SQS_QUEUE,),
+         check=_sqs_encrypted),
+    Rule("log-group-kms", "encryption-at-rest", "Log groups are encrypted with a customer-managed KMS key.",
+         "pass kms_key_id (a key whose policy admits logs.<region>.amazonaws.com).", enforcement="advisory",
+         types=(LOG_GROUP,), check=_log_group_encrypted),
     # -- encryption in transit
     Rule("alb-https-tls13", "encryption-in-transit", "HTTPS listeners use a TLS 1.3 security policy and a certificate.",
-         "set ssl_policy to an ELBSecurityPolicy-TLS13-* policy.", fsbp="ELB.17", types=(LISTENER,), check=_https_listener),
+         "set ssl_policy to an ELBSecurityPolicy-TLS13-* policy.", fsbp="ELB.17", types=LISTENERS, check=_https_listener),
     Rule("alb-http-redirects-only", "encryption-in-transit", "HTTP listeners only redirect to HTTPS.",
-         "make the port-80 default action a redirect to HTTPS 443.", fsbp="ELB.1", awsguard="alb-http-to-https-redirection", types=(LISTENER,), check=_http_redirects),
+         "make the port-80 default action a redirect to HTTPS 443.", fsbp="ELB.1", awsguard="alb-http-to-https-redirection", types=LISTENERS, check=_http_redirects),
     Rule("alb-no-http-rules", "encryption-in-transit", "No listener rule forwards plain-HTTP traffic.",
-         "attach path rules to the HTTPS listener only.", stack_check=_http_listener_rules),
+         "attach path rules to the HTTPS listener only.", types=(*LISTENERS, *LISTENER_RULES), stack_check=_http_listener_rules),
     Rule("cloudfront-viewer-https", "encryption-in-transit",
          "CloudFront requires HTTPS from viewers with TLS 1.2 (2021 policy) or newer.",
          "use redirect-to-https and minimum_protocol_version TLSv1.2_2021 with an ACM certificate.", fsbp="CloudFront.3", types=(DISTRIBUTION,), check=_cloudfront_viewer),
@@ -821,36 +1022,43 @@ RULES: list[Rule] = [
     Rule("elasticache-transit-encryption", "encryption-in-transit", "ElastiCache requires TLS.",
          "set transit_encryption_enabled=True and transit_encryption_mode required.", fsbp="ElastiCache.5",
          types=(CACHE,), check=_cache_in_transit),
-    Rule("rds-force-ssl", "encryption-in-transit", "PostgreSQL parameter groups force TLS (rds.force_ssl = 1).",
-         "keep rds.force_ssl=1 in the (cluster) parameter group.", types=(RDS_PARAMS, RDS_CLUSTER_PARAMS),
+    Rule("rds-force-ssl", "encryption-in-transit",
+         "Parameter groups force TLS: rds.force_ssl = 1 (PostgreSQL, SQL Server), require_secure_transport ON "
+         "(MySQL, MariaDB, Aurora MySQL).",
+         "keep rds.force_ssl=1 (or require_secure_transport=ON) in the (cluster) parameter group.",
+         types=(RDS_PARAMS, RDS_CLUSTER_PARAMS),
          check=_force_ssl),
     Rule("s3-tls-only", "encryption-in-transit", "Every bucket policy denies requests without TLS.",
-         "add the DenyInsecureTransport statement (private_bucket does).", fsbp="S3.5", stack_check=_bucket_tls_only),
+         "add the DenyInsecureTransport statement (private_bucket does).", fsbp="S3.5", types=(*BUCKETS, BUCKET_POLICY),
+         stack_check=_bucket_tls_only),
     Rule("efs-tls-only", "encryption-in-transit", "Every file system policy refuses clients without TLS.",
-         "attach a file system policy denying aws:SecureTransport false.", stack_check=_efs_tls_only),
+         "attach a file system policy denying aws:SecureTransport false.", types=(EFS, EFS_POLICY),
+         stack_check=_efs_tls_only),
     # -- network exposure
     Rule("rds-not-public", "network-exposure", "Databases are not publicly accessible.",
          "set publicly_accessible=False.", fsbp="RDS.2",
          awsguard="rds-instance-public-access", types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE), check=_rds_not_public, waivable=False),
     Rule("rds-private-subnets", "network-exposure", "Database subnet groups use no public subnets.",
-         "place databases in the isolated (or private) tier.",
+         "place databases in the isolated (or private) tier.", types=(RDS_SUBNETS, SUBNET),
          stack_check=_private_placement((RDS_SUBNETS,), ("subnetIds",), "DB subnet group")),
     Rule("elasticache-private-subnets", "network-exposure", "Cache subnet groups use no public subnets.",
-         "place caches in the isolated (or private) tier.",
+         "place caches in the isolated (or private) tier.", types=(CACHE_SUBNETS, SUBNET),
          stack_check=_private_placement((CACHE_SUBNETS,), ("subnetIds",), "Cache subnet group")),
     Rule("ecs-no-public-ip", "network-exposure", "ECS tasks get no public IP addresses.",
          "set assign_public_ip=False and run tasks in private subnets.", fsbp="ECS.2",
          types=(ECS_SERVICE,), check=_ecs_no_public_ip),
     Rule("ecs-private-subnets", "network-exposure", "ECS services run in private subnets.",
-         "pass the private subnets.",
+         "pass the private subnets.", types=(ECS_SERVICE, SUBNET),
          stack_check=_private_placement((ECS_SERVICE,), ("networkConfiguration", "subnets"), "ECS service")),
     Rule("sg-no-open-ingress", "network-exposure",
          "No security group admits 0.0.0.0/0 or ::/0, except 80/443 on internet-facing load balancers.",
-         "admit peers by security group (allow_from) or narrow CIDRs.", fsbp="EC2.19", stack_check=_open_ingress),
+         "admit peers by security group (allow_from) or narrow CIDRs.", fsbp="EC2.19",
+         types=(SG, DEFAULT_SG, SG_INGRESS, SG_RULE), stack_check=_open_ingress),
     Rule("default-sg-closed", "network-exposure", "Every VPC's default security group is managed and has no rules.",
-         "manage it with aws.ec2.DefaultSecurityGroup and no rules (Network does).", fsbp="EC2.2", stack_check=_default_sg_closed),
+         "manage it with aws.ec2.DefaultSecurityGroup and no rules (Network does).", fsbp="EC2.2",
+         types=(VPC, DEFAULT_SG, SG_INGRESS, SG_EGRESS, SG_RULE), stack_check=_default_sg_closed),
     Rule("batch-private-subnets", "network-exposure", "Batch compute environments run in private subnets.",
-         "pass the private subnets.",
+         "pass the private subnets.", types=(BATCH_CE, SUBNET),
          stack_check=_private_placement((BATCH_CE,), ("computeResources", "subnets"), "Compute environment")),
     Rule("eks-endpoint-private", "network-exposure",
          "EKS API endpoints are private, or public only to listed CIDRs with private access on (the deploy runner "
@@ -861,7 +1069,7 @@ RULES: list[Rule] = [
          "pass private_subnet_ids and node_associate_public_ip_address=False.", types=(EKS_COMPONENT,),
          check=_eks_nodes_private),
     Rule("eks-node-groups-private", "network-exposure", "EKS node groups use no public subnets.",
-         "pass the private subnets.",
+         "pass the private subnets.", types=(EKS_NODE_GROUP, SUBNET),
          stack_check=_private_placement((EKS_NODE_GROUP,), ("subnetIds",), "Node group")),
     Rule("ec2-imdsv2", "network-exposure", "Instances and launch templates require IMDSv2.",
          "set metadata_options http_tokens=required.", fsbp="EC2.8", types=(INSTANCE, LAUNCH_TEMPLATE), check=_imdsv2),
@@ -873,51 +1081,76 @@ RULES: list[Rule] = [
          check=_subnet_auto_ip),
     Rule("alb-waf-or-cloudfront-only", "network-exposure",
          "Internet-facing ALBs have a web ACL, or admit only CloudFront (which has one).",
-         "associate a regional web ACL or put the ALB behind CloudFront only.", stack_check=_alb_waf),
+         "associate a regional web ACL or put the ALB behind CloudFront only.", types=LBS, stack_check=_alb_waf),
     Rule("cloudfront-waf", "network-exposure", "CloudFront distributions have a web ACL.",
          "set web_acl_id (Firewall with CLOUDFRONT scope).", fsbp="CloudFront.6", types=(DISTRIBUTION,),
          check=_cloudfront_waf),
     # -- public data exposure
     Rule("s3-public-access-block", "public-data", "Every bucket blocks all public access.",
-         "add a BucketPublicAccessBlock with all four settings true (private_bucket does).", fsbp="S3.8", stack_check=_public_access_block, waivable=False),
+         "add a BucketPublicAccessBlock with all four settings true (private_bucket does).", fsbp="S3.8",
+         types=(*BUCKETS, BUCKET_PAB), stack_check=_public_access_block, waivable=False),
     Rule("s3-no-public-acl", "public-data", "No bucket or ACL grants public access.",
-         "remove public canned ACLs and AllUsers/AuthenticatedUsers grants.", fsbp="S3.2", types=(BUCKET, BUCKET_V2, BUCKET_ACL), check=_no_public_acl, waivable=False),
+         "remove public canned ACLs and AllUsers/AuthenticatedUsers grants.", fsbp="S3.2", types=(*BUCKETS, *BUCKET_ACLS),
+         check=_no_public_acl, waivable=False),
     Rule("s3-policy-no-public-principal", "public-data",
-         "No bucket policy allows Principal * without a condition.",
-         "name the principal, or condition the statement (e.g. AWS:SourceArn).", fsbp="S3.3", types=(BUCKET_POLICY,), check=_policy_no_public_principal, waivable=False),
+         "No bucket policy (separate or inline) allows Principal * without a condition that restricts it.",
+         "name the principal, or condition on aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID or aws:SourceVpce.",
+         fsbp="S3.3", types=(BUCKET_POLICY, *BUCKETS), check=_public_policy("Bucket policy of"), waivable=False),
+    Rule("ecr-policy-not-public", "public-data", "No ECR repository policy admits everyone.",
+         "name the accounts or condition on aws:PrincipalOrgID.", types=(ECR_POLICY,),
+         check=_public_policy("Repository policy"), waivable=False),
+    Rule("sns-policy-not-public", "public-data", "No SNS topic policy admits everyone.",
+         "name the publishing services with aws:SourceArn / aws:SourceAccount conditions.", types=(SNS_TOPIC, SNS_POLICY),
+         check=_public_policy("Topic policy of"), waivable=False),
+    Rule("sqs-policy-not-public", "public-data", "No SQS queue policy admits everyone.",
+         "name the senders with aws:SourceArn / aws:SourceAccount conditions.", fsbp="SQS.3",
+         types=(SQS_QUEUE, SQS_POLICY), check=_public_policy("Queue policy of"), waivable=False),
+    Rule("kms-policy-not-public", "public-data", "No KMS key policy admits everyone.",
+         "name the account root or condition on kms:CallerAccount / aws:PrincipalOrgID.", fsbp="KMS.5",
+         types=(KMS_KEY, KMS_KEY_POLICY), check=_public_policy("Key policy of"), waivable=False),
     Rule("s3-ownership-enforced", "public-data", "Buckets ignore ACLs (object ownership BucketOwnerEnforced).",
-         "add BucketOwnershipControls with BucketOwnerEnforced.", fsbp="S3.12", stack_check=_ownership_enforced),
+         "add BucketOwnershipControls with BucketOwnerEnforced.", fsbp="S3.12", types=(*BUCKETS, BUCKET_OWNERSHIP),
+         stack_check=_ownership_enforced),
     Rule("cloudfront-s3-oac", "public-data", "CloudFront reads S3 only through Origin Access Control.",
          "give S3 origins an origin_access_control_id; never use website endpoints.", fsbp="CloudFront.13",
          types=(DISTRIBUTION,), check=_cloudfront_oac),
     # -- logging and monitoring
     Rule("vpc-flow-logs", "logging-monitoring", "Every VPC has flow logs.", "add an aws.ec2.FlowLog (Network does).",
-         fsbp="EC2.6", stack_check=_flow_logs),
+         fsbp="EC2.6", types=(VPC, FLOW_LOG), stack_check=_flow_logs),
     Rule("log-group-retention", "logging-monitoring", "Every log group has a retention period.",
          "set retention_in_days; create service log groups yourself before the service does.",
          types=(LOG_GROUP,), check=_retention_set),
     Rule("alb-access-logs", "logging-monitoring", "Application load balancers write access logs.",
-         "set load_balancers.<name>.access_logs: true.", enforcement="advisory", fsbp="ELB.5", awsguard="elb-logging-enabled", types=(LB,), check=_alb_access_logs),
+         "set load_balancers.<name>.access_logs: true.", enforcement="advisory", fsbp="ELB.5", awsguard="elb-logging-enabled",
+         types=LBS, check=_alb_access_logs),
+    Rule("s3-access-logging", "logging-monitoring", "Buckets keep server access logs (a log bucket excepted).",
+         "add a BucketLogging to a log bucket.", enforcement="advisory", fsbp="S3.9",
+         types=(*BUCKETS, *BUCKET_LOGGINGS), stack_check=_bucket_access_logging),
     Rule("cloudfront-access-logs", "logging-monitoring", "CloudFront distributions write standard access logs.",
          "set edge.access_log_days (Edge delivers the logs to S3 through CloudWatch Logs).", enforcement="advisory",
-         fsbp="CloudFront.5", stack_check=_cloudfront_logging),
+         fsbp="CloudFront.5", types=(DISTRIBUTION, LOG_DELIVERY_SOURCE), stack_check=_cloudfront_logging),
     Rule("waf-logging", "logging-monitoring", "Every web ACL logs.", "add a WebAclLoggingConfiguration (Firewall does).",
-         fsbp="WAF.11", stack_check=_waf_logging),
-    Rule("sfn-logging", "logging-monitoring", "State machines log executions.",
-         "set logging_configuration with a level and a log group.", fsbp="StepFunctions.1", types=(SFN,),
+         fsbp="WAF.11", types=(WAF_ACL, WAF_LOGGING), stack_check=_waf_logging),
+    Rule("sfn-logging", "logging-monitoring", "State machines log executions, with their execution data.",
+         "set logging_configuration with a level, a log group and include_execution_data.", fsbp="StepFunctions.1",
+         types=(SFN,),
          check=_sfn_logging),
     Rule("ecs-container-insights", "logging-monitoring", "ECS clusters have Container Insights on.",
          "set the containerInsights setting to enabled or enhanced.", fsbp="ECS.12", types=(ECS_CLUSTER,),
          check=_container_insights),
-    Rule("eks-control-plane-logging", "logging-monitoring", "EKS clusters send audit logs to CloudWatch.",
-         "enable the audit log type (all five are the default).", fsbp="EKS.8",
+    Rule("eks-control-plane-logging", "logging-monitoring", "EKS clusters send all five control-plane logs to CloudWatch.",
+         "enable api, audit, authenticator, controllerManager and scheduler (cluster.eks.log_types' default).", fsbp="EKS.8",
          types=(EKS_COMPONENT, EKS_CLUSTER), check=_eks_logging),
-    Rule("rds-log-exports", "logging-monitoring", "Databases export their PostgreSQL log to CloudWatch.",
-         "keep postgresql in database.log_exports.", fsbp="RDS.9", types=(RDS_INSTANCE, RDS_CLUSTER),
+    Rule("rds-log-exports", "logging-monitoring",
+         "Databases export their engine's primary log to CloudWatch (postgresql; error for MySQL and MariaDB).",
+         "keep the engine's log in database.log_exports.", fsbp="RDS.9", types=(RDS_INSTANCE, RDS_CLUSTER),
          check=_rds_log_exports),
     Rule("rds-enhanced-monitoring", "logging-monitoring", "Databases have enhanced monitoring.",
          "set database.monitoring_interval.", enforcement="advisory", fsbp="RDS.6",
          types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE), check=_rds_enhanced_monitoring),
+    Rule("rds-iam-auth", "identity", "Databases accept IAM authentication.",
+         "set iam_database_authentication_enabled=True (Database does).", enforcement="advisory", fsbp="RDS.10",
+         types=(RDS_INSTANCE, RDS_CLUSTER), check=_rds_iam_auth),
     # -- resilience and data protection
     Rule("rds-backup-retention", "resilience", "Databases keep automated backups (7+ days in prod).",
          "set database.backup_retention_days (7 or more in prod).", fsbp="RDS.11", awsguard="rds-instance-backup-enabled", types=(RDS_INSTANCE, RDS_CLUSTER), check=_backup_retention),
@@ -930,17 +1163,19 @@ RULES: list[Rule] = [
          fsbp="RDS.5", awsguard="rds-instance-multi-az-enabled", types=(RDS_INSTANCE,), check=_rds_multi_az,
          prod_only=True),
     Rule("aurora-multi-az-prod", "resilience", "Prod Aurora clusters have instances in two AZs or more.",
-         "set database.instances: 2 or more.", fsbp="RDS.15", stack_check=_aurora_multi_az, prod_only=True),
+         "set database.instances: 2 or more.", fsbp="RDS.15", types=(RDS_CLUSTER, RDS_CLUSTER_INSTANCE),
+         stack_check=_aurora_multi_az, prod_only=True),
     Rule("nat-per-az-prod", "resilience", "In prod every AZ's private subnets leave through a NAT gateway in that AZ.",
-         "set network.egress: per_az.", stack_check=_nat_per_az, prod_only=True),
+         "set network.egress: per_az.", types=(VPC, SUBNET, NAT, INSTANCE), stack_check=_nat_per_az, prod_only=True),
     Rule("protect-stateful-prod", "resilience", "Prod stateful resources carry Pulumi protect.",
-         "keep env: prod (stateful components then protect and retain their data).", stack_check=_protect_stateful,
+         "keep env: prod (stateful components then protect and retain their data).", types=(*STATEFUL, *BUCKETS),
+         stack_check=_protect_stateful,
          prod_only=True),
     Rule("s3-versioning", "resilience", "Data and site buckets are versioned.", "add BucketVersioning Enabled.",
-         fsbp="S3.14", stack_check=_data_bucket_versioning),
+         fsbp="S3.14", types=(*BUCKETS, *BUCKET_VERSIONINGS), stack_check=_data_bucket_versioning),
     Rule("s3-lifecycle", "resilience", "Every bucket has a lifecycle configuration.",
          "add lifecycle rules (private_bucket always aborts stale multipart uploads).", enforcement="advisory",
-         fsbp="S3.13", stack_check=_bucket_lifecycle),
+         fsbp="S3.13", types=(*BUCKETS, *BUCKET_LIFECYCLES), stack_check=_bucket_lifecycle),
     Rule("elasticache-snapshots-prod", "resilience", "Prod caches take daily snapshots.",
          "set cache.snapshot_retention_days: 1 or more.", fsbp="ElastiCache.1", types=(CACHE,), check=_cache_snapshots,
          prod_only=True),
@@ -949,21 +1184,37 @@ RULES: list[Rule] = [
     Rule("efs-backups", "resilience", "File systems are backed up.", "set file_system.backup: true.", fsbp="EFS.2",
          types=(EFS_BACKUP,), check=_efs_backups),
     Rule("alb-deletion-protection-prod", "resilience", "Prod load balancers have deletion protection.",
-         "keep env: prod (ContainerService sets it).", fsbp="ELB.6", awsguard="elb-deletion-protection-enabled", types=(LB,), check=_deletion_protection,
+         "keep env: prod (ContainerService sets it).", fsbp="ELB.6", awsguard="elb-deletion-protection-enabled", types=LBS,
+         check=_deletion_protection,
          prod_only=True),
+    Rule("alb-drop-invalid-headers", "network-exposure", "Application load balancers drop invalid HTTP header fields.",
+         "set drop_invalid_header_fields=True (ContainerService does).", fsbp="ELB.4", types=LBS,
+         check=_drop_invalid_headers),
+    Rule("waf-known-bad-inputs", "network-exposure",
+         "Web ACLs apply AWS's known-bad-inputs rule group (Log4j and other exploit payloads).",
+         "keep known_bad_inputs in edge.waf.managed_rules.", enforcement="advisory", types=(WAF_ACL,),
+         check=_waf_known_bad_inputs),
+    Rule("elasticache-redis-auth", "identity", "Redis OSS before 6 requires an AUTH token (it has no RBAC).",
+         "set an auth_token or use Redis 6+ with user groups.", fsbp="ElastiCache.6", types=(CACHE,),
+         check=_elasticache_auth),
     Rule("ecs-circuit-breaker", "resilience", "ECS services roll back failed deployments.",
          "set deployment_circuit_breaker enable and rollback.", enforcement="advisory", types=(ECS_SERVICE,),
          check=_ecs_circuit_breaker),
     # -- identity
     Rule("iam-no-full-admin", "identity", "No IAM policy allows Action * on Resource *.",
-         "grant the actions and resources the workload needs.", fsbp="IAM.1", types=(ROLE_POLICY, POLICY, ROLE), check=_no_full_admin, waivable=False),
-    Rule("iam-no-admin-attachment", "identity", "No role gets AdministratorAccess or IAMFullAccess attached.",
+         "grant the actions and resources the workload needs.", fsbp="IAM.1",
+         types=(ROLE_POLICY, POLICY, ROLE, USER_POLICY, GROUP_POLICY), check=_no_full_admin, waivable=False),
+    Rule("iam-no-admin-attachment", "identity", "No role, user or group gets AdministratorAccess or IAMFullAccess attached.",
          "attach narrower managed policies or write a scoped inline policy.",
-         types=(ROLE_ATTACHMENT,), check=_no_admin_attachment, waivable=False),
+         types=(ROLE_ATTACHMENT, USER_ATTACHMENT, GROUP_ATTACHMENT, POLICY_ATTACHMENT, ROLE_ATTACHMENTS_EXCLUSIVE, ROLE),
+         check=_no_admin_attachment, waivable=False),
+    Rule("iam-trust-not-public", "identity", "No role trust policy lets everyone assume the role.",
+         "name the trusted service, account or identity provider.", types=(ROLE,),
+         check=_public_policy("Trust policy of", "assumeRolePolicy"), waivable=False),
     Rule("iam-role-no-policy-management-conflicts", "identity",
          "Roles are managed either inline (managedPolicyArns/inlinePolicies) or by separate attachments, not both.",
          "use RolePolicy / RolePolicyAttachment resources only (service_role does).",
-         stack_check=_exclusive_role_policies),
+         types=(ROLE, ROLE_POLICY, ROLE_ATTACHMENT), stack_check=_exclusive_role_policies),
     Rule("iam-role-path", "identity", "Roles live under the program's IAM path.",
          "create roles with _common.service_role.", enforcement="advisory", types=(ROLE,), check=_role_path),
     Rule("irsa-roles-scoped", "identity", "IRSA roles trust exactly one service account.",
@@ -971,7 +1222,7 @@ RULES: list[Rule] = [
     Rule("workload-roles-scoped", "identity",
          "Task and pod role policies use an unconditioned Resource * only for read-only discovery or actions that "
          "have no resource-level permissions.",
-         "name the ARNs the workload uses.", stack_check=_task_roles_scoped),
+         "name the ARNs the workload uses.", types=(ROLE, ROLE_POLICY), stack_check=_task_roles_scoped),
     Rule("github-oidc-trust-restricted", "identity", "Roles trusting GitHub Actions are limited to one repository.",
          "condition on aud sts.amazonaws.com and exact repo:<owner>/<name>:... subjects.", types=(ROLE,),
          check=_github_trust, waivable=False),
@@ -981,12 +1232,23 @@ RULES: list[Rule] = [
     Rule("ecr-immutable-tags-prod", "supply-chain", "Prod ECR repositories have immutable tags.",
          "set registry.immutable_tags: true.", fsbp="ECR.2", types=(ECR_REPO,), check=_immutable_tags, prod_only=True),
     Rule("ecr-lifecycle-policy", "supply-chain", "Every ECR repository has a lifecycle policy.",
-         "add an aws.ecr.LifecyclePolicy (Registry does).", fsbp="ECR.3", stack_check=_ecr_lifecycle),
+         "add an aws.ecr.LifecyclePolicy (Registry does).", fsbp="ECR.3", types=(ECR_REPO, ECR_LIFECYCLE),
+         stack_check=_ecr_lifecycle),
     Rule("ecs-no-privileged", "supply-chain", "Containers do not run privileged.", "remove privileged: true.",
          fsbp="ECS.4", types=(TASK_DEFINITION,), check=_no_privileged),
     Rule("ecs-no-plain-secrets", "supply-chain", "Secrets are not passed as plain environment variables.",
          "move them to secrets (Secrets Manager valueFrom).", fsbp="ECS.8", types=(TASK_DEFINITION,),
          check=_no_plain_secrets),
+    Rule("ecs-read-only-root", "supply-chain", "Containers run with a read-only root file system.",
+         "set readonlyRootFilesystem and mount writable paths as volumes.", enforcement="advisory", fsbp="ECS.5",
+         types=(TASK_DEFINITION,), check=_read_only_root),
+    Rule("batch-no-privileged", "supply-chain", "Batch jobs do not run privileged.", "remove privileged: true.",
+         types=(BATCH_JOB,), check=_batch_not_privileged),
+    Rule("eks-node-groups-no-open-ssh", "network-exposure", "EKS node groups admit SSH only from named security groups.",
+         "drop remote_access, or give it source_security_group_ids.", types=(EKS_NODE_GROUP,), check=_node_group_ssh),
+    Rule("secrets-rotated", "resilience", "Secrets rotate automatically.",
+         "add a SecretRotation (a rotation Lambda), or document who rotates the value by hand.", enforcement="advisory",
+         fsbp="SecretsManager.1", types=(SECRET, SECRET_ROTATION), stack_check=_secret_rotation),
     Rule("ecs-pinned-images", "supply-chain", "Task definitions pin image tags (no latest).",
          "deploy an explicit tag or digest.", enforcement="advisory", types=(TASK_DEFINITION,), check=_pinned_images),
     # -- tagging

@@ -152,7 +152,7 @@ def test_state_machine_is_standard_typed_sync_with_retry_catch_logging_and_traci
     machine = mon.one("aws:sfn/stateMachine:StateMachine").inputs
     assert machine["type"] == "STANDARD" and machine["tracingConfiguration"] == {"enabled": True}
     logging = machine["loggingConfiguration"]
-    assert logging["level"] == "ALL" and logging["includeExecutionData"] is False
+    assert logging["level"] == "ALL" and logging["includeExecutionData"] is True  # sfn-logging asks for it
     assert logging["logDestination"].endswith(":*")
     definition = json.loads(machine["definition"])
     assert definition["StartAt"] == "align"

@@ -58,7 +58,8 @@ def test_a_rule_about_public_data_or_admin_rights_ignores_waivers() -> None:
     assert matched is not None and kept is not None and "cannot be waived" in kept
     assert {r.name for r in RULES if not r.waivable} == {
         "rds-not-public", "s3-public-access-block", "s3-no-public-acl", "s3-policy-no-public-principal",
-        "iam-no-full-admin", "iam-no-admin-attachment", "github-oidc-trust-restricted"}
+        "ecr-policy-not-public", "sns-policy-not-public", "sqs-policy-not-public", "kms-policy-not-public",
+        "iam-no-full-admin", "iam-no-admin-attachment", "iam-trust-not-public", "github-oidc-trust-restricted"}
 
 
 def test_the_pack_applies_waivers_to_resource_rules() -> None:
