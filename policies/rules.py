@@ -107,6 +107,9 @@ SQS_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 BATCH_JOB = "aws:batch/jobDefinition:JobDefinition"
+CERTIFICATE = "aws:acm/certificate:Certificate"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+USER = "aws:iam/user:User"
 
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, CACHE, EFS, SECRET, ECR_REPO, BACKUP_VAULT)
 """Resource types whose loss loses data (data buckets are recognised by their `purpose` tag)."""
@@ -314,6 +317,8 @@ def _cloudfront_viewer(res: Subject) -> Iterator[str]:
         yield f"Distribution {res.name} uses the *.cloudfront.net certificate, which allows TLS 1.0."
     elif dig(cert, "minimumProtocolVersion") not in CLOUDFRONT_TLS:
         yield f"Distribution {res.name} accepts TLS below 1.2 (minimumProtocolVersion {dig(cert, 'minimumProtocolVersion')!r})."
+    if dig(cert, "sslSupportMethod") == "vip":  # FSBP CloudFront.8: dedicated IPs serve clients without SNI
+        yield f"Distribution {res.name} serves HTTPS on dedicated IPs (sslSupportMethod vip) instead of SNI."
 
 
 def _cloudfront_origin_tls(res: Subject) -> Iterator[str]:
@@ -467,6 +472,10 @@ def _imdsv2(res: Subject) -> Iterator[str]:
 
 
 def _no_public_instance_ip(res: Subject) -> Iterator[str]:
+    if res.type == LAUNCH_TEMPLATE:  # FSBP EC2.25: launch templates' network interfaces
+        if any(str(dig(n, "associatePublicIpAddress")).lower() == "true" for n in items(res.props.get("networkInterfaces"))):
+            yield f"Launch template {res.name} gives its instances public IP addresses."
+        return
     # A NAT instance needs a public address to forward traffic; it is the one exception.
     if res.props.get("associatePublicIpAddress") is True and res.props.get("sourceDestCheck") is not False:
         yield f"Instance {res.name} has a public IP address."
@@ -942,6 +951,106 @@ def _elasticache_auth(res: Subject) -> Iterator[str]:
         yield f"Redis {version} replication group {res.name} has no AUTH token (versions before 6 have no RBAC)."
 
 
+def _certificate_key(res: Subject) -> Iterator[str]:
+    if str(res.props.get("keyAlgorithm") or "RSA_2048") == "RSA_1024":  # RSA_2048 is ACM's default
+        yield f"Certificate {res.name} uses a 1024-bit RSA key."
+
+
+def _ecs_task_isolation(res: Subject) -> Iterator[str]:
+    if res.props.get("pidMode") == "host":
+        yield f"Task definition {res.name} shares the host's process namespace (pidMode host)."
+    if res.props.get("networkMode") == "host":
+        for c in _containers(res):
+            if c.get("privileged") is True or str(c.get("user") or "root") in ("root", "0", "0:0"):
+                yield f"Task definition {res.name} runs {c.get('name')} as root (or privileged) on the host's network."
+
+
+def _ecs_logging(res: Subject) -> Iterator[str]:
+    for c in _containers(res):
+        if not dig(c, "logConfiguration", "logDriver"):
+            yield f"Task definition {res.name} has no log configuration for container {c.get('name')}."
+
+
+def _fargate_latest(res: Subject) -> Iterator[str]:
+    version = res.props.get("platformVersion")
+    if res.props.get("launchType") in (None, "FARGATE") and version not in (None, "LATEST"):
+        yield f"ECS service {res.name} pins Fargate platform version {version} instead of LATEST."
+
+
+def _efs_access_point(res: Subject) -> Iterator[str]:
+    if dig(res.props, "rootDirectory", "path") in (None, "", "/"):
+        yield f"Access point {res.name} exposes the file system's root directory."
+    if dig(res.props, "posixUser", "uid") is None:
+        yield f"Access point {res.name} does not enforce a POSIX user identity."
+
+
+def _lb_desync(res: Subject) -> Iterator[str]:
+    if res.props.get("desyncMitigationMode") == "monitor":  # defensive is the default
+        yield f"Load balancer {res.name} only monitors HTTP desync (desyncMitigationMode monitor)."
+
+
+def _lb_multi_az(res: Subject) -> Iterator[str]:
+    subnets = as_strings(res.props.get("subnets")) + [str(dig(m, "subnetId")) for m in items(res.props.get("subnetMappings"))]
+    if len(set(subnets)) < 2:
+        yield f"Load balancer {res.name} sits in fewer than two subnets (Availability Zones)."
+
+
+def _cache_minor_upgrades(res: Subject) -> Iterator[str]:
+    if res.props.get("autoMinorVersionUpgrade") is False:  # true is the default
+        yield f"Cache {res.name} does not take automatic minor version upgrades."
+    if res.props.get("subnetGroupName") in (None, "", "default"):
+        yield f"Cache {res.name} uses the default subnet group."
+
+
+def _no_user_policies(res: Subject) -> Iterator[str]:
+    yield f"{res.name} gives an IAM user permissions directly; grant them through a group or a role."
+
+
+def _kms_decrypt_everything(res: Subject) -> Iterator[str]:
+    for doc_ in _documents(res):
+        for st in statements(doc_):
+            actions = {a.lower() for a in as_strings(st.get("Action"))}
+            decrypts = actions & {"kms:decrypt", "kms:reencryptfrom", "kms:*", "*"}
+            if st.get("Effect") == "Allow" and decrypts and "*" in as_strings(st.get("Resource")) and not st.get("Condition"):
+                yield f"{res.name} allows kms:Decrypt on every KMS key (Resource *)."
+
+
+def _rds_minor_upgrades(res: Subject) -> Iterator[str]:
+    if res.props.get("autoMinorVersionUpgrade") is False:  # true is the default for instances
+        yield f"Database {res.name} does not take automatic minor version upgrades."
+
+
+def _rds_copy_tags(res: Subject) -> Iterator[str]:
+    if res.props.get("copyTagsToSnapshot") is not True:
+        yield f"Database {res.name} does not copy its tags to snapshots."
+
+
+def _rds_in_vpc(res: Subject) -> Iterator[str]:
+    if not res.props.get("dbSubnetGroupName"):
+        yield f"Database {res.name} names no DB subnet group (it would land in the default VPC)."
+
+
+def _rds_custom_admin(res: Subject) -> Iterator[str]:
+    user = str(res.props.get("username") or res.props.get("masterUsername") or "")
+    if user.lower() in ("admin", "postgres", "root", "administrator", "master"):
+        yield f"Database {res.name} keeps a default administrator name ({user})."
+
+
+def _rotation_period(res: Subject) -> Iterator[str]:
+    days = dig(res.props, "rotationRules", "automaticallyAfterDays")
+    if days is not None and float(days) > 90:
+        yield f"Secret rotation {res.name} waits {days:g} days; 90 is the most."
+
+
+def _waf_rules_and_metrics(res: Subject) -> Iterator[str]:
+    rules = items(res.props.get("rules"))
+    if not rules:
+        yield f"Web ACL {res.name} has no rule or rule group."
+    configs = [res.props.get("visibilityConfig"), *(dig(r, "visibilityConfig") for r in rules)]
+    if any(dig(c, "cloudwatchMetricsEnabled") is not True for c in configs):
+        yield f"Web ACL {res.name} has a rule (or itself) without CloudWatch metrics."
+
+
 # ==================================================================================================
 # Tagging
 # ==================================================================================================
@@ -957,7 +1066,7 @@ def _required_tags(res: Subject) -> Iterator[str]:
 
 
 TAGGABLE = (
-    RDS_INSTANCE, RDS_CLUSTER, CACHE, EFS, BUCKET, SNS_TOPIC, LOG_GROUP, SECRET, ECR_REPO, KMS_KEY, LB, SG, SUBNET,
+    RDS_INSTANCE, RDS_CLUSTER, CACHE, EFS, BUCKET, SNS_TOPIC, LOG_GROUP, CERTIFICATE, SECRET, ECR_REPO, KMS_KEY, LB, SG, SUBNET,
     VPC, NAT, INSTANCE, ECS_CLUSTER, ECS_SERVICE, TASK_DEFINITION, SFN, ROLE, DISTRIBUTION, WAF_ACL, BATCH_CE, ALB_LB, SQS_QUEUE,
 )
 
@@ -993,7 +1102,7 @@ RULES: list[Rule] = [
     Rule("kms-key-rotation", "encryption-at-rest", "Customer-managed symmetric KMS keys rotate yearly.",
          "set enable_key_rotation=True.", fsbp="KMS.4", awsguard="cmk-backing-key-rotation-enabled", types=(KMS_KEY,), check=_kms_rotation),
     Rule("ec2-volumes-encrypted", "encryption-at-rest", "Instance and launch-template volumes are encrypted.",
-         "set encrypted on root and EBS block devices.", fsbp="EC2.7",
+         "set encrypted on root and EBS block devices.", fsbp="EC2.3",
          awsguard="encrypted-volumes", types=(INSTANCE, LAUNCH_TEMPLATE), check=_volumes_encrypted),
     Rule("backup-vault-encrypted", "encryption-at-rest", "Backup vaults use a customer-managed KMS key.",
          "pass kms_key_arn (Backup does).", fsbp="Backup.1", types=(BACKUP_VAULT,), check=_vault_encrypted),
@@ -1074,7 +1183,8 @@ RULES: list[Rule] = [
     Rule("ec2-imdsv2", "network-exposure", "Instances and launch templates require IMDSv2.",
          "set metadata_options http_tokens=required.", fsbp="EC2.8", types=(INSTANCE, LAUNCH_TEMPLATE), check=_imdsv2),
     Rule("ec2-no-public-ip", "network-exposure", "Instances have no public IP (NAT instances excepted).",
-         "run instances in private subnets.", enforcement="advisory", fsbp="EC2.9", awsguard="ec2-instance-no-public-ip", types=(INSTANCE,),
+         "run instances in private subnets.", enforcement="advisory", fsbp="EC2.9", awsguard="ec2-instance-no-public-ip",
+         types=(INSTANCE, LAUNCH_TEMPLATE),
          check=_no_public_instance_ip),
     Rule("subnet-public-ip-only-public-tier", "network-exposure", "Only public-tier subnets assign public IPs.",
          "set map_public_ip_on_launch only on subnets tagged tier=public.", fsbp="EC2.15", types=(SUBNET,),
@@ -1100,10 +1210,11 @@ RULES: list[Rule] = [
          "name the accounts or condition on aws:PrincipalOrgID.", types=(ECR_POLICY,),
          check=_public_policy("Repository policy"), waivable=False),
     Rule("sns-policy-not-public", "public-data", "No SNS topic policy admits everyone.",
-         "name the publishing services with aws:SourceArn / aws:SourceAccount conditions.", types=(SNS_TOPIC, SNS_POLICY),
+         "name the publishing services with aws:SourceArn / aws:SourceAccount conditions.", fsbp="SNS.4",
+         types=(SNS_TOPIC, SNS_POLICY),
          check=_public_policy("Topic policy of"), waivable=False),
     Rule("sqs-policy-not-public", "public-data", "No SQS queue policy admits everyone.",
-         "name the senders with aws:SourceArn / aws:SourceAccount conditions.", fsbp="SQS.3",
+         "name the senders with aws:SourceArn / aws:SourceAccount conditions (Config rule sqs-queue-no-public-access).",
          types=(SQS_QUEUE, SQS_POLICY), check=_public_policy("Queue policy of"), waivable=False),
     Rule("kms-policy-not-public", "public-data", "No KMS key policy admits everyone.",
          "name the account root or condition on kms:CallerAccount / aws:PrincipalOrgID.", fsbp="KMS.5",
@@ -1249,6 +1360,49 @@ RULES: list[Rule] = [
     Rule("secrets-rotated", "resilience", "Secrets rotate automatically.",
          "add a SecretRotation (a rotation Lambda), or document who rotates the value by hand.", enforcement="advisory",
          fsbp="SecretsManager.1", types=(SECRET, SECRET_ROTATION), stack_check=_secret_rotation),
+    Rule("acm-rsa-2048", "encryption-in-transit", "Certificates use RSA keys of at least 2048 bits.",
+         "leave key_algorithm at RSA_2048 (or an EC key).", fsbp="ACM.2", types=(CERTIFICATE,), check=_certificate_key),
+    Rule("ecs-task-isolation", "supply-chain", "Tasks share neither the host's process namespace nor, as root, its network.",
+         "keep network_mode awsvpc and pid_mode unset (ContainerService does).", fsbp="ECS.3", types=(TASK_DEFINITION,),
+         check=_ecs_task_isolation),
+    Rule("ecs-logging", "logging-monitoring", "Every container has a log configuration.",
+         "give each container definition a logConfiguration (ContainerService sends awslogs).", fsbp="ECS.9",
+         types=(TASK_DEFINITION,), check=_ecs_logging),
+    Rule("ecs-fargate-latest", "supply-chain", "Fargate services run the LATEST platform version.",
+         "leave platform_version unset.", fsbp="ECS.10", types=(ECS_SERVICE,), check=_fargate_latest),
+    Rule("efs-access-points-scoped", "identity", "EFS access points enforce a root directory and a POSIX user.",
+         "give each access point a root directory below / and a uid/gid (FileSystem does).", fsbp="EFS.3",
+         types=(EFS_ACCESS_POINT,), check=_efs_access_point),
+    Rule("alb-desync-defensive", "network-exposure", "Load balancers mitigate HTTP desync (defensive or strictest).",
+         "leave desync_mitigation_mode at defensive.", fsbp="ELB.12", types=LBS, check=_lb_desync),
+    Rule("lb-multi-az", "resilience", "Load balancers span two Availability Zones or more.",
+         "pass a subnet in each of two AZs or more.", fsbp="ELB.13", types=LBS, check=_lb_multi_az),
+    Rule("elasticache-maintained", "resilience", "Caches take minor upgrades and live in their own subnet group.",
+         "keep auto_minor_version_upgrade and pass a subnet group (Cache does).", fsbp="ElastiCache.2",
+         types=(CACHE,), check=_cache_minor_upgrades),
+    Rule("iam-no-user-policies", "identity", "IAM users get no policies of their own.",
+         "grant through groups or roles (the program creates no users).", fsbp="IAM.2",
+         types=(USER_POLICY, USER_ATTACHMENT), check=_no_user_policies),
+    Rule("kms-no-decrypt-everything", "identity", "No IAM policy allows kms:Decrypt on every key.",
+         "name the key ARNs (Resource) or condition on kms:ViaService.", fsbp="KMS.1",
+         types=(POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE), check=_kms_decrypt_everything),
+    Rule("rds-minor-upgrades", "resilience", "Databases take automatic minor version upgrades.",
+         "keep auto_minor_version_upgrade (Database does).", fsbp="RDS.13",
+         types=(RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER), check=_rds_minor_upgrades),
+    Rule("rds-copy-tags", "resilience", "Databases copy their tags to snapshots.",
+         "set copy_tags_to_snapshot=True (Database does).", fsbp="RDS.17", types=(RDS_INSTANCE, RDS_CLUSTER),
+         check=_rds_copy_tags),
+    Rule("rds-in-vpc", "network-exposure", "Databases live in a VPC through their own subnet group.",
+         "pass db_subnet_group_name (Database does).", fsbp="RDS.18", types=(RDS_INSTANCE, RDS_CLUSTER), check=_rds_in_vpc),
+    Rule("rds-custom-admin", "identity", "Databases do not keep a default administrator name.",
+         "set database.master_username (default appadmin).", fsbp="RDS.25", types=(RDS_INSTANCE, RDS_CLUSTER),
+         check=_rds_custom_admin),
+    Rule("secrets-rotation-period", "resilience", "Rotated secrets rotate at least every 90 days.",
+         "set rotation_rules.automatically_after_days to 90 or fewer.", fsbp="SecretsManager.4",
+         types=(SECRET_ROTATION,), check=_rotation_period),
+    Rule("waf-rules-with-metrics", "logging-monitoring", "Web ACLs have rules, and every rule sends CloudWatch metrics.",
+         "keep edge.waf.managed_rules non-empty (Firewall enables metrics).", fsbp="WAF.10", types=(WAF_ACL,),
+         check=_waf_rules_and_metrics),
     Rule("ecs-pinned-images", "supply-chain", "Task definitions pin image tags (no latest).",
          "deploy an explicit tag or digest.", enforcement="advisory", types=(TASK_DEFINITION,), check=_pinned_images),
     # -- tagging

@@ -58,7 +58,7 @@ MUTATIONS: list[tuple[str, str, tuple[str, ...], Any, set[str]]] = [
      {"sg-no-open-ingress"}),
     ("aws:secretsmanager/secret:Secret", "secrets-oauth", ("kmsKeyId",), "alias/aws/secretsmanager",
      {"secrets-customer-managed-key"}),
-    ("aws:wafv2/webAcl:WebAcl", "waf-acl", ("rules",), [], {"waf-known-bad-inputs"}),
+    ("aws:wafv2/webAcl:WebAcl", "waf-acl", ("rules",), [], {"waf-known-bad-inputs", "waf-rules-with-metrics"}),
 ]
 
 
