@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import types
 import typing
 from ipaddress import IPv4Network
@@ -179,6 +180,24 @@ def policy_coverage() -> str:
     lines += ["", "Pulumi's AWS pack (awsguard), policy by policy:", "", "| awsguard policy | covered by |", "|---|---|"]
     for name, reason in AWSGUARD.items():
         lines.append(f"| `{name}` | {', '.join(f'`{r}`' for r in covering.get(name, [])) or reason} |")
+    return "\n".join(lines)
+
+
+def fsbp_coverage() -> str:
+    """Every FSBP control of the services the program creates, and where the pack stands on it."""
+    from policies.coverage import CONTROLS_FILE, controls, status
+    from policies.rules import RULES
+
+    rows = [(c, *status(c["id"], RULES)) for c in controls()]
+    counts = {label: sum(1 for _, s, _ in rows if s == label)
+              for label in ("covered", "not decidable", "not applicable", "gap")}
+    source = json.loads(CONTROLS_FILE.read_text())
+    lines = [f"{counts['covered']} covered, {counts['gap']} gaps, {counts['not decidable']} not decidable from "
+             f"inputs, {counts['not applicable']} not applicable, of {len(rows)} controls. Source: {source['source']} "
+             f"(read {source['checked']}).", "",
+             "| control | title | status | rule, or why not |", "|---|---|---|---|"]
+    for control, label, why in rows:
+        lines.append(f"| {control['id']} | {control['title'].replace('|', '/')} | {label} | {why.replace('|', '/')} |")
     return "\n".join(lines)
 
 

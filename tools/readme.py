@@ -14,6 +14,7 @@ from tools import docs
 SECTIONS: dict[str, Callable[[], str]] = {
     "config-reference": docs.config_reference,
     "policy-coverage": docs.policy_coverage,
+    "fsbp-coverage": docs.fsbp_coverage,
     "cost-estimates": docs.cost_estimates,
     "preflight-rules": docs.preflight_rules,
     "diagram-dev": lambda: docs.architecture_diagram("dev"),
