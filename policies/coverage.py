@@ -41,6 +41,7 @@ ALSO_COVERED = {
     "CloudFront.8": "cloudfront-viewer-https",  # sslSupportMethod vip is refused
     "EC2.25": "ec2-no-public-ip",  # launch templates' network interfaces
     "ECS.1": "ecs-task-isolation",
+    "RDS.20": "rds-event-subscriptions", "RDS.21": "rds-event-subscriptions", "RDS.22": "rds-event-subscriptions",
 }
 """Controls a rule decides besides its own `fsbp` one."""
 
@@ -90,24 +91,7 @@ NOT_APPLICABLE = {
 }
 """Controls about resources the program never creates."""
 
-GAPS = {
-    "CloudFront.1": "a stack rule: distributions with an S3 origin set default_root_object",
-    "CloudFront.4": "an origin group with a second origin; the platform is single-region",
-    "EC2.10": "an interface endpoint for EC2 in every VPC (network.interface_endpoints can add one)",
-    "IAM.21": "a rule on customer-managed policies granting service:* actions",
-    "RDS.19": "RDS event subscriptions for cluster events (Monitoring creates none yet)",
-    "RDS.20": "RDS event subscriptions for instance events", "RDS.21": "RDS event subscriptions for parameter groups",
-    "RDS.22": "RDS event subscriptions for security groups",
-    "RDS.23": "a non-default port; the program keeps 5432 (grants, not obscurity, guard it)",
-    "RDS.26": "a stack rule: every database is selected by a backup plan (prod's is)",
-    "Route53.2": "query logging for public hosted zones",
-    "S3.6": "a rule on bucket policies granting other accounts blocked actions",
-    "S3.7": "cross-Region replication; the platform is single-region",
-    "S3.11": "event notifications on every bucket (the uploads bucket has them)",
-    "S3.15": "Object Lock, which needs a bucket created with it",
-    "S3.20": "MFA delete, which only the root user can turn on",
-    "SNS.2": "delivery status logging on topics",
-}
+GAPS: dict[str, str] = {}
 """Controls that could be decided from inputs but have no rule yet: what closing each takes."""
 
 
@@ -126,11 +110,15 @@ def controls() -> list[dict[str, Any]]:
 
 def status(control: str, rules: list[Any]) -> tuple[str, str]:
     """(covered | not decidable | not applicable | gap, the rule(s) or the reason)."""
-    own = [r.name for r in rules if r.fsbp == control]
+    own = [f"{r.name} (opt-in)" if r.opt_in else r.name for r in rules if r.fsbp == control]
     also = ALSO_COVERED.get(control)
-    if own or also:
-        return "covered", ", ".join(f"`{n}`" for n in [*own, *([also] if also and not also.startswith("(") else [])]) \
-            or also.strip("()")
+    if also and not also.startswith("("):
+        rule = next(r for r in rules if r.name == also)
+        own.append(f"{also} (opt-in)" if rule.opt_in else also)
+    if own:
+        return "covered", ", ".join(f"`{n}`" for n in own)
+    if also:
+        return "covered", also.strip("()")
     for label, table in (("not decidable", NOT_DECIDABLE), ("not applicable", NOT_APPLICABLE), ("gap", GAPS)):
         if control in table:
             return label, table[control]

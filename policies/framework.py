@@ -196,6 +196,9 @@ class Rule:
     prod_only: bool = False
     waivable: bool = True
     """False for rules about public data and administrator rights: no waiver silences them."""
+    opt_in: bool = False
+    """Off unless a stack's pack config sets a level: controls the platform's design answers otherwise
+    (single-region, operator-run rotation, ...) but a team may want enforced."""
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Extra config properties (JSON schema) beyond environment and reason."""
 
@@ -204,7 +207,7 @@ class Rule:
         common = dict(
             name=self.name,
             description=self.description + (f" (FSBP {self.fsbp})" if self.fsbp else ""),
-            enforcement_level=EnforcementLevel(self.enforcement),
+            enforcement_level=EnforcementLevel("disabled" if self.opt_in else self.enforcement),
             config_schema=PolicyConfigSchema(properties={
                 "environment": {"type": "string", "enum": ["dev", "staging", "prod"],
                                 "description": "Overrides the env tag for prod-only rules"},

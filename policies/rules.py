@@ -110,6 +110,15 @@ BATCH_JOB = "aws:batch/jobDefinition:JobDefinition"
 CERTIFICATE = "aws:acm/certificate:Certificate"
 EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
 USER = "aws:iam/user:User"
+RDS_EVENTS = "aws:rds/eventSubscription:EventSubscription"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+ZONE = "aws:route53/zone:Zone"
+QUERY_LOG = "aws:route53/queryLog:QueryLog"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+BUCKET_OBJECT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+                      "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")
 
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, CACHE, EFS, SECRET, ECR_REPO, BACKUP_VAULT)
 """Resource types whose loss loses data (data buckets are recognised by their `purpose` tag)."""
@@ -1051,6 +1060,98 @@ def _waf_rules_and_metrics(res: Subject) -> Iterator[str]:
         yield f"Web ACL {res.name} has a rule (or itself) without CloudWatch metrics."
 
 
+def _default_root_object(res: Subject) -> Iterator[str]:
+    s3_origin = any(".s3." in str(dig(o, "domainName") or "") for o in items(res.props.get("origins")))
+    if s3_origin and not res.props.get("defaultRootObject"):
+        yield f"Distribution {res.name} serves an S3 origin without a default root object (a bare / lists or errors)."
+
+
+CROSS_ACCOUNT_BLOCKED = {"s3:deletebucketpolicy", "s3:putbucketacl", "s3:putbucketpolicy",
+                         "s3:putencryptionconfiguration", "s3:putobjectacl", "s3:*", "*"}
+"""Actions FSBP S3.6 refuses to other accounts in a bucket policy."""
+
+
+def _bucket_cross_account(res: Subject) -> Iterator[str]:
+    for st in statements(res.props.get("policy")):
+        principals = as_strings(dig(st, "Principal", "AWS"))
+        others = [p for p in principals if p != "*" and re.search(r"\d{12}", p)]
+        if st.get("Effect") == "Allow" and others and {a.lower() for a in as_strings(st.get("Action"))} & CROSS_ACCOUNT_BLOCKED:
+            yield f"Bucket policy of {res.name} lets other accounts change its policy, ACLs or encryption."
+
+
+def _no_service_wildcards(res: Subject) -> Iterator[str]:
+    for st in statements(res.props.get("policy")):
+        wild = sorted(a for a in as_strings(st.get("Action")) if re.fullmatch(r"[\w-]+:\*", a))
+        if st.get("Effect") == "Allow" and wild:
+            yield f"Policy {res.name} allows every action of {', '.join(wild)}."
+
+
+def _ec2_endpoint(stack: Stack) -> Iterator[tuple[str, str]]:
+    with_endpoint = {e.props.get("vpcId") for e in stack.of(VPC_ENDPOINT) if str(e.props.get("serviceName", "")).endswith(".ec2")}
+    for vpc in subjects(stack.of(VPC)):
+        if vpc.props.get("id") not in with_endpoint:
+            yield f"VPC {vpc.name} has no interface endpoint for the EC2 API.", vpc.urn
+
+
+def _rds_events(stack: Stack) -> Iterator[tuple[str, str]]:
+    kinds = {str(s.props.get("sourceType")) for s in stack.of(RDS_EVENTS)}
+    needed = {"db-cluster": RDS_CLUSTER, "db-instance": RDS_INSTANCE, "db-parameter-group": RDS_PARAMS,
+              "db-security-group": RDS_INSTANCE}
+    for kind, typ in needed.items():
+        for res in subjects(stack.of(typ)):
+            if kind not in kinds:
+                yield f"No RDS event subscription watches {kind} events (for {res.name}).", res.urn
+
+
+def _rds_default_port(res: Subject) -> Iterator[str]:
+    defaults = {"postgres": 5432, "aurora-postgresql": 5432, "mysql": 3306, "mariadb": 3306, "aurora-mysql": 3306}
+    engine = str(res.props.get("engine") or "postgres")
+    if float(res.props.get("port") or defaults.get(engine, 0)) == defaults.get(engine):
+        yield f"Database {res.name} listens on {engine}'s default port."
+
+
+def _rds_backup_plan(stack: Stack) -> Iterator[tuple[str, str]]:
+    selected = {a for s in stack.of(BACKUP_SELECTION) for a in as_strings(s.props.get("resources"))}
+    for db in subjects(stack.of(RDS_INSTANCE, RDS_CLUSTER)):
+        if db.resource_type == RDS_INSTANCE and str(db.props.get("engine", "")).startswith("aurora"):
+            continue
+        if db.props.get("arn") not in selected and "*" not in selected:
+            yield f"Database {db.name} is in no AWS Backup plan.", db.urn
+
+
+def _zone_query_logging(stack: Stack) -> Iterator[tuple[str, str]]:
+    for zone in unreferenced(stack, (ZONE,), ("zoneId", "id"), QUERY_LOG, "zoneId"):
+        if not items(zone.props.get("vpcs")):  # private zones have no query logs of this kind
+            yield f"Public hosted zone {zone.name} does not log DNS queries.", zone.urn
+
+
+def _bucket_feature(part_types: tuple[str, ...], inline: str, what: str):
+    def check(stack: Stack) -> Iterator[tuple[str, str]]:
+        for bucket, part in _bucket_parts(stack, *part_types):
+            if part is None and not bucket.props.get(inline):
+                yield f"Bucket {bucket.name} has no {what}.", bucket.urn
+    return check
+
+
+def _mfa_delete(stack: Stack) -> Iterator[tuple[str, str]]:
+    for bucket, versioning in _bucket_parts(stack, *BUCKET_VERSIONINGS):
+        on = dig(bucket.props, "versioning", "mfaDelete") is True or \
+            dig(versioning.props if versioning else None, "versioningConfiguration", "mfaDelete") == "Enabled"
+        if not on:
+            yield f"Bucket {bucket.name} lets versions be deleted without MFA.", bucket.urn
+
+
+def _sns_delivery_logging(res: Subject) -> Iterator[str]:
+    feedback = [k for k in res.props if str(k).endswith("FailureFeedbackRoleArn") and res.props.get(k)]
+    if not feedback:
+        yield f"Topic {res.name} logs no delivery status."
+
+
+def _origin_failover(res: Subject) -> Iterator[str]:
+    if not items(res.props.get("originGroups")):
+        yield f"Distribution {res.name} has no origin group to fail over to."
+
+
 # ==================================================================================================
 # Tagging
 # ==================================================================================================
@@ -1403,6 +1504,53 @@ RULES: list[Rule] = [
     Rule("waf-rules-with-metrics", "logging-monitoring", "Web ACLs have rules, and every rule sends CloudWatch metrics.",
          "keep edge.waf.managed_rules non-empty (Firewall enables metrics).", fsbp="WAF.10", types=(WAF_ACL,),
          check=_waf_rules_and_metrics),
+    Rule("cloudfront-default-root-object", "public-data", "Distributions with an S3 origin name a default root object.",
+         "set default_root_object (Edge does for a static site).", fsbp="CloudFront.1", types=(DISTRIBUTION,),
+         check=_default_root_object),
+    Rule("s3-no-cross-account-admin", "public-data",
+         "No bucket policy lets another account change the bucket's policy, ACLs or encryption.",
+         "grant other accounts object actions only.", fsbp="S3.6", types=(BUCKET_POLICY, *BUCKETS),
+         check=_bucket_cross_account),
+    Rule("iam-no-service-wildcards", "identity", "Customer-managed policies grant no service:* actions.",
+         "list the actions the holder needs.", fsbp="IAM.21", types=(POLICY,), check=_no_service_wildcards),
+    Rule("rds-backup-plan", "resilience", "Every database is selected by an AWS Backup plan.",
+         "list database in backup.resources.", enforcement="advisory", fsbp="RDS.26",
+         types=(RDS_INSTANCE, RDS_CLUSTER, BACKUP_SELECTION), stack_check=_rds_backup_plan),
+    # -- opt-in: controls the platform answers otherwise by design; a stack's pack config turns them on
+    Rule("vpc-ec2-endpoint", "network-exposure", "Every VPC has an interface endpoint for the EC2 API.",
+         "add ec2 to network.interface_endpoints.", enforcement="advisory", fsbp="EC2.10", opt_in=True,
+         types=(VPC, VPC_ENDPOINT), stack_check=_ec2_endpoint),
+    Rule("rds-event-subscriptions", "logging-monitoring",
+         "RDS event subscriptions watch cluster, instance, parameter group and security group events.",
+         "add aws.rds.EventSubscription resources to the alarm topic.", enforcement="advisory", fsbp="RDS.19",
+         opt_in=True, types=(RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMS, RDS_EVENTS), stack_check=_rds_events),
+    Rule("rds-non-default-port", "network-exposure", "Databases listen on a non-default port.",
+         "set database.port (security-group grants, not the port, are what guards the database).",
+         enforcement="advisory", fsbp="RDS.23", opt_in=True, types=(RDS_INSTANCE, RDS_CLUSTER), check=_rds_default_port),
+    Rule("route53-query-logging", "logging-monitoring", "Public hosted zones log DNS queries.",
+         "add an aws.route53.QueryLog (in us-east-1).", enforcement="advisory", fsbp="Route53.2", opt_in=True,
+         types=(ZONE, QUERY_LOG), stack_check=_zone_query_logging),
+    Rule("s3-replication", "resilience", "Buckets replicate to another Region.",
+         "add a BucketReplicationConfig (the platform is single-Region).", enforcement="advisory", fsbp="S3.7",
+         opt_in=True, types=(*BUCKETS, BUCKET_REPLICATION),
+         stack_check=_bucket_feature((BUCKET_REPLICATION,), "replicationConfiguration", "cross-Region replication")),
+    Rule("s3-event-notifications", "logging-monitoring", "Buckets send event notifications.",
+         "add a BucketNotification (the uploads bucket sends to EventBridge).", enforcement="advisory", fsbp="S3.11",
+         opt_in=True, types=(*BUCKETS, BUCKET_NOTIFICATION),
+         stack_check=_bucket_feature((BUCKET_NOTIFICATION,), "eventbridge", "event notifications")),
+    Rule("s3-object-lock", "resilience", "Buckets have Object Lock.",
+         "create the bucket with object_lock_enabled and a lock configuration.", enforcement="advisory",
+         fsbp="S3.15", opt_in=True, types=(*BUCKETS, *BUCKET_OBJECT_LOCK),
+         stack_check=_bucket_feature(BUCKET_OBJECT_LOCK, "objectLockEnabled", "Object Lock")),
+    Rule("s3-mfa-delete", "resilience", "Versioned buckets require MFA to delete versions.",
+         "turn on MFA delete as the root user (it cannot be set through Pulumi's credentials).",
+         enforcement="advisory", fsbp="S3.20", opt_in=True, types=(*BUCKETS, *BUCKET_VERSIONINGS), stack_check=_mfa_delete),
+    Rule("sns-delivery-logging", "logging-monitoring", "Topics log delivery status.",
+         "set a *_failure_feedback_role_arn on the topic.", enforcement="advisory", fsbp="SNS.2", opt_in=True,
+         types=(SNS_TOPIC,), check=_sns_delivery_logging),
+    Rule("cloudfront-origin-failover", "resilience", "Distributions fail over to a second origin.",
+         "add an origin group (the platform is single-Region).", enforcement="advisory", fsbp="CloudFront.4",
+         opt_in=True, types=(DISTRIBUTION,), check=_origin_failover),
     Rule("ecs-pinned-images", "supply-chain", "Task definitions pin image tags (no latest).",
          "deploy an explicit tag or digest.", enforcement="advisory", types=(TASK_DEFINITION,), check=_pinned_images),
     # -- tagging

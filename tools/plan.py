@@ -96,6 +96,7 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
     lines.append(f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
                  f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
                  + (f", {len(report.waived)} waived" if report.waived else "")
+                 + (f", {len(report.opt_in)} opt-in off" if report.opt_in else "")
                  + (f", {len(report.not_checkable)} remote component(s) not fully checkable" if report.not_checkable else ""))
     if cost is not None:
         unpriced = sum(1 for x in cost.lines if x.kind == "unpriced")

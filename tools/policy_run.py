@@ -59,6 +59,8 @@ class PolicyReport:
     """Remote components whose children the offline run cannot see."""
     skipped: dict[str, str] = field(default_factory=dict)
     """Disabled rules and their recorded reasons."""
+    opt_in: list[str] = field(default_factory=list)
+    """Opt-in rules no config turned on (off by design, listed in the README's coverage table)."""
     unknown: list[str] = field(default_factory=list)
     """Policies that met an unknown value (preview) and could not decide."""
     waived: list[tuple[str, str, Waiver]] = field(default_factory=list)
@@ -161,6 +163,7 @@ def run_policies(monitor: RecordingMonitor, policies: Sequence[Any], config: Map
 
     settings = _normalise(config or {}, policies)
     waivable = {r.name: r.waivable for r in RULES}
+    opt_in = {r.name for r in RULES if r.opt_in}
     # The engine's precedence: a policy's own entry, then "all", then the policy's level, then the pack's.
     all_level = settings.get("all", (None, {}))[0]
     report = PolicyReport()
@@ -175,7 +178,10 @@ def run_policies(monitor: RecordingMonitor, policies: Sequence[Any], config: Map
         level, props = settings.get(policy.name, (None, {}))
         level = level or all_level or (policy.enforcement_level.value if policy.enforcement_level else pack_enforcement)
         if level == "disabled":
-            report.skipped[policy.name] = str(props.get("reason", ""))
+            if policy.name in opt_in and policy.name not in settings:
+                report.opt_in.append(policy.name)
+            else:
+                report.skipped[policy.name] = str(props.get("reason", ""))
             continue
         if level == "remediate":
             level = "mandatory"

@@ -12,8 +12,8 @@ def test_every_control_is_covered_undecidable_inapplicable_or_a_named_gap() -> N
     ids = [c["id"] for c in coverage.controls()]
     assert len(ids) == len(set(ids)) > 150
     statuses = Counter(coverage.status(i, RULES)[0] for i in ids)
-    assert statuses["unclassified"] == 0
-    assert set(statuses) == {"covered", "not decidable", "not applicable", "gap"}
+    assert statuses["unclassified"] == 0 and statuses["gap"] == 0  # every decidable control has a rule
+    assert set(statuses) == {"covered", "not decidable", "not applicable"}
 
 
 def test_no_control_is_in_two_places() -> None:

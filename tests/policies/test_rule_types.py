@@ -213,6 +213,21 @@ EXTRA += [
     pair("rds-custom-admin", Res(R.RDS_CLUSTER, {"masterUsername": "appadmin"}), Res(R.RDS_INSTANCE, {"username": "admin"})),
 ]
 
+EXTRA += [
+    pair("s3-no-cross-account-admin", Res(R.BUCKET, {"policy": doc(TLS_ONLY)}),
+         Res(R.BUCKET_V2, {"policy": doc({"Effect": "Allow", "Principal": {"AWS": ["111111111111"]}, "Action": "s3:*"})})),
+    pair("s3-no-cross-account-admin", Res(R.BUCKET_V2, {}),
+         Res(R.BUCKET, {"policy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/x"},
+                                       "Action": ["s3:PutObjectAcl"]})})),
+    pair("rds-backup-plan", StackFx([Res(R.RDS_CLUSTER, {"arn": "arn:c"}, "c"), Res(R.BACKUP_SELECTION, {"resources": ["arn:c"]})]),
+         StackFx([Res(R.RDS_INSTANCE, {"arn": "arn:db", "engine": "postgres"}, "db")])),
+    pair("rds-non-default-port", Res(R.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 15432}), Res(R.RDS_INSTANCE, {"engine": "mysql"})),
+    pair("s3-replication", StackFx([Res(R.BUCKET_V2, {"id": "b", "bucket": "b", "replicationConfiguration": {"role": "r"}}, "b")]),
+         StackFx([Res(R.BUCKET, {"id": "b", "bucket": "b"}, "b")])),
+    pair("s3-event-notifications", StackFx([Res(R.BUCKET, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET_NOTIFICATION, {"bucket": "b"})]),
+         StackFx([Res(R.BUCKET_V2, {"id": "b", "bucket": "b"}, "b")])),
+]
+
 STATEFUL_KINDS = [*R.STATEFUL, *R.BUCKETS]
 EXTRA += [pair("protect-stateful-prod",
                StackFx([Res(kind, {"tags": {**PROD, "purpose": "data"}}, "data", protect=True)]),
@@ -333,4 +348,5 @@ UNSET_QUIET = {
     "elasticache-redis-auth", "sqs-encrypted", "required-tags", "alb-https-tls13", "cloudfront-s3-oac",
     "acm-rsa-2048", "ecs-task-isolation", "ecs-logging", "ecs-fargate-latest", "alb-desync-defensive",
     "kms-no-decrypt-everything", "rds-minor-upgrades", "rds-custom-admin", "secrets-rotation-period",
+    "cloudfront-default-root-object", "s3-no-cross-account-admin", "iam-no-service-wildcards",
 }

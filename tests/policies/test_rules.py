@@ -373,6 +373,43 @@ CASES: dict[str, tuple[Any, Any]] = {
                         "rules": [{"name": "r", "visibilityConfig": {"cloudwatchMetricsEnabled": True}}]}),
         Res(R.WAF_ACL, {"visibilityConfig": {"cloudwatchMetricsEnabled": True},
                         "rules": [{"name": "r", "visibilityConfig": {"cloudwatchMetricsEnabled": False}}]})),
+    "cloudfront-default-root-object": (Res(R.DISTRIBUTION, distribution(defaultRootObject="index.html")), Res(R.DISTRIBUTION, distribution())),
+    "s3-no-cross-account-admin": (
+        Res(R.BUCKET_POLICY, {"policy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "s3:GetObject"})}),
+        Res(R.BUCKET_POLICY, {"policy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"}, "Action": "s3:PutBucketPolicy"})})),
+    "iam-no-service-wildcards": (Res(R.POLICY, {"policy": doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})}),
+                                 Res(R.POLICY, {"policy": doc({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"})})),
+    "rds-backup-plan": (StackFx([Res(R.RDS_INSTANCE, {"arn": "arn:db", "engine": "postgres"}, "db"), Res(R.BACKUP_SELECTION, {"resources": ["arn:db"]})]),
+                        StackFx([Res(R.RDS_CLUSTER, {"arn": "arn:db"}, "db"), Res(R.BACKUP_SELECTION, {"resources": ["arn:efs"]})])),
+    "vpc-ec2-endpoint": (StackFx([Res(R.VPC, {"id": "v"}), Res(R.VPC_ENDPOINT, {"vpcId": "v", "serviceName": "com.amazonaws.us-east-1.ec2"})]),
+                         StackFx([Res(R.VPC, {"id": "v"}), Res(R.VPC_ENDPOINT, {"vpcId": "v", "serviceName": "com.amazonaws.us-east-1.s3"})])),
+    "rds-event-subscriptions": (
+        StackFx([Res(R.RDS_INSTANCE, {}, "db"), Res(R.RDS_CLUSTER, {}, "c"), Res(R.RDS_PARAMS, {}, "p"),
+                 *[Res(R.RDS_EVENTS, {"sourceType": k}, k) for k in ("db-cluster", "db-instance", "db-parameter-group", "db-security-group")]]),
+        StackFx([Res(R.RDS_INSTANCE, {}, "db"), Res(R.RDS_CLUSTER, {}, "c"), Res(R.RDS_PARAMS, {}, "p"),
+                 Res(R.RDS_EVENTS, {"sourceType": "db-snapshot"}, "s")])),
+    "rds-non-default-port": (Res(R.RDS_INSTANCE, {"engine": "postgres", "port": 6432}), Res(R.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 5432})),
+    "route53-query-logging": (StackFx([Res(R.ZONE, {"zoneId": "Z1"}), Res(R.QUERY_LOG, {"zoneId": "Z1"})]),
+                              StackFx([Res(R.ZONE, {"zoneId": "Z1"}), Res(R.QUERY_LOG, {"zoneId": "Z2"})])),
+    "s3-replication": (StackFx([Res(R.BUCKET, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET_REPLICATION, {"bucket": "b"})]),
+                       StackFx([Res(R.BUCKET_V2, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET_REPLICATION, {"bucket": "other"})])),
+    "s3-event-notifications": (StackFx([Res(R.BUCKET_V2, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET_NOTIFICATION, {"bucket": "b", "eventbridge": True})]),
+                               StackFx([Res(R.BUCKET, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET_NOTIFICATION, {"bucket": "other"})])),
+    "s3-object-lock": (StackFx([Res(R.BUCKET, {"id": "b", "bucket": "b", "objectLockEnabled": True}, "b"),
+                                Res(R.BUCKET_OBJECT_LOCK[0], {"bucket": "b"}), Res(R.BUCKET_OBJECT_LOCK[1], {"bucket": "b"}),
+                                Res(R.BUCKET_V2, {"id": "c", "bucket": "c", "objectLockEnabled": True}, "c")]),
+                       StackFx([Res(R.BUCKET_V2, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET, {"id": "c", "bucket": "c"}, "c"),
+                                Res(R.BUCKET_OBJECT_LOCK[0], {"bucket": "x"}), Res(R.BUCKET_OBJECT_LOCK[1], {"bucket": "y"})])),
+    "s3-mfa-delete": (StackFx([Res(R.BUCKET, {"id": "b", "bucket": "b", "versioning": {"mfaDelete": True}}, "b"),
+                               Res(R.BUCKET_V2, {"id": "c", "bucket": "c"}, "c"),
+                               Res(R.BUCKET_VERSIONINGS[0], {"bucket": "c", "versioningConfiguration": {"mfaDelete": "Enabled"}}),
+                               Res(R.BUCKET_VERSIONINGS[1], {"bucket": "x", "versioningConfiguration": {"mfaDelete": "Enabled"}}),
+                               Res(R.BUCKET, {"id": "x", "bucket": "x", "versioning": {"mfaDelete": True}}, "x")]),
+                      StackFx([Res(R.BUCKET_V2, {"id": "b", "bucket": "b"}, "b"), Res(R.BUCKET, {"id": "c", "bucket": "c"}, "c"),
+                               Res(R.BUCKET_VERSIONINGS[0], {"bucket": "b", "versioningConfiguration": {"mfaDelete": "Disabled"}}),
+                               Res(R.BUCKET_VERSIONINGS[1], {"bucket": "c", "versioningConfiguration": {"mfaDelete": "Disabled"}})])),
+    "sns-delivery-logging": (Res(R.SNS_TOPIC, {"sqsFailureFeedbackRoleArn": "arn:role"}), Res(R.SNS_TOPIC, {})),
+    "cloudfront-origin-failover": (Res(R.DISTRIBUTION, distribution(originGroups=[{"originId": "g"}])), Res(R.DISTRIBUTION, distribution())),
     # tagging
     "required-tags": (Res(R.VPC, {"tags": PROD}), Res(R.VPC, {"tags": {"env": "prod"}})),
 }
@@ -411,7 +448,10 @@ def test_rules_are_well_formed() -> None:
         assert rule.enforcement in ("mandatory", "advisory")
         if rule.fsbp:
             assert re.fullmatch(r"[A-Za-z0-9]+\.\d+", rule.fsbp), rule.fsbp
-    assert {p.enforcement_level for p in POLICIES} <= {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+    # Opt-in rules reach the engine disabled; a stack's pack config turns them on.
+    assert {p.enforcement_level for p, r in zip(POLICIES, RULES) if not r.opt_in} <= {
+        EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+    assert {p.enforcement_level for p, r in zip(POLICIES, RULES) if r.opt_in} == {EnforcementLevel.DISABLED}
     assert len({r.group for r in RULES}) == len(GROUPS)
 
 

@@ -27,7 +27,7 @@ def test_every_committed_stack_passes_every_mandatory_rule(stack, path: Path) ->
     name = load_stack_config(path).stack
     report = _run(stack(path), name)
     assert report.mandatory == [], "\n".join(f"{v.policy}: {v.message}" for v in report.mandatory)
-    assert report.evaluated + len(report.skipped) == len(POLICIES)
+    assert report.evaluated + len(report.skipped) + len(report.opt_in) == len(POLICIES)
     assert report.unknown == []
 
 
@@ -44,7 +44,23 @@ def test_all_mandatory_turns_advisory_findings_into_failures(stack) -> None:
     # Without dev's config its cost choices (no ALB access logs, no enhanced monitoring) are advisory
     # findings, beside the pack's other advisories; "all": "mandatory" makes exactly those blocking.
     assert {"alb-access-logs", "rds-enhanced-monitoring"} <= {v.policy for v in quiet.advisory}
-    assert quiet.mandatory == [] and {v.policy for v in quiet.advisory} == {v.policy for v in strict.mandatory}
+    # "all" reaches the opt-in rules too (the engine's precedence), so they may add findings of their own.
+    from policies.rules import RULES
+
+    opt_in = {r.name for r in RULES if r.opt_in}
+    strict_rules = {v.policy for v in strict.mandatory}
+    assert quiet.mandatory == [] and {v.policy for v in quiet.advisory} == strict_rules - opt_in
+
+
+def test_opt_in_rules_stay_off_until_a_stack_turns_them_on(stack) -> None:
+    from policies.rules import RULES
+
+    opt_in = {r.name for r in RULES if r.opt_in}
+    off = _run(stack("dev"), "dev")
+    assert set(off.opt_in) == opt_in and not {v.policy for v in off.violations} & opt_in
+    on = _run(stack("dev"), "dev", {"vpc-ec2-endpoint": "mandatory"})
+    assert "vpc-ec2-endpoint" in {v.policy for v in on.mandatory}  # dev's VPC has no EC2 endpoint
+    assert "vpc-ec2-endpoint" not in on.opt_in
 
 
 def _dev_section(key: str, **changes) -> dict:
