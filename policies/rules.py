@@ -188,6 +188,15 @@ def public_statements(policy: Any) -> list[Mapping[str, Any]]:
             and ((_everyone(s.get("Principal")) and not _restricts(s.get("Condition"))) or "NotPrincipal" in s)]
 
 
+def _setting(prop: str, ok: Any, message: str) -> Any:
+    """A check of one property: `message` (with `{name}`) unless `ok(value)`; a missing property is `None`,
+    so `ok` says what AWS's default means."""
+    def check(res: Subject) -> Iterator[str]:
+        if not ok(res.props.get(prop)):
+            yield message.format(name=res.name)
+    return check
+
+
 # ==================================================================================================
 # Encryption at rest
 # ==================================================================================================
@@ -201,19 +210,13 @@ def _storage_encrypted(res: Subject) -> Iterator[str]:
         yield f"{res.name} stores data unencrypted (storageEncrypted is not true)."
 
 
-def _efs_encrypted(res: Subject) -> Iterator[str]:
-    if res.props.get("encrypted") is not True:
-        yield f"EFS {res.name} is not encrypted at rest."
+_efs_encrypted = _setting("encrypted", lambda v: v is True, "EFS {name} is not encrypted at rest.")
 
 
-def _cache_at_rest(res: Subject) -> Iterator[str]:
-    if res.props.get("atRestEncryptionEnabled") is not True:
-        yield f"Cache {res.name} is not encrypted at rest."
+_cache_at_rest = _setting("atRestEncryptionEnabled", lambda v: v is True, "Cache {name} is not encrypted at rest.")
 
 
-def _sns_encrypted(res: Subject) -> Iterator[str]:
-    if not res.props.get("kmsMasterKeyId"):
-        yield f"Topic {res.name} has no KMS key (kmsMasterKeyId)."
+_sns_encrypted = _setting("kmsMasterKeyId", bool, "Topic {name} has no KMS key (kmsMasterKeyId).")
 
 
 def _log_group_kms(res: Subject) -> Iterator[str]:
@@ -385,9 +388,7 @@ def _efs_tls_only(stack: Stack) -> Iterator[tuple[str, str]]:
 # ==================================================================================================
 
 
-def _rds_not_public(res: Subject) -> Iterator[str]:
-    if res.props.get("publiclyAccessible") is True:
-        yield f"Database {res.name} is publicly accessible."
+_rds_not_public = _setting("publiclyAccessible", lambda v: v is not True, "Database {name} is publicly accessible.")
 
 
 def _public_subnet_ids(stack: Stack) -> set[str]:
@@ -510,9 +511,7 @@ def _alb_waf(stack: Stack) -> Iterator[tuple[str, str]]:
                    "around CloudFront."), lb.urn
 
 
-def _cloudfront_waf(res: Subject) -> Iterator[str]:
-    if not res.props.get("webAclId"):
-        yield f"Distribution {res.name} has no web ACL."
+_cloudfront_waf = _setting("webAclId", bool, "Distribution {name} has no web ACL.")
 
 
 # ==================================================================================================
@@ -580,10 +579,7 @@ def _flow_logs(stack: Stack) -> Iterator[tuple[str, str]]:
         yield f"VPC {vpc.name} has no flow log.", vpc.urn
 
 
-def _retention_set(res: Subject) -> Iterator[str]:
-    days = res.props.get("retentionInDays")
-    if not days:
-        yield f"Log group {res.name} keeps logs forever (no retentionInDays)."
+_retention_set = _setting("retentionInDays", bool, "Log group {name} keeps logs forever (no retentionInDays).")
 
 
 def _alb_access_logs(res: Subject) -> Iterator[str]:
@@ -631,9 +627,7 @@ def _rds_log_exports(res: Subject) -> Iterator[str]:
         yield f"Database {res.name} ({engine}) does not export its {needed} log."
 
 
-def _rds_enhanced_monitoring(res: Subject) -> Iterator[str]:
-    if not res.props.get("monitoringInterval"):
-        yield f"Database {res.name} has enhanced monitoring off."
+_rds_enhanced_monitoring = _setting("monitoringInterval", bool, "Database {name} has enhanced monitoring off.")
 
 
 # ==================================================================================================
@@ -658,9 +652,7 @@ def _final_snapshot(res: Subject) -> Iterator[str]:
         yield f"Database {res.name} would be deleted without a final snapshot."
 
 
-def _rds_multi_az(res: Subject) -> Iterator[str]:
-    if res.props.get("multiAz") is not True:
-        yield f"Database {res.name} is single-AZ."
+_rds_multi_az = _setting("multiAz", lambda v: v is True, "Database {name} is single-AZ.")
 
 
 def _aurora_multi_az(stack: Stack) -> Iterator[tuple[str, str]]:
@@ -710,9 +702,7 @@ def _bucket_lifecycle(stack: Stack) -> Iterator[tuple[str, str]]:
             yield f"Bucket {bucket.name} has no lifecycle configuration.", bucket.urn
 
 
-def _cache_snapshots(res: Subject) -> Iterator[str]:
-    if not res.props.get("snapshotRetentionLimit"):
-        yield f"Cache {res.name} takes no automatic snapshots."
+_cache_snapshots = _setting("snapshotRetentionLimit", bool, "Cache {name} takes no automatic snapshots.")
 
 
 def _cache_failover(res: Subject) -> Iterator[str]:
@@ -1024,19 +1014,13 @@ def _kms_decrypt_everything(res: Subject) -> Iterator[str]:
                 yield f"{res.name} allows kms:Decrypt on every KMS key (Resource *)."
 
 
-def _rds_minor_upgrades(res: Subject) -> Iterator[str]:
-    if res.props.get("autoMinorVersionUpgrade") is False:  # true is the default for instances
-        yield f"Database {res.name} does not take automatic minor version upgrades."
+_rds_minor_upgrades = _setting("autoMinorVersionUpgrade", lambda v: v is not False, "Database {name} does not take automatic minor version upgrades.")
 
 
-def _rds_copy_tags(res: Subject) -> Iterator[str]:
-    if res.props.get("copyTagsToSnapshot") is not True:
-        yield f"Database {res.name} does not copy its tags to snapshots."
+_rds_copy_tags = _setting("copyTagsToSnapshot", lambda v: v is True, "Database {name} does not copy its tags to snapshots.")
 
 
-def _rds_in_vpc(res: Subject) -> Iterator[str]:
-    if not res.props.get("dbSubnetGroupName"):
-        yield f"Database {res.name} names no DB subnet group (it would land in the default VPC)."
+_rds_in_vpc = _setting("dbSubnetGroupName", bool, "Database {name} names no DB subnet group (it would land in the default VPC).")
 
 
 def _rds_custom_admin(res: Subject) -> Iterator[str]:
@@ -1058,6 +1042,11 @@ def _waf_rules_and_metrics(res: Subject) -> Iterator[str]:
     configs = [res.props.get("visibilityConfig"), *(dig(r, "visibilityConfig") for r in rules)]
     if any(dig(c, "cloudwatchMetricsEnabled") is not True for c in configs):
         yield f"Web ACL {res.name} has a rule (or itself) without CloudWatch metrics."
+
+
+def _cache_access_control(res: Subject) -> Iterator[str]:
+    if not res.props.get("authToken") and not as_strings(res.props.get("userGroupIds")):
+        yield f"Cache {res.name} authenticates no client (no AUTH token, no user group): its security group is the only gate."
 
 
 def _default_root_object(res: Subject) -> Iterator[str]:
@@ -1548,6 +1537,9 @@ RULES: list[Rule] = [
     Rule("sns-delivery-logging", "logging-monitoring", "Topics log delivery status.",
          "set a *_failure_feedback_role_arn on the topic.", enforcement="advisory", fsbp="SNS.2", opt_in=True,
          types=(SNS_TOPIC,), check=_sns_delivery_logging),
+    Rule("elasticache-client-auth", "identity", "Caches of every version authenticate clients (AUTH token or RBAC user groups).",
+         "set an auth_token or user_group_ids (the platform gates caches by security group instead).",
+         enforcement="advisory", opt_in=True, types=(CACHE,), check=_cache_access_control),
     Rule("cloudfront-origin-failover", "resilience", "Distributions fail over to a second origin.",
          "add an origin group (the platform is single-Region).", enforcement="advisory", fsbp="CloudFront.4",
          opt_in=True, types=(DISTRIBUTION,), check=_origin_failover),

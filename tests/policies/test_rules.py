@@ -409,6 +409,7 @@ CASES: dict[str, tuple[Any, Any]] = {
                                Res(R.BUCKET_VERSIONINGS[0], {"bucket": "b", "versioningConfiguration": {"mfaDelete": "Disabled"}}),
                                Res(R.BUCKET_VERSIONINGS[1], {"bucket": "c", "versioningConfiguration": {"mfaDelete": "Disabled"}})])),
     "sns-delivery-logging": (Res(R.SNS_TOPIC, {"sqsFailureFeedbackRoleArn": "arn:role"}), Res(R.SNS_TOPIC, {})),
+    "elasticache-client-auth": (Res(R.CACHE, {"userGroupIds": ["app-users"]}), Res(R.CACHE, {"engineVersion": "7.1"})),
     "cloudfront-origin-failover": (Res(R.DISTRIBUTION, distribution(originGroups=[{"originId": "g"}])), Res(R.DISTRIBUTION, distribution())),
     # tagging
     "required-tags": (Res(R.VPC, {"tags": PROD}), Res(R.VPC, {"tags": {"env": "prod"}})),
