@@ -172,6 +172,21 @@ UsageKey = Literal[
 """Usage the cost estimate cannot read from the program (see tools/usage.yaml for what each means)."""
 
 
+class CostBudgetConfig(Settings):
+    """Monthly limits the offline estimate must stay within (`plan` and `cost` exit 5 above them)."""
+
+    monthly_usd: float | None = Field(None, gt=0)
+    """Fixed plus usage (at the stack's usage profile), USD per month; unset: no total limit."""
+    fixed_usd: float | None = Field(None, gt=0)
+    """What the stack costs idle (hours, nodes, keys, ...), USD per month; unset: no fixed limit."""
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> CostBudgetConfig:
+        if self.monthly_usd is None and self.fixed_usd is None:
+            raise ValueError("@monthly_usd: give monthly_usd, fixed_usd or both (or leave budget out)")
+        return self
+
+
 class CostConfig(Settings):
     """`platform:cost`: assumptions of the offline cost estimate (`python -m tools cost`); deploys ignore it."""
 
@@ -179,6 +194,8 @@ class CostConfig(Settings):
     """Usage profile for traffic and stored data (tools/usage.yaml)."""
     usage: dict[UsageKey, float] = {}  # type: ignore[valid-type]
     """Per-resource monthly usage that replaces the profile's value, e.g. {nat_gateway_gb: 50}."""
+    budget: CostBudgetConfig | None = None
+    """Monthly limits of the estimate; `plan` and `cost` fail (exit 5) when it exceeds them."""
 
     @field_validator("usage")
     @classmethod

@@ -19,6 +19,14 @@ STACK_FILES = sorted(PROJECT_DIR.glob("Pulumi.*.yaml"))
 """Every committed stack file at the top level (dev, prod)."""
 EXAMPLE_FILES = sorted((PROJECT_DIR / "examples").glob("Pulumi.*.yaml"))
 """The described systems as stack files (examples/)."""
+FIXTURE_DEV = PROJECT_DIR / "tests" / "fixtures" / "Pulumi.fixture-dev.yaml"
+"""Pulumi.dev.yaml as the reference program ships it: tests that pin dev's figures use this copy."""
+FIXTURE_PROD = PROJECT_DIR / "tests" / "fixtures" / "Pulumi.fixture-prod.yaml"
+"""Pulumi.prod.yaml as shipped: tests that pin prod's figures use this copy, so teams edit theirs freely."""
+FIXTURE_DEV_POLICY = PROJECT_DIR / "tests" / "fixtures" / "config.fixture-dev.json"
+"""policies/config.dev.json as shipped (the pack config the fixture dev stack is judged with)."""
+FIXTURE_PROD_POLICY = PROJECT_DIR / "tests" / "fixtures" / "config.fixture-prod.json"
+"""policies/config.prod.json as shipped."""
 
 # CI runs the same examples every time (a red build is reproducible); locally Hypothesis explores.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from stack_config import ConfigError
+from tests.conftest import FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
 from tools.harness import RecordingMonitor, run_program
 
 STATEFUL_TYPES = {
@@ -23,6 +24,11 @@ STATEFUL_TYPES = {
 """Resources whose loss loses data (or, for zones, an external NS delegation)."""
 
 
+
+REFERENCE = {"dev": FIXTURE_DEV, "prod": FIXTURE_PROD}
+"""The program's behaviour is pinned on copies of the reference stacks (tests/fixtures); what every stack
+must hold is asserted over the committed stack files at the end."""
+
 def stateful(mon) -> list:
     """Stateful resources, data buckets, and every KMS key one of them is encrypted with."""
     found = [r for r in mon.records() if r.type in STATEFUL_TYPES
@@ -36,7 +42,7 @@ def stateful(mon) -> list:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_stack_declares_every_component_and_exports(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     components = {r.type for r in mon.records() if not r.custom}
     assert {"platform:components:Network", "platform:components:Database", "platform:components:Cache"} <= components
     assert mon.exports["env"] == name
@@ -46,14 +52,14 @@ def test_stack_declares_every_component_and_exports(stack, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_every_resource_belongs_to_a_component(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     loose = [r.name for r in mon.records() if r.custom and mon.component_of(r) is None]
     assert loose == []
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_child_names_are_prefixed_with_their_component(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     for rec in mon.records():
         owner = mon.component_of(rec)
         if owner is not None:
@@ -62,7 +68,7 @@ def test_child_names_are_prefixed_with_their_component(stack, name: str) -> None
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_taggable_resources_carry_env_owner_and_a_name(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     tagged = [r for r in mon.records() if r.custom and "tags" in r.inputs]
     assert len(tagged) > 20
     for rec in tagged:
@@ -74,7 +80,7 @@ def test_taggable_resources_carry_env_owner_and_a_name(stack, name: str) -> None
 
 
 def test_stateful_resources_are_protected_and_retained_in_prod(stack) -> None:
-    resources = stateful(stack("prod"))
+    resources = stateful(stack(FIXTURE_PROD))
     assert {r.type for r in resources} >= {"aws:rds/instance:Instance", "aws:kms/key:Key",
                                            "aws:elasticache/replicationGroup:ReplicationGroup",
                                            "aws:secretsmanager/secret:Secret", "aws:ecr/repository:Repository",
@@ -85,21 +91,21 @@ def test_stateful_resources_are_protected_and_retained_in_prod(stack) -> None:
 
 
 def test_dev_can_be_torn_down(stack) -> None:
-    for rec in stack("dev").records():
+    for rec in stack(FIXTURE_DEV).records():
         assert not rec.protect, rec.name
 
 
 def test_prod_database_survives_an_az_and_a_mistake(stack) -> None:
-    db = stack("prod").one("aws:rds/instance:Instance")
+    db = stack(FIXTURE_PROD).one("aws:rds/instance:Instance")
     assert db.inputs["multiAz"] is True
     assert db.inputs["deletionProtection"] is True
     assert db.inputs["backupRetentionPeriod"] >= 14
-    assert db.inputs["skipFinalSnapshot"] is False and db.inputs["finalSnapshotIdentifier"] == "platform-prod-db-final"
+    assert db.inputs["skipFinalSnapshot"] is False and db.inputs["finalSnapshotIdentifier"] == "platform-fixture-prod-db-final"
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_no_password_in_inputs_or_exports(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     for rec in mon.records():
         assert not {"password", "masterPassword", "authToken"} & set(rec.inputs), rec.name
     assert "password" not in json.dumps(mon.exports).lower()
@@ -107,7 +113,7 @@ def test_no_password_in_inputs_or_exports(stack, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_database_and_cache_sit_in_isolated_subnets(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     isolated = set(mon.exports["network_isolated_subnet_ids"])
     assert set(mon.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"]) == isolated
     assert set(mon.one("aws:elasticache/subnetGroup:SubnetGroup").inputs["subnetIds"]) == isolated
@@ -115,21 +121,21 @@ def test_database_and_cache_sit_in_isolated_subnets(stack, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_the_program_tolerates_unknowns_in_preview(stack, name: str) -> None:
-    mon = stack(name, preview=True)
-    assert len([r for r in mon.records() if r.custom]) == len([r for r in stack(name).records() if r.custom])
+    mon = stack(REFERENCE[name], preview=True)
+    assert len([r for r in mon.records() if r.custom]) == len([r for r in stack(REFERENCE[name]).records() if r.custom])
 
 
 def test_bad_config_fails_before_any_resource_is_declared() -> None:
     monitor = RecordingMonitor()
     with pytest.raises(ConfigError, match=r"network\.cidr: expected an IPv4 network"):
-        run_program("dev", overrides={"network": {"cidr": "10.0.0.0/33"}}, monitor=monitor)
+        run_program(FIXTURE_DEV, overrides={"network": {"cidr": "10.0.0.0/33"}}, monitor=monitor)
     assert monitor.registered == {}
     assert monitor.invocations == []
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_only_granted_security_groups_reach_database_and_cache_ports(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     guarded = {mon.one("aws:ec2/securityGroup:SecurityGroup", "db-sg").id: 5432,
                mon.one("aws:ec2/securityGroup:SecurityGroup", "cache-sg").id: 6379}
     for rule in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
@@ -162,7 +168,7 @@ def ingress_edges(mon) -> set[tuple[str, str, int | None]]:
     ("prod", "10.20.0.0/16", {("10.20.0.0/16", "network-endpoints", 443)}),
 ])
 def test_the_only_paths_in_are_cloudfront_to_alb_to_tasks_to_data(stack, name: str, vpc: str, extra: set) -> None:
-    assert ingress_edges(stack(name)) == {
+    assert ingress_edges(stack(REFERENCE[name])) == {
         ("cloudfront-prefix-list", "app-main", 443),
         ("app-main", "app-frontend", 3000),
         ("app-main", "app-api", 8000),
@@ -172,7 +178,7 @@ def test_the_only_paths_in_are_cloudfront_to_alb_to_tasks_to_data(stack, name: s
 
 
 def test_routing_sends_auth_to_the_frontend_api_to_the_api_and_the_rest_to_the_frontend(stack) -> None:
-    mon = stack("prod")
+    mon = stack(FIXTURE_PROD)
     groups = {t.name: t.outputs["arn"] for t in mon.of_type("aws:lb/targetGroup:TargetGroup")}
     rules = {int(r.inputs["priority"]): r.inputs for r in mon.of_type("aws:lb/listenerRule:ListenerRule")}
     routed = {p: (next((c["pathPattern"]["values"] for c in r["conditions"] if "pathPattern" in c), None),
@@ -184,7 +190,7 @@ def test_routing_sends_auth_to_the_frontend_api_to_the_api_and_the_rest_to_the_f
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_port_80_only_redirects_to_https(stack, name: str) -> None:
-    listeners = {l.inputs["port"]: l.inputs for l in stack(name).of_type("aws:lb/listener:Listener")}
+    listeners = {l.inputs["port"]: l.inputs for l in stack(REFERENCE[name]).of_type("aws:lb/listener:Listener")}
     assert listeners[80]["defaultActions"] == [
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
     assert listeners[443]["protocol"] == "HTTPS" and listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
@@ -192,7 +198,7 @@ def test_port_80_only_redirects_to_https(stack, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_each_execution_role_reads_only_the_secrets_its_service_names(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     secret_arn = {s.name.removeprefix("secrets-"): s.outputs["arn"] for s in mon.of_type("aws:secretsmanager/secret:Secret")}
     db_secret = mon.exports["db_secret_arn"]
     expected = {"api": sorted([db_secret, secret_arn["jwt-signing-key"]]), "frontend": [secret_arn["oauth"]]}
@@ -203,7 +209,7 @@ def test_each_execution_role_reads_only_the_secrets_its_service_names(stack, nam
 
 
 def test_prod_services_scale_on_cpu_and_memory(stack) -> None:
-    mon = stack("prod")
+    mon = stack(FIXTURE_PROD)
     targets = {t.name: (t.inputs["minCapacity"], t.inputs["maxCapacity"]) for t in mon.of_type("aws:appautoscaling/target:Target")}
     assert targets == {"app-frontend": (2, 10), "app-api": (2, 10)}
     values = {p.name: p.inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"]
@@ -213,7 +219,7 @@ def test_prod_services_scale_on_cpu_and_memory(stack) -> None:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_cloudfront_and_its_waf_front_the_site(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
     acl = mon.one("aws:wafv2/webAcl:WebAcl")
     assert dist["webAclId"] == acl.outputs["arn"] and acl.inputs["scope"] == "CLOUDFRONT"
@@ -228,7 +234,7 @@ def test_cloudfront_and_its_waf_front_the_site(stack, name: str) -> None:
 
 
 def test_outside_us_east_1_cloudfront_uses_a_us_east_1_certificate() -> None:
-    mon = run_program("prod", overrides={"aws:region": "eu-west-1"})
+    mon = run_program(FIXTURE_PROD, overrides={"aws:region": "eu-west-1"})
     provider = next(p for p in mon.of_type("pulumi:providers:aws") if p.parent and "Domain" in p.parent)
     assert provider.inputs["region"] == "us-east-1"
     cert = mon.one("aws:acm/certificate:Certificate", "domain-cloudfront-cert")
@@ -243,7 +249,7 @@ def test_outside_us_east_1_cloudfront_uses_a_us_east_1_certificate() -> None:
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_every_alarm_notifies_the_topic(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     topic = mon.one("aws:sns/topic:Topic").outputs["arn"]
     alarms = mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert len(alarms) >= 12
@@ -253,13 +259,13 @@ def test_every_alarm_notifies_the_topic(stack, name: str) -> None:
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_every_role_lives_under_the_project_path(stack, name: str) -> None:
     # The deploy role may manage IAM only under /platform/ (see components/github_deploy.py).
-    roles = stack(name).of_type("aws:iam/role:Role")
+    roles = stack(REFERENCE[name]).of_type("aws:iam/role:Role")
     assert roles and all(r.inputs["path"] == "/platform/" for r in roles)
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_the_api_may_start_the_pipeline_and_use_its_buckets(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     grant = mon.one("aws:iam/rolePolicy:RolePolicy", "pipeline-grant-api")
     api_task_role = mon.one("aws:iam/role:Role", "app-api-task")
     assert grant.inputs["role"] == api_task_role.outputs["name"]
@@ -272,7 +278,7 @@ def test_the_api_may_start_the_pipeline_and_use_its_buckets(stack, name: str) ->
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_pipeline_failures_reach_the_alarm_topic(stack, name: str) -> None:
-    mon = stack(name)
+    mon = stack(REFERENCE[name])
     topic = mon.one("aws:sns/topic:Topic").outputs["arn"]
     machine = mon.exports["pipeline_state_machine_arn"]
     sfn = {a.inputs["metricName"]: a.inputs for a in mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -284,3 +290,19 @@ def test_pipeline_failures_reach_the_alarm_topic(stack, name: str) -> None:
     assert pattern["detail"] == {"status": ["FAILED"], "jobQueue": [mon.exports["pipeline_job_queue_arn"]]}
     target = mon.one("aws:cloudwatch/eventTarget:EventTarget", "monitoring-pipeline-job-failed")
     assert target.inputs["arn"] == topic
+
+
+# -- what every committed stack holds, whatever a team sets in it ------------------------------------
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
+def test_every_stack_keeps_passwords_out_and_protects_prod_data(stack, path) -> None:
+    from tools.harness import load_config
+
+    mon = stack(path)
+    for rec in mon.records():
+        assert not {"password", "masterPassword", "authToken"} & set(rec.inputs), rec.name
+    assert "password" not in json.dumps(mon.exports).lower()
+    if load_config(path).protect:
+        for rec in stateful(mon):
+            assert rec.protect is True and rec.retain_on_delete is True, rec.name

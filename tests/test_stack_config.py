@@ -16,13 +16,18 @@ from hypothesis import strategies as st
 import stack_config
 from components import _settings
 from stack_config import ConfigError, from_mapping
-from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
 from tools.harness import PROJECT_DIR, RecordingMonitor, load_config, load_stack_config, run_program
+
+
+REFERENCE = {"dev": FIXTURE_DEV, "prod": FIXTURE_PROD}
+"""Mistakes are made on copies of the reference stacks (tests/fixtures), so a team's own edits to
+Pulumi.dev.yaml and Pulumi.prod.yaml never change what these tests start from."""
 
 
 def raw(ref: str | Path) -> dict[str, Any]:
     """A stack file's project-namespace values as `from_mapping` takes them (plus the region)."""
-    stack_file = load_stack_config(ref)
+    stack_file = load_stack_config(REFERENCE.get(str(ref), ref))
     prefix = f"{stack_file.project}:"
     values = {k[len(prefix):]: copy.deepcopy(v) for k, v in stack_file.raw.items() if k.startswith(prefix)}
     values["region"] = stack_file.raw["aws:region"]
@@ -53,7 +58,7 @@ def test_every_example_validates(path: Path) -> None:
 
 
 def test_dev_is_cheap() -> None:
-    dev = load_config("dev")
+    dev = load_config(FIXTURE_DEV)
     assert dev.network.zone_count == 2
     assert dev.network.egress in ("single", "instance")
     # Aurora Serverless v2 that pauses when idle: no compute cost overnight.
@@ -65,8 +70,8 @@ def test_dev_is_cheap() -> None:
     assert dev.protect is False
 
 
-def test_prod_is_durable() -> None:
-    prod = load_config("prod")
+def test_the_reference_prod_is_durable() -> None:
+    prod = load_config(FIXTURE_PROD)
     assert prod.network.zone_count == 3 and prod.network.egress == "per_az"
     db = prod.database
     assert db is not None and db.multi_az and db.deletion_protection and db.final_snapshot
@@ -75,14 +80,28 @@ def test_prod_is_durable() -> None:
     assert prod.protect is True
 
 
+@pytest.mark.parametrize("path", STACK_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_prod_stack_is_durable(path: Path) -> None:
+    # What every stack with env: prod holds, whatever a team sets: the invariants stack_config enforces.
+    config = load_config(path)
+    if config.env != "prod":
+        return
+    db, cache, net = config.database, config.cache, config.network
+    assert db is None or (db.highly_available and db.deletion_protection and db.final_snapshot
+                          and db.backup_retention_days >= 7)
+    assert cache is None or (cache.nodes >= 2 and cache.snapshot_retention_days >= 1 and cache.final_snapshot)
+    assert net is None or net.existing is not None or net.egress in ("per_az", "none")
+    assert config.protect is True
+
+
 def test_load_reads_every_project_key_and_rejects_a_misspelt_section() -> None:
     with pytest.raises(ConfigError, match=r"netwrok: unknown key\. Did you mean 'network'\?"):
-        load_config("dev", overrides={"netwrok": {"cidr": "10.0.0.0/16"}})
+        load_config(FIXTURE_DEV, overrides={"netwrok": {"cidr": "10.0.0.0/16"}})
 
 
 def test_load_requires_the_region() -> None:
     with pytest.raises(ConfigError, match=r"aws:region: required key is missing"):
-        load_config("dev", overrides={"aws:region": None})
+        load_config(FIXTURE_DEV, overrides={"aws:region": None})
 
 
 # -- the issue's examples of bad input ------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import STACK_FILES
+from tools import route as route_module
 from tools.harness import PROJECT_DIR
 
 GITHUB = PROJECT_DIR / ".github"
@@ -63,8 +64,12 @@ def test_pr_previews_every_stack_with_the_policy_pack_and_comments() -> None:
     assert preview["permissions"]["id-token"] == "write"
     job = preview["jobs"]["preview"]
     assert set(job["needs"]) == {"test", "route"}
-    stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
-    assert sorted(stacks) == sorted(p.stem.split(".", 1)[1] for p in STACK_FILES)
+    # The matrix is every stack file, found by the route job: adding a stack needs no workflow edit.
+    assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.route.outputs.stacks) }}"
+    assert "tools/route.py --outputs" in _route_steps(preview)[1]
+    assert sorted(route_module.stacks(PROJECT_DIR)) == sorted(p.stem.split(".", 1)[1] for p in STACK_FILES)
+    (setup,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi-setup"]
+    assert setup["with"]["aws-role-arn"] == "${{ vars[fromJSON(needs.route.outputs.route)[matrix.stack].preview_role] }}"
     (step,) = _pulumi_steps(preview)
     assert step["with"]["command"] == "preview" and step["with"]["comment-on-pr"] is True
     assert step["with"]["policyPacks"] == "policies"
@@ -80,11 +85,17 @@ def _passes_the_stacks_policy_config(workflow: dict, job: str, stack_expr: str) 
     assert f'-m tools policy-config "{stack_expr}" --out {config}' in steps[index - 1]["run"]
 
 
-def test_prod_goes_up_after_dev_behind_its_environment() -> None:
+def test_stacks_go_up_in_promotion_order_each_behind_its_environment() -> None:
     deploy = _load(GITHUB / "workflows" / "deploy.yml")
     assert deploy["on"]["push"]["branches"] == ["main"]
-    assert deploy["jobs"]["dev"]["needs"] == "test" and deploy["jobs"]["prod"]["needs"] == "dev"
-    assert deploy["jobs"]["prod"]["with"]["stack"] == "prod"
+    up_job = deploy["jobs"]["up"]
+    assert up_job["needs"] == "stacks" and deploy["jobs"]["stacks"]["needs"] == "test"
+    # One at a time, in the order tools/route.py gives (dev, staging, prod); a failure stops the rest.
+    assert up_job["strategy"]["max-parallel"] == 1 and up_job["strategy"]["fail-fast"] is True
+    assert up_job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    assert up_job["with"]["stack"] == "${{ matrix.stack }}"
+    envs = [route_module.stacks(PROJECT_DIR).index(s) for s in route_module.stacks(PROJECT_DIR)]
+    assert envs == sorted(envs)
     up = _load(GITHUB / "workflows" / "pulumi-up.yml")
     job = up["jobs"]["up"]
     # The environment gates the job (required reviewers on prod) and scopes the OIDC subject.
@@ -134,7 +145,6 @@ def test_jobs_run_where_their_stack_file_says() -> None:
         assert job["runs-on"] == f"${{{{ fromJSON(needs.route.outputs.route)[{key}].runner }}}}"
         (setup,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi-setup"]
         assert setup["with"]["aws-region"] == f"${{{{ fromJSON(needs.route.outputs.route)[{key}].region }}}}"
-    # The preview routes exactly the stacks it previews.
+    # The preview routes exactly the stacks it previews: both come from the same --outputs call.
     _, run = _route_steps(preview)
-    stacks = [entry["stack"] for entry in preview["jobs"]["preview"]["strategy"]["matrix"]["include"]]
-    assert run.split("tools/route.py", 1)[1].split(")", 1)[0].split() == stacks
+    assert "tools/route.py --outputs" in run

@@ -12,6 +12,10 @@ Verbs:
                     in --out (default build/diagrams; PNG/SVG need graphviz's `dot`).
   readme            check the README's generated sections (config reference from the components'
                     settings models, policy coverage from policies/rules.py); --write regenerates them.
+  new-stack N --from S
+                    a new environment N: Pulumi.N.yaml and policies/config.N.json from stack S, with
+                    what must differ between two stacks changed (env, GitHub environment, OIDC
+                    provider, domain); prints what is left to do outside the repository.
   policy-config     the policy pack config of a stack: policies/config.<stack>.json plus the stack
                     file's platform:policy_waivers (what `pulumi preview --policy-pack-config`
                     takes in the workflows); --out FILE writes it.
@@ -26,6 +30,7 @@ Exit codes (the most serious wins):
   2  bad input: the stack file or its config is invalid, or a file it needs is missing
   3  preflight: AWS would refuse (or not make work) what the stack declares
   4  an internal error of the offline tools (a bug: the traceback follows)
+  5  the cost estimate exceeds the stack's budget (platform:cost.budget); plan and cost only
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from pathlib import Path
 DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "build" / "diagrams"
 """Where `diagram` and `plan` write drawings (ignored by git)."""
 
-EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_PREFLIGHT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_PREFLIGHT, EXIT_INTERNAL, EXIT_BUDGET = 0, 1, 2, 3, 4, 5
 """The documented exit codes (module docstring)."""
 
 
@@ -66,12 +71,32 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
     readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
+    new = verbs.add_parser("new-stack", help="a new environment: its stack file and pack config, from a stack")
+    new.add_argument("name", help="the new stack, e.g. staging")
+    new.add_argument("--from", dest="source", required=True, help="the stack to copy, e.g. dev")
+    new.add_argument("--env", choices=("dev", "staging", "prod"),
+                     help="its environment when the name is not dev, staging or prod (default: the source's)")
     policy_config = verbs.add_parser("policy-config", help="the policy pack config of a stack, waivers included")
     policy_config.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
     policy_config.add_argument("--out", metavar="FILE", type=Path, help="write it here (default: stdout)")
     same = verbs.add_parser("same-graph", help="compare every stack's recorded graph with a git ref's")
     same.add_argument("ref", help="git ref to compare with, e.g. main or HEAD~2")
     return parser
+
+
+def _new_stack(args: argparse.Namespace) -> int:
+    from tools.new_stack import NewStackError, create, todo
+
+    try:
+        changes = create(args.name, args.source, args.env)
+    except NewStackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote Pulumi.{args.name}.yaml from Pulumi.{args.source}.yaml:")
+    print("\n".join(f"  - {change}" for change in changes))
+    print("left to do:")
+    print("\n".join(f"  - {step}" for step in todo(args.name)))
+    return EXIT_OK
 
 
 def _policy_config(args: argparse.Namespace) -> int:
@@ -111,7 +136,9 @@ def _cost(args: argparse.Namespace) -> int:
     print(cost.render_compare(first, second) if second else cost.render(first))
     if args.json:
         cost.write_json(first, args.json)
-    return 0
+    if second is not None:
+        print("\n".join(cost.budget_lines(first) + cost.budget_lines(second)))
+    return EXIT_BUDGET if first.over_budget() or (second is not None and second.over_budget()) else EXIT_OK
 
 
 def _diagram(args: argparse.Namespace) -> int:
@@ -170,7 +197,9 @@ def _plan(args: argparse.Namespace) -> int:
                               preflight=found))
     if found.errors:
         return EXIT_PREFLIGHT
-    return EXIT_POLICY if report.mandatory else EXIT_OK
+    if report.mandatory:
+        return EXIT_POLICY
+    return EXIT_BUDGET if cost.over_budget() else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.stack_yaml import StackFileError
 
     verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme,
-             "policy-config": _policy_config,
+             "policy-config": _policy_config, "new-stack": _new_stack,
              "same-graph": lambda a: same_graph.main([a.ref])}
     try:
         return verbs[args.verb](args)

@@ -129,6 +129,24 @@ class Estimate:
     """The usage profile applied."""
     lines: list[Line] = field(default_factory=list)
     """Every line, in resource order."""
+    budget_monthly: float | None = None
+    """`platform:cost.budget.monthly_usd`, when the stack sets one."""
+    budget_fixed: float | None = None
+    """`platform:cost.budget.fixed_usd`, when the stack sets one."""
+
+    def over_budget(self) -> list[str]:
+        """Each limit of the stack's budget the estimate exceeds, in words (none: within budget)."""
+        found = []
+        for label, limit, value in (("fixed", self.budget_fixed, self.total("fixed")),
+                                    ("monthly total", self.budget_monthly, self.total())):
+            if limit is not None and value > limit:
+                found.append(f"{label} {_money(value)} exceeds the budget of {_money(limit)} {self.currency}/month "
+                             "(platform:cost.budget)")
+        return found
+
+    def unpriced_lines(self) -> list[Line]:
+        """Lines the table cannot price (left out of every total)."""
+        return [line for line in self.lines if line.kind == "unpriced"]
 
     def total(self, kind: str | None = None) -> float:
         """Monthly total of one kind of line (fixed, usage) or of all."""
@@ -518,8 +536,11 @@ def estimate_stack(ref: str | Path) -> Estimate:
     stack_file = load_stack_config(ref)
     config = load_config(stack_file.path)
     monitor = run_cached(stack_file.path)
-    return estimate(monitor, stack=stack_file.name, region=config.region,
-                    profile=config.cost.profile, usage=dict(config.cost.usage))
+    est = estimate(monitor, stack=stack_file.name, region=config.region,
+                   profile=config.cost.profile, usage=dict(config.cost.usage))
+    if config.cost.budget is not None:
+        est.budget_monthly, est.budget_fixed = config.cost.budget.monthly_usd, config.cost.budget.fixed_usd
+    return est
 
 
 # --------------------------------------------------------------------------------------------
@@ -561,10 +582,11 @@ def render(est: Estimate) -> str:
         out.append("")
     out.append(f"fixed {_money(est.total('fixed'))} + usage {_money(est.total('usage'))} "
                f"= {_money(est.total())} {est.currency}/month")
-    unpriced = [line for line in est.lines if line.kind == "unpriced"]
+    unpriced = est.unpriced_lines()
     if unpriced:
-        out.append(f"unpriced ({len(unpriced)}; not in the total):")
+        out.append(f"WARNING: {len(unpriced)} item(s) unpriced, left out of every total above:")
         out.extend(f"  {x.component}/{x.resource}: {x.item}" for x in unpriced)
+    out.extend(budget_lines(est))
     free = Counter(x.type.split(":")[-1] for x in est.lines if x.kind == "free")
     out.append(f"free: {sum(free.values())} resources ({', '.join(f'{t} x{n}' for t, n in sorted(free.items()))})")
     out.append("not included: data transfer out of AWS, cross-AZ traffic, API calls, account-wide free tiers")
@@ -578,13 +600,34 @@ def render_compare(a: Estimate, b: Estimate) -> str:
     for i, est in enumerate((a, b)):
         for line in est.lines:
             totals[line.component][i] += line.monthly
+    # A component with an unpriced line on either side has no honest difference: it is marked, not subtracted.
+    gaps = {line.component for est in (a, b) for line in est.unpriced_lines()}
     for component, (x, y) in sorted(totals.items(), key=lambda kv: -max(kv[1])):
-        if x or y:
-            out.append(f"  {component:<24} {_money(x):>14} {_money(y):>14} {y - x:>+12,.2f}")
+        if x or y or component in gaps:
+            diff = f"{'unpriced':>12}" if component in gaps else f"{y - x:>+12,.2f}"
+            out.append(f"  {component:<24} {_money(x):>14} {_money(y):>14} {diff}")
     for label, kind in (("fixed", "fixed"), ("usage", "usage"), ("total", None)):
         x, y = a.total(kind), b.total(kind)
-        out.append(f"  {label.upper():<24} {_money(x):>14} {_money(y):>14} {y - x:>+12,.2f}")
+        diff = f"{y - x:>+11,.2f}*" if gaps else f"{y - x:>+12,.2f}"
+        out.append(f"  {label.upper():<24} {_money(x):>14} {_money(y):>14} {diff}")
+    if gaps:
+        out.append("  * of the priced items only: the components marked unpriced differ by an unknown amount")
+    for est in (a, b):
+        for line in est.unpriced_lines():
+            out.append(f"WARNING: {est.stack} {line.component}/{line.resource}: {line.item} is unpriced")
     return "\n".join(out)
+
+
+def budget_lines(est: Estimate) -> list[str]:
+    """The budget verdict of an estimate (nothing when the stack sets no budget)."""
+    if est.budget_fixed is None and est.budget_monthly is None:
+        return []
+    over = est.over_budget()
+    if not over:
+        limits = ", ".join(f"{label} {_money(v)}" for label, v in (("fixed", est.budget_fixed),
+                                                                   ("monthly", est.budget_monthly)) if v is not None)
+        return [f"budget:    within ({limits} {est.currency}/month)"]
+    return [f"BUDGET EXCEEDED: {message}" for message in over]
 
 
 def write_json(est: Estimate, path: Path) -> None:

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
-from tools.cost import Estimate
+from tools.cost import Estimate, budget_lines
 from tools.harness import Recorded, RecordingMonitor, StackFile, graph_json
 from tools.policy_run import PolicyReport
 from tools.preflight import PreflightReport
@@ -104,6 +104,9 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
                      f"= {cost.total():,.2f} {cost.currency}/month" + (f", {unpriced} item(s) unpriced" if unpriced else "")
                      + (f" [{cost.region} shown at {cost.priced_region} prices]" if cost.other_region else "")
                      + " (itemised by the cost verb)")
+        for line in cost.unpriced_lines():
+            lines.append(f"  WARNING:   unpriced, left out of the cost: {line.component}/{line.resource}: {line.item}")
+        lines.extend(f"  {entry}" for entry in budget_lines(cost))
     if drawings:
         lines.append(f"  diagram:   {', '.join(str(d) for d in drawings)}")
     if json_path is not None:
@@ -112,6 +115,8 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
         verdict = "FAIL (preflight: AWS would refuse; exit 3)"
     elif report.mandatory:
         verdict = "FAIL (mandatory policy violations; exit 1)"
+    elif cost is not None and cost.over_budget():
+        verdict = "FAIL (over budget; exit 5)"
     else:
         verdict = "ok"
     lines.append("  result:    " + verdict)

@@ -1,4 +1,5 @@
-"""Mutation tests of the secure settings the components make: flip one in the recorded prod graph, and
+"""Mutation tests of the secure settings the components make: flip one in the recorded graph of the reference
+prod (tests/fixtures), and
 exactly the rules about that setting fire (the pack notices, and blames nothing else)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from policies.rules import POLICIES
+from tests.conftest import FIXTURE_PROD, FIXTURE_PROD_POLICY
 from tools.harness import RecordingMonitor
 from tools.policy_run import load_policy_config, run_policies
 
@@ -84,13 +86,13 @@ def _mutated(monitor: RecordingMonitor, typ: str, name: str, path: tuple[str, ..
 
 
 def _findings(monitor: RecordingMonitor) -> set[tuple[str, str]]:
-    report = run_policies(monitor, POLICIES, {**load_policy_config("prod"), "all": "mandatory"})
+    report = run_policies(monitor, POLICIES, {**load_policy_config("fixture-prod", FIXTURE_PROD_POLICY), "all": "mandatory"})
     return {(v.policy, v.urn) for v in report.violations}
 
 
 @pytest.fixture(scope="module")
 def prod(stack) -> tuple[RecordingMonitor, set[tuple[str, str]]]:
-    monitor = stack("prod")
+    monitor = stack(FIXTURE_PROD)
     return monitor, _findings(monitor)
 
 

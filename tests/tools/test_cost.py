@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import stack_config
-from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
 from tools.__main__ import main
 from tools.cost import FREE, PRICING, Estimate, Line, PriceTable, _split_tasks, estimate, usage_profile
 from tools.harness import PROJECT_DIR, Recorded
@@ -66,44 +66,44 @@ def test_every_usage_profile_defines_exactly_the_keys_the_config_accepts() -> No
 
 GOLDEN = [
     # (stack, resource, item, monthly)
-    ("prod", "network-nat-us-east-1a", "NAT gateway hours", 32.85),
-    ("prod", "network-nat-us-east-1a", "data processed", 0.45),  # 10 GB at $0.045
-    ("prod", "network-nat-us-east-1a", "public IPv4 address", 3.65),  # the EIP, charged since 2024-02
-    ("dev", "network-nat", "t4g.nano instance hours", 3.07),
-    ("dev", "network-nat", "root volume (gp3)", 0.64),
-    ("dev", "network-nat", "public IPv4 address", 3.65),
-    ("prod", "app-main", "load balancer hours", 16.43),
-    ("prod", "app-main", "public IPv4, 3 AZ nodes", 10.95),
-    ("prod", "app-main", "LCUs", 0.20),
+    (FIXTURE_PROD, "network-nat-us-east-1a", "NAT gateway hours", 32.85),
+    (FIXTURE_PROD, "network-nat-us-east-1a", "data processed", 0.45),  # 10 GB at $0.045
+    (FIXTURE_PROD, "network-nat-us-east-1a", "public IPv4 address", 3.65),  # the EIP, charged since 2024-02
+    (FIXTURE_DEV, "network-nat", "t4g.nano instance hours", 3.07),
+    (FIXTURE_DEV, "network-nat", "root volume (gp3)", 0.64),
+    (FIXTURE_DEV, "network-nat", "public IPv4 address", 3.65),
+    (FIXTURE_PROD, "app-main", "load balancer hours", 16.43),
+    (FIXTURE_PROD, "app-main", "public IPv4, 3 AZ nodes", 10.95),
+    (FIXTURE_PROD, "app-main", "LCUs", 0.20),
     # 2 x 1 vCPU / 2 GB on ARM: 2 x 730 x 0.03238 and 2 x 2 x 730 x 0.00356
-    ("prod", "app-api", "2 task(s) 1 vCPU / 2 GB (arm) vCPU-hours", 47.27),
-    ("prod", "app-api", "2 task(s) 1 vCPU / 2 GB (arm) GB-hours", 10.40),
+    (FIXTURE_PROD, "app-api", "2 task(s) 1 vCPU / 2 GB (arm) vCPU-hours", 47.27),
+    (FIXTURE_PROD, "app-api", "2 task(s) 1 vCPU / 2 GB (arm) GB-hours", 10.40),
     # dev runs one 0.25 vCPU task on Fargate Spot: 67 % off the ARM rate
-    ("dev", "app-api", "1 task(s) 0.25 vCPU / 0.5 GB on Spot (arm) vCPU-hours", 1.95),
-    ("prod", "db-instance", "db.t4g.medium Multi-AZ instance hours", 94.90),
-    ("prod", "db-instance", "gp3 storage (Multi-AZ)", 11.50),
-    ("prod", "db-instance", "managed master-password secret", 0.40),
-    ("dev", "db-instance-1", "Serverless v2 minimum (0 ACU)", 0.0),
-    ("dev", "db-instance-1", "ACUs above the minimum", 4.38),
-    ("dev", "db-cluster", "storage", 2.00),
-    ("dev", "db-cluster", "I/O requests", 0.40),
-    ("prod", "cache-group", "2 x cache.t4g.small node hours", 37.38),
-    ("prod", "network-ecr-api", "interface endpoint, 3 AZs", 21.90),
-    ("prod", "network-flow-logs", "log ingestion", 0.25),
-    ("prod", "edge-cdn", "data out", 0.85),
-    ("prod", "edge-cdn", "HTTPS requests", 1.00),
-    ("prod", "waf-acl", "web ACL", 5.00),
-    ("prod", "waf-acl", "4 rules", 4.00),
-    ("prod", "waf-acl", "requests", 0.60),
-    ("prod", "domain-zone", "hosted zone", 0.50),
-    ("prod", "secrets-jwt-signing-key", "secret", 0.40),
-    ("prod", "monitoring-key", "customer-managed key", 1.00),
-    ("prod", "monitoring-api-cpu", "alarm", 0.10),
-    ("prod", "monitoring-dashboard", "dashboard", 3.00),
-    ("prod", "registry-api", "image storage", 0.10),
-    ("prod", "pipeline-uploads", "Standard storage", 0.02),
-    ("prod", "pipeline-machine", "state transitions", 0.03),
-    ("prod", "pipeline-fargate-spot", "job vCPU-hours (FARGATE_SPOT)", 0.13),
+    (FIXTURE_DEV, "app-api", "1 task(s) 0.25 vCPU / 0.5 GB on Spot (arm) vCPU-hours", 1.95),
+    (FIXTURE_PROD, "db-instance", "db.t4g.medium Multi-AZ instance hours", 94.90),
+    (FIXTURE_PROD, "db-instance", "gp3 storage (Multi-AZ)", 11.50),
+    (FIXTURE_PROD, "db-instance", "managed master-password secret", 0.40),
+    (FIXTURE_DEV, "db-instance-1", "Serverless v2 minimum (0 ACU)", 0.0),
+    (FIXTURE_DEV, "db-instance-1", "ACUs above the minimum", 4.38),
+    (FIXTURE_DEV, "db-cluster", "storage", 2.00),
+    (FIXTURE_DEV, "db-cluster", "I/O requests", 0.40),
+    (FIXTURE_PROD, "cache-group", "2 x cache.t4g.small node hours", 37.38),
+    (FIXTURE_PROD, "network-ecr-api", "interface endpoint, 3 AZs", 21.90),
+    (FIXTURE_PROD, "network-flow-logs", "log ingestion", 0.25),
+    (FIXTURE_PROD, "edge-cdn", "data out", 0.85),
+    (FIXTURE_PROD, "edge-cdn", "HTTPS requests", 1.00),
+    (FIXTURE_PROD, "waf-acl", "web ACL", 5.00),
+    (FIXTURE_PROD, "waf-acl", "4 rules", 4.00),
+    (FIXTURE_PROD, "waf-acl", "requests", 0.60),
+    (FIXTURE_PROD, "domain-zone", "hosted zone", 0.50),
+    (FIXTURE_PROD, "secrets-jwt-signing-key", "secret", 0.40),
+    (FIXTURE_PROD, "monitoring-key", "customer-managed key", 1.00),
+    (FIXTURE_PROD, "monitoring-api-cpu", "alarm", 0.10),
+    (FIXTURE_PROD, "monitoring-dashboard", "dashboard", 3.00),
+    (FIXTURE_PROD, "registry-api", "image storage", 0.10),
+    (FIXTURE_PROD, "pipeline-uploads", "Standard storage", 0.02),
+    (FIXTURE_PROD, "pipeline-machine", "state transitions", 0.03),
+    (FIXTURE_PROD, "pipeline-fargate-spot", "job vCPU-hours (FARGATE_SPOT)", 0.13),
     (EXAMPLES / "Pulumi.semiont.yaml", "files-fs", "Standard storage", 3.00),
     (EXAMPLES / "Pulumi.bioinformatics.yaml", "app-cluster", "EKS control plane hours", 73.00),
     (EXAMPLES / "Pulumi.bioinformatics.yaml", "app-nodes", "2 x m7g.large node hours", 119.14),
@@ -111,7 +111,7 @@ GOLDEN = [
     (EXAMPLES / "Pulumi.bioinformatics.yaml", "db-instance-1", "db.r6g.large instance hours", 189.80),
     (EXAMPLES / "Pulumi.allthrive.yaml", "app-web", "2 task(s) 0.5 vCPU / 1 GB (arm) vCPU-hours", 23.64),
     (EXAMPLES / "Pulumi.allthrive.yaml", "edge-spa-routes", "invocations", 0.10),  # 1 million at $0.10
-    ("prod", "pipeline-fargate", "job vCPU-hours (FARGATE)", 0.40),  # Batch on Fargate x86: 10 x 0.04048
+    (FIXTURE_PROD, "pipeline-fargate", "job vCPU-hours (FARGATE)", 0.40),  # Batch on Fargate x86: 10 x 0.04048
 ]
 
 
@@ -120,7 +120,7 @@ def test_an_x86_service_on_demand_pays_the_x86_rate() -> None:
 
     services = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["platform:services"]
     services["api"] = {**services["api"], "architecture": "x86_64", "capacity": {"fargate": {"base": 1, "weight": 1}}}
-    est = estimate(run_program("dev", overrides={"services": services}), stack="dev", region="us-east-1")
+    est = estimate(run_program(FIXTURE_DEV, overrides={"services": services}), stack="fixture-dev", region="us-east-1")
     (vcpu,) = _lines(est, "app-api", "1 task(s) 0.25 vCPU / 0.5 GB (x86) vCPU-hours")
     assert vcpu.monthly == 7.39  # 0.25 x 730 x 0.04048, the $9.01 task of aws-prices.md with its memory
 
@@ -152,7 +152,7 @@ def test_every_resource_of_every_committed_stack_is_priced_or_free(stack, ref: P
 
 
 def test_an_unknown_type_or_class_is_listed_unpriced_never_dropped(stack) -> None:
-    monitor = stack("prod")
+    monitor = stack(FIXTURE_PROD)
     fake = Recorded(urn="urn:pulumi:prod::platform::aws:dynamodb/table:Table::orders", type="aws:dynamodb/table:Table",
                     name="orders", custom=True, remote=False, parent=None, provider=None, inputs={})
     db = monitor.one("aws:rds/instance:Instance")
@@ -160,12 +160,12 @@ def test_an_unknown_type_or_class_is_listed_unpriced_never_dropped(stack) -> Non
     patched.__dict__.update(monitor.__dict__)
     patched.registered = {**monitor.registered, fake.urn: fake,
                           db.urn: replace(db, inputs={**db.inputs, "instanceClass": "db.x2g.16xlarge"})}
-    est = estimate(patched, stack="prod", region="us-east-1")
+    est = estimate(patched, stack="fixture-prod", region="us-east-1")
     assert [x.item for x in est.lines if x.resource == "orders"] == [
         "type aws:dynamodb/table:Table is not in tools/cost.py"]
     (instance,) = [x for x in est.lines if x.resource == "db-instance" and x.kind == "unpriced"]
     assert "no price for db.x2g.16xlarge" in instance.item and instance.monthly == 0
-    assert est.total() < _estimate(stack, "prod").total()
+    assert est.total() < _estimate(stack, FIXTURE_PROD).total()
 
 
 @pytest.mark.parametrize(("count", "strategy", "split"), [
@@ -182,7 +182,7 @@ def test_tasks_split_between_on_demand_and_spot_like_ecs_places_them(count, stra
 
 
 def test_totals_split_fixed_and_usage_and_a_bigger_profile_costs_more(stack) -> None:
-    small, large = _estimate(stack, "prod"), _estimate(stack, "prod", profile="large")
+    small, large = _estimate(stack, FIXTURE_PROD), _estimate(stack, FIXTURE_PROD, profile="large")
     assert small.total() == pytest.approx(small.total("fixed") + small.total("usage"), abs=0.02)
     assert large.total("fixed") == small.total("fixed") and large.total("usage") > 10 * small.total("usage")
 
@@ -208,10 +208,10 @@ def test_a_misspelt_usage_key_fails_with_the_key_and_the_choices(tmp_path, capsy
 
 
 def test_json_has_the_documented_shape(tmp_path) -> None:
-    assert main(["cost", "dev", "--json", str(tmp_path / "dev.json")]) == 0
+    assert main(["cost", str(FIXTURE_DEV), "--json", str(tmp_path / "dev.json")]) == 0
     doc = json.loads((tmp_path / "dev.json").read_text())
     assert {"stack", "currency", "prices_as_of", "monthly_total", "fixed_total", "usage_total", "lines"} <= set(doc)
-    assert doc["stack"] == "platform/dev" and doc["currency"] == "USD"
+    assert doc["stack"] == "platform/fixture-dev" and doc["currency"] == "USD"
     for line in doc["lines"]:
         assert {"component", "resource", "type", "item", "quantity", "unit", "unit_price", "monthly"} <= set(line)
     assert doc["monthly_total"] == pytest.approx(sum(x["monthly"] for x in doc["lines"]), abs=0.05)
@@ -220,28 +220,61 @@ def test_json_has_the_documented_shape(tmp_path) -> None:
 def test_another_region_is_reported_as_such(capsys) -> None:
     from tools.harness import run_program
 
-    est = estimate(run_program("dev", overrides={"aws:region": "eu-west-1"}), stack="dev", region="eu-west-1")
+    est = estimate(run_program(FIXTURE_DEV, overrides={"aws:region": "eu-west-1"}), stack="fixture-dev", region="eu-west-1")
     assert est.other_region and est.to_json()["region"] == "eu-west-1" and est.to_json()["priced_region"] == "us-east-1"
     from tools.cost import render
 
-    assert "WARNING: dev deploys to eu-west-1; these are us-east-1 prices" in render(est)
+    assert "WARNING: fixture-dev deploys to eu-west-1; these are us-east-1 prices" in render(est)
 
 
 def test_compare_shows_both_stacks_and_the_difference(capsys) -> None:
-    assert main(["cost", "dev", "--compare", "prod"]) == 0
+    assert main(["cost", str(FIXTURE_DEV), "--compare", str(FIXTURE_PROD)]) == 0
     out = capsys.readouterr().out
     total = next(line for line in out.splitlines() if line.strip().startswith("TOTAL"))
-    dev, prod, diff = (float(v.replace(",", "")) for v in total.split()[1:4])
+    dev, prod, diff = (float(v.replace(",", "").rstrip("*")) for v in total.split()[1:4])
     assert prod > dev and diff == pytest.approx(prod - dev, abs=0.01)
+    # prod's backup vault is unpriced: its component says so instead of a difference, and the totals are starred.
+    backup = next(line for line in out.splitlines() if line.strip().startswith("backup "))
+    assert backup.split()[-1] == "unpriced" and total.endswith("*") and "of the priced items only" in out
 
 
 # -- the lean dev target ------------------------------------------------------------------------
 
 
-def test_the_reference_dev_stack_stays_at_or_under_60_usd_fixed(stack) -> None:
-    # Lean dev (README "Cost"): NAT instance, ARM on Fargate Spot, a pausing Aurora Serverless v2,
-    # one Valkey micro node, core WAF rules, no dashboard; every mandatory policy still passes.
-    assert _estimate(stack, "dev").total("fixed") <= 60.0
+@pytest.mark.parametrize("ref", STACK_FILES + EXAMPLE_FILES + [FIXTURE_DEV], ids=lambda p: p.name)
+def test_every_stack_stays_within_its_own_budget(ref: Path) -> None:
+    # Each stack's platform:cost.budget (dev's: the lean $60 fixed target) holds for its own estimate.
+    from tools.cost import estimate_stack
+
+    est = estimate_stack(ref)
+    assert est.over_budget() == [], est.over_budget()
+
+
+def test_the_reference_dev_stack_keeps_its_lean_budget() -> None:
+    # Lean dev (README "Cost"): NAT instance, ARM on Fargate Spot, a pausing Aurora Serverless v2, one Valkey
+    # micro node, core WAF rules, no dashboard; its budget says at most $60 a month idle.
+    from tools.cost import estimate_stack
+
+    est = estimate_stack(FIXTURE_DEV)
+    assert est.budget_fixed == 60.0 and est.total("fixed") <= 60.0
+
+
+@pytest.mark.parametrize(("budget", "over"), [
+    ({"fixed_usd": 59.28}, True),    # a cent under the reference dev's fixed 59.29
+    ({"fixed_usd": 59.29}, False),   # exactly it
+    ({"monthly_usd": 71.76}, True),  # the total (fixed + small-profile usage) is 71.77
+    ({"monthly_usd": 71.77, "fixed_usd": 1000}, False),
+])
+def test_over_budget_fails_plan_and_cost_with_exit_5(tmp_path: Path, capsys, budget: dict, over: bool) -> None:
+    doc = yaml.safe_load(FIXTURE_DEV.read_text())
+    doc["config"]["platform:cost"] = {"budget": budget}
+    path = tmp_path / "Pulumi.fixture-dev.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert main(["cost", str(path)]) == (5 if over else 0)
+    out = capsys.readouterr().out
+    assert ("BUDGET EXCEEDED" in out) is over and ("within" in out) is not over
+    assert main(["plan", str(path)]) == (5 if over else 0)
+    assert ("FAIL (over budget; exit 5)" in capsys.readouterr().out) is over
 
 
 def test_pods_in_a_fargate_namespace_are_priced_as_fargate_and_node_pods_are_not(stack) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
 from tools.__main__ import main
 from tools.diagram import architecture, mermaid, render_image
 from tools.harness import PROJECT_DIR
@@ -15,7 +16,7 @@ EXAMPLES = PROJECT_DIR / "examples"
 
 @pytest.fixture(scope="module")
 def dev(stack):
-    return architecture(stack("dev"), "platform/dev")
+    return architecture(stack(FIXTURE_DEV), "platform/dev")
 
 
 def _edges(arch) -> dict[tuple[str, str], str]:
@@ -59,7 +60,7 @@ def test_parts_sit_in_their_subnet_tier_and_component(dev) -> None:
 
 
 def test_prod_draws_a_nat_per_az_and_the_interface_endpoints(stack) -> None:
-    arch = architecture(stack("prod"), "platform/prod")
+    arch = architecture(stack(FIXTURE_PROD), "platform/prod")
     assert arch.nodes["nat"].label == "NAT gateway x 3"
     assert arch.nodes["endpoints"].place == "private"
     assert "Multi-AZ" in arch.nodes["db_instance"].label
@@ -89,6 +90,6 @@ def test_png_and_svg_are_drawn_with_the_stacks_labels(dev, tmp_path: Path) -> No
 
 
 def test_the_cli_prints_mermaid_and_writes_the_files(tmp_path: Path, capsys) -> None:
-    assert main(["diagram", "dev", "--out", str(tmp_path)]) == 0
+    assert main(["diagram", str(FIXTURE_DEV), "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().out.startswith("flowchart LR")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.mmd", "dev.png", "dev.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixture-dev.mmd", "fixture-dev.png", "fixture-dev.svg"]

@@ -7,13 +7,31 @@ import pytest
 from policies.rules import RULES
 from tools.__main__ import main
 from tools.docs import AWSGUARD, config_reference, policy_coverage
+from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
 from tools.harness import PROJECT_DIR
 from tools.readme import SECTIONS, current, render
+
+
+STACK_DERIVED = {"cost-estimates", "diagram-dev", "diagram-prod"}
+"""Sections drawn from Pulumi.dev.yaml and Pulumi.prod.yaml themselves (the rest come from code and examples)."""
+
+
+def _reference_stacks_as_shipped() -> bool:
+    """Whether Pulumi.dev.yaml and Pulumi.prod.yaml are still the reference program's (tests/fixtures' copies)."""
+    def body(path) -> str:
+        return "".join(line for line in path.read_text().splitlines(keepends=True) if not line.startswith("# A copy of")
+                       and not line.startswith("# messages, sizes)"))
+    return all(body(PROJECT_DIR / f"Pulumi.{env}.yaml") == body(fixture)
+               for env, fixture in (("dev", FIXTURE_DEV), ("prod", FIXTURE_PROD)))
 
 
 @pytest.mark.parametrize("name", sorted(SECTIONS))
 def test_readme_section_matches_its_generator(name: str) -> None:
     readme = (PROJECT_DIR / "README.md").read_text()
+    if name in STACK_DERIVED and not _reference_stacks_as_shipped():
+        # A team's own dev/prod: `./run readme --write` redraws these sections from them; here it only has to work.
+        assert current(readme, name) is not None and render(name).count("\n") > 5
+        return
     assert current(readme, name) == render(name), "run `./run readme --write`"
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import yaml
 
 from tools.__main__ import main
+from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
 from tools.harness import PROJECT_DIR
 
 
 def test_plan_prints_components_with_their_children_and_counts(capsys) -> None:
-    assert main(["plan", "prod"]) == 0
+    assert main(["plan", str(FIXTURE_PROD)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("stack platform/prod (Pulumi.prod.yaml):")
+    assert out.startswith("stack platform/fixture-prod (Pulumi.fixture-prod.yaml):")
     assert "network  (platform:components:Network," in out
     assert "ec2:NatGateway" in out and "x3" in out
     assert "rds:Instance" in out and "db-instance [protect, retain]" in out
@@ -27,20 +28,20 @@ def test_plan_ends_with_policies_cost_and_where_the_diagram_went(capsys) -> None
     from tools.__main__ import DIAGRAM_DIR
     from tools.cost import estimate_stack
 
-    assert main(["plan", "dev"]) == 0
-    summary = capsys.readouterr().out.split("summary for platform/dev", 1)[1]
-    total = estimate_stack("dev").total()
+    assert main(["plan", str(FIXTURE_DEV)]) == 0
+    summary = capsys.readouterr().out.split("summary for platform/fixture-dev", 1)[1]
+    total = estimate_stack(FIXTURE_DEV).total()
     assert "policies:  " in summary and "0 mandatory" in summary
     assert f"= {total:,.2f} USD/month" in summary
-    assert f"diagram:   {DIAGRAM_DIR / 'dev.mmd'}, {DIAGRAM_DIR / 'dev.png'}, {DIAGRAM_DIR / 'dev.svg'}" in summary
-    assert (DIAGRAM_DIR / "dev.mmd").read_text().startswith("flowchart LR")
+    assert f"diagram:   {DIAGRAM_DIR / 'fixture-dev.mmd'}, {DIAGRAM_DIR / 'fixture-dev.png'}, {DIAGRAM_DIR / 'fixture-dev.svg'}" in summary
+    assert (DIAGRAM_DIR / "fixture-dev.mmd").read_text().startswith("flowchart LR")
 
 
 def test_plan_json_records_types_parents_camelcase_inputs_and_options(tmp_path: Path) -> None:
     target = tmp_path / "graph.json"
-    assert main(["plan", "prod", "--json", str(target)]) == 0
+    assert main(["plan", str(FIXTURE_PROD), "--json", str(target)]) == 0
     graph = json.loads(target.read_text())
-    assert graph["stack"] == "prod" and graph["project"] == "platform"
+    assert graph["stack"] == "fixture-prod" and graph["project"] == "platform"
     by_name = {r["name"]: r for r in graph["resources"]}
     db = by_name["db-instance"]
     assert db["type"] == "aws:rds/instance:Instance"
@@ -53,19 +54,21 @@ def test_plan_json_records_types_parents_camelcase_inputs_and_options(tmp_path: 
 
 def test_plan_takes_a_path_to_a_stack_file(tmp_path: Path, capsys) -> None:
     copy = tmp_path / "Pulumi.copy.yaml"
-    copy.write_text((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    copy.write_text(FIXTURE_DEV.read_text())
     assert main(["plan", str(copy)]) == 0
     assert capsys.readouterr().out.startswith("stack platform/copy (Pulumi.copy.yaml):")
 
 
 def test_unknown_stack_is_a_clear_error(capsys) -> None:
-    assert main(["plan", "staging"]) == 2
-    assert "no stack 'staging': Pulumi.staging.yaml does not exist (stacks here: dev, prod)" in capsys.readouterr().err
+    assert main(["plan", "no-such-stack"]) == 2
+    stacks = ", ".join(sorted(p.name[len("Pulumi."):-len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
+    assert f"no stack 'no-such-stack': Pulumi.no-such-stack.yaml does not exist (stacks here: {stacks})" in \
+        capsys.readouterr().err
 
 
 def test_bad_config_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> None:
     broken = tmp_path / "Pulumi.broken.yaml"
-    broken.write_text((PROJECT_DIR / "Pulumi.dev.yaml").read_text().replace("cidr: 10.10.0.0/16", "cidr: 10.10.0.0/33"))
+    broken.write_text(FIXTURE_DEV.read_text().replace("cidr: 10.10.0.0/16", "cidr: 10.10.0.0/33"))
     run = subprocess.run([sys.executable, "-m", "tools", "plan", str(broken)], cwd=PROJECT_DIR,
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 2
@@ -93,7 +96,7 @@ def _variant(tmp_path: Path, base: Path, old: str, new: str) -> Path:
 
 def test_plan_runs_the_preflight_and_a_refusal_exits_3(tmp_path: Path, capsys) -> None:
     # A WAF geo block on a country code AWS does not know: config takes any two capitals, AWS does not.
-    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    document = yaml.safe_load(FIXTURE_PROD.read_text())
     document["config"]["platform:edge"]["waf"]["geo_block"] = ["XX"]
     path = tmp_path / "Pulumi.variant.yaml"
     path.write_text(yaml.safe_dump(document))
@@ -108,7 +111,7 @@ def test_plan_runs_the_preflight_and_a_refusal_exits_3(tmp_path: Path, capsys) -
 def test_the_preflight_verdict_outranks_a_policy_verdict(tmp_path: Path, capsys) -> None:
     # A distribution without a web ACL (a mandatory policy) and a secret description longer than
     # Secrets Manager takes (a preflight error): AWS's refusal is the more basic problem, so exit 3.
-    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    document = yaml.safe_load(FIXTURE_PROD.read_text())
     document["config"]["platform:edge"]["waf"] = None
     document["config"].setdefault("platform:secrets", {})["too-long"] = {"description": "x" * 2049}
     path = tmp_path / "Pulumi.variant.yaml"
@@ -122,9 +125,9 @@ def test_the_preflight_verdict_outranks_a_policy_verdict(tmp_path: Path, capsys)
 
 
 def test_preflight_verb_reports_and_exits_0_on_committed_stacks(capsys) -> None:
-    assert main(["preflight", "prod"]) == 0
+    assert main(["preflight", str(FIXTURE_PROD)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("preflight of platform/prod: ") and "0 error(s)" in out
+    assert out.startswith("preflight of platform/fixture-prod: ") and "0 error(s)" in out
 
 
 def test_an_internal_error_exits_4_with_its_traceback(monkeypatch, capsys) -> None:
@@ -134,7 +137,7 @@ def test_an_internal_error_exits_4_with_its_traceback(monkeypatch, capsys) -> No
         raise ZeroDivisionError("a bug in the tools")
 
     monkeypatch.setattr(cli, "_preflight", broken)
-    assert cli.main(["preflight", "prod"]) == 4
+    assert cli.main(["preflight", str(FIXTURE_PROD)]) == 4
     err = capsys.readouterr().err
     assert "ZeroDivisionError: a bug in the tools" in err and "internal error of the offline tools (exit 4)" in err
 

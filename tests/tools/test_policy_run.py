@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from policies.rules import POLICIES
-from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_DEV_POLICY, FIXTURE_PROD, STACK_FILES
 from tools.__main__ import main
 from tools.harness import RecordingMonitor, load_stack_config, run_program
 from tools.policy_run import PolicyConfigError, load_policy_config, run_policies
@@ -38,9 +38,9 @@ def test_disabled_rules_carry_their_reason_into_the_report(stack) -> None:
 
 
 def test_all_mandatory_turns_advisory_findings_into_failures(stack) -> None:
-    monitor = stack("dev")
-    quiet = _run(monitor, "dev", {})
-    strict = _run(monitor, "dev", {"all": "mandatory"})
+    monitor = stack(FIXTURE_DEV)
+    quiet = _run(monitor, "fixture-dev", {})
+    strict = _run(monitor, "fixture-dev", {"all": "mandatory"})
     # Without dev's config its cost choices (no ALB access logs, no enhanced monitoring) are advisory
     # findings, beside the pack's other advisories; "all": "mandatory" makes exactly those blocking.
     assert {"alb-access-logs", "rds-enhanced-monitoring"} <= {v.policy for v in quiet.advisory}
@@ -56,15 +56,15 @@ def test_opt_in_rules_stay_off_until_a_stack_turns_them_on(stack) -> None:
     from policies.rules import RULES
 
     opt_in = {r.name for r in RULES if r.opt_in}
-    off = _run(stack("dev"), "dev")
+    off = _run(stack(FIXTURE_DEV), "fixture-dev", load_policy_config("fixture-dev", FIXTURE_DEV_POLICY))
     assert set(off.opt_in) == opt_in and not {v.policy for v in off.violations} & opt_in
-    on = _run(stack("dev"), "dev", {"vpc-ec2-endpoint": "mandatory"})
+    on = _run(stack(FIXTURE_DEV), "fixture-dev", {"vpc-ec2-endpoint": "mandatory"})
     assert "vpc-ec2-endpoint" in {v.policy for v in on.mandatory}  # dev's VPC has no EC2 endpoint
     assert "vpc-ec2-endpoint" not in on.opt_in
 
 
 def _dev_section(key: str, **changes) -> dict:
-    section = dict(yaml.safe_load(Path("Pulumi.dev.yaml").read_text())["config"][f"platform:{key}"])
+    section = dict(yaml.safe_load(FIXTURE_DEV.read_text())["config"][f"platform:{key}"])
     return {key: {**section, **changes}}
 
 
@@ -74,7 +74,7 @@ def _dev_section(key: str, **changes) -> dict:
     (_dev_section("edge", cloudfront=False, waf=None), "alb-waf-or-cloudfront-only"),
 ], ids=["database-without-logs", "public-alb-without-waf"])
 def test_a_broken_stack_config_is_caught(overrides: dict, rule: str) -> None:
-    report = _run(run_program("dev", overrides=overrides), "dev")
+    report = _run(run_program(FIXTURE_DEV, overrides=overrides), "fixture-dev", load_policy_config("fixture-dev", FIXTURE_DEV_POLICY))
     assert [v.policy for v in report.mandatory] == [rule]
 
 
@@ -95,8 +95,8 @@ def _tampered(recorded: RecordingMonitor, typ: str, **inputs) -> RecordingMonito
     ("aws:ecs/service:Service", {"networkConfiguration": {"assignPublicIp": True, "subnets": []}}, "ecs-no-public-ip"),
 ])
 def test_a_tampered_graph_is_caught(stack, typ: str, inputs: dict, rule: str) -> None:
-    monitor = _tampered(stack("dev"), typ, **inputs)
-    assert rule in {v.policy for v in _run(monitor, "dev").mandatory}
+    monitor = _tampered(stack(FIXTURE_DEV), typ, **inputs)
+    assert rule in {v.policy for v in _run(monitor, "fixture-dev", load_policy_config("fixture-dev", FIXTURE_DEV_POLICY)).mandatory}
 
 
 def test_the_eks_cluster_is_reported_as_not_fully_checkable(stack) -> None:
@@ -112,13 +112,13 @@ def test_the_eks_cluster_is_reported_as_not_fully_checkable(stack) -> None:
 ])
 def test_a_malformed_policy_config_is_refused(stack, config: dict, message: str) -> None:
     with pytest.raises(PolicyConfigError, match=message):
-        _run(stack("dev"), "dev", config)
+        _run(stack(FIXTURE_DEV), "fixture-dev", config)
 
 
 def test_plan_exits_1_on_a_mandatory_violation_and_names_the_rule(tmp_path: Path, capsys) -> None:
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"all": "mandatory"}))
-    assert main(["plan", "dev", "--policy-config", str(strict)]) == 1
+    assert main(["plan", str(FIXTURE_DEV), "--policy-config", str(strict)]) == 1
     out = capsys.readouterr().out
     assert "MANDATORY alb-access-logs [FSBP ELB.5]" in out
     assert "result:    FAIL" in out
@@ -127,19 +127,20 @@ def test_plan_exits_1_on_a_mandatory_violation_and_names_the_rule(tmp_path: Path
 def test_plan_exits_2_on_a_malformed_policy_config(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"no-such-rule": "mandatory"}))
-    assert main(["plan", "dev", "--policy-config", str(bad)]) == 2
+    assert main(["plan", str(FIXTURE_DEV), "--policy-config", str(bad)]) == 2
     assert "unknown rule 'no-such-rule'" in capsys.readouterr().err
 
 
 # -- waivers: from the stack file to the pack's config, and through the offline run ----------------------
 
 
-def _with_waivers(tmp_path: Path, source: str, waivers: list[dict], **config_changes) -> Path:
-    doc = yaml.safe_load(Path(source).read_text())
+def _with_waivers(tmp_path: Path, source: Path, waivers: list[dict], **config_changes) -> Path:
+    doc = yaml.safe_load(source.read_text())
     doc["config"]["platform:policy_waivers"] = waivers
     for key, value in config_changes.items():
         doc["config"][key] = value
-    path = tmp_path / Path(source).name  # same stack name: its policies/config.<stack>.json applies
+    # Named like the committed stack, so its policies/config.<stack>.json (the shipped one) applies.
+    path = tmp_path / source.name.replace("fixture-", "")
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
@@ -152,7 +153,7 @@ def _waiver(rule: str, resource: str, expires: str = str(date.today() + timedelt
 def test_the_stack_files_waivers_reach_each_rules_config(tmp_path: Path) -> None:
     from tools.policy_run import stack_policy_config
 
-    path = _with_waivers(tmp_path, "Pulumi.dev.yaml", [_waiver("alb-access-logs", "app-main"),
+    path = _with_waivers(tmp_path, FIXTURE_DEV, [_waiver("alb-access-logs", "app-main"),
                                                         _waiver("vpc-flow-logs", "*::network-vpc")])
     config = stack_policy_config(load_stack_config(path))
     assert config["alb-access-logs"]["enforcementLevel"] == "disabled"  # policies/config.dev.json stays
@@ -169,7 +170,7 @@ def test_the_stack_files_waivers_reach_each_rules_config(tmp_path: Path) -> None
 def test_a_waiver_of_an_unknown_or_unwaivable_rule_is_bad_input(tmp_path: Path, rule: str, message: str) -> None:
     from tools.policy_run import stack_policy_config
 
-    path = _with_waivers(tmp_path, "Pulumi.dev.yaml", [_waiver(rule, "db-instance")])
+    path = _with_waivers(tmp_path, FIXTURE_DEV, [_waiver(rule, "db-instance")])
     with pytest.raises(PolicyConfigError, match=message) as caught:
         stack_policy_config(load_stack_config(path))
     assert "platform:policy_waivers[0].rule" in str(caught.value)
@@ -178,8 +179,8 @@ def test_a_waiver_of_an_unknown_or_unwaivable_rule_is_bad_input(tmp_path: Path, 
 
 def test_plan_lists_active_waivers_and_reports_expired_ones_again(tmp_path: Path, capsys) -> None:
     # prod without CloudFront access logs breaks cloudfront-access-logs (mandatory in prod) on edge-cdn.
-    edge = dict(yaml.safe_load(Path("Pulumi.prod.yaml").read_text())["config"]["platform:edge"], access_log_days=None)
-    active = _with_waivers(tmp_path, "Pulumi.prod.yaml", [_waiver("cloudfront-access-logs", "edge-cdn"),
+    edge = dict(yaml.safe_load(FIXTURE_PROD.read_text())["config"]["platform:edge"], access_log_days=None)
+    active = _with_waivers(tmp_path, FIXTURE_PROD, [_waiver("cloudfront-access-logs", "edge-cdn"),
                                                           _waiver("waf-logging", "no-such-acl")],
                            **{"platform:edge": edge})
     assert main(["plan", str(active)]) == 0
@@ -187,7 +188,7 @@ def test_plan_lists_active_waivers_and_reports_expired_ones_again(tmp_path: Path
     assert "waived cloudfront-access-logs on edge-cdn: a reason long enough (owner platform-team" in out
     assert "unused waiver waf-logging for no-such-acl" in out and "1 waived" in out
     (tmp_path / "old").mkdir()
-    expired = _with_waivers(tmp_path / "old", "Pulumi.prod.yaml",
+    expired = _with_waivers(tmp_path / "old", FIXTURE_PROD,
                             [_waiver("cloudfront-access-logs", "edge-cdn", "2026-01-01")], **{"platform:edge": edge})
     assert main(["plan", str(expired)]) == 1
     out = capsys.readouterr().out

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from components import aws_data
-from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tests.conftest import FIXTURE_PROD, EXAMPLE_FILES, STACK_FILES
 from tools.harness import load_stack_config
 from tools.preflight import render_report, run_preflight
 from tools.preflight.cfn import CFN_MAP, parse_path, translate
@@ -32,7 +32,7 @@ def test_every_committed_stack_and_example_passes_preflight(stack, path: Path) -
 
 def test_the_preview_graph_passes_too(stack) -> None:
     # Unknown values (a preview's computed outputs) decide nothing; they never fail the preflight.
-    report = run_preflight(stack("prod", preview=True), load_stack_config("prod"))
+    report = run_preflight(stack(FIXTURE_PROD, preview=True), load_stack_config(FIXTURE_PROD))
     assert report.errors == [], render_report(report)
 
 
@@ -187,7 +187,7 @@ def test_a_default_names_the_section_key_as_not_set() -> None:
 
     finding = Finding(rule="r", severity="error", resource="db", type="t", urn="u", prop="p", value=None, message="m",
                       source="s", key="platform:database.log_exports", line=0)
-    assert finding.location(load_stack_config("prod")) == (
+    assert finding.location(load_stack_config(FIXTURE_PROD)) == (
         "platform:database.log_exports (not set in the stack file: the program's default)")
 
 

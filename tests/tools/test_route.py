@@ -10,7 +10,7 @@ import yaml
 
 from components.github_deploy import GithubSettings
 from stack_config import from_mapping
-from tests.conftest import EXAMPLE_FILES, STACK_FILES
+from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, STACK_FILES
 from tools import route as route_module
 from tools.harness import PROJECT_DIR, load_stack_config
 
@@ -34,7 +34,7 @@ def test_the_default_runner_is_stack_configs() -> None:
 
 
 def test_a_self_hosted_runner_is_routed(tmp_path: Path) -> None:
-    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    doc = yaml.safe_load(FIXTURE_DEV.read_text())
     doc["config"]["platform:github"]["runner"] = ["self-hosted", "eks-deploy"]
     doc["config"]["aws:region"] = "eu-west-1"
     path = tmp_path / "Pulumi.dev.yaml"
@@ -47,3 +47,17 @@ def test_main_prints_one_json_line_per_call(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert out.count("\n") == 1  # one line: it goes into $GITHUB_OUTPUT as `route=<json>`
     assert set(json.loads(out)) == {"dev", "prod"}
+
+
+def test_outputs_list_every_stack_file_in_promotion_order(tmp_path: Path, monkeypatch, capsys) -> None:
+    for name, env in (("prod", "prod"), ("dev", "dev"), ("staging", "staging"), ("qa", "dev")):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": {"platform:env": env,
+                                                                                  "aws:region": "eu-west-1"}}))
+    assert route_module.stacks(tmp_path) == ["dev", "qa", "staging", "prod"]
+    monkeypatch.setattr(route_module, "__file__", str(tmp_path / "tools" / "route.py"))
+    assert route_module.main(["--outputs"]) == 0
+    stacks_line, route_line = capsys.readouterr().out.splitlines()
+    assert json.loads(stacks_line.removeprefix("stacks=")) == ["dev", "qa", "staging", "prod"]
+    routes = json.loads(route_line.removeprefix("route="))
+    assert routes["staging"] == {"runner": ["ubuntu-latest"], "region": "eu-west-1", "env": "staging",
+                                 "preview_role": "AWS_PREVIEW_ROLE_ARN_STAGING"}
