@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     plan = verbs.add_parser("plan", help="evaluate a stack offline and print its resource tree")
     plan.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
     plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph (and policy results) as JSON")
+    plan.add_argument("--verbose", action="store_true",
+                      help="also the totals by resource type and every advisory finding's resources")
     plan.add_argument("--policy-config", metavar="FILE", type=Path,
                       help="policy pack config (default: policies/config.<stack>.json when it exists)")
     preflight = verbs.add_parser("preflight", help="check a stack against AWS's own data (what AWS would refuse)")
@@ -183,11 +185,11 @@ def _plan(args: argparse.Namespace) -> int:
     monitor = run_cached(stack_file.path)  # one run per stack and process (tests share the session's)
     report = run_policies(monitor, POLICIES, stack_policy_config(stack_file, args.policy_config))
     found = run_preflight(monitor, stack_file)
-    print(plan.render_tree(monitor, stack_file))
+    print(plan.render_tree(monitor, stack_file, verbose=args.verbose))
     print("\npreflight (AWS's own data):")
     print(render_preflight(found, stack_file) or "  nothing AWS would refuse")
     print("\npolicies:")
-    print(render_report(report, {r.name: r for r in RULES}) or "  no violations")
+    print(render_report(report, {r.name: r for r in RULES}, verbose=args.verbose) or "  no violations")
     if args.json:
         plan.write_json(monitor, stack_file, args.json, report, found)
     cost = estimate_stack(stack_file.path)  # prices the same cached run

@@ -30,8 +30,8 @@ def _marks(rec: Recorded) -> str:
     return f" [{', '.join(marks)}]" if marks else ""
 
 
-def render_tree(monitor: RecordingMonitor, stack_file: StackFile) -> str:
-    """Components with their descendants grouped by type; then totals by type."""
+def render_tree(monitor: RecordingMonitor, stack_file: StackFile, verbose: bool = False) -> str:
+    """Components with their descendants grouped by type; with `verbose`, then totals by type."""
     records = list(monitor.records())
     top = [r for r in records if monitor.component_of(r) is None and r.type.startswith("platform:components:")]
     owned: dict[str, list[Recorded]] = defaultdict(list)
@@ -61,10 +61,11 @@ def render_tree(monitor: RecordingMonitor, stack_file: StackFile) -> str:
         lines.append("outside any component:")
         lines.extend(f"  {_short(r.type):<44} {r.name}" for r in loose)
         lines.append("")
-    counts = Counter(_short(r.type) for r in custom)
-    lines.append("by type:")
-    lines.extend(f"  {typ:<44} {n}" for typ, n in sorted(counts.items()))
-    return "\n".join(lines)
+    if verbose:
+        counts = Counter(_short(r.type) for r in custom)
+        lines.append("by type:")
+        lines.extend(f"  {typ:<44} {n}" for typ, n in sorted(counts.items()))
+    return "\n".join(lines).rstrip("\n")
 
 
 def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, report: PolicyReport | None = None,

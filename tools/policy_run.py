@@ -236,8 +236,9 @@ def _stack_resources(records: Sequence[Recorded]) -> list[PolicyResource]:
     return list(built.values())
 
 
-def render_report(report: PolicyReport, rules_by_name: Mapping[str, Any]) -> str:
-    """Violations grouped by rule (mandatory first), with each rule's FSBP control."""
+def render_report(report: PolicyReport, rules_by_name: Mapping[str, Any], verbose: bool = True) -> str:
+    """Violations grouped by rule (mandatory first), with each rule's FSBP control; advisory findings
+    list their resources only when `verbose` (mandatory ones always do)."""
     lines = []
     by_rule: dict[tuple[str, str], list[Violation]] = {}
     for v in report.violations:
@@ -246,7 +247,8 @@ def render_report(report: PolicyReport, rules_by_name: Mapping[str, Any]) -> str
         rule = rules_by_name.get(name)
         fsbp = f" [FSBP {rule.fsbp}]" if rule is not None and rule.fsbp else ""
         lines.append(f"{level.upper()} {name}{fsbp}: {len(found)} violation(s)")
-        lines.extend(f"    - {v.message}" for v in found)
+        if verbose or level == "mandatory":
+            lines.extend(f"    - {v.message}" for v in found)
     for name, reason in sorted(report.skipped.items()):
         lines.append(f"disabled {name}: {reason}")
     for name, urn, waiver in sorted(report.waived, key=lambda w: (w[0], w[1])):

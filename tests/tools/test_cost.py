@@ -142,8 +142,10 @@ def test_every_priced_type_has_a_golden_line(stack) -> None:
     assert set(PRICING) - covered - unpriceable - elsewhere == set()
 
 
-@pytest.mark.parametrize("ref", [*STACK_FILES, *EXAMPLE_FILES], ids=lambda p: p.name)
-def test_every_resource_of_every_committed_stack_is_priced_or_free(stack, ref: Path) -> None:
+@pytest.mark.parametrize("ref", [*EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD], ids=lambda p: p.name)
+def test_every_resource_of_the_reference_and_example_stacks_is_priced_or_free(stack, ref: Path) -> None:
+    # A team's own stack may pick a class the table lacks: plan and cost then warn (the next tests); the
+    # reference stacks and the described systems are priced in full.
     est = _estimate(stack, ref)
     unpriced = {x.item for x in est.lines if x.kind == "unpriced"}
     assert unpriced <= {"backup storage (AWS Backup storage is not in the table)"}

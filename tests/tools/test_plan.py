@@ -21,7 +21,18 @@ def test_plan_prints_components_with_their_children_and_counts(capsys) -> None:
     assert "network  (platform:components:Network," in out
     assert "ec2:NatGateway" in out and "x3" in out
     assert "rds:Instance" in out and "db-instance [protect, retain]" in out
-    assert "by type:" in out
+    assert "by type:" not in out  # concise by default: the totals by type repeat the tree
+
+
+def test_verbose_adds_the_totals_by_type_and_every_advisory_resource(capsys) -> None:
+    assert main(["plan", str(FIXTURE_DEV)]) == 0
+    concise = capsys.readouterr().out
+    assert main(["plan", str(FIXTURE_DEV), "--verbose"]) == 0
+    verbose = capsys.readouterr().out
+    assert "by type:" in verbose and "by type:" not in concise
+    advisory = next(line for line in concise.splitlines() if line.startswith("ADVISORY log-group-kms"))
+    assert advisory in verbose and len(verbose.splitlines()) > len(concise.splitlines())
+    assert "    - Log group" in verbose and "    - Log group" not in concise
 
 
 def test_plan_ends_with_policies_cost_and_where_the_diagram_went(capsys) -> None:
