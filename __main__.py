@@ -179,7 +179,8 @@ wiring.export({
     "storage": (own.get("storage"), ["bucket_names", "bucket_arns", "kms_key_arn"]),
     "registry": (registry, ["repository_urls"]),
     "domain": (domain, ["zone_id", "name_servers"]),
-    "app": (containers, ["cluster_name", "service_names", "load_balancer_dns_names"]),
+    "app": (containers, ["cluster_name", "service_names", "load_balancer_dns_names"]
+            + (["release_tasks"] if getattr(containers, "release_tasks", None) else [])),
     "edge": (edge, ["url", "distribution_id", "static_bucket_name"]),
     "pipeline": (pipeline, {"uploads_bucket": "uploads_bucket_name", "results_bucket": "results_bucket_name",
                             "state_machine_arn": "state_machine_arn", "job_queue_arn": "job_queue_arn"}),

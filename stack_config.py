@@ -547,6 +547,9 @@ class StackConfig(Settings):
                 problems.append(f"@{at}.volumes: EFS volumes are ECS-only; the EKS runtime has no EFS CSI driver")
             if svc.exec:
                 problems.append(f"@{at}.exec: ECS Exec is ECS-only; on EKS use kubectl exec (RBAC)")
+            if svc.release_task is not None:
+                problems.append(f"@{at}.release_task: release tasks run on ECS only; on EKS run the command as a "
+                                "Kubernetes Job (or a Helm pre-upgrade hook) of your own")
             if "capacity" in svc.model_fields_set:
                 problems.append(f"@{at}.capacity: Fargate capacity providers are ECS-only; use cluster.eks.node_group.capacity_type")
             if arch is not None and svc.architecture != arch:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -160,6 +160,15 @@ class VolumeSettings(Settings):
     """Mount read-only."""
 
 
+class ReleaseTaskSettings(Settings):
+    """A one-off command run before each rollout of the service (database migrations)."""
+
+    command: list[str] = Field(min_length=1)
+    """What to run in the service's image, e.g. [python, manage.py, migrate, --noinput]."""
+    timeout_seconds: int = Field(900, ge=60, le=3600)
+    """How long the deploy waits for it; longer counts as a failure and stops the rollout."""
+
+
 class ServiceSettings(Settings):
     """One container service: image, size, ports, routing, scaling, secrets, volumes, peers."""
 
@@ -215,6 +224,9 @@ class ServiceSettings(Settings):
     """Retention of the service's log group."""
     log_stream_prefix: str | None = None
     """awslogs stream prefix; default: the service name."""
+    release_task: ReleaseTaskSettings | None = None
+    """A command the deploy runs once, as a task with this service's image, network, roles and secrets, before
+    each rollout (`tools/release.py`, in pulumi-up.yml); its failure stops the rollout. ECS only."""
 
     @model_validator(mode="after")
     def _rules(self) -> ServiceSettings:
@@ -341,6 +353,9 @@ class ContainerService(pulumi.ComponentResource):
     """For CloudWatch metrics (`TargetGroup` dimension), by service."""
     origin_secrets: dict[str, pulumi.Output[str]]
     """Secret header value CloudFront must send, by load balancer (CloudFront-only ones)."""
+    release_tasks: dict[str, dict[str, Any]]
+    """By service with a release task: its task definition, subnets, security groups and timeout, for
+    `tools/release.py` (the stack exports them as app_release_tasks)."""
 
     def __init__(self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:ContainerService", name, None, opts)
@@ -377,6 +392,7 @@ class ContainerService(pulumi.ComponentResource):
             f"{name}-{svc}", vpc_id=args.vpc_id, description=f"{name}-{svc}: tasks",
             tags=tags_for(args.tags, name, svc), opts=child_opts(self)) for svc in sorted(args.services)}
         self.service_names, self.task_role_names, self.task_role_arns, self.log_group_names = {}, {}, {}, {}
+        self.release_tasks = {}
         self.target_group_arn_suffixes = {}
         for svc, spec in sorted(args.services.items()):
             self._service(svc, spec, cluster, providers, namespace, groups, lbs)
@@ -397,6 +413,7 @@ class ContainerService(pulumi.ComponentResource):
             "load_balancer_dns_names": self.load_balancer_dns_names,
             "load_balancer_zone_ids": self.load_balancer_zone_ids,
             "target_group_arn_suffixes": self.target_group_arn_suffixes, "origin_secrets": self.origin_secrets,
+            "release_tasks": self.release_tasks,
         })
 
     # -- one service -----------------------------------------------------------------------------
@@ -464,6 +481,26 @@ class ContainerService(pulumi.ComponentResource):
         )
         if spec.settings.scaling is not None:
             self._autoscaling(svc, spec.settings.scaling, cluster, service, lb)
+        release = spec.settings.release_task
+        if release is not None:
+            # The same task as the service's (image, roles, secrets, volumes, logs), with the release
+            # command and no ports. The deploy updates this definition first, runs it, and rolls the
+            # service out only when it exits 0 (pulumi-up.yml).
+            release_task = aws.ecs.TaskDefinition(
+                f"{base}-release",
+                family=physical_name(f"{base}-release", 255),
+                cpu=task.cpu, memory=task.memory, network_mode="awsvpc", requires_compatibilities=["FARGATE"],
+                runtime_platform=task.runtime_platform, execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                container_definitions=self._container(svc, spec, log_group, command=release.command),
+                volumes=task.volumes, tags=tags_for(args.tags, name, f"{svc}-release"), opts=child_opts(self),
+            )
+            # The family, not the ARN: `run-task` then starts the newest revision, the one the targeted update
+            # just registered (a targeted `pulumi up` leaves the stack's outputs as they were).
+            self.release_tasks[svc] = {
+                "cluster": cluster.name, "task_definition": release_task.family, "container": svc,
+                "subnets": args.subnet_ids, "security_groups": [sg.id], "timeout_seconds": release.timeout_seconds,
+            }
         self.service_names[svc] = service.name
         self.task_role_names[svc] = task_role.name
         self.task_role_arns[svc] = task_role.arn
@@ -539,11 +576,13 @@ class ContainerService(pulumi.ComponentResource):
                             policy=policy_document(task_statements) if task_statements else None)
         return execution, task
 
-    def _container(self, svc: str, spec: ServiceSpec, log_group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
+    def _container(self, svc: str, spec: ServiceSpec, log_group: aws.cloudwatch.LogGroup,
+                   command: list[str] | None = None) -> pulumi.Output[str]:
+        """The container definition; with `command`, the release task's (that command, no ports or health check)."""
         ports = []
-        if spec.settings.port is not None:
+        if spec.settings.port is not None and command is None:
             ports.append({"name": "http", "containerPort": spec.settings.port, "protocol": "tcp", "appProtocol": "http"})
-        for port_name, port in sorted(spec.settings.extra_ports.items()):
+        for port_name, port in sorted(spec.settings.extra_ports.items() if command is None else ()):
             mapping = {"name": port_name, "containerPort": port, "protocol": "tcp"}
             if port_name in ("grpc", "http2"):
                 mapping["appProtocol"] = port_name
@@ -564,6 +603,9 @@ class ContainerService(pulumi.ComponentResource):
             # An init process reaps zombies and is required for ECS Exec sessions.
             "linuxParameters": {"initProcessEnabled": True},
         }
+        if command is not None:
+            container["command"] = list(command)
+            return pulumi.Output.json_dumps([container])
         if spec.settings.command:
             container["command"] = list(spec.settings.command)
         if spec.settings.container_health_check is not None:

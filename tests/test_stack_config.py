@@ -309,6 +309,27 @@ def _eks(mapping: dict[str, Any]) -> dict[str, Any]:
     return mapping
 
 
+@pytest.mark.parametrize(("release", "problem"), [
+    ({"command": ["python", "manage.py", "migrate"]}, None),
+    ({"command": []}, "services.api.release_task.command:"),
+    ({"command": ["migrate"], "timeout_seconds": 59}, "services.api.release_task.timeout_seconds:"),
+    ({"command": ["migrate"], "timeout_seconds": 60}, None),
+])
+def test_a_release_task_is_a_command_with_a_bounded_wait(release: dict, problem: str | None) -> None:
+    mapping = raw("dev")
+    mapping["services"]["api"]["release_task"] = release
+    if problem is None:
+        assert from_mapping(mapping).services["api"].release_task.command == release["command"]
+    else:
+        assert any(p.startswith(problem) for p in problems(mapping)), problems(mapping)
+
+
+def test_release_tasks_are_ecs_only() -> None:
+    mapping = _eks(raw("dev"))
+    mapping["services"]["api"]["release_task"] = {"command": ["migrate"]}
+    assert any(p.startswith("services.api.release_task: release tasks run on ECS only") for p in problems(mapping))
+
+
 def test_the_dev_stack_switches_to_eks_with_only_the_runtime_settings() -> None:
     assert from_mapping(_eks(raw("dev"))).cluster.runtime == "eks"
 

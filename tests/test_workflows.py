@@ -80,9 +80,12 @@ def _passes_the_stacks_policy_config(workflow: dict, job: str, stack_expr: str) 
     # The pack reads only its config: the stack file's waivers reach it through `policy-config`,
     # written by the step right before the Pulumi step into the file that step passes.
     steps = workflow["jobs"][job]["steps"]
-    (index,) = [i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/actions@")]
-    config = steps[index]["with"]["policyPackConfigs"]
-    assert f'-m tools policy-config "{stack_expr}" --out {config}' in steps[index - 1]["run"]
+    pulumi = [i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/actions@")]
+    (written,) = [i for i, s in enumerate(steps) if "-m tools policy-config" in s.get("run", "")]
+    for index in pulumi:  # every Pulumi step (a targeted one too) runs the pack with the stack's config
+        config = steps[index]["with"]["policyPackConfigs"]
+        assert steps[index]["with"]["policyPacks"] == "policies"
+        assert written < index and f'-m tools policy-config "{stack_expr}" --out {config}' in steps[written]["run"]
 
 
 def test_stacks_go_up_in_promotion_order_each_behind_its_environment() -> None:
@@ -101,7 +104,7 @@ def test_stacks_go_up_in_promotion_order_each_behind_its_environment() -> None:
     # The environment gates the job (required reviewers on prod) and scopes the OIDC subject.
     assert job["environment"] == "${{ inputs.stack }}"
     assert job["concurrency"]["cancel-in-progress"] is False
-    (step,) = _pulumi_steps(up)
+    (step,) = [s for s in _pulumi_steps(up) if "target" not in s["with"]]
     assert step["with"]["command"] == "up" and step["with"]["policyPacks"] == "policies"
     _passes_the_stacks_policy_config(up, "up", "${{ inputs.stack }}")
 
@@ -148,3 +151,14 @@ def test_jobs_run_where_their_stack_file_says() -> None:
     # The preview routes exactly the stacks it previews: both come from the same --outputs call.
     _, run = _route_steps(preview)
     assert "tools/route.py --outputs" in run
+
+
+def test_release_tasks_run_between_a_targeted_update_and_the_rollout() -> None:
+    up = _load(GITHUB / "workflows" / "pulumi-up.yml")
+    steps = up["jobs"]["up"]["steps"]
+    names = [s.get("name", "") for s in steps]
+    targeted = next(i for i, s in enumerate(steps) if s.get("with", {}).get("target") == "**-release")
+    run = next(i for i, n in enumerate(names) if n.startswith("Release tasks"))
+    (rollout,) = [i for i, s in enumerate(steps) if s.get("with", {}).get("command") == "up" and "target" not in s["with"]]
+    assert targeted < run < rollout
+    assert "-m tools.release" in steps[run]["run"] and "continue-on-error" not in steps[run]

@@ -12,6 +12,7 @@ from components import (
     ClusterSettings, ContainerService, ContainerServiceArgs, LoadBalancerSettings, LoadBalancerSpec, SecretEnv,
     ServiceSettings, ServiceSpec, Volume,
 )
+from components.container_service import ReleaseTaskSettings
 from tests.conftest import service_spec
 
 DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
@@ -315,3 +316,35 @@ def test_a_dual_stack_load_balancer_takes_ipv6_clients_too(record) -> None:
     assert sources == [("0.0.0.0/0", 80), ("0.0.0.0/0", 443), ("::/0", 80), ("::/0", 443)]
     ipv4 = record(build).one("aws:lb/loadBalancer:LoadBalancer").inputs
     assert "ipAddressType" not in ipv4  # AWS's default: IPv4 only
+
+
+def test_a_release_task_runs_the_services_container_with_its_command_and_no_ports(record) -> None:
+    def build_with_release():
+        specs = services()
+        api = specs["api"]
+        specs["api"] = ServiceSpec(settings=api.settings.model_copy(update={"release_task": ReleaseTaskSettings(
+            command=["python", "manage.py", "migrate"], timeout_seconds=600)}), image=api.image,
+            repository_arn=api.repository_arn, secrets=api.secrets, secret_kms_key_arns=api.secret_kms_key_arns)
+        app = ContainerService("app", ContainerServiceArgs(
+            vpc_id="vpc-0123456789abcdef0", vpc_cidr="10.0.0.0/16", subnet_ids=["subnet-0priv000000000001"],
+            region="us-east-1", account_id="123456789012", services=specs, load_balancers={"main": lb()},
+            settings=ClusterSettings()))
+        return app.release_tasks
+
+    mon = record(build_with_release)
+    service_td = mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-api").inputs
+    release_td = mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-api-release").inputs
+    (service_c,) = json.loads(service_td["containerDefinitions"])
+    (release_c,) = json.loads(release_td["containerDefinitions"])
+    assert release_c["command"] == ["python", "manage.py", "migrate"] and release_c["portMappings"] == []
+    assert "healthCheck" not in release_c
+    for key in ("image", "secrets", "environment", "logConfiguration"):
+        assert release_c[key] == service_c[key], key
+    for key in ("executionRoleArn", "taskRoleArn", "cpu", "memory", "networkMode"):
+        assert release_td[key] == service_td[key], key
+    (entry,) = mon.one("platform:components:ContainerService").registered_outputs["release_tasks"].values()
+    assert entry["task_definition"] == release_td["family"] and entry["timeout_seconds"] == 600
+    assert entry["security_groups"] == [mon.one("aws:ec2/securityGroup:SecurityGroup", "app-api").id]
+    # Other services get none.
+    assert [t.name for t in mon.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("-release")] == [
+        "app-api-release"]

@@ -88,3 +88,14 @@ def test_github_actions_deploy_through_oidc_to_the_production_environment(mon) -
     trust = json.loads(mon.one("aws:iam/role:Role", "github-deploy").inputs["assumeRolePolicy"])
     subjects = trust["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
     assert "repo:allthrive/allthrive:environment:production" in subjects
+
+
+def test_migrations_run_as_the_web_release_task_before_each_rollout(mon) -> None:
+    # The document runs `python manage.py migrate` through ECS Exec by hand on every release.
+    release = mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-web-release").inputs
+    (container,) = json.loads(release["containerDefinitions"])
+    assert container["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert container["image"] == _task(mon, "web")["container"]["image"]
+    tasks = mon.exports["app_release_tasks"]
+    assert set(tasks) == {"web"} and tasks["web"]["timeout_seconds"] == 900
+    assert tasks["web"]["task_definition"] == release["family"]

@@ -261,22 +261,29 @@ def test_the_reference_dev_stack_keeps_its_lean_budget() -> None:
     assert est.budget_fixed == 60.0 and est.total("fixed") <= 60.0
 
 
-@pytest.mark.parametrize(("budget", "over"), [
-    ({"fixed_usd": 59.28}, True),    # a cent under the reference dev's fixed 59.29
-    ({"fixed_usd": 59.29}, False),   # exactly it
-    ({"monthly_usd": 71.76}, True),  # the total (fixed + small-profile usage) is 71.77
-    ({"monthly_usd": 71.77, "fixed_usd": 1000}, False),
+@pytest.mark.parametrize(("monthly", "fixed", "over"), [
+    (None, 59.28, ["fixed"]),         # a cent under the reference dev's fixed 59.29
+    (None, 59.29, []),                # exactly it
+    (71.76, None, ["monthly total"]),  # the total (fixed + small-profile usage) is 71.77
+    (71.77, 1000.0, []),
+    (1.0, 1.0, ["fixed", "monthly total"]),
 ])
-def test_over_budget_fails_plan_and_cost_with_exit_5(tmp_path: Path, capsys, budget: dict, over: bool) -> None:
+def test_a_budget_holds_up_to_its_limit_and_not_a_cent_beyond(monthly, fixed, over) -> None:
+    from tools.cost import estimate_stack
+
+    est = replace(estimate_stack(FIXTURE_DEV), budget_monthly=monthly, budget_fixed=fixed)
+    assert [m.split(" ")[0] + (" total" if m.startswith("monthly") else "") for m in est.over_budget()] == over
+
+
+def test_over_budget_fails_plan_and_cost_with_exit_5(tmp_path: Path, capsys) -> None:
     doc = yaml.safe_load(FIXTURE_DEV.read_text())
-    doc["config"]["platform:cost"] = {"budget": budget}
+    doc["config"]["platform:cost"] = {"budget": {"fixed_usd": 50}}
     path = tmp_path / "Pulumi.fixture-dev.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    assert main(["cost", str(path)]) == (5 if over else 0)
-    out = capsys.readouterr().out
-    assert ("BUDGET EXCEEDED" in out) is over and ("within" in out) is not over
-    assert main(["plan", str(path)]) == (5 if over else 0)
-    assert ("FAIL (over budget; exit 5)" in capsys.readouterr().out) is over
+    assert main(["cost", str(path)]) == 5
+    assert "BUDGET EXCEEDED: fixed 59.29 exceeds the budget of 50.00 USD/month" in capsys.readouterr().out
+    assert main(["plan", str(path)]) == 5
+    assert "FAIL (over budget; exit 5)" in capsys.readouterr().out
 
 
 def test_pods_in_a_fargate_namespace_are_priced_as_fargate_and_node_pods_are_not(stack) -> None:
