@@ -51,25 +51,28 @@ EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_PREFLIGHT, EXIT_INTERNAL, EXIT_BUDGET = 0
 """The documented exit codes (module docstring)."""
 
 
+STACK_HELP = "stack name (dev, prod) or path to a Pulumi.<stack>.yaml file"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.split("\n\n")[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
     plan = verbs.add_parser("plan", help="evaluate a stack offline and print its resource tree")
-    plan.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    plan.add_argument("stack", help=STACK_HELP)
     plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph (and policy results) as JSON")
     plan.add_argument("--verbose", action="store_true",
                       help="also the totals by resource type and every advisory finding's resources")
     plan.add_argument("--policy-config", metavar="FILE", type=Path,
                       help="policy pack config (default: policies/config.<stack>.json when it exists)")
     preflight = verbs.add_parser("preflight", help="check a stack against AWS's own data (what AWS would refuse)")
-    preflight.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    preflight.add_argument("stack", help=STACK_HELP)
     preflight.add_argument("--json", metavar="FILE", type=Path, help="write the findings as JSON")
     cost = verbs.add_parser("cost", help="estimate a stack's monthly cost offline")
-    cost.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    cost.add_argument("stack", help=STACK_HELP)
     cost.add_argument("--json", metavar="FILE", type=Path, help="write the estimate as JSON")
     cost.add_argument("--compare", metavar="STACK", help="a second stack (or file) to show side by side")
     diagram = verbs.add_parser("diagram", help="draw a stack's architecture (Mermaid, PNG, SVG)")
-    diagram.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    diagram.add_argument("stack", help=STACK_HELP)
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
     readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
@@ -79,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--env", choices=("dev", "staging", "prod"),
                      help="its environment when the name is not dev, staging or prod (default: the source's)")
     policy_config = verbs.add_parser("policy-config", help="the policy pack config of a stack, waivers included")
-    policy_config.add_argument("stack", help="stack name (dev, prod) or path to a Pulumi.<stack>.yaml file")
+    policy_config.add_argument("stack", help=STACK_HELP)
     policy_config.add_argument("--out", metavar="FILE", type=Path, help="write it here (default: stdout)")
     same = verbs.add_parser("same-graph", help="compare every stack's recorded graph with a git ref's")
     same.add_argument("ref", help="git ref to compare with, e.g. main or HEAD~2")

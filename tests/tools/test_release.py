@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import botocore.session
-import pytest
 from botocore.stub import Stubber
 
 from tools import release

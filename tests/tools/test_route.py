@@ -12,7 +12,7 @@ from components.github_deploy import GithubSettings
 from stack_config import from_mapping
 from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, STACK_FILES
 from tools import route as route_module
-from tools.harness import PROJECT_DIR, load_stack_config
+from tools.harness import load_stack_config
 
 
 def _validated(path: Path):
