@@ -233,6 +233,16 @@ class PolicyWaiverConfig(Settings):
         return self
 
 
+class AcknowledgedReplacementConfig(Settings):
+    """A stateful resource this change may replace or delete on purpose (`./run diff` refuses it otherwise);
+    remove the entry once the change has landed."""
+
+    resource: str = Field(min_length=1)
+    """The resource's name as `./run diff` prints it (`prod-db-instance`)."""
+    reason: str = Field(min_length=10)
+    """Why losing it is fine, or how its data is kept (snapshot taken, restored into the new one)."""
+
+
 Layer = Literal["all", "data", "app"]
 DATA_SECTIONS = ("network", "database", "cache", "file_system", "secrets", "buckets")
 """Sections that belong to the data layer: long-lived, stateful, deployed rarely."""
@@ -291,6 +301,8 @@ class StackConfig(Settings):
     """`platform:cost`: usage assumptions of the cost estimate (not deployed)."""
     policy_waivers: list[PolicyWaiverConfig] = []
     """`platform:policy_waivers`: resource-level exceptions to policy rules, each with a reason, an owner and an expiry."""
+    acknowledged_replacements: list[AcknowledgedReplacementConfig] = []
+    """`platform:acknowledged_replacements`: stateful resources a change may replace or delete (`./run diff`)."""
 
     @field_validator("tags")
     @classmethod

@@ -4,7 +4,8 @@ Run from the repository root with the project's interpreter:  .venv/bin/python b
 Targets on the 2-core reference machine: `plan` (imports, policies, cost and the PNG/SVG drawing
 included), `preflight`, `cost` and `diagram` each under 3 s; the preflight's own share (its rules over an
 already recorded graph, loading AWS's data included) under 0.5 s per stack, and so is the policy pack's run
-over prod's graph; the whole test suite under 60 s.
+over prod's graph; `diff prod` (both trees planned and priced, side by side) at most twice `plan prod`;
+the whole test suite under 60 s.
 Evaluating the program under mocks (about 2.2 s of each verb) dominates; pricing and drawing add about
 0.3 s. This script measures and prints; it never fails a build.
 """
@@ -73,10 +74,16 @@ def main() -> None:
     _policy_share()
     verbs = [("plan dev", ["plan", "dev"], 3), ("plan prod", ["plan", "prod"], 3), ("preflight prod", ["preflight", "prod"], 3),
              ("cost dev", ["cost", "dev"], 3), ("diagram prod", ["diagram", "prod"], 3)]
+    medians: dict[str, float] = {}
     for label, args, target in verbs:
         times, peak = _timed([sys.executable, "-m", "tools", *args], runs=3)
         print(f"{label:<14} median {statistics.median(times):5.2f} s  (min {min(times):.2f}, max {max(times):.2f}; "
               f"peak RSS so far {peak:.0f} MB)  target < {target} s")
+        medians[label] = statistics.median(times)
+    # Against HEAD: the base tree is extracted and planned like any other ref.
+    times, peak = _timed([sys.executable, "-m", "tools", "diff", "prod", "--base", "HEAD"], runs=3)
+    print(f"{'diff prod':<14} median {statistics.median(times):5.2f} s  (min {min(times):.2f}, max {max(times):.2f}; "
+          f"peak RSS so far {peak:.0f} MB)  target <= 2 x plan prod = {2 * medians['plan prod']:.2f} s")
     times, peak = _timed([sys.executable, "-m", "pytest", "-q"], runs=1)
     print(f"{'test suite':<14} {times[0]:5.2f} s  (peak RSS so far {peak:.0f} MB)  target < 60 s")
 

@@ -723,3 +723,23 @@ def test_a_waiver_has_a_rule_a_resource_a_reason_an_owner_and_a_near_expiry(monk
         assert from_mapping(mapping).policy_waivers[0].owner == "platform-team"
     else:
         assert any(p.startswith(problem) for p in problems(mapping)), problems(mapping)
+
+
+# -- acknowledged replacements (platform:acknowledged_replacements, read by ./run diff) ----------------------
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ({"resource": "db-instance", "reason": "snapshot taken"}, None),
+    ({"resource": "db-instance", "reason": "ten chars!"}, None),  # the shortest reason accepted
+    ({"resource": "db-instance", "reason": "nine char"}, "acknowledged_replacements[0].reason:"),
+    ({"resource": "db-instance"}, "acknowledged_replacements[0].reason:"),
+    ({"resource": "", "reason": "snapshot taken"}, "acknowledged_replacements[0].resource:"),
+    ({"resource": "db-instance", "reasons": "snapshot taken"}, "acknowledged_replacements[0].reasons: unknown key"),
+])
+def test_an_acknowledged_replacement_names_the_resource_and_why(entry, problem) -> None:
+    mapping = raw("prod")
+    mapping["acknowledged_replacements"] = [entry]
+    if problem is None:
+        assert from_mapping(mapping).acknowledged_replacements[0].resource == "db-instance"
+    else:
+        assert any(p.startswith(problem) for p in problems(mapping)), problems(mapping)

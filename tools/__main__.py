@@ -19,6 +19,12 @@ Verbs:
   policy-config     the policy pack config of a stack: policies/config.<stack>.json plus the stack
                     file's platform:policy_waivers (what `pulumi preview --policy-pack-config`
                     takes in the workflows); --out FILE writes it.
+  diff S [--base R] what a change does to stack S: plans it with the program at git ref R (default: the
+                    merge base with main) and with the working tree and lists per component what is
+                    created, updated (changed inputs, secrets masked), replaced (and the input that
+                    forces it) or deleted, with the monthly cost of both; exit 6 when a stateful
+                    resource would be replaced or deleted without platform:acknowledged_replacements,
+                    or a protected one deleted.
   same-graph REF    plan every committed stack and example at git REF and in the working tree and
                     compare the graphs URN by URN, then break each stack file every way a typo can
                     and compare the config errors; exit 1 when a graph differs or an error names
@@ -31,6 +37,7 @@ Exit codes (the most serious wins):
   3  preflight: AWS would refuse (or not make work) what the stack declares
   4  an internal error of the offline tools (a bug: the traceback follows)
   5  the cost estimate exceeds the stack's budget (platform:cost.budget); plan and cost only
+  6  diff: a stateful resource would be lost (replaced or deleted) without an acknowledgement
 """
 
 from __future__ import annotations
@@ -84,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     policy_config = verbs.add_parser("policy-config", help="the policy pack config of a stack, waivers included")
     policy_config.add_argument("stack", help=STACK_HELP)
     policy_config.add_argument("--out", metavar="FILE", type=Path, help="write it here (default: stdout)")
+    diff = verbs.add_parser("diff", help="what a change does to a stack: create, update, replace, delete")
+    diff.add_argument("stack", help=STACK_HELP)
+    diff.add_argument("--base", metavar="REF", help="git ref to compare with (default: the merge base with main)")
     same = verbs.add_parser("same-graph", help="compare every stack's recorded graph with a git ref's")
     same.add_argument("ref", help="git ref to compare with, e.g. main or HEAD~2")
     return parser
@@ -217,15 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     from stack_config import ConfigError
     from tools.harness import HarnessError
     from tools.policy_run import PolicyConfigError
-    from tools import same_graph
+    from tools import diff, same_graph
     from tools.stack_yaml import StackFileError
 
     verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme,
              "policy-config": _policy_config, "new-stack": _new_stack,
-             "same-graph": lambda a: same_graph.main([a.ref])}
+             "same-graph": lambda a: same_graph.main([a.ref]), "diff": lambda a: diff.main(a.stack, a.base)}
     try:
         return verbs[args.verb](args)
-    except (FileNotFoundError, ConfigError, HarnessError, PolicyConfigError, StackFileError) as exc:
+    except (FileNotFoundError, ConfigError, HarnessError, PolicyConfigError, StackFileError, same_graph.RefError,
+            same_graph.PlanError) as exc:
         # Bad input (a stack file, its config, a missing data stack): one message, no traceback.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT

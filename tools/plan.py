@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from pathlib import Path
 
 from tools.cost import Estimate, budget_lines
@@ -73,10 +73,12 @@ def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, rep
     """Write the recorded graph (types, names, parents, camelCase inputs, options), policy and preflight results."""
     document = graph_json(monitor, stack_file)
     if report is not None:
-        document["policy"] = {"violations": [asdict(v) for v in report.violations], "disabled": report.skipped,
+        # Sorted: the policies see resources in registration order, which follows when Outputs resolve.
+        document["policy"] = {"violations": [asdict(v) for v in sorted(report.violations, key=astuple)],
+                              "disabled": report.skipped,
                               "waived": [{"rule": r, "urn": u, "waiver": {**asdict(w), "expires": str(w.expires)}}
-                                         for r, u, w in report.waived],
-                              "notFullyCheckable": report.not_checkable, "undecided": report.unknown}
+                                         for r, u, w in sorted(report.waived, key=lambda w: (w[0], w[1]))],
+                              "notFullyCheckable": sorted(report.not_checkable), "undecided": sorted(report.unknown)}
     if preflight is not None:
         document["preflight"] = preflight.as_json()
     path.parent.mkdir(parents=True, exist_ok=True)

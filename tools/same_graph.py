@@ -18,6 +18,8 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +41,62 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def graph(root: Path, stack: Path) -> dict[str, Any]:
-    """The normalised `plan --json` of one stack file, run with `root`'s own program and tools."""
+class RefError(Exception):
+    """A git ref that names no commit here."""
+
+
+class PlanError(Exception):
+    """A tree's `plan` wrote no graph (its stack file or config is invalid there)."""
+
+
+@contextmanager
+def git_tree(ref: str) -> Iterator[Path]:
+    """The files of `ref` (as committed) in a temporary directory, for as long as the block runs."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "graph.json"
-        # Exit codes 1 (policy) and 3 (preflight) still write the graph; the verdicts are compared too.
-        run = subprocess.run([sys.executable, "-m", "tools", "plan", str(stack), "--json", str(out)],
+        base = Path(tmp) / "base"
+        base.mkdir()
+        archive = subprocess.run(["git", "archive", ref], cwd=PROJECT_DIR, capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise RefError(f"{ref!r} is not a git ref here ({archive.stderr.decode().strip()}); "
+                           "use a branch, tag or commit, e.g. main or HEAD~2")
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+        yield base
+
+
+# Runs inside either tree through its CLI entry point (`tools.__main__.main`, which every ref has), so
+# `plan` and `cost` price the same cached run of the program instead of running it twice.
+_PLAN_SCRIPT = r"""
+import sys
+sys.path.insert(0, ".")
+from tools.__main__ import main
+stack, graph, cost = sys.argv[1:4]
+code = main(["plan", stack, "--json", graph])
+if cost and code not in (2, 4):  # bad input or a crash: plan said so once already
+    main(["cost", stack, "--json", cost])
+sys.exit(code)
+"""
+
+
+def graph(root: Path, stack: Path, *, cost: bool = False) -> dict[str, Any]:
+    """The normalised `plan --json` of one stack file, run with `root`'s own program and tools; with
+    `cost`, its monthly estimate too (`cost`: USD, None when that tree's `cost` wrote nothing)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, priced = Path(tmp) / "graph.json", Path(tmp) / "cost.json"
+        # Exit codes 1 (policy), 3 (preflight) and 5 (budget) still write the graph; the verdicts are compared too.
+        run = subprocess.run([sys.executable, "-c", _PLAN_SCRIPT, str(stack), str(out), str(priced) if cost else ""],
                              cwd=root, capture_output=True, text=True, check=False)
         if not out.exists():
-            raise SystemExit(f"same-graph: plan {stack} failed in {root} (exit {run.returncode}):\n{run.stderr[-2000:]}")
+            where = "the working tree" if root == PROJECT_DIR else f"the tree in {root}"
+            raise PlanError(f"{stack} does not plan in {where} (exit {run.returncode}):\n{run.stderr.strip()[-2000:]}")
         data = json.loads(out.read_text())
-    # The PreflightReport and policy lists are already sorted; the resources by URN (graph_json).
+        if cost:
+            data["cost"] = json.loads(priced.read_text())["monthly_total"] if priced.exists() else None
+    # The resources are sorted by URN (graph_json) and the PreflightReport is sorted; the policy lists are sorted
+    # here, as refs before 2026-11-30 wrote them in registration order (which follows when Outputs resolve).
     data["resources"] = {r["urn"]: _normalise(r) for r in data["resources"]}
+    for key, found in (data.get("policy") or {}).items():
+        if isinstance(found, list):
+            data["policy"][key] = sorted(found, key=lambda item: json.dumps(item, sort_keys=True))
     return data
 
 
@@ -161,29 +207,26 @@ def main(argv: list[str]) -> int:
         print("usage: ./run same-graph <git-ref>", file=sys.stderr)
         return 2
     ref = argv[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "base"
-        base.mkdir()
-        archive = subprocess.run(["git", "archive", ref], cwd=PROJECT_DIR, capture_output=True, check=False)
-        if archive.returncode != 0:
-            print(f"same-graph: {ref!r} is not a git ref here: {archive.stderr.decode().strip()}", file=sys.stderr)
-            return 2
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
-        stacks = sorted(set(stack_files(base)) | set(stack_files(PROJECT_DIR)))
-        failed = 0
-        for stack in stacks:
-            if not (base / stack).exists() or not (PROJECT_DIR / stack).exists():
-                print(f"{stack}: only in {'the working tree' if (PROJECT_DIR / stack).exists() else ref}")
-                failed += 1
-                continue
-            before, after = graph(base, stack), graph(PROJECT_DIR, stack)
-            diff = differences(before, after)
-            print(f"{stack}: {len(after['resources'])} resources, "
-                  f"{'identical' if not diff else f'{len(diff)} differences'}")
-            print("\n".join(diff)) if diff else None
-            failed += bool(diff)
-        both = [s for s in stacks if (base / s).exists() and (PROJECT_DIR / s).exists()]
-        before, after = config_errors(base, both), config_errors(PROJECT_DIR, both)
+    try:
+        with git_tree(ref) as base:
+            stacks = sorted(set(stack_files(base)) | set(stack_files(PROJECT_DIR)))
+            failed = 0
+            for stack in stacks:
+                if not (base / stack).exists() or not (PROJECT_DIR / stack).exists():
+                    print(f"{stack}: only in {'the working tree' if (PROJECT_DIR / stack).exists() else ref}")
+                    failed += 1
+                    continue
+                before, after = graph(base, stack), graph(PROJECT_DIR, stack)
+                diff = differences(before, after)
+                print(f"{stack}: {len(after['resources'])} resources, "
+                      f"{'identical' if not diff else f'{len(diff)} differences'}")
+                print("\n".join(diff)) if diff else None
+                failed += bool(diff)
+            both = [s for s in stacks if (base / s).exists() and (PROJECT_DIR / s).exists()]
+            before, after = config_errors(base, both), config_errors(PROJECT_DIR, both)
+    except RefError as exc:
+        print(f"same-graph: {exc}", file=sys.stderr)
+        return 2
     moved, reworded, fixed = error_differences(before, after)
     refused = sum(1 for lines in before.values() if lines)
     print(f"config errors: {len(before)} broken variants of those stacks, {refused} refused; "

@@ -1,0 +1,215 @@
+"""`diff`: create / update / replace / delete between two recorded graphs, and the guard on stateful resources."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+import yaml
+
+from components import Database
+from tests.components.test_database import rds
+from tests.conftest import FIXTURE_PROD
+from tools import diff
+from tools.__main__ import main
+from tools.harness import PROJECT_DIR, graph_json, load_stack_config, run_program
+
+
+@pytest.fixture(scope="module")
+def prod_graph(stack) -> dict:
+    """The fixture prod stack's graph (protected, stateful resources throughout)."""
+    return graph_json(stack(FIXTURE_PROD), load_stack_config(FIXTURE_PROD))
+
+
+def _variant(tmp_path: Path, edit) -> dict:
+    """The graph of the fixture prod stack after `edit(config)`, under the same stack name."""
+    doc = yaml.safe_load(FIXTURE_PROD.read_text())
+    edit(doc["config"])
+    path = tmp_path / FIXTURE_PROD.name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return graph_json(run_program(path), load_stack_config(path))
+
+
+def _input_of(graph: dict, urn: str, key: str):
+    return next(r for r in graph["resources"] if r["urn"] == urn)["inputs"].get(key)
+
+
+def _actions(changes: list[diff.Change]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for c in changes:
+        found.setdefault(c.action, set()).add(c.name)
+    return found
+
+
+def test_an_unchanged_stack_says_no_changes(prod_graph) -> None:
+    changes = diff.compare(prod_graph, copy.deepcopy(prod_graph))
+    assert changes == []
+    report = diff.render("platform/prod", "abc", changes, {}, (100.0, 100.0), diff.guard(changes, {}))
+    assert "no changes" in report and "+0.00" in report and "REFUSED" not in report
+
+
+def test_a_tag_only_change_updates_in_place_and_passes_the_guard(prod_graph, tmp_path) -> None:
+    head = _variant(tmp_path, lambda c: c["platform:tags"].update(owner="payments-team"))
+    changes = diff.compare(prod_graph, head)
+    assert _actions(changes).keys() == {"update"}
+    # Only tags moved (directly, or inside a document that carries them, e.g. backup recovery point tags).
+    leaves = [leaf for c in changes for k in c.inputs for leaf in diff.leaf_changes(c.before[k], c.after[k], k)]
+    assert leaves and all(old == "platform-team" and new == "payments-team" for _, old, new in leaves)
+    assert diff.guard(changes, {}) == []
+
+
+def _engine_changed(graph: dict, *, protect: bool) -> tuple[dict, dict, str]:
+    """(base, head, instance name): the database's engine changed in head; `protect` on both sides."""
+    base, head = copy.deepcopy(graph), copy.deepcopy(graph)
+    for side in (base, head):
+        instance = next(r for r in side["resources"] if r["type"] == "aws:rds/instance:Instance")
+        instance["options"]["protect"] = protect
+    instance["inputs"]["engine"] = "mysql"
+    return base, head, instance["name"]
+
+
+def test_an_engine_change_replaces_the_database_and_trips_the_guard_until_acknowledged(prod_graph) -> None:
+    base, head, name = _engine_changed(prod_graph, protect=False)
+    changes = diff.compare(base, head)
+    assert [(c.action, c.name, c.forced_by) for c in changes] == [("replace", name, ["engine"])]
+    refusal, = diff.guard(changes, {})
+    assert refusal.startswith(f"{name} (aws:rds/instance:Instance) would be replaced, losing the database and its data")
+    assert "platform:acknowledged_replacements" in refusal and "snapshot" in refusal
+    assert diff.guard(changes, {name: "snapshot restored into the new engine"}) == []
+    assert diff.guard(changes, {"some-other-db": "not this one"}) != []
+
+
+def test_an_acknowledged_replacement_of_a_protected_database_names_the_unprotect_step(prod_graph) -> None:
+    base, head, name = _engine_changed(prod_graph, protect=True)
+    changes = diff.compare(base, head)
+    assert diff.guard(changes, {}) != []
+    acknowledged = {name: "snapshot restored into the new engine"}
+    assert diff.guard(changes, acknowledged) == []
+    step, = diff.manual_steps(changes, acknowledged)
+    assert step.startswith(f"{name}: take a snapshot, then `pulumi state unprotect 'urn:pulumi:")
+    # The engine replaces when either side is unprotected (pulumi/pulumi#8873): nothing to do by hand then.
+    next(r for r in head["resources"] if r["name"] == name)["options"]["protect"] = False
+    assert diff.manual_steps(diff.compare(base, head), acknowledged) == []
+    assert diff.manual_steps(changes, {}) == []
+
+
+@pytest.mark.parametrize("key, forces", [("identifier", True), ("kmsKeyId", True), ("dbName", True),
+                                         ("storageEncrypted", True), ("instanceClass", False),
+                                         ("allocatedStorage", False), ("engineVersion", False)])
+def test_create_only_inputs_of_an_rds_instance(key, forces) -> None:
+    # identifier/kmsKeyId/storageEncrypted: createOnlyProperties of AWS::RDS::DBInstance (cfn-lint 1.58.0);
+    # dbName: the provider's ForceNew; class, storage and version change in place.
+    assert (key in diff.create_only("aws:rds/instance:Instance")) is forces
+
+
+def test_replace_on_changes_forces_a_replacement(prod_graph) -> None:
+    head = copy.deepcopy(prod_graph)
+    group = next(r for r in head["resources"] if r["type"] == "aws:ec2/securityGroup:SecurityGroup")
+    group["inputs"]["description"] = "changed"
+    assert [c.action for c in diff.compare(prod_graph, head)] == ["replace"]  # AWS: description is create-only
+    group["inputs"]["description"] = _input_of(prod_graph, group["urn"], "description")
+    group["inputs"]["revokeRulesOnDelete"] = True
+    assert [c.action for c in diff.compare(prod_graph, head)] == ["update"]
+    group["options"]["replaceOnChanges"] = ["revokeRulesOnDelete"]
+    assert [c.action for c in diff.compare(prod_graph, head)] == ["replace"]
+
+
+def test_switching_prod_to_aurora_deletes_the_protected_instance_and_is_refused_even_when_acknowledged(
+        prod_graph, tmp_path) -> None:
+    def to_aurora(config: dict) -> None:
+        db = config["platform:database"]
+        for key in ("allocated_storage_gb", "max_allocated_storage_gb", "multi_az"):
+            db.pop(key, None)
+        db.update(engine="aurora-postgresql", engine_version="16.15", instances=2)
+
+    changes = diff.compare(prod_graph, _variant(tmp_path, to_aurora))
+    actions = _actions(changes)
+    assert "db-instance" in actions["delete"] and {"db-cluster", "db-instance-1", "db-instance-2"} <= actions["create"]
+    acknowledged = {"db-instance": "moving to Aurora after a snapshot restore"}
+    refusal, = diff.guard(changes, acknowledged)
+    assert refusal.startswith("db-instance (aws:rds/instance:Instance) is protected and would be deleted")
+    assert "alias" in refusal and "snapshot" in refusal
+
+
+class _Store(pulumi.ComponentResource):
+    """A component whose bucket's physical name does not follow its logical name."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:components:Store", name, None, opts)
+        aws.s3.BucketV2(f"{name}-bucket", bucket="platform-test-store",
+                        opts=pulumi.ResourceOptions(parent=self, protect=True))
+        self.register_outputs({})
+
+
+def test_renaming_a_component_is_delete_plus_create_unless_an_alias_links_them(record) -> None:
+    base = graph_json(record(lambda: _Store("store")))
+    renamed = diff.compare(base, graph_json(record(lambda: _Store("files"))))
+    assert _actions(renamed) == {"delete": {"store-bucket"}, "create": {"files-bucket"}}
+    refusal, = diff.guard(renamed, {"store-bucket": "moved"})  # protected: an acknowledgement is not enough
+    assert "is protected and would be deleted" in refusal and "every object in the bucket" in refusal
+    # The child inherits its parent's alias, its name's prefix swapped (the engine's inherited child alias).
+    aliased = graph_json(record(lambda: _Store("files", pulumi.ResourceOptions(aliases=[pulumi.Alias(name="store")]))))
+    assert diff.compare(base, aliased) == []
+
+
+def test_renaming_the_database_component_with_an_alias_still_replaces_it_as_its_identifier_follows_the_name(
+        record) -> None:
+    base = graph_json(record(lambda: Database("db", rds(protect=True))))
+    head = graph_json(record(lambda: Database("orders", rds(protect=True),
+                                              pulumi.ResourceOptions(aliases=[pulumi.Alias(name="db")]))))
+    changes = diff.compare(base, head)
+    assert not _actions(changes).keys() & {"create", "delete"}
+    instance = next(c for c in changes if c.type == "aws:rds/instance:Instance")
+    assert instance.action == "replace" and "identifier" in instance.forced_by
+    assert any(r.startswith("orders-instance (aws:rds/instance:Instance) would be replaced") and "identifier" in r
+               for r in diff.guard(changes, {}))
+
+
+def test_alias_specs_resolve_like_the_engine() -> None:
+    stack = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s"
+    comp = "urn:pulumi:s::p::pulumi:pulumi:Stack$platform:components:Store::new"
+    resources = {
+        comp: {"urn": comp, "type": "platform:components:Store", "name": "new", "parent": stack,
+               "options": {"aliases": ["alias(name=old)"]}},
+        f"{comp}-x": {"urn": "child", "type": "aws:s3/bucketV2:BucketV2", "name": "new-logs", "parent": comp,
+                      "options": {"aliases": ["alias(name=moved, noParent=true)"]}},
+    }
+    ids = diff.identities(resources)
+    assert "urn:pulumi:s::p::pulumi:pulumi:Stack$platform:components:Store::old" in ids[comp]
+    assert ids[f"{comp}-x"] >= {"urn:pulumi:s::p::platform:components:Store$aws:s3/bucketV2:BucketV2::old-logs",
+                                "urn:pulumi:s::p::aws:s3/bucketV2:BucketV2::moved"}
+
+
+def test_secret_inputs_are_masked_in_the_report(prod_graph) -> None:
+    head = copy.deepcopy(prod_graph)
+    secret = next(r for r in head["resources"] if r["type"] == "aws:rds/instance:Instance")
+    secret["inputs"]["instanceClass"] = "db.r6g.large"
+    change, = diff.compare(prod_graph, head)
+    masked = diff.render("p", "b", [change], {change.urn: {"instanceClass"}}, (None, None), [])
+    assert "instanceClass: [secret] changed" in masked and "db.r6g.large" not in masked
+    shown = diff.render("p", "b", [change], {}, (None, None), [])
+    assert '-> "db.r6g.large"' in shown
+
+
+def test_a_bad_base_ref_is_one_clear_message(capsys) -> None:
+    assert main(["diff", "dev", "--base", "no-such-ref-7f3a"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: 'no-such-ref-7f3a' is not a git ref here") and "Traceback" not in err
+
+
+def _clean_tree() -> bool:
+    return subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_DIR, capture_output=True,
+                          text=True).stdout == ""
+
+
+def test_the_cli_plans_both_trees_and_prices_them(capsys) -> None:
+    code = main(["diff", str(FIXTURE_PROD), "--base", "HEAD"])
+    out = capsys.readouterr().out
+    assert out.startswith("diff of platform/fixture-prod: ") and "\ncost: " in out
+    assert code == (diff.EXIT_GUARD if "REFUSED: " in out else 0)
+    if _clean_tree():  # a clean checkout (CI) is HEAD itself
+        assert code == 0 and "\nno changes\n" in out and "(+0.00;" in out

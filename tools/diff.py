@@ -1,0 +1,359 @@
+"""`diff`: what a change does to a stack, before review and without AWS: create, update, replace, delete.
+
+`./run diff <stack> [--base <git-ref>]` plans the stack with the program of the base ref (default: the
+merge base with main) and with the working tree, both under mocks, and compares the two recorded graphs:
+
+- a URN in both: **update** when an input changed (the changed inputs are listed, secrets masked), and
+  **replace** when one of them is create-only: AWS's CloudFormation schema marks it `createOnlyProperties`
+  (mapped to pulumi-aws inputs by `tools/preflight/cfn.py`), or the provider's `FORCE_NEW` table below;
+- a URN only in the working tree: **create**, unless one of its aliases names a base URN (then it is the
+  same resource, compared as above); only in the base: **delete**. A changed URN (a renamed resource,
+  component or parent, a changed type) without an alias is therefore a delete plus a create.
+
+The guard: replacing or deleting a stateful resource (database, cache, bucket, file system, KMS key, hosted
+zone, repository, EKS cluster, backup vault, secret) fails with exit 6 unless the stack file acknowledges that resource
+(`platform:acknowledged_replacements`); deleting a protected resource is refused even then. An acknowledged
+replacement of a protected resource prints the step the engine needs first (`pulumi state unprotect`). The cost of
+both sides is compared beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from tools.harness import PROJECT_DIR, load_stack_config
+from tools.same_graph import RefError, git_tree, graph
+
+EXIT_GUARD = 6
+"""A stateful resource would be replaced or deleted without an acknowledgement (or a protected one deleted)."""
+
+STATEFUL = {
+    "aws:rds/instance:Instance": "the database and its data (automated backups go with it unless kept)",
+    "aws:rds/cluster:Cluster": "the Aurora cluster and its data",
+    "aws:rds/clusterInstance:ClusterInstance": "an Aurora instance (the cluster's data stays; capacity drops meanwhile)",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "the cache's data",
+    "aws:s3/bucket:Bucket": "every object in the bucket", "aws:s3/bucketV2:BucketV2": "every object in the bucket",
+    "aws:efs/fileSystem:FileSystem": "every file on the file system",
+    "aws:kms/key:Key": "the key: whatever it encrypts becomes unreadable once it is deleted",
+    "aws:route53/zone:Zone": "the hosted zone: its records, and the name servers delegated to it",
+    "aws:ecr/repository:Repository": "every image in the repository",
+    "eks:index:Cluster": "the Kubernetes cluster and everything running in it",
+    "aws:backup/vault:Vault": "the vault's recovery points (AWS refuses to delete a vault that holds any; a new one starts empty)",
+    "aws:secretsmanager/secret:Secret": "the secret's value, set outside Pulumi (recoverable only within its recovery window)",
+}
+"""Types whose replacement or deletion loses data, and what is lost."""
+
+FORCE_NEW = {
+    # internal/service/rds/instance.go (stored versions 00e4b238 and 552c0468): ForceNew on these.
+    "aws:rds/instance:Instance": {"engine", "kmsKeyId", "characterSetName", "ncharCharacterSetName", "timezone",
+                                  "snapshotIdentifier", "dbName", "identifier", "storageEncrypted", "username"},
+    # internal/service/rds/cluster.go (stored version 0168cf68, with master_password_wo: a 2025 provider).
+    "aws:rds/cluster:Cluster": {"engine", "engineMode", "kmsKeyId", "databaseName", "masterUsername",
+                                "storageEncrypted", "dbSubnetGroupName", "snapshotIdentifier"},
+}
+"""Inputs the pulumi-aws provider replaces on beyond what AWS's CloudFormation schemas mark create-only: it
+follows the Terraform provider's ForceNew marks (hashicorp/terraform-provider-aws, read 2026-11-30; e.g. an RDS
+instance's engine and kms_key_id, an Aurora cluster's engine and db_subnet_group_name). Only schemas read are
+listed; every other type is judged by its CloudFormation schema alone."""
+
+ALWAYS_IN_PLACE = frozenset({"tags", "tagsAll"})
+"""Inputs the provider always changes in place, even where a CloudFormation schema marks them create-only
+(AWS::Batch::ComputeEnvironment's Tags): terraform-provider-aws declares every resource's tags with
+`tftags.TagsSchema()`, which has no ForceNew, and applies them through the tagging APIs (read 2026-11-30 in
+internal/service/rds/instance.go and cluster.go)."""
+
+
+@dataclass
+class Change:
+    """One resource's fate."""
+
+    action: str
+    """create | update | replace | delete"""
+    urn: str
+    type: str
+    name: str
+    component: str
+    inputs: list[str] = field(default_factory=list)
+    """Changed inputs (update, replace)."""
+    forced_by: list[str] = field(default_factory=list)
+    """The create-only inputs that force a replacement."""
+    protected: bool = False
+    """The base has it protected (`protect`): the engine refuses to delete it, and to replace it unless the
+    head lifts the protection (pulumi/pulumi#8810, #8873)."""
+    still_protected: bool = False
+    """The head keeps it protected too (replace)."""
+    before: dict[str, Any] = field(default_factory=dict)
+    """The base's inputs (update, replace)."""
+    after: dict[str, Any] = field(default_factory=dict)
+    """The head's inputs (update, replace)."""
+
+
+@cache
+def create_only(typ: str) -> frozenset[str]:
+    """Top-level pulumi inputs of `typ` that cannot change in place: AWS's schema's `createOnlyProperties`
+    (through the preflight's mapping, else the same name in camelCase: `KmsKeyId` is `kmsKeyId`), plus
+    FORCE_NEW."""
+    from components import aws_data
+    from tools.preflight.cfn import CFN_MAP
+
+    found = set(FORCE_NEW.get(typ, set()))
+    mapping = CFN_MAP.get(typ)
+    if mapping is not None:
+        schema = aws_data.cfn_schema(mapping.cfn_type)
+        fixed = {p.split("/")[2] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/")}
+        mapped = {}
+        for pulumi_path, cfn_path in mapping.properties.items():
+            mapped[cfn_path.split(".")[0].split("[")[0]] = pulumi_path.split(".")[0].split("[")[0].split("{")[0].split("$")[0]
+        found |= {mapped.get(prop, prop[:1].lower() + prop[1:]) for prop in fixed}
+    return frozenset(found - ALWAYS_IN_PLACE)
+
+
+def _component(resource: dict[str, Any], resources: dict[str, dict[str, Any]]) -> str:
+    parent = resources.get(resource.get("parent") or "")
+    while parent is not None and not parent["type"].startswith("platform:components:"):
+        parent = resources.get(parent.get("parent") or "")
+    return parent["name"] if parent is not None else "-"
+
+
+_SPEC = re.compile(r"(name|type|stack|project|parentUrn)=(.*?)(?=, (?:name|type|stack|project|parentUrn|noParent)=|\)$)")
+"""An alias spec as the harness records it: `alias(name=old, parentUrn=urn:..., noParent=true)`."""
+
+
+def _urn(parent: str | None, typ: str, name: str, stack: str, project: str) -> str:
+    # The same construction as the mock monitor's (the URNs the graphs hold): the parent's own type qualifies.
+    if parent:
+        typ = parent.split("::")[2].split("$")[-1] + "$" + typ
+    return f"urn:pulumi:{stack}::{project}::{typ}::{name}"
+
+
+def identities(resources: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    """{URN: every URN the resource may have had}: its own, its aliases (a URN, or a spec whose unset
+    fields default to the resource's own), and those it inherits from its parent's aliases (the child's
+    name with the parent's old name as prefix when it started with the parent's name), as the engine
+    resolves them (pulumi/pulumi pkg/resource/deploy: alias specs and inherited child aliases)."""
+
+    @cache
+    def of(urn: str) -> frozenset[str]:
+        res = resources[urn]
+        stack, project = urn.split("::")[0].removeprefix("urn:pulumi:"), urn.split("::")[1]
+        parent = res.get("parent")
+        parents = set(of(parent)) if parent in resources else {parent}
+        found = {urn}
+        parent_name = resources[parent]["name"] if parent in resources else None
+        for old_parent in parents - {parent}:
+            name = res["name"]
+            if parent_name and name.startswith(parent_name):
+                name = old_parent.split("::")[-1] + name[len(parent_name):]
+            found.add(_urn(old_parent, res["type"], name, stack, project))
+        for alias in res.get("options", {}).get("aliases", []):
+            if alias.startswith("urn:"):
+                found.add(alias)
+                continue
+            spec = dict(_SPEC.findall(alias))
+            olds = ({spec["parentUrn"]} if "parentUrn" in spec else {None} if "noParent=true" in alias else parents)
+            for old_parent in olds:
+                found.add(_urn(old_parent, spec.get("type", res["type"]), spec.get("name", res["name"]),
+                               spec.get("stack", stack), spec.get("project", project)))
+        return frozenset(found)
+
+    return {urn: set(of(urn)) for urn in resources}
+
+
+def _resources(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = document["resources"]
+    return {r["urn"]: r for r in (found.values() if isinstance(found, dict) else found)}
+
+
+def _managed(resource: dict[str, Any]) -> bool:
+    # Custom resources and remote components (eks:index:Cluster) are what a deploy creates and deletes.
+    return bool(resource.get("custom", True) or resource.get("remote"))
+
+
+def _option(resource: dict[str, Any], key: str) -> Any:
+    return resource.get("options", {}).get(key)
+
+
+def compare(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
+    """The changes from the base graph to the head graph (`plan --json` documents)."""
+    old, new = _resources(base), _resources(head)
+    was: dict[str, str] = {}  # head URN -> the base URN it continues
+    for urn, ids in identities(new).items():
+        match = next((i for i in sorted(ids, key=lambda i: i != urn) if i in old and i not in was.values()), None)
+        if match is not None:
+            was[urn] = match
+    changes: list[Change] = []
+    for urn, res in new.items():
+        if not _managed(res):
+            continue
+        before = old.get(was.get(urn, ""))
+        if before is None:
+            changes.append(Change("create", urn, res["type"], res["name"], _component(res, new)))
+            continue
+        ignored = set(_option(res, "ignoreChanges") or [])
+        keys = sorted(k for k in set(before["inputs"]) | set(res["inputs"])
+                      if k not in ignored and before["inputs"].get(k) != res["inputs"].get(k))
+        protection = (bool(_option(before, "protect")), bool(_option(res, "protect")))
+        if before["type"] != res["type"]:
+            changes.append(Change("replace", urn, res["type"], res["name"], _component(res, new), keys, ["(type)"],
+                                  *protection, before["inputs"], res["inputs"]))
+        elif keys:
+            forcing = create_only(res["type"]) | set(_option(res, "replaceOnChanges") or [])
+            forced = sorted(set(keys) if "*" in forcing else set(keys) & forcing)  # replaceOnChanges: ["*"]
+            changes.append(Change("replace" if forced else "update", urn, res["type"], res["name"],
+                                  _component(res, new), keys, forced, *protection, before["inputs"], res["inputs"]))
+    continued = set(was.values())
+    for urn, res in old.items():
+        if _managed(res) and urn not in continued:
+            changes.append(Change("delete", urn, res["type"], res["name"], _component(res, old),
+                                  protected=bool(_option(res, "protect"))))
+    return changes
+
+
+def guard(changes: list[Change], acknowledged: dict[str, str]) -> list[str]:
+    """Why the change may not go ahead as it is (empty: it may)."""
+    refusals = []
+    for c in changes:
+        if c.action not in ("replace", "delete"):
+            continue
+        lost = STATEFUL.get(c.type, "the resource")
+        if c.action == "delete" and c.protected:
+            refusals.append(f"{c.name} ({c.type}) is protected and would be deleted, losing {lost}; `pulumi up` "
+                            "refuses that. If it was renamed or moved, add an alias "
+                            "(ResourceOptions(aliases=[pulumi.Alias(name=...)])) so it keeps its identity; to retire "
+                            "it, snapshot it and lift `protect` in a change of its own first")
+        elif c.type in STATEFUL and c.name not in acknowledged:
+            how = ("add an alias if it was renamed or moved (ResourceOptions(aliases=[...])), or snapshot it and "
+                   "`pulumi import` it under its new name" if c.action == "delete" else
+                   f"{', '.join(c.forced_by)} cannot change in place: keep the old value, or snapshot it first")
+            refusals.append(f"{c.name} ({c.type}) would be {'replaced' if c.action == 'replace' else 'deleted'}, "
+                            f"losing {lost}. To keep it: {how}. To go ahead: list it under "
+                            f"platform:acknowledged_replacements (resource: {c.name}, reason: ...)")
+    return refusals
+
+
+def manual_steps(changes: list[Change], acknowledged: dict[str, str]) -> list[str]:
+    """What must happen outside the program before `pulumi up` for the acknowledged changes to go through:
+    the engine replaces a protected resource only when its old state or its new goal is unprotected
+    (pulumi/pulumi#8810, #8873), and prod protects every stateful resource whatever the stack file says."""
+    return [f"{c.name}: take a snapshot, then `pulumi state unprotect '{c.urn}'` right before `pulumi up`; the "
+            "engine refuses to replace a protected resource otherwise, and the program protects the new one again"
+            for c in changes if c.action == "replace" and c.protected and c.still_protected and c.name in acknowledged]
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _parsed(value: Any) -> Any:
+    # Inputs that are JSON documents (container definitions, IAM policies) are compared inside.
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def leaf_changes(before: Any, after: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """(path, old, new) for each leaf that differs; dicts by key, lists of equal length by index."""
+    before, after = _parsed(before), _parsed(after)
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [change for key in sorted(set(before) | set(after), key=str)
+                if before.get(key) != after.get(key)
+                for change in leaf_changes(before.get(key), after.get(key), f"{path}.{key}")]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [change for i, (old, new) in enumerate(zip(before, after)) if old != new
+                for change in leaf_changes(old, new, f"{path}[{i}]")]
+    return [(path, before, after)]
+
+
+SHOWN_PER_RESOURCE = 6
+"""Changed leaves listed per resource; the rest are counted."""
+
+
+def render(stack: str, base_ref: str, changes: list[Change], secrets: dict[str, set[str]],
+           cost: tuple[float | None, float | None], refusals: list[str]) -> str:
+    """The report: per component, each change with its changed inputs (secrets masked); totals; cost; the
+    guard's verdict."""
+    lines = [f"diff of {stack}: {base_ref} -> working tree"]
+    by_component: dict[str, list[Change]] = defaultdict(list)
+    for c in changes:
+        by_component[c.component].append(c)
+    marks = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+    for component in sorted(by_component):
+        lines.append(f"{component}")
+        for c in sorted(by_component[component], key=lambda c: (c.action, c.name)):
+            forced = f"  (replaced: {', '.join(c.forced_by)} cannot change in place)" if c.forced_by else ""
+            lines.append(f"  {marks[c.action]:>2} {c.action:<8} {c.type.rsplit(':', 1)[-1]:<28} {c.name}{forced}")
+            leaves = [leaf for key in c.inputs for leaf in leaf_changes(c.before.get(key), c.after.get(key), key)]
+            for path, old, new in leaves[:SHOWN_PER_RESOURCE]:
+                secret = path.split(".")[0].split("[")[0] in secrets.get(c.urn, set())
+                lines.append(f"        {path}: " + ("[secret] changed" if secret else f"{_shown(old)} -> {_shown(new)}"))
+            if len(leaves) > SHOWN_PER_RESOURCE:
+                lines.append(f"        ... and {len(leaves) - SHOWN_PER_RESOURCE} more")
+    counts = Counter(c.action for c in changes)
+    lines.append("no changes" if not changes else
+                 f"totals: {counts['create']} to create, {counts['update']} to update, {counts['replace']} to "
+                 f"replace, {counts['delete']} to delete")
+    before, after = cost
+    if before is not None and after is not None:
+        lines.append(f"cost: {before:,.2f} -> {after:,.2f} USD/month ({after - before:+,.2f}; offline estimate, "
+                     "fixed + usage; details: ./run cost <stack>)")
+    lines.extend(f"REFUSED: {r}" for r in refusals)
+    return "\n".join(lines)
+
+
+def _default_base() -> str:
+    for ref in ("main", "origin/main"):
+        run = subprocess.run(["git", "merge-base", "HEAD", ref], cwd=PROJECT_DIR, capture_output=True, text=True,
+                             check=False)
+        if run.returncode == 0:
+            return run.stdout.strip()
+    return "HEAD"
+
+
+def acknowledged(stack_file: Any) -> dict[str, str]:
+    """{resource name: reason} from the stack file's `platform:acknowledged_replacements` (validated by
+    stack_config.AcknowledgedReplacementConfig when the program runs)."""
+    raw = stack_file.config.get(f"{stack_file.project}:acknowledged_replacements")
+    return {entry["resource"]: entry["reason"] for entry in (json.loads(raw) if raw else [])}
+
+
+def main(stack: str, base_ref: str | None) -> int:
+    """Print the diff of `stack` against `base_ref`; 0, or EXIT_GUARD when the guard refuses it.
+    Raises RefError for a ref git does not know."""
+    ref = base_ref or _default_base()
+    stack_file = load_stack_config(stack)
+    relative = stack_file.path.resolve().relative_to(PROJECT_DIR)
+    with git_tree(ref) as base, ThreadPoolExecutor(max_workers=2) as pool:
+        # The two trees' programs run side by side (one process each: plan and cost share the run).
+        old = pool.submit(graph, base, relative, cost=True) if (base / relative).exists() else None
+        new = pool.submit(graph, PROJECT_DIR, relative, cost=True)
+        before = old.result() if old is not None else {"resources": {}, "cost": 0.0}  # a new stack: all created
+        after = new.result()
+    changes = compare(before, after)
+    secrets: dict[str, set[str]] = defaultdict(set)  # an input secret on either side is masked
+    for side in (before, after):
+        for urn, r in _resources(side).items():
+            secrets[urn] |= {p.split(".")[0].split("[")[0] for p in r.get("secretPaths", [])}
+    acks = acknowledged(stack_file)
+    refusals = guard(changes, acks)
+    print(render(stack_file.name, ref[:12], changes, secrets, (before.get("cost"), after.get("cost")), refusals))
+    for step in manual_steps(changes, acks):
+        print(f"before pulumi up: {step}")
+    replaced = {c.name for c in changes if c.action in ("replace", "delete")}
+    for name in sorted(set(acks) - replaced):
+        print(f"note: platform:acknowledged_replacements names {name}, which this change does not replace or "
+              "delete; remove the entry once the change has landed")
+    return EXIT_GUARD if refusals else 0
+
+
+__all__ = ["EXIT_GUARD", "RefError", "compare", "guard", "identities", "main", "manual_steps", "render"]
