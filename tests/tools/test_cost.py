@@ -118,7 +118,7 @@ GOLDEN = [
 def test_an_x86_service_on_demand_pays_the_x86_rate() -> None:
     from tools.harness import run_program
 
-    services = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())["config"]["platform:services"]
+    services = yaml.safe_load(FIXTURE_DEV.read_text())["config"]["platform:services"]
     services["api"] = {**services["api"], "architecture": "x86_64", "capacity": {"fargate": {"base": 1, "weight": 1}}}
     est = estimate(run_program(FIXTURE_DEV, overrides={"services": services}), stack="fixture-dev", region="us-east-1")
     (vcpu,) = _lines(est, "app-api", "1 task(s) 0.25 vCPU / 0.5 GB (x86) vCPU-hours")
@@ -190,7 +190,7 @@ def test_totals_split_fixed_and_usage_and_a_bigger_profile_costs_more(stack) -> 
 
 
 def test_explicit_usage_in_the_stack_file_replaces_the_profile(tmp_path, capsys) -> None:
-    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    doc = yaml.safe_load(FIXTURE_PROD.read_text())
     doc["config"]["platform:cost"] = {"profile": "small", "usage": {"nat_gateway_gb": 1000}}
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text(yaml.safe_dump(doc))
@@ -201,7 +201,7 @@ def test_explicit_usage_in_the_stack_file_replaces_the_profile(tmp_path, capsys)
 
 
 def test_a_misspelt_usage_key_fails_with_the_key_and_the_choices(tmp_path, capsys) -> None:
-    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    doc = yaml.safe_load(FIXTURE_DEV.read_text())
     doc["config"]["platform:cost"] = {"usage": {"nat_gb": 5}}
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text(yaml.safe_dump(doc))
