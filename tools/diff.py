@@ -65,9 +65,9 @@ listed; every other type is judged by its CloudFormation schema alone."""
 
 ALWAYS_IN_PLACE = frozenset({"tags", "tagsAll"})
 """Inputs the provider always changes in place, even where a CloudFormation schema marks them create-only
-(AWS::Batch::ComputeEnvironment's Tags): terraform-provider-aws declares every resource's tags with
-`tftags.TagsSchema()`, which has no ForceNew, and applies them through the tagging APIs (read 2026-11-30 in
-internal/service/rds/instance.go and cluster.go)."""
+(AWS::Batch::ComputeEnvironment's Tags): terraform-provider-aws declares resources' tags with
+`tftags.TagsSchema()`, an optional string map without ForceNew (its internal/tags package, and its use in
+internal/service/rds/instance.go and cluster.go; read 2026-11-30)."""
 
 
 @dataclass
