@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from tools.harness import PROJECT_DIR, load_stack_config
+from tools.harness import PROJECT_DIR, StackFile, alias_spec, component_ancestor, load_stack_config
 from tools.same_graph import RefError, git_tree, graph
 
 EXIT_GUARD = 6
@@ -108,22 +108,19 @@ def create_only(typ: str) -> frozenset[str]:
     if mapping is not None:
         schema = aws_data.cfn_schema(mapping.cfn_type)
         fixed = {p.split("/")[2] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/")}
-        mapped = {}
-        for pulumi_path, cfn_path in mapping.properties.items():
-            mapped[cfn_path.split(".")[0].split("[")[0]] = pulumi_path.split(".")[0].split("[")[0].split("{")[0].split("$")[0]
+        mapped = {_top(cfn_path): _top(pulumi_path) for pulumi_path, cfn_path in mapping.properties.items()}
         found |= {mapped.get(prop, prop[:1].lower() + prop[1:]) for prop in fixed}
     return frozenset(found - ALWAYS_IN_PLACE)
 
 
 def _component(resource: dict[str, Any], resources: dict[str, dict[str, Any]]) -> str:
-    parent = resources.get(resource.get("parent") or "")
-    while parent is not None and not parent["type"].startswith("platform:components:"):
-        parent = resources.get(parent.get("parent") or "")
-    return parent["name"] if parent is not None else "-"
+    owner = component_ancestor(resource.get("parent"), resources, lambda r: r["type"], lambda r: r.get("parent"))
+    return owner["name"] if owner is not None else "-"
 
 
-_SPEC = re.compile(r"(name|type|stack|project|parentUrn)=(.*?)(?=, (?:name|type|stack|project|parentUrn|noParent)=|\)$)")
-"""An alias spec as the harness records it: `alias(name=old, parentUrn=urn:..., noParent=true)`."""
+def _top(path: str) -> str:
+    """The top-level input of a property path (`containerDefinitions[0].image`, `tags{}` -> its first name)."""
+    return re.split(r"[.\[{$]", path, maxsplit=1)[0]
 
 
 def _urn(parent: str | None, typ: str, name: str, stack: str, project: str) -> str:
@@ -156,8 +153,8 @@ def identities(resources: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
             if alias.startswith("urn:"):
                 found.add(alias)
                 continue
-            spec = dict(_SPEC.findall(alias))
-            olds = ({spec["parentUrn"]} if "parentUrn" in spec else {None} if "noParent=true" in alias else parents)
+            spec = alias_spec(alias)
+            olds = ({spec["parentUrn"]} if "parentUrn" in spec else {None} if spec.get("noParent") else parents)
             for old_parent in olds:
                 found.add(_urn(old_parent, spec.get("type", res["type"]), spec.get("name", res["name"]),
                                spec.get("stack", stack), spec.get("project", project)))
@@ -184,10 +181,12 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
     """The changes from the base graph to the head graph (`plan --json` documents)."""
     old, new = _resources(base), _resources(head)
     was: dict[str, str] = {}  # head URN -> the base URN it continues
+    continued: set[str] = set()  # those base URNs
     for urn, ids in identities(new).items():
-        match = next((i for i in sorted(ids, key=lambda i: i != urn) if i in old and i not in was.values()), None)
+        match = next((i for i in sorted(ids, key=lambda i: i != urn) if i in old and i not in continued), None)
         if match is not None:
             was[urn] = match
+            continued.add(match)
     changes: list[Change] = []
     for urn, res in new.items():
         if not _managed(res):
@@ -208,7 +207,6 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
             forced = sorted(set(keys) if "*" in forcing else set(keys) & forcing)  # replaceOnChanges: ["*"]
             changes.append(Change("replace" if forced else "update", urn, res["type"], res["name"],
                                   _component(res, new), keys, forced, *protection, before["inputs"], res["inputs"]))
-    continued = set(was.values())
     for urn, res in old.items():
         if _managed(res) and urn not in continued:
             changes.append(Change("delete", urn, res["type"], res["name"], _component(res, old),
@@ -295,7 +293,7 @@ def render(stack: str, base_ref: str, changes: list[Change], secrets: dict[str, 
             lines.append(f"  {marks[c.action]:>2} {c.action:<8} {c.type.rsplit(':', 1)[-1]:<28} {c.name}{forced}")
             leaves = [leaf for key in c.inputs for leaf in leaf_changes(c.before.get(key), c.after.get(key), key)]
             for path, old, new in leaves[:SHOWN_PER_RESOURCE]:
-                secret = path.split(".")[0].split("[")[0] in secrets.get(c.urn, set())
+                secret = _top(path) in secrets.get(c.urn, set())
                 lines.append(f"        {path}: " + ("[secret] changed" if secret else f"{_shown(old)} -> {_shown(new)}"))
             if len(leaves) > SHOWN_PER_RESOURCE:
                 lines.append(f"        ... and {len(leaves) - SHOWN_PER_RESOURCE} more")
@@ -320,11 +318,10 @@ def _default_base() -> str:
     return "HEAD"
 
 
-def acknowledged(stack_file: Any) -> dict[str, str]:
+def acknowledged(stack_file: StackFile) -> dict[str, str]:
     """{resource name: reason} from the stack file's `platform:acknowledged_replacements` (validated by
     stack_config.AcknowledgedReplacementConfig when the program runs)."""
-    raw = stack_file.config.get(f"{stack_file.project}:acknowledged_replacements")
-    return {entry["resource"]: entry["reason"] for entry in (json.loads(raw) if raw else [])}
+    return {entry["resource"]: entry["reason"] for entry in stack_file.setting("acknowledged_replacements", [])}
 
 
 def main(stack: str, base_ref: str | None) -> int:
@@ -343,7 +340,7 @@ def main(stack: str, base_ref: str | None) -> int:
     secrets: dict[str, set[str]] = defaultdict(set)  # an input secret on either side is masked
     for side in (before, after):
         for urn, r in _resources(side).items():
-            secrets[urn] |= {p.split(".")[0].split("[")[0] for p in r.get("secretPaths", [])}
+            secrets[urn] |= {_top(p) for p in r.get("secretPaths", [])}
     acks = acknowledged(stack_file)
     refusals = guard(changes, acks)
     print(render(stack_file.name, ref[:12], changes, secrets, (before.get("cost"), after.get("cost")), refusals))

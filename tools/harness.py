@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
@@ -160,15 +160,41 @@ def _plain(value: Any, path: str, secrets: list[str], refs: list[str]) -> Any:
     return value
 
 
+_ALIAS_FIELDS = ("name", "type", "stack", "project", "parentUrn")
+_ALIAS_SPEC = re.compile(rf"({'|'.join(_ALIAS_FIELDS)})=(.*?)(?=, (?:{'|'.join(_ALIAS_FIELDS)}|noParent)=|\)$)")
+
+
 def _alias_text(alias: Any) -> str:
     # An alias is either a full URN or a spec (old name/type/parent); render specs readably.
     if alias.urn:
         return alias.urn
     spec = alias.spec
-    parts = [f"{k}={getattr(spec, k)}" for k in ("name", "type", "stack", "project", "parentUrn") if getattr(spec, k)]
+    parts = [f"{k}={getattr(spec, k)}" for k in _ALIAS_FIELDS if getattr(spec, k)]
     if spec.noParent:
         parts.append("noParent=true")
     return "alias(" + ", ".join(parts) + ")"
+
+
+def alias_spec(text: str) -> dict[str, str | bool]:
+    """The fields an alias spec recorded as `alias(name=old, parentUrn=urn:..., noParent=true)` sets (the
+    reverse of how the harness records one; `noParent` is True or absent)."""
+    found: dict[str, str | bool] = dict(_ALIAS_SPEC.findall(text))
+    if "noParent=true" in text:
+        found["noParent"] = True
+    return found
+
+
+T = TypeVar("T")
+
+
+def component_ancestor(parent: str | None, nodes: Mapping[str, T], type_of: Callable[[T], str],
+                       parent_of: Callable[[T], str | None]) -> T | None:
+    """The nearest node up from `parent` (a URN) that is one of our components (type `platform:components:*`);
+    `nodes` are recorded resources or their JSON form, read through `type_of` and `parent_of`."""
+    node = nodes.get(parent or "")
+    while node is not None and not type_of(node).startswith("platform:components:"):
+        node = nodes.get(parent_of(node) or "")
+    return node
 
 
 def _struct_to_plain(struct: Any) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -587,10 +613,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def component_of(self, res: Recorded) -> Recorded | None:
         """The nearest ancestor that is one of our components (type `platform:components:*`)."""
-        parent = self.registered.get(res.parent or "")
-        while parent is not None and not parent.type.startswith("platform:components:"):
-            parent = self.registered.get(parent.parent or "")
-        return parent
+        return component_ancestor(res.parent, self.registered, lambda r: r.type, lambda r: r.parent)
 
     def component_name(self, res: Recorded) -> str:
         """The name of the component `res` belongs to, `-` outside any (how reports group resources)."""
@@ -719,6 +742,11 @@ class StackFile:
     def name(self) -> str:
         """`project/stack`, as reports title the stack."""
         return f"{self.project}/{self.stack}"
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """The project key `key` (`policy_waivers`) as the program reads it (JSON-decoded), or `default`."""
+        raw = self.config.get(f"{self.project}:{key}")
+        return json.loads(raw) if raw else default
 
 
 def resolve_stack_file(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Path:

@@ -94,9 +94,8 @@ def stack_policy_config(stack_file: StackFile, path: Path | None = None) -> dict
 
     config = {k: (dict(v) if isinstance(v, Mapping) else {"enforcementLevel": v})
               for k, v in load_policy_config(stack_file.stack, path).items()}
-    raw = stack_file.config.get(f"{stack_file.project}:policy_waivers")
     rules = {r.name: r for r in RULES}
-    for i, waiver in enumerate(json.loads(raw) if raw else []):
+    for i, waiver in enumerate(stack_file.setting("policy_waivers", [])):
         key = f"{stack_file.path.name}: platform:policy_waivers[{i}].rule"
         rule = rules.get(waiver.get("rule"))
         if rule is None:

@@ -213,3 +213,13 @@ def test_the_cli_plans_both_trees_and_prices_them(capsys) -> None:
     assert code == (diff.EXIT_GUARD if "REFUSED: " in out else 0)
     if _clean_tree():  # a clean checkout (CI) is HEAD itself
         assert code == 0 and "\nno changes\n" in out and "(+0.00;" in out
+
+
+def test_acknowledgements_are_read_from_the_stack_file(tmp_path) -> None:
+    doc = yaml.safe_load(FIXTURE_PROD.read_text())
+    path = tmp_path / FIXTURE_PROD.name
+    path.write_text(yaml.safe_dump(doc))
+    assert diff.acknowledged(load_stack_config(path)) == {}
+    doc["config"]["platform:acknowledged_replacements"] = [{"resource": "db-instance", "reason": "snapshot restored"}]
+    path.write_text(yaml.safe_dump(doc))
+    assert diff.acknowledged(load_stack_config(path)) == {"db-instance": "snapshot restored"}
