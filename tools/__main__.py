@@ -25,6 +25,9 @@ Verbs:
                     forces it) or deleted, with the monthly cost of both; exit 6 when a stateful
                     resource would be replaced or deleted without platform:acknowledged_replacements,
                     or a protected one deleted.
+  refresh-prices    rewrite the instance price lists read from a pinned package (tools/price_lists.py;
+                    needs PyPI, so a maintainer's command, never CI's) and print how many of the
+                    classes and node types AWS offers are priced.
   same-graph REF    plan every committed stack and example at git REF and in the working tree and
                     compare the graphs URN by URN, then break each stack file every way a typo can
                     and compare the config errors; exit 1 when a graph differs or an error names
@@ -94,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     diff = verbs.add_parser("diff", help="what a change does to a stack: create, update, replace, delete")
     diff.add_argument("stack", help=STACK_HELP)
     diff.add_argument("--base", metavar="REF", help="git ref to compare with (default: the merge base with main)")
+    verbs.add_parser("refresh-prices", help="rewrite the price lists read from a package (needs PyPI); print coverage")
     same = verbs.add_parser("same-graph", help="compare every stack's recorded graph with a git ref's")
     same.add_argument("ref", help="git ref to compare with, e.g. main or HEAD~2")
     return parser
@@ -111,6 +115,17 @@ def _new_stack(args: argparse.Namespace) -> int:
     print("\n".join(f"  - {change}" for change in changes))
     print("left to do:")
     print("\n".join(f"  - {step}" for step in todo(args.name)))
+    return EXIT_OK
+
+
+def _refresh_prices(args: argparse.Namespace) -> int:
+    from tools import price_lists
+
+    for path in price_lists.refresh():
+        print(f"wrote {path.relative_to(price_lists.LIST_DIR.parent.parent)}")
+    for key, (priced, accepted, missing) in price_lists.coverage().items():
+        print(f"{key}: {priced} of the {accepted} types AWS offers in {price_lists.REGION} priced"
+              + (f"; unpriced: {', '.join(missing)}" if missing else ""))
     return EXIT_OK
 
 
@@ -231,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.stack_yaml import StackFileError
 
     verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme,
-             "policy-config": _policy_config, "new-stack": _new_stack,
+             "policy-config": _policy_config, "new-stack": _new_stack, "refresh-prices": _refresh_prices,
              "same-graph": lambda a: same_graph.main([a.ref]), "diff": lambda a: diff.main(a.stack, a.base)}
     try:
         return verbs[args.verb](args)

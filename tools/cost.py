@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from tools import price_lists
 from tools.harness import Recorded, RecordingMonitor
 
 TOOLS_DIR = Path(__file__).resolve().parent
@@ -43,25 +44,34 @@ class PriceTable:
     hours: int
     """Hours in a month (730)."""
     entries: Mapping[str, Mapping[str, Any]]
-    """Price key -> {price | prices, unit, source, as_of}."""
+    """Price key -> {price, unit, source, as_of} or {unit, sources: [{prices, source, as_of}, ...]}."""
 
     @classmethod
     def load(cls, path: Path = PRICES_FILE) -> PriceTable:
-        """Read and check the table (every entry has a price or a price table, a unit, a source, a date)."""
+        """Read and check the table: every entry has a unit and a price, or a list of price tables by type
+        (inline or a tools/price_lists file), each with its source and date."""
         doc = yaml.safe_load(path.read_text())
+        entries = {}
         for key, entry in doc["prices"].items():
-            missing = [f for f in ("unit", "source", "as_of") if not entry.get(f)]
-            if missing or ("price" in entry) == ("prices" in entry):
-                raise ValueError(f"{path.name}: {key} needs exactly one of price/prices and {', '.join(missing) or 'nothing else'}")
-        return cls(region=doc["region"], currency=doc["currency"], hours=int(doc["hours_per_month"]),
-                   entries=doc["prices"])
+            if not entry.get("unit") or ("price" in entry) == ("sources" in entry):
+                raise ValueError(f"{path.name}: {key} needs a unit and exactly one of price or sources")
+            if "sources" in entry:
+                entry = {**entry, "sources": [price_lists.load(t["file"]) if "file" in t else t for t in entry["sources"]]}
+            for table in entry.get("sources", [entry]):
+                missing = [f for f in ("source", "as_of") if not table.get(f)]
+                if missing or ("sources" in entry and not isinstance(table.get("prices"), dict)):
+                    raise ValueError(f"{path.name}: {key} has a price table without {', '.join(missing) or 'prices'}")
+            entries[key] = entry
+        return cls(region=doc["region"], currency=doc["currency"], hours=int(doc["hours_per_month"]), entries=entries)
 
     def rate(self, key: str, variant: str | None = None) -> float | None:
         """The price of `key` (of `variant`, e.g. an instance class, for table entries); None if unknown."""
         entry = self.entries[key]
-        if "prices" in entry:
-            value = entry["prices"].get(variant)
-            return float(value) if value is not None else None
+        if "sources" in entry:
+            for table in entry["sources"]:
+                if variant in table["prices"]:
+                    return float(table["prices"][variant])
+            return None
         return float(entry["price"])
 
     def unit(self, key: str) -> str:
@@ -71,7 +81,7 @@ class PriceTable:
     @property
     def as_of(self) -> str:
         """The newest source date in the table."""
-        return max(str(e["as_of"]) for e in self.entries.values())
+        return max(str(t["as_of"]) for e in self.entries.values() for t in e.get("sources", [e]))
 
 
 def usage_profile(profile: str, overrides: Mapping[str, float] | None = None, path: Path = USAGE_FILE) -> dict[str, float]:
@@ -380,7 +390,8 @@ def _k8s_deployment(rec: Recorded, p: _Pricer) -> list[Line]:
 def _batch_environment(rec: Recorded, p: _Pricer) -> list[Line]:
     kind = str((rec.inputs.get("computeResources") or {}).get("type"))
     if kind not in ("FARGATE", "FARGATE_SPOT"):
-        return [p.unpriced(rec, f"{kind} instances Batch launches (EC2 by type is not in the table)")]
+        # Batch picks the instance types per job (`optimal` by default), so no one EC2 price applies.
+        return [p.unpriced(rec, f"{kind} instances Batch launches (it picks their types per job)")]
     factor = 1 - (p.table.rate("fargate_spot_discount") or 0) if kind == "FARGATE_SPOT" else 1.0
     return [p.line(rec, "usage", f"job vCPU-hours ({kind})", "fargate_x86_vcpu_hour", p.usage["batch_vcpu_hours"],
                    factor=factor),
@@ -623,11 +634,14 @@ def budget_lines(est: Estimate) -> list[str]:
     if est.budget_fixed is None and est.budget_monthly is None:
         return []
     over = est.over_budget()
+    # An unpriced item counts as nothing, so a verdict over the priced items alone says so.
+    gaps = len(est.unpriced_lines())
+    caveat = f"; {gaps} unpriced item(s) not counted (WARNING above)" if gaps else ""
     if not over:
         limits = ", ".join(f"{label} {_money(v)}" for label, v in (("fixed", est.budget_fixed),
                                                                    ("monthly", est.budget_monthly)) if v is not None)
-        return [f"budget:    within ({limits} {est.currency}/month)"]
-    return [f"BUDGET EXCEEDED: {message}" for message in over]
+        return [f"budget:    within ({limits} {est.currency}/month){caveat}"]
+    return [f"BUDGET EXCEEDED: {message}{caveat}" for message in over]
 
 
 def write_json(est: Estimate, path: Path) -> None:

@@ -261,6 +261,25 @@ def cost_estimates() -> str:
     return "\n".join(lines)
 
 
+def price_coverage() -> str:
+    """The README's table of how many of the instance types AWS offers the price lists price."""
+    from tools import price_lists
+    from tools.cost import PriceTable
+
+    table = PriceTable.load()
+    lines = [f"Of the types AWS offers in {price_lists.REGION} (its orderable lists, as the config checks them), "
+             "those a price list has; `./run refresh-prices` prints the same.", "",
+             "| price | lists (date) | priced | families with an unpriced type |", "|---|---|---|---|"]
+    for key, (priced, offered, missing) in price_lists.coverage().items():
+        dates = ", ".join(str(source["as_of"]) for source in table.entries[key]["sources"])
+        families = sorted({kind.split(".")[-2] for kind in missing})
+        lines.append(f"| `{key}` | {dates} | {priced} of {offered} | {', '.join(families) or 'none'} |")
+    ec2 = table.entries["ec2_hour"]["sources"]
+    lines.append(f"| `ec2_hour` | {', '.join(str(s['as_of']) for s in ec2)} | {sum(len(s['prices']) for s in ec2)} types "
+                 "(Linux; the whole offer) | - |")
+    return "\n".join(lines)
+
+
 def architecture_diagram(stack: str) -> str:
     """The README's drawing of a committed stack, as `./run diagram <stack>` draws it."""
     from tools.diagram import architecture, mermaid

@@ -16,6 +16,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "policy-coverage": docs.policy_coverage,
     "fsbp-coverage": docs.fsbp_coverage,
     "cost-estimates": docs.cost_estimates,
+    "price-coverage": docs.price_coverage,
     "preflight-rules": docs.preflight_rules,
     "diagram-dev": lambda: docs.architecture_diagram("dev"),
     "diagram-prod": lambda: docs.architecture_diagram("prod"),

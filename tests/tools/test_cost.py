@@ -13,6 +13,7 @@ import yaml
 
 import stack_config
 from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
+from tools import price_lists
 from tools.__main__ import main
 from tools.cost import FREE, PRICING, Estimate, Line, PriceTable, _split_tasks, estimate, usage_profile
 from tools.harness import PROJECT_DIR, Recorded
@@ -37,7 +38,10 @@ def test_every_price_has_a_unit_a_source_and_a_date() -> None:
     table = PriceTable.load()
     assert table.region == "us-east-1" and table.hours == 730
     for key, entry in table.entries.items():
-        assert entry["unit"] and entry["source"] and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(entry["as_of"])), key
+        assert entry["unit"], key
+        for source in entry.get("sources", [entry]):
+            assert source["source"] and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(source["as_of"])), key
+            assert all(price > 0 for price in source.get("prices", {}).values()), key
 
 
 @pytest.mark.parametrize(("key", "variant", "monthly"), [
@@ -47,6 +51,9 @@ def test_every_price_has_a_unit_a_source_and_a_date() -> None:
     ("fargate_x86_vcpu_hour", None, 29.55), ("rds_postgres_hour", "db.t3.micro", 13.14),
     ("rds_postgres_hour", "db.t4g.micro", 11.68), ("elasticache_redis_hour", "cache.t4g.micro", 11.68),
     ("elasticache_valkey_hour", "cache.t4g.micro", 9.34), ("ec2_hour", "t4g.nano", 3.07),
+    # Independent cross-checks of the long lists (tools/price_lists) against aws-prices.md's sources:
+    ("rds_postgres_hour", "db.t4g.medium", 47.45), ("rds_postgres_hour", "db.m6g.large", 116.07),
+    ("elasticache_redis_hour", "cache.t4g.small", 23.36), ("aurora_postgres_hour", "db.r6g.large", 189.80),
 ])
 def test_hourly_prices_make_the_published_monthly_figures(key: str, variant: str | None, monthly: float) -> None:
     assert round(PriceTable.load().rate(key, variant) * 730, 2) == monthly
@@ -155,18 +162,19 @@ def test_every_resource_of_the_reference_and_example_stacks_is_priced_or_free(st
 
 def test_an_unknown_type_or_class_is_listed_unpriced_never_dropped(stack) -> None:
     monitor = stack(FIXTURE_PROD)
+    unpriced_class = price_lists.coverage()["rds_postgres_hour"][2][0]  # one AWS offers and the table lacks
     fake = Recorded(urn="urn:pulumi:prod::platform::aws:dynamodb/table:Table::orders", type="aws:dynamodb/table:Table",
                     name="orders", custom=True, remote=False, parent=None, provider=None, inputs={})
     db = monitor.one("aws:rds/instance:Instance")
     patched = type(monitor).__new__(type(monitor))
     patched.__dict__.update(monitor.__dict__)
     patched.registered = {**monitor.registered, fake.urn: fake,
-                          db.urn: replace(db, inputs={**db.inputs, "instanceClass": "db.x2g.16xlarge"})}
+                          db.urn: replace(db, inputs={**db.inputs, "instanceClass": unpriced_class})}
     est = estimate(patched, stack="fixture-prod", region="us-east-1")
     assert [x.item for x in est.lines if x.resource == "orders"] == [
         "type aws:dynamodb/table:Table is not in tools/cost.py"]
     (instance,) = [x for x in est.lines if x.resource == "db-instance" and x.kind == "unpriced"]
-    assert "no price for db.x2g.16xlarge" in instance.item and instance.monthly == 0
+    assert f"no price for {unpriced_class}" in instance.item and instance.monthly == 0
     assert est.total() < _estimate(stack, FIXTURE_PROD).total()
 
 
@@ -284,6 +292,22 @@ def test_over_budget_fails_plan_and_cost_with_exit_5(tmp_path: Path, capsys) -> 
     assert "BUDGET EXCEEDED: fixed 59.29 exceeds the budget of 50.00 USD/month" in capsys.readouterr().out
     assert main(["plan", str(path)]) == 5
     assert "FAIL (over budget; exit 5)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("node_type", "gap"), [("cache.t4g.micro", False), ("cache.r8g.large", True)])
+def test_a_budget_verdict_says_when_unpriced_items_are_not_counted(tmp_path: Path, capsys, node_type, gap) -> None:
+    # A Redis OSS node on a type the price list has only for Valkey: within budget, but not silently.
+    doc = yaml.safe_load(FIXTURE_DEV.read_text())
+    doc["config"]["platform:cost"] = {"budget": {"fixed_usd": 1000}}
+    doc["config"]["platform:cache"] |= {"engine": "redis", "engine_version": "7.1", "node_type": node_type}
+    path = tmp_path / "Pulumi.fixture-dev.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert main(["cost", str(path)]) == 0
+    out = capsys.readouterr().out
+    (verdict,) = [line for line in out.splitlines() if line.startswith("budget:")]
+    assert verdict.startswith("budget:    within (fixed 1,000.00 USD/month)")
+    assert ("1 unpriced item(s) not counted" in verdict) is gap
+    assert (f"no price for {node_type}" in out) is gap
 
 
 def test_pods_in_a_fargate_namespace_are_priced_as_fargate_and_node_pods_are_not(stack) -> None:
