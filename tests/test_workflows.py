@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import STACK_FILES
@@ -162,3 +164,29 @@ def test_release_tasks_run_between_a_targeted_update_and_the_rollout() -> None:
     (rollout,) = [i for i, s in enumerate(steps) if s.get("with", {}).get("command") == "up" and "target" not in s["with"]]
     assert targeted < run < rollout
     assert "-m tools.release" in steps[run]["run"] and "continue-on-error" not in steps[run]
+
+
+@pytest.mark.parametrize(("definitions", "outputs", "code"), [
+    ("failure", {"app_release_tasks": {"api": {}}}, 1),  # the stack has release tasks: never run a stale one
+    ("failure", {}, 0),  # the very first deploy: nothing to target yet, nothing to run
+    ("success", {}, 0),
+])
+def test_a_failed_release_definition_update_stops_the_rollout_once_the_stack_has_release_tasks(
+        tmp_path: Path, definitions: str, outputs: dict, code: int) -> None:
+    # Runs the release step's own script with a stand-in `pulumi` that prints the stack's outputs.
+    steps = _load(GITHUB / "workflows" / "pulumi-up.yml")["jobs"]["up"]["steps"]
+    (step,) = [s for s in steps if s.get("name", "").startswith("Release tasks")]
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "pulumi").write_text(f"#!/bin/sh\necho '{json.dumps(outputs)}'\n")
+    (tmp_path / "bin" / "pulumi").chmod(0o755)
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / "tools").symlink_to(PROJECT_DIR / "tools")
+    env = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "STACK": "org/prod", "REGION": "us-east-1",
+           "DEFINITIONS": definitions}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert ("updating the release task definitions failed" in done.stdout) is (code == 1)
+    assert step["env"]["DEFINITIONS"] == "${{ steps.release-definitions.outcome }}"
+    (targeted,) = [s for s in steps if s.get("with", {}).get("target") == "**-release"]
+    assert targeted["id"] == "release-definitions"
