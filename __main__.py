@@ -65,9 +65,16 @@ firewall = Firewall("waf", FirewallArgs(
 direct_firewall = Firewall("waf-direct", FirewallArgs(settings=waf, scope="REGIONAL", region=region, tags=tags)
                            ) if waf and cloudfront and edge_cfg.direct_hostnames else None
 
+# -- CI access: the roles the workflows preview and deploy with (the EKS cluster admits them) ---------
+value_secrets = own["secrets"].value_arns if own.get("secrets") else []
+github = GithubDeploy("github", GithubDeployArgs(
+    settings=config.github, account_id=account_id, region=region, state_secret_arns=value_secrets,
+    state_secret_kms_key_arns=[own["secrets"].kms_key_arn] if value_secrets else [], tags=tags,
+)) if config.github else None
+
 # -- pipeline and containers ----------------------------------------------------------------------
 resolver = wiring.Resolver(config, database=database, secrets=secrets, cache=cache, file_system=file_system,
-                           storage=storage, registry=registry)
+                           storage=storage, registry=registry, account_id=account_id)
 pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
     settings=config.pipeline, jobs=resolver.jobs(), vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
     region=region, account_id=account_id, protect=protect, tags=tags)) if config.pipeline else None
@@ -89,7 +96,9 @@ if config.services:
         isolated = [n for n, s in config.services.items() if {"database", "cache"} & set(s.connects_to)]
         containers = KubernetesService("app", KubernetesServiceArgs(
             private_subnet_ids=network.private_subnet_ids, public_subnet_ids=network.public_subnet_ids,
-            web_acl_arn=firewall.web_acl_arn if firewall else None, isolated_services=isolated, **common))
+            web_acl_arn=firewall.web_acl_arn if firewall else None, isolated_services=isolated,
+            admin_role_arns=[github.deploy_role_arn] if github else [],
+            viewer_role_arns=[github.preview_role_arn] if github else [], **common))
         peers = {name: containers.security_group_ids[name] for name in isolated}
     # Grants: each service reaches exactly what its connects_to, volumes, pipeline and buckets name.
     for name, svc in config.services.items():
@@ -124,7 +133,7 @@ if edge_cfg is not None and containers is not None and domain is not None:
         account_id=account_id, tags=tags,
     ))
 
-# -- backups and CI access --------------------------------------------------------------------------
+# -- backups -------------------------------------------------------------------------------------------
 backup = None
 if config.backup is not None:
     selected = {
@@ -139,9 +148,6 @@ if config.backup is not None:
         resource_arns=[arn for item in config.backup.resources if item not in buckets for arn in selected[item]],
         bucket_arns=[arn for item in config.backup.resources if item in buckets for arn in selected[item]],
     ))
-github = GithubDeploy("github", GithubDeployArgs(
-    settings=config.github, account_id=account_id, tags=tags)) if config.github else None
-
 # -- monitoring -----------------------------------------------------------------------------------
 monitoring = None
 if config.alarms is not None:

@@ -16,7 +16,11 @@ from typing import Any
 import pulumi
 
 from components import ImageSettings, LoadBalancerSpec, SecretEnv, SecretRefSettings, ServiceSpec, Volume, WorkloadRefs
+from components._runtime import Reach, Use
 from stack_config import StackConfig
+
+EFS_PORT = 2049
+"""NFS."""
 
 
 @dataclass
@@ -32,6 +36,8 @@ class Resolver:
     storage: Any = None
     registry: Any = None
     pipeline: Any = None
+    account_id: Any = None
+    """The stack's account (ARNs of pipeline executions a service follows)."""
 
     def _secret(self, ref: SecretRefSettings) -> tuple[SecretEnv, pulumi.Input[str] | None]:
         """A secret reference as (env source, KMS key its readers must be able to use)."""
@@ -80,7 +86,63 @@ class Resolver:
                           access_point_arn=fs.access_point_arns[v.access_point], path=v.path, read_only=v.read_only)
                    for v in svc.volumes] if fs is not None else []
         return ServiceSpec(settings=svc, environment=env, volumes=volumes, **self.refs(svc.image, svc.secrets),
-                           discovery_name=self.config.discovery_name_of(name), allow_from=self.config.peers_of(name))
+                           discovery_name=self.config.discovery_name_of(name), allow_from=self.config.peers_of(name),
+                           uses=self.uses(name), reaches=self.reaches(name))
+
+    # -- what the service will do at run time: stated by its settings, proven by the run-time stage ------------
+    def uses(self, name: str) -> list[Use]:
+        """The AWS calls service `name` makes because of its `pipeline` and `buckets` settings."""
+        svc, at = self.config.services[name], f"services.{name}"
+        uses: list[Use] = []
+        p = self.pipeline
+        if svc.pipeline and p is not None:
+            key, region = f"{at}.pipeline", self.config.region
+            if "start" in svc.pipeline:
+                run = pulumi.Output.concat(f"arn:aws:states:{region}:", self.account_id, ":execution:",
+                                           p.state_machine_name, ":run-1")
+                uses += [Use(actions=["states:StartExecution"], resources=[p.state_machine_arn], key=key,
+                             why="start a pipeline run"),
+                         Use(actions=["states:DescribeExecution", "states:StopExecution"], resources=[run], key=key,
+                             why="follow (and stop) the runs it started")]
+            if "submit" in svc.pipeline:
+                uses.append(Use(actions=["batch:SubmitJob"], key=key, why="submit a pipeline job",
+                                resources=[p.job_queue_arn, *p.job_definition_arns.values()]))
+            for right, arn, actions in (("read_uploads", p.uploads_bucket_arn, ["s3:GetObject"]),
+                                        ("write_uploads", p.uploads_bucket_arn, ["s3:PutObject", "s3:AbortMultipartUpload"]),
+                                        ("read_results", p.results_bucket_arn, ["s3:GetObject"])):
+                if right in svc.pipeline:
+                    uses += _object_uses(arn, actions, p.kms_key_arn, region, key, right.replace("_", " "))
+        for bucket, mode in sorted(svc.buckets.items()):
+            if self.storage is not None:
+                actions = ["s3:GetObject"] + (["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+                                              if mode == "read_write" else [])
+                uses += _object_uses(self.storage.bucket_arns[bucket], actions, self.storage.kms_key_arn,
+                                     self.config.region, f"{at}.buckets.{bucket}", f"{mode.replace('_', '/')} {bucket}")
+        return uses
+
+    def reaches(self, name: str) -> list[Reach]:
+        """The data stores service `name` connects to because of its `connects_to` and `volumes`."""
+        svc, at = self.config.services[name], f"services.{name}"
+        reaches: list[Reach] = []
+        for store, owner in (("database", self.database), ("cache", self.cache)):
+            if store in svc.connects_to and owner is not None:
+                reaches.append(Reach(target=owner.security_group_id, port=owner.port, key=f"{at}.connects_to",
+                                     why=f"connect to the {store}"))
+        if svc.volumes and self.file_system is not None:
+            reaches.append(Reach(target=self.file_system.security_group_id, port=EFS_PORT, key=f"{at}.volumes",
+                                 why="mount the file system (NFS)"))
+        return reaches
+
+
+def _object_uses(bucket_arn: pulumi.Input[str], actions: list[str], key_arn: pulumi.Input[str], region: str,
+                 key: str, what: str) -> list[Use]:
+    """Reading or writing a bucket's objects: the objects, listing the bucket (SDKs list before they read), and
+    the bucket key through S3 (SSE-KMS: reads decrypt, writes generate a data key)."""
+    kms = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if "s3:PutObject" in actions else [])
+    return [Use(actions=actions, resources=[pulumi.Output.concat(bucket_arn, "/*")], key=key, why=what),
+            Use(actions=["s3:ListBucket"], resources=[bucket_arn], key=key, why=f"{what} (list)"),
+            Use(actions=kms, resources=[key_arn], key=key, why=f"{what} (SSE-KMS)",
+                context={"kms:ViaService": f"s3.{region}.amazonaws.com"})]
 
 
 def load_balancers(config: StackConfig, network: Any, certificate_arn: pulumi.Input[str] | None,

@@ -21,6 +21,7 @@ from pydantic import Field, field_validator, model_validator
 
 from components._bucket import BucketSpec, Expiry, private_bucket
 from components._common import child_opts, tags_for
+from components._runtime import Access, Connection, Need
 from components._settings import DnsLabel, Problems, Settings, matching
 
 ORIGIN_HEADER = "X-Origin-Verify"
@@ -141,6 +142,8 @@ class BuiltLoadBalancer:
     target_groups: dict[str, aws.lb.TargetGroup] = field(default_factory=dict)
     rules: list[pulumi.Resource] = field(default_factory=list)
     origin_secret: pulumi.Output[str] | None = None
+    needs: list[Need] = field(default_factory=list)
+    """Who reaches the load balancer and what its log delivery writes (`components._runtime`)."""
 
 
 def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: LoadBalancerSpec, *,
@@ -151,10 +154,14 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
     base = f"{name}-{key}"
     sg = aws.ec2.SecurityGroup(base, vpc_id=vpc_id, description=f"{base}: HTTPS in, services out",
                                tags=tags_for(tags, name, key), opts=child_opts(parent))
-    _ingress(parent, name, key, sg, spec, vpc_cidr, tags)
+    needs = _ingress(parent, name, key, sg, spec, vpc_cidr, tags)
     logs = None
     if spec.settings.access_logs:
         logs = _access_log_bucket(parent, name, key, account_id, protect, tags)
+        needs.append(Access(
+            workload=f"load balancer {key} log delivery", principal=f"service:{_LOG_DELIVERY}", actions=["s3:PutObject"],
+            resources=[pulumi.Output.concat(logs.arn, f"/{key}/AWSLogs/", account_id, "/elasticloadbalancing/log.gz")],
+            why="write the access logs", key=f"load_balancers.{key}.access_logs", context={"aws:SecureTransport": True}))
     lb = aws.lb.LoadBalancer(
         base,
         load_balancer_type="application",
@@ -171,7 +178,7 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
         tags=tags_for(tags, name, key),
         opts=child_opts(parent, depends_on=[logs] if logs is not None else None),
     )
-    built = BuiltLoadBalancer(security_group=sg, load_balancer=lb)
+    built = BuiltLoadBalancer(security_group=sg, load_balancer=lb, needs=needs)
     aws.lb.Listener(
         f"{base}-http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
         default_actions=[aws.lb.ListenerDefaultActionArgs(
@@ -239,10 +246,17 @@ def _forward_rule(parent: pulumi.Resource, logical: str, listener: aws.lb.Listen
 
 
 def _ingress(parent: pulumi.Resource, name: str, key: str, sg: aws.ec2.SecurityGroup, spec: LoadBalancerSpec,
-             vpc_cidr: pulumi.Input[str], tags: Mapping[str, str]) -> None:
+             vpc_cidr: pulumi.Input[str], tags: Mapping[str, str]) -> list[Need]:
+    """The load balancer's ingress rules, and the clients' connections they serve."""
     base = f"{name}-{key}"
+    needs: list[Need] = []
 
     def rule(suffix: str, port: int, **source: pulumi.Input[str]) -> None:
+        kind, value = next(iter(source.items()))
+        origin = pulumi.Output.concat("prefix-list:", value) if kind == "prefix_list_id" else pulumi.Output.concat("cidr:", value)
+        needs.append(Connection(workload="CloudFront" if suffix == "cloudfront" else f"clients ({suffix})",
+                                source=origin, subnets=[], target=sg.id, port=port, key=f"load_balancers.{key}",
+                                why="reach the load balancer" + (" (HTTP redirects to HTTPS)" if port == 80 else "")))
         aws.vpc.SecurityGroupIngressRule(
             f"{base}-{suffix}-{port}", security_group_id=sg.id, ip_protocol="tcp", from_port=port, to_port=port,
             description=f"{'HTTPS' if port == 443 else 'HTTP (redirect only)'} from {suffix}",
@@ -261,6 +275,12 @@ def _ingress(parent: pulumi.Resource, name: str, key: str, sg: aws.ec2.SecurityG
             rule("internet", port, cidr_ipv4="0.0.0.0/0")
             if spec.settings.dualstack:
                 rule("internet-ipv6", port, cidr_ipv6="::/0")
+    return needs
+
+
+_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+"""The principal ELB delivers access logs as in regions launched after 2022 and, by the ELB User Guide, the one
+to admit (the per-region ELB account stays admitted for older regions; checked 2026-12-04)."""
 
 
 def _access_log_bucket(parent: pulumi.Resource, name: str, key: str, account_id: pulumi.Input[str],
@@ -273,7 +293,7 @@ def _access_log_bucket(parent: pulumi.Resource, name: str, key: str, account_id:
             {"Sid": "ElbLogDelivery", "Effect": "Allow", "Principal": {"AWS": elb_account.arn},
              "Action": "s3:PutObject", "Resource": prefix},
             {"Sid": "ElbLogDeliveryService", "Effect": "Allow",
-             "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+             "Principal": {"Service": _LOG_DELIVERY},
              "Action": "s3:PutObject", "Resource": prefix},
         ]
 

@@ -1,21 +1,31 @@
-"""A typed subset of the Amazon States Language: just what BatchPipeline's machines need.
+"""A typed subset of the Amazon States Language: just what the program's machines need.
 
 Definitions are built from these dataclasses and serialised once, so a state machine is never a
-hand-pasted JSON string: names, transitions and the Batch `.sync` integration are checked here.
+hand-pasted JSON string: names, transitions and the service integrations are checked here.
+`logged_state_machine` builds a machine with its role and execution log the same way for every
+component (BatchPipeline's pipeline, ContainerService's redeploy-on-secret-change).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
+import pulumi_aws as aws
+
+from components._common import assume_role_policy, child_opts, policy_document, service_role, tags_for
+from components._runtime import Access
 
 SUBMIT_JOB_SYNC = "arn:aws:states:::batch:submitJob.sync"
 """Step Functions' Batch integration that waits for the job to finish."""
 BATCH_SERVICE_ERRORS = ("Batch.AWSBatchException", "Batch.ServerException", "Batch.TooManyRequestsException")
 """Transient Batch API errors worth retrying (a failed job is not one of them: Batch retries those)."""
+ECS_UPDATE_SERVICE = "arn:aws:states:::aws-sdk:ecs:updateService"
+"""Step Functions' AWS SDK integration calling ECS UpdateService (no Lambda in between)."""
+ECS_SERVICE_ERRORS = ("Ecs.ServerException", "Ecs.ThrottlingException", "Ecs.EcsException")
+"""Transient ECS API errors worth retrying."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +92,30 @@ class BatchJobTask:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RedeployServiceTask:
+    """Start a new deployment of an ECS service with the same task definition (`forceNewDeployment`): new tasks
+    read their secrets again when they start (ECS Developer Guide, "Pass Secrets Manager secrets through Amazon
+    ECS environment variables": a running container does not see a rotated value; force a new deployment)."""
+
+    cluster_arn: pulumi.Input[str]
+    service_path: str = "$.service"
+    """JSONPath to the service ARN in the execution's input."""
+    retry: Sequence[Retry] = ()
+
+    next: str | None = None
+
+    def to_asl(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "Type": "Task", "Resource": ECS_UPDATE_SERVICE,
+            "Parameters": {"Cluster": self.cluster_arn, "Service.$": self.service_path, "ForceNewDeployment": True},
+            "ResultPath": None, "End": True,
+        }
+        if self.retry:
+            state["Retry"] = [r.to_asl() for r in self.retry]
+        return state
+
+
+@dataclass(frozen=True, kw_only=True)
 class Fail:
     """End the execution as failed."""
 
@@ -92,7 +126,7 @@ class Fail:
         return {"Type": "Fail", "Error": self.error, "Cause": self.cause}
 
 
-State = BatchJobTask | Fail
+State = BatchJobTask | RedeployServiceTask | Fail
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,3 +157,64 @@ class StateMachineDefinition:
             "TimeoutSeconds": self.timeout_seconds,
             "States": {name: state.to_asl() for name, state in self.states.items()},
         })
+
+
+def log_delivery_statement() -> dict[str, Any]:
+    """What a state machine's role needs to deliver its execution log to CloudWatch Logs: the vended-log
+    delivery API, which takes no resource-level permissions (Step Functions Developer Guide, "IAM policies
+    for logging to CloudWatch Logs")."""
+    return {"Sid": "VendedLogDelivery", "Effect": "Allow", "Resource": "*", "Action": [
+        "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoggedMachine:
+    """A state machine built by `logged_state_machine`, with its role and log group."""
+
+    machine: aws.sfn.StateMachine
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+    needs: list[Access]
+    """What the machine itself does at run time: assume its role, deliver its log, trace."""
+
+
+def logged_state_machine(parent: pulumi.Resource, name: str, *, definition: StateMachineDefinition,
+                         statements: Sequence[Mapping[str, Any]], account_id: pulumi.Input[str],
+                         description: str, log_level: Literal["ALL", "ERROR", "FATAL"], retention_days: int,
+                         tags: Mapping[str, str], names: tuple[str, str, str], log_group_name: str,
+                         tracing: bool = False) -> LoggedMachine:
+    """A Standard state machine whose role may do `statements` and deliver its log, logging execution data
+    into a log group with retention. `names` are the (log group, role, machine) roles in the component's
+    naming; `log_group_name` is under /aws/vendedlogs/ (no log-group resource policy size limit)."""
+    log_role, role_role, machine_role = names
+    logs = aws.cloudwatch.LogGroup(f"{name}-{log_role}", name=log_group_name, retention_in_days=retention_days,
+                                   tags=tags_for(tags, name, log_role), opts=child_opts(parent))
+    statements = [*statements, log_delivery_statement()]
+    if tracing:
+        statements.append({"Sid": "Tracing", "Effect": "Allow", "Resource": "*", "Action": [
+            "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]})
+    role = service_role(
+        parent, f"{name}-{role_role}",
+        trust=assume_role_policy("states.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account_id}}),
+        description=description, tags=tags_for(tags, name, role_role), policy=policy_document(statements))
+    machine = aws.sfn.StateMachine(
+        f"{name}-{machine_role}", type="STANDARD", role_arn=role.arn, definition=definition.to_json(),
+        logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
+            level=log_level, include_execution_data=True, log_destination=pulumi.Output.concat(logs.arn, ":*")),
+        tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=tracing),
+        tags=tags_for(tags, name, machine_role), opts=child_opts(parent))
+    who = f"{name} state machine"
+    needs = [
+        Access(workload=who, principal="service:states.amazonaws.com", actions=["sts:AssumeRole"], resources=[role.arn],
+               why="run with its role", context={"aws:SourceAccount": account_id}),
+        Access(workload=who, principal=role.arn, resources=["*"], why="deliver its execution log",
+               actions=["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                        "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                        "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"]),
+    ]
+    if tracing:
+        needs.append(Access(workload=who, principal=role.arn, resources=["*"], why="send X-Ray traces",
+                            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                                     "xray:GetSamplingTargets"]))
+    return LoggedMachine(machine=machine, role=role, log_group=logs, needs=needs)

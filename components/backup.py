@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +17,7 @@ from components import aws_data
 from pydantic import Field, model_validator
 
 from components._common import assume_role_policy, child_opts, service_role, stateful_opts, tags_for
+from components._runtime import Access, Need, managed_needs, published
 from components._settings import Problems, Settings, matching
 
 _BACKUP_POLICIES = [
@@ -72,6 +73,8 @@ class Backup(pulumi.ComponentResource):
 
     vault_name: pulumi.Output[str]
     plan_id: pulumi.Output[str]
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What AWS Backup does at run time with its role (`components._runtime`)."""
 
     def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Backup", name, None, opts)
@@ -98,6 +101,23 @@ class Backup(pulumi.ComponentResource):
                             managed_policy_arns=_BACKUP_POLICIES + (list(aws_data.BACKUP_S3_POLICIES) if args.bucket_arns else []))
         aws.backup.Selection(f"{name}-selection", plan_id=plan.id, iam_role_arn=role.arn,
                              resources=[*args.resource_arns, *args.bucket_arns], opts=child_opts(self))
+        who = f"{name} (AWS Backup)"
+        # AWS Backup Developer Guide, "Default service role for AWS Backup" and "Amazon S3 backups" (checked
+        # 2026-12-04): the service's permissions are these managed policies.
+        needs: list[Need] = [*managed_needs(who, role.arn, _BACKUP_POLICIES + (list(aws_data.BACKUP_S3_POLICIES)
+                                                                                  if args.bucket_arns else []),
+                                            "take and restore recovery points", "backup.resources"), Access(workload=who, principal="service:backup.amazonaws.com", actions=["sts:AssumeRole"],
+                                    resources=[role.arn], key="backup", why="take recovery points with its role")]
+        for arn in args.bucket_arns:
+            # S3 backups read every version of every object (AWS Backup Developer Guide, S3 backups).
+            needs += [Access(workload=who, principal=role.arn, key="backup.resources", why="back up the bucket",
+                             actions=["s3:ListBucketVersions", "s3:GetBucketVersioning", "s3:GetBucketTagging"],
+                             resources=[arn]),
+                      Access(workload=who, principal=role.arn, key="backup.resources", why="back up the objects",
+                             actions=["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"],
+                             resources=[pulumi.Output.concat(arn, "/*")])]
         self.vault_name = vault.name
         self.plan_id = plan.id
-        self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id})
+        self.runtime_needs = published(needs)
+        self.register_outputs({"vault_name": self.vault_name, "plan_id": self.plan_id,
+                               "runtime_needs": self.runtime_needs})

@@ -33,7 +33,10 @@ from components._common import (
     assume_role_policy, child_opts, physical_name, policy_document, pull_and_read_statements, service_role,
     tags_for,
 )
-from components._states import BATCH_SERVICE_ERRORS, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition
+from components._runtime import Access, Need, Trigger, api_egress_needs, image_pull_needs, log_needs, published, secret_read_needs
+from components._states import (
+    BATCH_SERVICE_ERRORS, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition, logged_state_machine,
+)
 from components._settings import ImageSettings, Problems, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching
 from components.container_service import WorkloadRefs
 
@@ -163,6 +166,8 @@ class BatchPipeline(pulumi.ComponentResource):
     """The jobs' security group (grant it access to databases)."""
     failure_event_pattern: pulumi.Output[str]
     """EventBridge pattern matching failed jobs of this queue (for alerting)."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What the jobs, the state machine and the trigger do at run time (`components._runtime`)."""
 
     def __init__(self, name: str, args: BatchPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:BatchPipeline", name, None, opts)
@@ -175,6 +180,7 @@ class BatchPipeline(pulumi.ComponentResource):
             kms_key_arn=key.arn, protect=args.protect, tags=args.tags,
             lifecycle=[_expiry("results", args.settings.results)]))
         self._key, self._uploads, self._results = key, uploads, results
+        self._needs: list[Need] = []
 
         sg = aws.ec2.SecurityGroup(f"{name}-jobs", vpc_id=args.vpc_id, description=f"{name}: batch jobs, egress only",
                                    tags=tags_for(args.tags, name, "jobs"), opts=child_opts(self))
@@ -193,6 +199,9 @@ class BatchPipeline(pulumi.ComponentResource):
         job_role = self._job_role()
         definitions = {step.name: self._job_definition(step, args.jobs[step.name], logs, job_role)
                        for step in args.settings.steps}
+        services = ["ecr.api", "ecr.dkr", "s3", "logs"]
+        services += ["secretsmanager"] if any(refs.secrets for refs in args.jobs.values()) else []
+        self._needs += api_egress_needs(f"{name} jobs", sg.id, args.subnet_ids, services, "pipeline.steps")
         self._queue, self._definitions = queue, definitions
         machine = self._state_machine()
         self._machine = machine
@@ -205,6 +214,7 @@ class BatchPipeline(pulumi.ComponentResource):
         self.job_queue_arn = queue.arn
         self.job_definition_arns = {n: d.arn for n, d in definitions.items()}
         self.security_group_id = sg.id
+        self.runtime_needs = published(self._needs)
         self.failure_event_pattern = pulumi.Output.json_dumps({
             "source": ["aws.batch"], "detail-type": ["Batch Job State Change"],
             "detail": {"status": ["FAILED"], "jobQueue": [queue.arn]}})
@@ -214,7 +224,7 @@ class BatchPipeline(pulumi.ComponentResource):
             "kms_key_arn": self.kms_key_arn, "state_machine_arn": self.state_machine_arn,
             "state_machine_name": self.state_machine_name, "job_queue_arn": self.job_queue_arn,
             "job_definition_arns": self.job_definition_arns, "security_group_id": self.security_group_id,
-            "failure_event_pattern": self.failure_event_pattern,
+            "failure_event_pattern": self.failure_event_pattern, "runtime_needs": self.runtime_needs,
         })
 
     # -- grants --------------------------------------------------------------------------------------
@@ -300,7 +310,8 @@ class BatchPipeline(pulumi.ComponentResource):
     # -- jobs -------------------------------------------------------------------------------------------
     def _job_role(self) -> aws.iam.Role:
         name, args = self._name, self._args
-        return service_role(
+        who, key, s3 = f"{name} jobs", "pipeline.steps", {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}
+        role = service_role(
             self, f"{name}-job", trust=_ecs_tasks_trust(args), description=f"{name}: read uploads, write results",
             tags=tags_for(args.tags, name, "job"),
             policy=policy_document([
@@ -314,6 +325,24 @@ class BatchPipeline(pulumi.ComponentResource):
                  "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}},
             ]),
         )
+        # The jobs' contract: read the object that started the run, write results (UPLOADS_BUCKET, RESULTS_BUCKET).
+        self._needs += [
+            Access(workload=who, principal=role.arn, actions=["s3:GetObject"], key=key, why="read the uploaded input",
+                   resources=[pulumi.Output.concat(self._uploads.arn, "/*")]),
+            Access(workload=who, principal=role.arn, actions=["s3:ListBucket"], key=key, why="list the uploads",
+                   resources=[self._uploads.arn]),
+            Access(workload=who, principal=role.arn, actions=["s3:PutObject", "s3:AbortMultipartUpload"], key=key,
+                   why="write the results", resources=[pulumi.Output.concat(self._results.arn, "/*")]),
+            Access(workload=who, principal=role.arn, actions=["kms:Decrypt", "kms:GenerateDataKey"], key=key,
+                   why="read and write SSE-KMS objects", resources=[self._key.arn], context=s3),
+            self._assumed_by_tasks(who, role),
+        ]
+        return role
+
+    def _assumed_by_tasks(self, who: str, role: aws.iam.Role) -> Access:
+        return Access(workload=who, principal="service:ecs-tasks.amazonaws.com", actions=["sts:AssumeRole"],
+                      resources=[role.arn], why="run the job with its role", key="pipeline.steps",
+                      context={"aws:SourceAccount": self._args.account_id})
 
     def _job_definition(self, step: BatchStepSettings, refs: WorkloadRefs, logs: aws.cloudwatch.LogGroup,
                         job_role: aws.iam.Role) -> aws.batch.JobDefinition:
@@ -326,6 +355,13 @@ class BatchPipeline(pulumi.ComponentResource):
                                  description=f"{name}-{step.name}: pull image, write logs, read its secrets",
                                  tags=tags_for(args.tags, name, f"{step.name}-execution"),
                                  policy=policy_document(statements))
+        at, who = f"pipeline.steps.{step.name}", f"{name}-{step.name} job start (execution role)"
+        self._needs += [*image_pull_needs(who, execution.arn, refs.repository_arn, f"{at}.image"),
+                        *log_needs(who, execution.arn, logs.arn, at),
+                        *secret_read_needs(who, execution.arn, [s.arn for s in refs.secrets.values()],
+                                           refs.secret_kms_key_arns, args.region, f"{at}.secrets",
+                                           "inject the secrets when the job starts"),
+                        self._assumed_by_tasks(who, execution)]
         fargate = args.settings.compute == "fargate"
         environment = {"UPLOADS_BUCKET": self._uploads.bucket, "RESULTS_BUCKET": self._results.bucket,
                        **step.environment}
@@ -387,39 +423,33 @@ class BatchPipeline(pulumi.ComponentResource):
 
     def _state_machine(self) -> aws.sfn.StateMachine:
         name, args = self._name, self._args
-        logs = aws.cloudwatch.LogGroup(f"{name}-executions", name=f"/aws/vendedlogs/states/{physical_name(name, 200)}",
-                                       retention_in_days=args.settings.log_retention_days,
-                                       tags=tags_for(args.tags, name, "executions"), opts=child_opts(self))
         rule_arn = pulumi.Output.concat(f"arn:aws:events:{args.region}:", args.account_id,
                                         ":rule/StepFunctionsGetEventsForBatchJobsRule")
-        role = service_role(
-            self, f"{name}-orchestrator",
-            trust=assume_role_policy("states.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
+        built = logged_state_machine(
+            self, name, definition=self._definition(), account_id=args.account_id,
             description=f"{name}: submit this pipeline's jobs and follow them",
-            tags=tags_for(args.tags, name, "orchestrator"),
-            policy=policy_document([
+            names=("executions", "orchestrator", "machine"),
+            log_group_name=f"/aws/vendedlogs/states/{physical_name(name, 200)}",
+            log_level=args.settings.log_level, retention_days=args.settings.log_retention_days,
+            tracing=args.settings.tracing, tags=args.tags,
+            statements=[
                 {"Sid": "SubmitOwnJobs", "Effect": "Allow", "Action": "batch:SubmitJob", "Resource": self._submit_resources()},
                 {"Sid": "FollowJobs", "Effect": "Allow", "Action": ["batch:DescribeJobs", "batch:TerminateJob"],
                  "Resource": "*"},  # neither action supports resource-level permissions for jobs it did not tag
                 {"Sid": "SyncIntegrationRule", "Effect": "Allow",
                  "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"], "Resource": rule_arn},
-                {"Sid": "VendedLogDelivery", "Effect": "Allow", "Resource": "*", "Action": [
-                    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-                    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
-                    "logs:DescribeLogGroups"]},
-                {"Sid": "Tracing", "Effect": "Allow", "Resource": "*", "Action": [
-                    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets"]},
-            ]),
-        )
-        return aws.sfn.StateMachine(
-            f"{name}-machine", type="STANDARD", role_arn=role.arn,
-            definition=self._definition().to_json(),
-            logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
-                level=args.settings.log_level, include_execution_data=True,
-                log_destination=pulumi.Output.concat(logs.arn, ":*")),
-            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=args.settings.tracing),
-            tags=tags_for(args.tags, name, "machine"), opts=child_opts(self))
+            ])
+        who = f"{name} state machine"
+        self._needs += [*built.needs,
+                        Access(workload=who, principal=built.role.arn, actions=["batch:SubmitJob"], key="pipeline.steps",
+                               resources=[self._queue.arn, *[d.arn for d in self._definitions.values()]],
+                               why="submit each step's job"),
+                        Access(workload=who, principal=built.role.arn, actions=["batch:DescribeJobs", "batch:TerminateJob"],
+                               resources=["*"], key="pipeline.steps", why="follow the jobs (and stop them on timeout)"),
+                        Access(workload=who, principal=built.role.arn, resources=[rule_arn], key="pipeline.steps",
+                               actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                               why="the .sync integration's managed rule reports job completion")]
+        return built.machine
 
     def _trigger(self, machine: aws.sfn.StateMachine, uploads: aws.s3.Bucket) -> None:
         name, args = self._name, self._args
@@ -435,6 +465,16 @@ class BatchPipeline(pulumi.ComponentResource):
             trust=assume_role_policy("events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
             description=f"{name}: EventBridge starts this state machine", tags=tags_for(args.tags, name, "trigger"),
             policy=policy_document([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine.arn}]))
+        who = f"{name} upload trigger (EventBridge)"
+        self._needs += [
+            Trigger(workload=who, source="aws.s3", detail_type="Object Created", target=machine.arn,
+                    key="pipeline.trigger_prefix", why="start a pipeline run for each upload"),
+            Access(workload=who, principal=role.arn, actions=["states:StartExecution"], resources=[machine.arn],
+                   key="pipeline.trigger_prefix", why="start a run for each upload"),
+            Access(workload=who, principal="service:events.amazonaws.com", actions=["sts:AssumeRole"],
+                   resources=[role.arn], key="pipeline.trigger_prefix", why="act with its role",
+                   context={"aws:SourceAccount": args.account_id}),
+        ]
         aws.cloudwatch.EventTarget(
             f"{name}-uploaded", rule=rule.name, arn=machine.arn, role_arn=role.arn,
             retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=3600,

@@ -50,6 +50,13 @@ class NodeGroupSettings(Settings):
         return "arm64" if _graviton(self.instance_types[0]) else "x86_64"
 
 
+def autoscaler_image_tag(kubernetes_version: str) -> str:
+    """The Cluster Autoscaler release for a Kubernetes minor: CA is released as `<minor>.0` with every Kubernetes
+    minor and must match the control plane's (kubernetes/autoscaler cluster-autoscaler/README.md, "Releases";
+    checked 2026-12-04)."""
+    return f"v{kubernetes_version}.0"
+
+
 def lacks_pod_security_groups(instance_types: list[str] | tuple[str, ...]) -> bool:
     """Whether nodes of these types cannot carry security groups for pods: burstable t* instances have no
     ENI trunking (EKS User Guide, security groups for pods: supported instance types)."""
@@ -68,6 +75,13 @@ class ChartsSettings(Settings):
     """aws-load-balancer-controller chart (https://aws.github.io/eks-charts)."""
     secrets_provider_aws: str = "2.2.0"
     """secrets-store-csi-driver-provider-aws chart (includes the Secrets Store CSI driver)."""
+    cluster_autoscaler: str = "9.59.0"
+    """cluster-autoscaler chart (https://kubernetes.github.io/autoscaler); 9.59.0 ships Cluster Autoscaler 1.35.0
+    (kubernetes/autoscaler PR 9193; checked 2026-12-04). Its image follows the cluster's version
+    (`autoscaler_image_tag`)."""
+    reloader: str = "2.2.17"
+    """stakater Reloader chart (https://stakater.github.io/stakater-charts), app v1.4.22 (stakater/Reloader PR 1218;
+    checked 2026-12-04): rolls a Deployment when a Secret it reads changes."""
 
 
 class EksSettings(Settings):

@@ -10,7 +10,12 @@ This includes:
   subnets without public IPs, with circuit-breaker rollback, 100/200 % deployments, ECS Exec as
   configured, capacity-provider split and target-tracking autoscaling;
 - Service Connect (a Cloud Map namespace) when services reach each other by name;
-- load balancers built by `_alb.py`.
+- load balancers built by `_alb.py`;
+- a new deployment of every service whose secret changed (rotated by RDS every 7 days, or put by an
+  operator): an EventBridge rule per service on Secrets Manager's `Secret Label Updated` event starts
+  a state machine that calls ECS UpdateService with forceNewDeployment, because tasks read secrets
+  only when they start;
+- `runtime_needs`: what each task, load balancer and the redeploy machine do at run time.
 """
 
 from __future__ import annotations
@@ -33,8 +38,14 @@ from components._alb import (
     build_load_balancer,
 )
 from components._common import (
-    child_opts, physical_name, policy_document, pull_and_read_statements, service_role, tags_for,
+    assume_role_policy, child_opts, distinct, physical_name, policy_document, pull_and_read_statements, service_role,
+    tags_for,
 )
+from components._runtime import (
+    Access, Connection, Need, Reach, Refresh, Use, api_egress_needs, image_pull_needs, log_needs, published,
+    secret_read_needs,
+)
+from components._states import ECS_SERVICE_ERRORS, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine
 from components._settings import (
     AbsolutePath, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
 )
@@ -208,6 +219,9 @@ class ServiceSettings(Settings):
     """FARGATE / FARGATE_SPOT split."""
     exec: bool = False
     """Allow `aws ecs execute-command` into the tasks."""
+    singleton: bool = False
+    """Exactly one task, never two, even during a deployment (a scheduler such as celery beat, which would run
+    every job twice): deploys stop the old task before starting the new one (maximum 100 %, minimum 0 %)."""
     grace_period: int = Field(60, ge=0, le=7200)
     """Seconds the load balancer health check is ignored after a task starts."""
     volumes: list[VolumeSettings] = []
@@ -245,6 +259,14 @@ class ServiceSettings(Settings):
                 problems.add("routes", "a load-balanced service needs routes or default_route: true")
         if self.discovery_name is not None and self.port is None and not self.extra_ports:
             problems.add("discovery_name", "needs port or extra_ports to expose")
+        if self.singleton:
+            if self.desired_count != 1:
+                problems.add("desired_count", f"a singleton runs exactly one task; got {self.desired_count}")
+            if self.scaling is not None:
+                problems.add("scaling", "a singleton runs exactly one task; remove scaling")
+            if self.load_balancer is not None:
+                problems.add("singleton", "a load-balanced service must not stop serving during deploys; "
+                                          "singletons are for workers and schedulers")
         if self.scaling is not None and not self.scaling.min <= self.desired_count <= self.scaling.max:
             problems.add("desired_count", f"must lie within scaling.min..max ({self.scaling.min}..{self.scaling.max}); got {self.desired_count}")
         return problems.done(self)
@@ -267,6 +289,10 @@ class WorkloadRefs:
     """Environment variables filled from Secrets Manager."""
     secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
     """KMS keys the secrets are encrypted with (decrypt only via Secrets Manager)."""
+    uses: Sequence[Use] = ()
+    """AWS calls the stack says it makes (pipeline rights, buckets): declared as its run-time needs."""
+    reaches: Sequence[Reach] = ()
+    """Data stores the stack says it connects to (`connects_to`, volumes): declared as its run-time needs."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -356,6 +382,8 @@ class ContainerService(pulumi.ComponentResource):
     release_tasks: dict[str, dict[str, Any]]
     """By service with a release task: its task definition, subnets, security groups and timeout, for
     `tools/release.py` (the stack exports them as app_release_tasks)."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What the tasks, load balancers and the redeploy machine do at run time (`components._runtime`)."""
 
     def __init__(self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:ContainerService", name, None, opts)
@@ -391,11 +419,18 @@ class ContainerService(pulumi.ComponentResource):
         groups = {svc: aws.ec2.SecurityGroup(
             f"{name}-{svc}", vpc_id=args.vpc_id, description=f"{name}-{svc}: tasks",
             tags=tags_for(args.tags, name, svc), opts=child_opts(self)) for svc in sorted(args.services)}
+        self._groups = groups
         self.service_names, self.task_role_names, self.task_role_arns, self.log_group_names = {}, {}, {}, {}
         self.release_tasks = {}
         self.target_group_arn_suffixes = {}
+        self._needs: list[Need] = []
+        self._redeploy: dict[str, tuple[aws.ecs.Service, list[pulumi.Input[str]]]] = {}
         for svc, spec in sorted(args.services.items()):
             self._service(svc, spec, cluster, providers, namespace, groups, lbs)
+        if self._redeploy:
+            self._redeploy_on_secret_change(cluster)
+        for built in lbs.values():
+            self._needs += built.needs
 
         self.cluster_name, self.cluster_arn = cluster.name, cluster.arn
         self.security_group_ids = {svc: g.id for svc, g in groups.items()}
@@ -404,6 +439,7 @@ class ContainerService(pulumi.ComponentResource):
         self.load_balancer_dns_names = {k: b.load_balancer.dns_name for k, b in lbs.items()}
         self.load_balancer_zone_ids = {k: b.load_balancer.zone_id for k, b in lbs.items()}
         self.origin_secrets = {k: b.origin_secret for k, b in lbs.items() if b.origin_secret is not None}
+        self.runtime_needs = published(self._needs)
         self.register_outputs({
             "cluster_name": self.cluster_name, "cluster_arn": self.cluster_arn,
             "service_names": self.service_names, "security_group_ids": self.security_group_ids,
@@ -413,7 +449,7 @@ class ContainerService(pulumi.ComponentResource):
             "load_balancer_dns_names": self.load_balancer_dns_names,
             "load_balancer_zone_ids": self.load_balancer_zone_ids,
             "target_group_arn_suffixes": self.target_group_arn_suffixes, "origin_secrets": self.origin_secrets,
-            "release_tasks": self.release_tasks,
+            "release_tasks": self.release_tasks, "runtime_needs": self.runtime_needs,
         })
 
     # -- one service -----------------------------------------------------------------------------
@@ -467,8 +503,10 @@ class ContainerService(pulumi.ComponentResource):
             if lb is not None else None,
             health_check_grace_period_seconds=spec.settings.grace_period if lb is not None else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
+            # A singleton stops its old task before starting the new one; everything else starts the new
+            # tasks first and keeps full capacity.
+            deployment_minimum_healthy_percent=0 if spec.settings.singleton else 100,
+            deployment_maximum_percent=100 if spec.settings.singleton else 200,
             enable_execute_command=spec.settings.exec,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
@@ -481,6 +519,7 @@ class ContainerService(pulumi.ComponentResource):
         )
         if spec.settings.scaling is not None:
             self._autoscaling(svc, spec.settings.scaling, cluster, service, lb)
+        self._declare(svc, spec, sg, lb, execution_role, task_role, log_group, service)
         release = spec.settings.release_task
         if release is not None:
             # The same task as the service's (image, roles, secrets, volumes, logs), with the release
@@ -507,6 +546,114 @@ class ContainerService(pulumi.ComponentResource):
         self.log_group_names[svc] = log_group.name
         if lb is not None:
             self.target_group_arn_suffixes[svc] = lb.target_groups[svc].arn_suffix
+
+    def _declare(self, svc: str, spec: ServiceSpec, sg: aws.ec2.SecurityGroup, lb: BuiltLoadBalancer | None,
+                 execution: aws.iam.Role, task: aws.iam.Role, log_group: aws.cloudwatch.LogGroup,
+                 service: aws.ecs.Service) -> None:
+        """The service's run-time needs: what its tasks, its load balancer and its peers do."""
+        args, base = self._args, f"{self._name}-{svc}"
+        workload, at = f"{base} tasks", f"services.{svc}"
+        starting = f"{base} task start (execution role)"
+        # ECS assumes both roles for the task; the trust admits it only for this account's tasks.
+        task_arn = pulumi.Output.concat(f"arn:aws:ecs:{args.region}:", args.account_id, f":task/{self._name}/0123456789abcdef")
+        self._needs.append(Access(
+            workload=workload, principal="service:ecs-tasks.amazonaws.com", actions=["sts:AssumeRole"],
+            resources=[execution.arn, task.arn], why="start the task with its roles", key=at,
+            context={"aws:SourceAccount": args.account_id, "aws:SourceArn": task_arn}))
+        self._needs += image_pull_needs(starting, execution.arn, spec.repository_arn, f"{at}.image")
+        self._needs += log_needs(starting, execution.arn, log_group.arn, at)
+        self._needs += secret_read_needs(starting, execution.arn, [s.arn for s in spec.secrets.values()],
+                                         spec.secret_kms_key_arns, args.region, f"{at}.secrets",
+                                         "inject the secrets when the task starts")
+        if spec.settings.exec:
+            self._needs.append(Access(
+                workload=workload, principal=task.arn, resources=["*"], key=f"{at}.exec",
+                actions=["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                         "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+                why="open ECS Exec sessions"))
+        for volume in spec.volumes:
+            self._needs.append(Access(
+                workload=workload, principal=task.arn, resources=[volume.file_system_arn], key=f"{at}.volumes",
+                actions=["elasticfilesystem:ClientMount"] + ([] if volume.read_only else ["elasticfilesystem:ClientWrite"]),
+                why=f"mount {volume.path} (IAM authorisation of the access point)",
+                context={"elasticfilesystem:AccessPointArn": volume.access_point_arn, "aws:SecureTransport": True}))
+        self._needs += [use.by(workload, task.arn) for use in spec.uses]
+        # Fargate pulls the image, fetches secrets and ships logs from the task's network interface.
+        services = ["ecr.api", "ecr.dkr", "s3", "logs"] if spec.repository_arn is not None else ["logs"]
+        services += ["secretsmanager"] if spec.secrets else []
+        self._needs += api_egress_needs(workload, sg.id, args.subnet_ids, services, at)
+        self._needs += [reach.by(workload, sg.id, args.subnet_ids) for reach in spec.reaches]
+        for peer in sorted(spec.allow_from):
+            for port in sorted(set(spec.settings.ports().values())):
+                self._needs.append(Connection(
+                    workload=f"{self._name}-{peer} tasks", source=self._groups[peer].id, subnets=args.subnet_ids,
+                    target=sg.id, port=port, why=f"call {svc} through Service Connect", key=f"services.{peer}.connects_to"))
+        if lb is not None and spec.settings.port is not None:
+            self._needs.append(Connection(
+                workload=f"load balancer {spec.settings.load_balancer}", source=lb.security_group.id,
+                subnets=args.subnet_ids, target=sg.id, port=spec.settings.port,
+                why="forward requests and run the health check on the target port", key=f"{at}.port"))
+        if spec.secrets:
+            arns = [s.arn for s in spec.secrets.values()]
+            self._redeploy[svc] = (service, arns)
+            self._needs.append(Refresh(workload=workload, runtime="ecs", service=service.arn, secrets=arns,
+                                       key=f"{at}.secrets", why="tasks read the secrets once, when they start"))
+
+    def _redeploy_on_secret_change(self, cluster: aws.ecs.Cluster) -> None:
+        """Redeploy each service when a secret it reads gets a new current value.
+
+        Secrets Manager sends `Secret Label Updated` to EventBridge when AWSCURRENT moves to a new version, on
+        every rotation (RDS-managed master secrets rotate every 7 days by default) and every `put-secret-value`
+        (Secrets Manager User Guide, "Secret event notifications"; checked 2026-12-04). ECS injects secrets only
+        when a container starts, and names a new deployment as the remedy (ECS Developer Guide, "Pass Secrets
+        Manager secrets through Amazon ECS environment variables"). Each service's rule starts one machine that
+        calls UpdateService with forceNewDeployment; new tasks start with the new value and replace the old ones
+        (minimum healthy 100 %). What remains: managed rotation completes within about a minute (Secrets Manager
+        User Guide, "Managed rotation"), and until the new tasks are healthy, connections the old tasks open anew
+        are refused; connections they hold keep working.
+        """
+        name, args = self._name, self._args
+        definition = StateMachineDefinition(
+            comment=f"{name}: start a new deployment of the service named in the input",
+            start_at="Redeploy", timeout_seconds=300,
+            states={"Redeploy": RedeployServiceTask(cluster_arn=cluster.arn, retry=[Retry(errors=ECS_SERVICE_ERRORS)])})
+        services = [service.arn for service, _ in self._redeploy.values()]
+        built = logged_state_machine(
+            self, f"{name}-redeploy", definition=definition, account_id=args.account_id,
+            description=f"{name}: redeploy a service whose secret changed", names=("log", "role", "machine"),
+            log_group_name=f"/aws/vendedlogs/states/{physical_name(name, 180)}-redeploy", log_level="ERROR",
+            retention_days=30, tags=args.tags,
+            statements=[{"Sid": "RedeployOwnServices", "Effect": "Allow", "Action": "ecs:UpdateService",
+                         "Resource": services}])
+        trigger = service_role(
+            self, f"{name}-redeploy-trigger",
+            trust=assume_role_policy("events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
+            description=f"{name}: EventBridge starts the redeploy machine", tags=tags_for(args.tags, name, "redeploy-trigger"),
+            policy=policy_document([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": built.machine.arn}]))
+        for svc, (service, secrets) in sorted(self._redeploy.items()):
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{svc}-secret-changed", description=f"{name}-{svc}: a secret it reads has a new value",
+                event_pattern=pulumi.Output.json_dumps({
+                    "source": ["aws.secretsmanager"], "detail-type": ["Secret Label Updated"],
+                    "resources": distinct(secrets), "detail": {"labelUpdated": ["AWSCURRENT"]}}),
+                tags=tags_for(args.tags, name, f"{svc}-secret-changed"), opts=child_opts(self))
+            aws.cloudwatch.EventTarget(
+                f"{name}-{svc}-secret-changed", rule=rule.name, arn=built.machine.arn, role_arn=trigger.arn,
+                input=pulumi.Output.json_dumps({"service": service.arn}),
+                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=3600,
+                                                                     maximum_retry_attempts=10),
+                opts=child_opts(self))
+        self._needs.append(Access(
+            workload=f"{name} redeploy trigger (EventBridge)", principal=trigger.arn, actions=["states:StartExecution"],
+            resources=[built.machine.arn], why="start the redeploy when a secret changes", key="services"))
+        self._needs.append(Access(
+            workload=f"{name} redeploy machine", principal=built.role.arn, actions=["ecs:UpdateService"],
+            resources=services, why="start a new deployment of the service", key="services"))
+        self._needs += [Access(workload=who, principal=f"service:{service}", actions=["sts:AssumeRole"],
+                               resources=[role.arn], why="act with its role", key="services",
+                               context={"aws:SourceAccount": args.account_id})
+                        for who, service, role in ((f"{name} redeploy trigger", "events.amazonaws.com", trigger),)]
+        self._needs += built.needs
 
     def _network_rules(self, svc: str, spec: ServiceSpec, sg: aws.ec2.SecurityGroup,
                        groups: dict[str, aws.ec2.SecurityGroup], lbs: dict[str, BuiltLoadBalancer]) -> None:

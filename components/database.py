@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -29,6 +29,7 @@ from components._common import (
     IngressGrants, PrivateStoreArgs, assume_role_policy, child_opts, physical_name, service_role, stateful_opts,
     tags_for,
 )
+from components._runtime import Access, Need, published
 from components._settings import (
     BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching,
 )
@@ -230,6 +231,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
     """ARN of the instance or cluster (AWS Backup selections)."""
     instance_identifiers: list[pulumi.Output[str]]
     """Identifiers of the DB instances (one for RDS, each cluster instance for Aurora), in order."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What enhanced monitoring does at run time (`components._runtime`)."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Database", name, None, opts)
@@ -259,11 +262,22 @@ class Database(IngressGrants, pulumi.ComponentResource):
             tags=tags_for(args.tags, name, "subnets"), opts=child_opts(self),
         )
         monitoring_role = None
+        needs: list[Need] = []
         if args.settings.monitoring_interval:
             monitoring_role = service_role(
                 self, f"{name}-monitoring", trust=assume_role_policy("monitoring.rds.amazonaws.com"),
                 description=f"{name}: enhanced monitoring", tags=tags_for(args.tags, name, "monitoring"),
                 managed_policy_arns=[_ENHANCED_MONITORING_POLICY])
+            who, metrics = f"{name} enhanced monitoring", "arn:aws:logs:*:*:log-group:RDSOSMetrics"
+            needs += [
+                Access(workload=who, principal="service:monitoring.rds.amazonaws.com", actions=["sts:AssumeRole"],
+                       resources=[monitoring_role.arn], key="database.monitoring_interval", why="publish with its role"),
+                Access(workload=who, principal=monitoring_role.arn, actions=["logs:CreateLogGroup"], resources=[metrics],
+                       key="database.monitoring_interval", why="create RDS's OS-metrics log group"),
+                Access(workload=who, principal=monitoring_role.arn, actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                       resources=[f"{metrics}:log-stream:db-0123456789"], key="database.monitoring_interval",
+                       why="write the OS metrics"),
+            ]
 
         # Explicit, stable identifiers: operators and snapshots know the database by name, and a
         # replacement fails on the name clash instead of quietly creating an empty database.
@@ -311,7 +325,9 @@ class Database(IngressGrants, pulumi.ComponentResource):
         self.db_name = pulumi.Output.from_input(args.settings.db_name)
         self.kms_key_arn = key.arn
         self.security_group_id = self._ingress_sg.id
+        self.runtime_needs = published(needs)
         self.register_outputs({
+            "runtime_needs": self.runtime_needs,
             "endpoint": self.endpoint,
             "reader_endpoint": self.reader_endpoint,
             "port": self.port,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +28,7 @@ from pydantic import Field, model_validator
 
 from components._bucket import BucketSpec, Expiry, bucket_policy, private_bucket
 from components._common import alias_records, child_opts, physical_name, tags_for
+from components._runtime import Access, Need, published
 from components._settings import DNS_LABEL, Problems, Settings
 from components.firewall import WafSettings
 
@@ -160,6 +161,8 @@ class Edge(pulumi.ComponentResource):
     """Bucket of the static site ("" without one); deploy the frontend build into it."""
     access_log_bucket_name: pulumi.Output[str]
     """Bucket of CloudFront's access logs ("" without them)."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What CloudFront and its log delivery do at run time (`components._runtime`)."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Edge", name, None, opts)
@@ -167,6 +170,7 @@ class Edge(pulumi.ComponentResource):
         self.web_acl_arn = pulumi.Output.from_input(args.web_acl_arn or "")
         self.distribution_id = self.distribution_domain_name = self.static_bucket_name = pulumi.Output.from_input("")
         self.access_log_bucket_name = pulumi.Output.from_input("")
+        self._needs: list[Need] = []
 
         lb_alias = aws.route53.RecordAliasArgs(name=args.load_balancer_dns_name, zone_id=args.load_balancer_zone_id,
                                                evaluate_target_health=True)
@@ -195,7 +199,9 @@ class Edge(pulumi.ComponentResource):
             aws.route53.Record(f"{name}-www-cname", zone_id=args.zone_id, name=args.fqdn("www"), type="CNAME",
                                ttl=300, records=[args.domain_name], opts=child_opts(self))
         self.url = pulumi.Output.from_input(f"https://{args.fqdn(args.settings.hostnames[0] if args.settings.hostnames else '')}")
+        self.runtime_needs = published(self._needs)
         self.register_outputs({
+            "runtime_needs": self.runtime_needs,
             "url": self.url, "distribution_id": self.distribution_id,
             "distribution_domain_name": self.distribution_domain_name, "web_acl_arn": self.web_acl_arn,
             "static_bucket_name": self.static_bucket_name, "access_log_bucket_name": self.access_log_bucket_name,
@@ -242,6 +248,13 @@ class Edge(pulumi.ComponentResource):
         aws.cloudwatch.LogDelivery(
             f"{name}-access-logs", delivery_source_name=source.name, delivery_destination_arn=destination.arn,
             region="us-east-1", tags=tags_for(args.tags, name, "access-logs"), opts=child_opts(self))
+        self._needs.append(Access(
+            workload="CloudFront access-log delivery", principal="service:delivery.logs.amazonaws.com",
+            actions=["s3:PutObject"], resources=[pulumi.Output.concat(bucket.arn, "/AWSLogs/", account, "/E1/log.gz")],
+            key="edge.access_log_days", why="write the access logs",
+            context={"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": account,
+                     "aws:SourceArn": pulumi.Output.concat("arn:aws:logs:us-east-1:", account, ":delivery-source:",
+                                                           source.name), "aws:SecureTransport": True}))
         self.access_log_bucket_name = bucket.bucket
 
     def _distribution(self) -> aws.cloudfront.Distribution:
@@ -330,4 +343,9 @@ class Edge(pulumi.ComponentResource):
                 "Condition": {"StringEquals": {"AWS:SourceArn": distribution.arn}},
             }])
             self.static_bucket_name = bucket.bucket
+            self._needs.append(Access(
+                workload="CloudFront (static site origin)", principal="service:cloudfront.amazonaws.com",
+                actions=["s3:GetObject"], resources=[pulumi.Output.concat(bucket.arn, "/index.html")],
+                key="edge.static_site", why="serve the static site through Origin Access Control",
+                context={"aws:SourceArn": distribution.arn, "aws:SecureTransport": True}))
         return distribution

@@ -2,12 +2,13 @@
 
 No long-lived keys: a workflow exchanges its OIDC token for short-lived credentials. Two roles,
 each trusting only this repository:
-- `preview` (pull requests and the deploy branches): AWS ReadOnlyAccess, enough for
-  `pulumi preview` with refresh;
+- `preview` (pull requests and the deploy branches): AWS ReadOnlyAccess, plus reading the values of
+  the secrets the stack itself writes (a refresh reads a secret version's value, which ReadOnlyAccess
+  does not grant), enough for `pulumi preview --refresh`;
 - `deploy` (the deploy branches and the named GitHub environments, e.g. `prod` behind a required
-  review): PowerUserAccess (everything but IAM and account management) plus IAM rights limited to
-  the program's own path (`/<project>/`), so `pulumi up` can create the roles it declares but
-  cannot touch any other identity in the account.
+  review): PowerUserAccess (everything but IAM and account management, plus creating service-linked
+  roles) plus IAM rights limited to the program's own path (`/<project>/`), so `pulumi up` can
+  create the roles it declares but cannot touch any other identity in the account.
 
 The OIDC provider exists once per account; the stack creates it only when asked and otherwise
 refers to the account's existing one.
@@ -22,16 +23,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components._common import child_opts, iam_path, policy_document, service_role, tags_for
+from components._common import child_opts, distinct, iam_path, policy_document, service_role, tags_for
 from components._settings import Settings, matching
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-_SERVICE_LINKED = [  # services whose service-linked roles `pulumi up` may have to create
-    "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com", "elasticache.amazonaws.com",
-    "batch.amazonaws.com", "autoscaling.amazonaws.com", "ecs.application-autoscaling.amazonaws.com",
-    "eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "eks-fargate.amazonaws.com", "backup.amazonaws.com",
-    "spot.amazonaws.com",
-]
 
 
 class GithubSettings(Settings):
@@ -64,6 +59,12 @@ class GithubDeployArgs:
     """Repository, branches and environments that may assume the roles (`runner` is read by the workflows)."""
     account_id: pulumi.Input[str]
     """The account the roles live in."""
+    region: str = "us-east-1"
+    """The stack's region (the secrets' key is used only through Secrets Manager there)."""
+    state_secret_arns: Sequence[pulumi.Input[str]] = ()
+    """Secrets whose value the stack writes (generated secrets): refreshing their versions reads the value."""
+    state_secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
+    """The keys of those secrets."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 
@@ -90,10 +91,22 @@ class GithubDeploy(pulumi.ComponentResource):
         deploy_subjects = [f"repo:{repo}:ref:refs/heads/{b}" for b in args.settings.branches] + [
             f"repo:{repo}:environment:{e}" for e in args.settings.environments]
         preview_subjects = [f"repo:{repo}:pull_request", *deploy_subjects]
+        # Tag reads of APIs newer than the ReadOnlyAccess version the run-time stage can check (tools/runtime/
+        # managed_policies.json): granted here so a refresh never depends on when AWS extended that policy.
+        refresh: list[dict] = [{"Sid": "RefreshTagReads", "Effect": "Allow", "Resource": "*", "Action": [
+            "application-autoscaling:ListTagsForResource", "budgets:ListTagsForResource", "logs:ListTagsForResource"]}]
+        if args.state_secret_arns:
+            # The provider refreshes a secret version with GetSecretValue (its state holds the value).
+            refresh.append({"Sid": "RefreshSecretValues", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                            "Resource": distinct(args.state_secret_arns)})
+        if args.state_secret_kms_key_arns:
+            refresh.append({"Sid": "DecryptSecretValues", "Effect": "Allow", "Action": "kms:Decrypt",
+                            "Resource": distinct(args.state_secret_kms_key_arns),
+                            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}})
         preview = service_role(
             self, f"{name}-preview", trust=_trust(provider_arn, preview_subjects),
             description=f"{name}: pulumi preview from {repo}", tags=tags_for(args.tags, name, "preview"),
-            managed_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+            managed_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"], policy=policy_document(refresh))
         iam_arn = pulumi.Output.concat("arn:aws:iam::", args.account_id, ":")
         path = iam_path()
         deploy = service_role(
@@ -114,9 +127,6 @@ class GithubDeploy(pulumi.ComponentResource):
                     "iam:UpdateOpenIDConnectProviderThumbprint", "iam:TagOpenIDConnectProvider"],
                  "Resource": [pulumi.Output.concat(iam_arn, "oidc-provider/oidc.eks.*"),
                               pulumi.Output.concat(iam_arn, f"oidc-provider/{GITHUB_OIDC_HOST}")]},
-                {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
-                 "Resource": pulumi.Output.concat(iam_arn, "role/aws-service-role/*"),
-                 "Condition": {"StringEquals": {"iam:AWSServiceName": _SERVICE_LINKED}}},
                 {"Sid": "ReadIam", "Effect": "Allow", "Resource": "*", "Action": [
                     "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
                     "iam:ListInstanceProfilesForRole", "iam:GetInstanceProfile", "iam:GetOpenIDConnectProvider",

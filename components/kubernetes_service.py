@@ -10,8 +10,14 @@ This includes:
   profile;
 - Container Insights (the amazon-cloudwatch-observability add-on with its IRSA role);
 - the AWS Load Balancer Controller (Helm) with its IRSA role, whose policy only lets it act on
-  load balancers, target groups and security groups tagged for this cluster;
-- the Secrets Store CSI driver with the AWS provider (Helm) when services take secrets;
+  load balancers, target groups and security groups tagged for this cluster, and with the features
+  the program does not use switched off (WAF Classic, Shield Advanced; WAFv2 only with a web ACL);
+- a metrics source for the HPAs (the EKS `metrics-server` community add-on) and, when the node
+  group may grow, the Cluster Autoscaler (Helm, IRSA) that grows and shrinks it;
+- the Secrets Store CSI driver with the AWS provider (Helm) when services take secrets, polling
+  Secrets Manager so synced Secrets follow rotations, and Reloader, which rolls a Deployment when
+  the Secret it reads changes (pods read secrets as environment variables only at start);
+- EKS access entries for the CI roles (deploy: cluster admin; preview: read everything);
 - per service: an IRSA role (its secrets; owners attach further grants through
   `task_role_names`), a ServiceAccount, a SecretProviderClass syncing its secrets into a Secret the
   pods read as environment variables, a Deployment, a Service (with its ALB health check), an
@@ -25,10 +31,12 @@ here is a plain resource.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -40,7 +48,12 @@ from components._alb import LoadBalancerSpec
 from components._common import (
     assume_role_policy, child_opts, distinct, physical_name, policy_document, service_role, stateful_opts, tags_for,
 )
-from components.cluster import ClusterSettings, EksSettings, NodeGroupSettings, lacks_pod_security_groups
+from components._runtime import (
+    Access, Need, Refresh, managed_needs, published, secret_read_needs,
+)
+from components.cluster import (
+    ClusterSettings, EksSettings, NodeGroupSettings, autoscaler_image_tag, lacks_pod_security_groups,
+)
 from components.container_service import ServiceSpec, check_service_wiring
 
 _NODE_POLICIES = [
@@ -50,6 +63,30 @@ _NODE_POLICIES = [
 ]
 _CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 """Tag the Load Balancer Controller puts on everything it creates (value: cluster name)."""
+
+CONTROLLER_POLICY_FILE = Path(__file__).with_name("aws-load-balancer-controller-iam-policy.json")
+"""The controller's own IAM policy for the pinned release, vendored with its source."""
+
+CONTROLLER_UNUSED: dict[str, str] = {
+    # Controller flags default to true (docs/deploy/configurations.md: --enable-waf, --enable-wafv2,
+    # --enable-shield); with them on it looks up every ALB's association, annotation or not
+    # (kubernetes-sigs/aws-load-balancer-controller issue 3445). The chart values switch off what is unused.
+    "waf-regional:*": "enableWaf: false (WAF Classic; the program's web ACLs are WAFv2)",
+    "elasticloadbalancing:SetWebAcl": "enableWaf: false (the WAF Classic association call)",
+    "shield:*": "enableShield: false (the program subscribes to no Shield Advanced protection)",
+    "ec2:GetCoipPoolUsage": "customer-owned IP pools exist only on Outposts, which the program does not use",
+    "ec2:DescribeCoipPools": "customer-owned IP pools exist only on Outposts, which the program does not use",
+    "elasticloadbalancing:ModifyIpPools": "IPAM pools for load balancers (the ipam annotations) are not used",
+}
+"""Actions of the controller's own policy the program does not grant, with the setting that makes them unused.
+Without a web ACL, `wafv2:*` joins them (enableWafv2 follows `web_acl_arn`)."""
+
+_METRICS_SERVER = "metrics-server"
+"""The EKS community add-on serving resource metrics to HPAs (EKS User Guide, "Community add-ons" and
+"Horizontal Pod Autoscaler": the Metrics Server is a prerequisite; checked 2026-12-04)."""
+_ROTATION_POLL = "120s"
+"""How often the CSI driver re-reads mounted secrets and updates synced Secrets (its default is 2m)."""
+_RELOAD_ANNOTATION = "secret.reloader.stakater.com/reload"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +115,11 @@ class KubernetesServiceArgs:
     """REGIONAL web ACL the ingresses attach."""
     isolated_services: Sequence[str] = ()
     """Services that get pod security groups of their own (they reach data stores)."""
+    admin_role_arns: Sequence[pulumi.Input[str]] = ()
+    """Roles that administer the cluster's Kubernetes objects (the deploy role): an access entry each."""
+    viewer_role_arns: Sequence[pulumi.Input[str]] = ()
+    """Roles that read every Kubernetes object, Secrets included (the preview role, which refreshes Helm
+    releases stored as Secrets): an access entry each."""
     protect: bool = False
     """Deletion protection on the cluster; protect + retain on its secrets key."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -117,10 +159,13 @@ class KubernetesService(pulumi.ComponentResource):
     """Ingress ALB host name by load balancer key."""
     load_balancer_zone_ids: dict[str, pulumi.Output[str]]
     """Route53 zone id of ALBs in this region (alias records)."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What the pods and controllers do at run time (`components._runtime`; proven by the run-time stage)."""
 
     def __init__(self, name: str, args: KubernetesServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:KubernetesService", name, None, opts)
         self._name, self._args = name, args
+        self._needs: list[Need] = []
         cluster_name = physical_name(name, 90)
         self._cluster_name = cluster_name
         key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: Kubernetes secrets envelope encryption",
@@ -135,6 +180,11 @@ class KubernetesService(pulumi.ComponentResource):
             description=f"{name}: EKS control plane", tags=tags_for(args.tags, name, "cluster"),
             managed_policy_arns=["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
                                  "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController"])
+        # EKS User Guide, "Amazon EKS cluster IAM role" (checked 2026-12-04).
+        self._needs += managed_needs(f"{name} control plane", cluster_role.arn,
+                                     ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+                                      "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController"],
+                                     "run the control plane and attach pod ENIs", "cluster")
         cluster = eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
@@ -164,16 +214,27 @@ class KubernetesService(pulumi.ComponentResource):
         self._oidc_issuer = cluster.oidc_issuer
         cluster_sg = cluster.eks_cluster.vpc_config.cluster_security_group_id
         eks_name = cluster.eks_cluster.name
+        access = self._access_entries(eks_name)
         if args.eks.node_group is not None:
             self._node_group(eks_name, args.eks.node_group)
         for namespace in args.eks.fargate_namespaces:
             self._fargate_profile(eks_name, namespace)
         self._container_insights(eks_name)
+        # HPAs read pod CPU and memory from the metrics API; without a metrics source they never scale.
+        aws.eks.Addon(f"{name}-metrics-server", cluster_name=eks_name, addon_name=_METRICS_SERVER,
+                      resolve_conflicts_on_update="OVERWRITE", tags=tags_for(args.tags, name, "metrics-server"),
+                      opts=child_opts(self))
         provider = k8s.Provider(f"{name}-k8s", kubeconfig=cluster.kubeconfig_json, enable_server_side_apply=True,
-                                opts=child_opts(self))
+                                opts=child_opts(self, depends_on=access))
         self._k8s = child_opts(self, provider=provider)
         controller = self._load_balancer_controller(cluster_sg)
-        secrets_driver = self._secrets_driver() if any(s.secrets for s in args.services.values()) else None
+        group = args.eks.node_group
+        if group is not None and group.max_size > group.min_size:
+            self._cluster_autoscaler(group)
+        with_secrets = any(s.secrets for s in args.services.values())
+        secrets_driver = self._secrets_driver() if with_secrets else None
+        if with_secrets:
+            self._reloader()
         namespace = k8s.core.v1.Namespace(f"{name}-namespace", metadata={"name": args.eks.namespace,
                                                                           "labels": {"app.kubernetes.io/part-of": name}},
                                           opts=self._k8s)
@@ -194,7 +255,9 @@ class KubernetesService(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.oidc_provider_arn = cluster.oidc_provider_arn
         self.cluster_security_group_id = cluster_sg
+        self.runtime_needs = published(self._needs)
         self.register_outputs({
+            "runtime_needs": self.runtime_needs,
             "cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig,
             "oidc_provider_arn": self.oidc_provider_arn, "cluster_security_group_id": self.cluster_security_group_id,
             "task_role_names": self.task_role_names, "service_names": self.service_names,
@@ -212,9 +275,37 @@ class KubernetesService(pulumi.ComponentResource):
                 "Effect": "Allow", "Principal": {"Federated": v[0]}, "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {"StringEquals": {f"{v[1]}:sub": f"system:serviceaccount:{namespace}:{service_account}",
                                                f"{v[1]}:aud": "sts.amazonaws.com"}}}]}))
-        return service_role(self, logical, trust=trust, description=description,
+        role = service_role(self, logical, trust=trust, description=description,
                             tags=tags_for(self._args.tags, self._name, logical.removeprefix(f"{self._name}-")),
                             policy=policy, managed_policy_arns=managed_policy_arns)
+        issuer = self._oidc_issuer
+        self._needs.append(Access(
+            workload=f"pods of service account {namespace}/{service_account}", principal=self._oidc_arn,
+            actions=["sts:AssumeRoleWithWebIdentity"], resources=[role.arn],
+            why="take the role's credentials (IRSA); without it every AWS call of the pod fails",
+            context={pulumi.Output.concat(issuer, ":sub"): f"system:serviceaccount:{namespace}:{service_account}",
+                     pulumi.Output.concat(issuer, ":aud"): "sts.amazonaws.com"}))
+        return role
+
+    def _access_entries(self, eks_name: pulumi.Output[str]) -> list[pulumi.Resource]:
+        """Access entries for the CI roles. The cluster's creator gets admin rights when it is created (the
+        operator's first, manual `pulumi up`); every later deploy and preview runs as the CI roles, which the
+        cluster (authentication mode API) knows only through these (EKS User Guide, access entries; checked
+        2026-12-04)."""
+        created: list[pulumi.Resource] = []
+        policies = {"admin": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                    "viewer": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"}
+        for kind, arns in (("admin", self._args.admin_role_arns), ("viewer", self._args.viewer_role_arns)):
+            for i, arn in enumerate(arns):
+                logical = f"{self._name}-{kind}-{i + 1}"
+                entry = aws.eks.AccessEntry(logical, cluster_name=eks_name, principal_arn=arn, type="STANDARD",
+                                            tags=tags_for(self._args.tags, self._name, f"{kind}-{i + 1}"),
+                                            opts=child_opts(self))
+                created.append(aws.eks.AccessPolicyAssociation(
+                    logical, cluster_name=eks_name, principal_arn=entry.principal_arn, policy_arn=policies[kind],
+                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                    opts=child_opts(self)))
+        return created
 
     # -- capacity ----------------------------------------------------------------------------------
     def _node_group(self, eks_name: pulumi.Output[str], spec: NodeGroupSettings) -> None:
@@ -222,6 +313,9 @@ class KubernetesService(pulumi.ComponentResource):
         role = service_role(self, f"{name}-nodes", trust=assume_role_policy("ec2.amazonaws.com"),
                             description=f"{name}: worker nodes", tags=tags_for(args.tags, name, "nodes"),
                             managed_policy_arns=_NODE_POLICIES)
+        # EKS User Guide, "Amazon EKS node IAM role" (checked 2026-12-04).
+        self._needs += managed_needs(f"{name} nodes", role.arn, _NODE_POLICIES,
+                                     "join the cluster, run the VPC CNI and pull images", "cluster.eks.node_group")
         template = aws.ec2.LaunchTemplate(
             f"{name}-nodes",
             # Hop limit 1: pods cannot reach the instance metadata service (and the node role);
@@ -247,9 +341,20 @@ class KubernetesService(pulumi.ComponentResource):
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version),
             tags=tags_for(args.tags, name, "nodes"),
-            # A cluster autoscaler may move the desired size; `pulumi up` must not undo it.
+            # The Cluster Autoscaler moves the desired size; `pulumi up` must not undo it.
             opts=child_opts(self, ignore_changes=["scalingConfig.desiredSize"]),
         )
+        # The kubelet pulls the services' images with the node role (AmazonEC2ContainerRegistryReadOnly).
+        repositories = [s.repository_arn for s in args.services.values() if s.repository_arn is not None]
+        if repositories:
+            self._needs.append(Access(
+                workload=f"{name} nodes (kubelet)", principal=role.arn,
+                actions=["ecr:GetAuthorizationToken"], resources=["*"], why="log in to ECR to pull images",
+                key="services"))
+            self._needs.append(Access(
+                workload=f"{name} nodes (kubelet)", principal=role.arn,
+                actions=["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                resources=repositories, why="pull the services' images", key="services"))
 
     def _fargate_profile(self, eks_name: pulumi.Output[str], namespace: str) -> None:
         name, args = self._name, self._args
@@ -257,6 +362,9 @@ class KubernetesService(pulumi.ComponentResource):
                             description=f"{name}: Fargate pods in {namespace}",
                             tags=tags_for(args.tags, name, f"fargate-{namespace}"),
                             managed_policy_arns=["arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy"])
+        self._needs += managed_needs(f"{name} Fargate pods in {namespace}", role.arn,
+                                     ["arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy"],
+                                     "pull images and register the pods", "cluster.eks.fargate_namespaces")
         aws.eks.FargateProfile(f"{name}-fargate-{namespace}", cluster_name=eks_name, pod_execution_role_arn=role.arn,
                                subnet_ids=args.private_subnet_ids,
                                selectors=[aws.eks.FargateProfileSelectorArgs(namespace=namespace)],
@@ -267,6 +375,14 @@ class KubernetesService(pulumi.ComponentResource):
         role = self.irsa_role(f"{name}-insights", "amazon-cloudwatch", "cloudwatch-agent",
                               f"{name}: Container Insights agent",
                               managed_policy_arns=["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"])
+        who = f"{name} Container Insights agent"
+        self._needs += [
+            Access(workload=who, principal=role.arn, actions=["cloudwatch:PutMetricData"], resources=["*"],
+                   key="alarms", why="publish the pods' CPU and memory (the services' alarms read them)"),
+            Access(workload=who, principal=role.arn, actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                   resources=[f"arn:aws:logs:{self._args.region}:*:log-group:/aws/containerinsights/{self._cluster_name}"
+                              "/performance:log-stream:*"], key="alarms", why="write the performance log events"),
+        ]
         aws.eks.Addon(f"{name}-insights", cluster_name=eks_name, addon_name="amazon-cloudwatch-observability",
                       service_account_role_arn=role.arn, resolve_conflicts_on_update="OVERWRITE",
                       tags=tags_for(self._args.tags, name, "insights"), opts=child_opts(self))
@@ -278,6 +394,8 @@ class KubernetesService(pulumi.ComponentResource):
                               f"{name}: AWS Load Balancer Controller",
                               policy=load_balancer_controller_policy(self._cluster_name, args.region, args.account_id,
                                                                      args.vpc_id, cluster_sg, args.web_acl_arn))
+        self._needs.extend(controller_needs(role.arn, self._cluster_name, args.region, args.account_id, args.vpc_id,
+                                            cluster_sg, args.web_acl_arn))
         return k8s.helm.v3.Release(
             f"{name}-lb-controller", chart="aws-load-balancer-controller", version=args.eks.charts.load_balancer_controller,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/eks-charts"),
@@ -285,7 +403,49 @@ class KubernetesService(pulumi.ComponentResource):
             values={"clusterName": self._cluster.eks_cluster.name, "region": args.region, "vpcId": args.vpc_id,
                     "serviceAccount": {"create": True, "name": "aws-load-balancer-controller",
                                        "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
-                    "enableServiceMutatorWebhook": False},
+                    "enableServiceMutatorWebhook": False,
+                    # Each defaults to true; on, the controller calls that service for every ALB it reconciles
+                    # and fails the reconcile without the permission (CONTROLLER_UNUSED).
+                    "enableWaf": False, "enableShield": False, "enableWafv2": args.web_acl_arn is not None},
+            opts=self._k8s)
+
+    def _cluster_autoscaler(self, group: NodeGroupSettings) -> k8s.helm.v3.Release:
+        """The Cluster Autoscaler grows the node group when pods are pending and shrinks it when nodes idle.
+
+        Chosen among the EKS-documented node autoscalers (EKS User Guide, "Scale cluster compute with Karpenter
+        and Cluster Autoscaler", and EKS Auto Mode; checked 2026-12-04): it works on the managed node group the
+        program already has (its min/max stay the bounds; EKS tags the group's Auto Scaling group for
+        discovery), where Karpenter would replace the node group with its own provisioning (node pools, an
+        interruption queue, its own node role) and Auto Mode would hand nodes, the load balancer controller
+        and storage to EKS at a per-instance management fee."""
+        name, args = self._name, self._args
+        role = self.irsa_role(f"{name}-autoscaler", "kube-system", "cluster-autoscaler",
+                              f"{name}: Cluster Autoscaler", policy=autoscaler_policy(self._cluster_name))
+        self._needs.extend(autoscaler_needs(role.arn, self._cluster_name, args.region, args.account_id))
+        return k8s.helm.v3.Release(
+            f"{name}-autoscaler", chart="cluster-autoscaler", version=args.eks.charts.cluster_autoscaler,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://kubernetes.github.io/autoscaler"),
+            namespace="kube-system",
+            values={"cloudProvider": "aws", "awsRegion": args.region,
+                    "autoDiscovery": {"clusterName": self._cluster.eks_cluster.name},
+                    "image": {"tag": autoscaler_image_tag(args.eks.version)},
+                    "rbac": {"serviceAccount": {"create": True, "name": "cluster-autoscaler",
+                                                "annotations": {"eks.amazonaws.com/role-arn": role.arn}}},
+                    # Node groups of one instance type in several AZs: keep them even.
+                    "extraArgs": {"balance-similar-node-groups": True}},
+            opts=self._k8s)
+
+    def _reloader(self) -> k8s.helm.v3.Release:
+        # Pods read secrets as environment variables once, at start. The CSI driver keeps the synced Secret
+        # current; Reloader rolls each Deployment annotated with that Secret when it changes, as the Secrets
+        # Store CSI driver documents for environment variables (docs/book/src/topics/secret-auto-rotation.md).
+        return k8s.helm.v3.Release(
+            f"{self._name}-reloader", chart="reloader", version=self._args.eks.charts.reloader,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://stakater.github.io/stakater-charts"),
+            namespace="kube-system",
+            # It acts only on Deployments that name a Secret in its annotation. It marks the restart with a
+            # pod-template annotation, not an environment variable: Pulumi owns the containers' env.
+            values={"reloader": {"reloadStrategy": "annotations"}},
             opts=self._k8s)
 
     def _secrets_driver(self) -> k8s.helm.v3.Release:
@@ -296,7 +456,10 @@ class KubernetesService(pulumi.ComponentResource):
             version=self._args.eks.charts.secrets_provider_aws,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/secrets-store-csi-driver-provider-aws"),
             namespace="kube-system",
-            values={"secrets-store-csi-driver": {"install": True, "syncSecret": {"enabled": True}}},
+            # Rotation: the driver re-reads mounted secrets every poll interval and updates the synced Secret
+            # (without it a synced Secret keeps its first value forever).
+            values={"secrets-store-csi-driver": {"install": True, "syncSecret": {"enabled": True},
+                                                 "enableSecretRotation": True, "rotationPollInterval": _ROTATION_POLL}},
             opts=self._k8s)
 
     # -- one service ---------------------------------------------------------------------------------
@@ -316,6 +479,21 @@ class KubernetesService(pulumi.ComponentResource):
                                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}})
         role = self.irsa_role(f"{base}-pods", ns, svc, f"{base}: what the application may do",
                               policy=policy_document(statements) if statements else None)
+        workload = f"{base} pods"
+        at = f"services.{svc}"
+        if spec.secrets:
+            # The AWS provider of the CSI driver reads each secret with the pod's own role (ASCP).
+            self._needs.append(Access(workload=f"{workload} (CSI secrets provider)", principal=role.arn,
+                                      actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                                      resources=[s.arn for s in spec.secrets.values()],
+                                      why="mount the pod's secrets; the pod does not start without them",
+                                      key=f"{at}.secrets"))
+            self._needs.extend(secret_read_needs(workload, role.arn, [], spec.secret_kms_key_arns, args.region,
+                                                 f"{at}.secrets", "mount the pod's secrets"))
+            self._needs.append(Refresh(workload=workload, runtime="eks", service=f"{ns}/{svc}",
+                                       secrets=[s.arn for s in spec.secrets.values()], key=f"{at}.secrets",
+                                       why="pods read the secrets as environment variables once, at start"))
+        self._needs.extend(use.by(workload, role.arn) for use in spec.uses)
         self.task_role_names[svc] = role.name
         labels = {"app.kubernetes.io/name": svc, "app.kubernetes.io/part-of": name}
         account = k8s.core.v1.ServiceAccount(
@@ -356,9 +534,10 @@ class KubernetesService(pulumi.ComponentResource):
             container["livenessProbe"] = {"exec": {"command": command}, "periodSeconds": hc.interval,
                                           "timeoutSeconds": hc.timeout, "failureThreshold": hc.retries,
                                           "initialDelaySeconds": hc.start_period}
+        deployment_annotations = {_RELOAD_ANNOTATION: f"{svc}-secrets"} if spec.secrets else {}
         k8s.apps.v1.Deployment(
             base,
-            metadata={"name": svc, "namespace": ns, "labels": labels},
+            metadata={"name": svc, "namespace": ns, "labels": labels, "annotations": deployment_annotations},
             spec={
                 "replicas": spec.settings.desired_count,
                 "selector": {"matchLabels": labels},
@@ -370,7 +549,9 @@ class KubernetesService(pulumi.ComponentResource):
                                                    "labelSelector": {"matchLabels": labels}}],
                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [container], "volumes": volumes}},
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "100%"}},
+                # A singleton (a scheduler) stops its pod before the next starts; the rest roll at full capacity.
+                "strategy": {"type": "Recreate"} if spec.settings.singleton else
+                {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "100%"}},
             },
             # With an HPA the autoscaler owns the replica count.
             opts=child_opts(self, provider=self._k8s.provider, depends_on=waits,
@@ -381,7 +562,8 @@ class KubernetesService(pulumi.ComponentResource):
         if spec.settings.scaling is not None:
             self._hpa(base, svc, spec)
         if svc in args.isolated_services:
-            self._pod_security_group(base, svc, labels)
+            group_id = self._pod_security_group(base, svc, labels)
+            self._needs.extend(reach.by(workload, group_id, args.private_subnet_ids) for reach in spec.reaches)
         if spec.allow_from and spec.settings.load_balancer is None:
             self._network_policy(base, svc, spec, labels)
         if (spec.settings.scaling.min if spec.settings.scaling else spec.settings.desired_count) > 1:
@@ -390,7 +572,7 @@ class KubernetesService(pulumi.ComponentResource):
                 spec={"minAvailable": 1, "selector": {"matchLabels": labels}},
                 opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
 
-    def _pod_security_group(self, base: str, svc: str, labels: Mapping[str, str]) -> None:
+    def _pod_security_group(self, base: str, svc: str, labels: Mapping[str, str]) -> pulumi.Output[str]:
         args = self._args
         group = aws.ec2.SecurityGroup(f"{base}-pods", vpc_id=args.vpc_id, description=f"{base}: pods of {svc} only",
                                       tags=tags_for(args.tags, self._name, f"{svc}-pods"), opts=child_opts(self))
@@ -406,6 +588,7 @@ class KubernetesService(pulumi.ComponentResource):
                   "securityGroups": {"groupIds": [group.id, self._cluster_sg]}},
             opts=child_opts(self, provider=self._k8s.provider))
         self.security_group_ids[svc] = group.id
+        return group.id
 
     def _network_policy(self, base: str, svc: str, spec: ServiceSpec, labels: Mapping[str, str]) -> None:
         ports = ([spec.settings.port] if spec.settings.port else []) + sorted(spec.settings.extra_ports.values())
@@ -549,8 +732,7 @@ def load_balancer_controller_policy(cluster_name: str, region: str, account_id: 
             "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetHealth",
             "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTrustStores",
             "elasticloadbalancing:DescribeCapacityReservation", "acm:ListCertificates", "acm:DescribeCertificate",
-            "iam:ListServerCertificates", "iam:GetServerCertificate", "wafv2:GetWebACL", "wafv2:GetWebACLForResource",
-            "shield:GetSubscriptionState", "cognito-idp:DescribeUserPoolClient"]},
+            "iam:ListServerCertificates", "iam:GetServerCertificate", "cognito-idp:DescribeUserPoolClient"]},
         {"Sid": "ElbServiceLinkedRole", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*",
          "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}}},
         {"Sid": "CreateGroupsInOurVpc", "Effect": "Allow", "Action": "ec2:CreateSecurityGroup",
@@ -592,8 +774,142 @@ def load_balancer_controller_policy(cluster_name: str, region: str, account_id: 
              "elasticloadbalancing:SetRulePriorities"]},
     ]
     if web_acl_arn is not None:
+        # enableWafv2 (on only with a web ACL) reads every ALB's association and sets ours.
+        statements.append({"Sid": "ReadWebAclAssociations", "Effect": "Allow", "Resource": "*",
+                           "Action": ["wafv2:GetWebACL", "wafv2:GetWebACLForResource"]})
         statements.append({"Sid": "AttachOurWebAcl", "Effect": "Allow",
-                           "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
-                                      "elasticloadbalancing:SetWebAcl"],
+                           "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"],
                            "Resource": [web_acl_arn, pulumi.Output.concat(elb, "loadbalancer/app/*")]})
     return policy_document(statements)
+
+
+def controller_needs(role_arn: pulumi.Input[str], cluster_name: str, region: str, account_id: pulumi.Input[str],
+                     vpc_id: pulumi.Input[str], node_security_group_id: pulumi.Input[str],
+                     web_acl_arn: pulumi.Input[str] | None) -> list[Access]:
+    """The calls the controller makes reconciling an Ingress into an ALB, with the tags it sets and reads
+    (its documented policy, `CONTROLLER_POLICY_FILE`, minus `CONTROLLER_UNUSED`)."""
+    ec2 = pulumi.Output.concat(f"arn:aws:ec2:{region}:", account_id, ":")
+    elb = pulumi.Output.concat(f"arn:aws:elasticloadbalancing:{region}:", account_id, ":")
+    lb_arn = pulumi.Output.concat(elb, "loadbalancer/app/k8s-apps-main/0123456789abcdef")
+    tg_arn = pulumi.Output.concat(elb, "targetgroup/k8s-apps-api/0123456789abcdef")
+    listener = pulumi.Output.concat(elb, "listener/app/k8s-apps-main/0123456789abcdef/0123456789abcdef")
+    rule = pulumi.Output.concat(elb, "listener-rule/app/k8s-apps-main/0123456789abcdef/0123456789abcdef/0123456789abcdef")
+    own_group = pulumi.Output.concat(ec2, "security-group/sg-0123456789abcdef0")
+    tagged = {f"aws:ResourceTag/{_CLUSTER_TAG}": cluster_name}
+    who, key = "the AWS Load Balancer Controller", "load_balancers"
+
+    def need(actions: list[str], resources: list[pulumi.Input[str]], why: str,
+             context: Mapping[str, Any] | None = None) -> Access:
+        return Access(workload=who, principal=role_arn, actions=actions, resources=resources, why=why, key=key,
+                      context=dict(context or {}))
+
+    needs = [
+        need(["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeInstances",
+              "ec2:DescribeNetworkInterfaces", "ec2:DescribeAvailabilityZones", "ec2:GetSecurityGroupsForVpc",
+              "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups",
+              "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+              "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetHealth",
+              "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeListenerAttributes",
+              "acm:DescribeCertificate", "acm:ListCertificates"], ["*"], "discover subnets, groups and load balancers"),
+        need(["iam:CreateServiceLinkedRole"], [pulumi.Output.concat("arn:aws:iam::", account_id,
+              ":role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing")],
+             "create ELB's service-linked role on the account's first load balancer",
+             {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}),
+        need(["ec2:CreateSecurityGroup"], [pulumi.Output.concat(ec2, "vpc/", vpc_id)], "create the ALB's group"),
+        need(["ec2:CreateSecurityGroup"], [own_group], "create the ALB's group, tagged for this cluster",
+             {f"aws:RequestTag/{_CLUSTER_TAG}": cluster_name}),
+        need(["ec2:CreateTags"], [own_group], "tag the group it creates", {"ec2:CreateAction": "CreateSecurityGroup"}),
+        need(["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
+             [own_group], "manage the ALB's own group", tagged),
+        need(["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+             [pulumi.Output.concat(ec2, "security-group/", node_security_group_id)],
+             "let the ALB reach the pods (backend rule on the nodes' group)"),
+        need(["elasticloadbalancing:CreateLoadBalancer"], [lb_arn], "create the ALB",
+             {f"aws:RequestTag/{_CLUSTER_TAG}": cluster_name}),
+        need(["elasticloadbalancing:CreateTargetGroup"], [tg_arn], "create a target group per backend",
+             {f"aws:RequestTag/{_CLUSTER_TAG}": cluster_name}),
+        need(["elasticloadbalancing:AddTags"], [lb_arn], "tag the ALB it creates",
+             {"elasticloadbalancing:CreateAction": "CreateLoadBalancer"}),
+        need(["elasticloadbalancing:AddTags"], [tg_arn], "tag the target groups it creates",
+             {"elasticloadbalancing:CreateAction": "CreateTargetGroup"}),
+        need(["elasticloadbalancing:CreateListener", "elasticloadbalancing:ModifyLoadBalancerAttributes",
+              "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+              "elasticloadbalancing:DeleteLoadBalancer"], [lb_arn], "configure the ALB it owns", tagged),
+        need(["elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+              "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets",
+              "elasticloadbalancing:DeleteTargetGroup"], [tg_arn], "keep each target group on the pods' addresses",
+             tagged),
+        need(["elasticloadbalancing:ModifyListener", "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteListener",
+              "elasticloadbalancing:AddListenerCertificates"], [listener], "route HTTPS with the certificate"),
+        need(["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
+              "elasticloadbalancing:SetRulePriorities"], [rule], "keep the path rules in order"),
+    ]
+    if web_acl_arn is not None:
+        needs += [
+            need(["wafv2:GetWebACL", "wafv2:GetWebACLForResource"], ["*"], "read each ALB's web ACL (enableWafv2)"),
+            need(["wafv2:AssociateWebACL"], [web_acl_arn], "attach the stack's web ACL", {}),
+            need(["wafv2:AssociateWebACL"], [lb_arn], "attach the stack's web ACL to the ALB", {}),
+        ]
+    return needs
+
+
+def official_controller_actions() -> list[str]:
+    """Every action the controller's own policy for the pinned release grants."""
+    document = json.loads(CONTROLLER_POLICY_FILE.read_text())["policy"]
+    actions: list[str] = []
+    for statement in document["Statement"]:
+        found = statement["Action"]
+        actions += [found] if isinstance(found, str) else found
+    return sorted(set(actions))
+
+
+def controller_unused(web_acl: bool) -> dict[str, str]:
+    """`CONTROLLER_UNUSED`, plus `wafv2:*` when no web ACL is attached (enableWafv2 off)."""
+    unused = dict(CONTROLLER_UNUSED)
+    if not web_acl:
+        unused["wafv2:*"] = "enableWafv2: false (no web ACL is attached to the ingresses)"
+    return unused
+
+
+def is_unused(action: str, unused: Mapping[str, str]) -> str | None:
+    """The reason an action of the controller's policy is not granted, or None."""
+    for pattern, reason in unused.items():
+        if fnmatch.fnmatchcase(action, pattern):
+            return reason
+    return None
+
+
+def autoscaler_policy(cluster_name: str) -> pulumi.Output[str]:
+    """The Cluster Autoscaler's recommended policy for auto-discovery (kubernetes/autoscaler,
+    cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler Features Policy"; checked
+    2026-12-04), with its scaling actions limited to Auto Scaling groups EKS tagged for this cluster."""
+    return policy_document([
+        {"Sid": "Discover", "Effect": "Allow", "Resource": "*", "Action": [
+            "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+            "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+            "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+            "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+            "eks:DescribeNodegroup"]},
+        {"Sid": "ScaleOwnNodeGroups", "Effect": "Allow", "Resource": "*",
+         "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+         "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}}},
+    ])
+
+
+def autoscaler_needs(role_arn: pulumi.Input[str], cluster_name: str, region: str,
+                     account_id: pulumi.Input[str]) -> list[Access]:
+    """What the Cluster Autoscaler calls: it finds the node group's Auto Scaling group by the tags EKS puts on
+    managed node groups (`k8s.io/cluster-autoscaler/<cluster>: owned`) and moves its desired capacity."""
+    group = pulumi.Output.concat(f"arn:aws:autoscaling:{region}:", account_id,
+                                 ":autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/eks-nodes")
+    who = "the Cluster Autoscaler"
+    return [
+        Access(workload=who, principal=role_arn, resources=["*"], key="cluster.eks.node_group",
+               actions=["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+                        "autoscaling:DescribeTags", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstanceTypes",
+                        "eks:DescribeNodegroup"], why="find the node group and the size of its nodes"),
+        Access(workload=who, principal=role_arn, resources=[group], key="cluster.eks.node_group.max_size",
+               actions=["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+               why="grow the node group for pending pods and shrink it when nodes idle",
+               context={f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}),
+    ]

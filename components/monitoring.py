@@ -9,9 +9,11 @@ configured percentages.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Any, Annotated
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +21,7 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from components._common import child_opts, physical_name, policy_document, tags_for
+from components._runtime import Access, Need, Trigger, published
 from components._settings import Settings, matching
 
 _PERIOD = 300  # seconds: one alarm period
@@ -116,6 +119,8 @@ class Monitoring(pulumi.ComponentResource):
     """Names of the alarms created."""
     dashboard_name: pulumi.Output[str]
     """CloudWatch dashboard ("" when off)."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What the alarm, event and budget publishers do at run time (`components._runtime`)."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Monitoring", name, None, opts)
@@ -148,19 +153,36 @@ class Monitoring(pulumi.ComponentResource):
             aws.sns.TopicSubscription(f"{name}-email-{_slug(email)}", topic=topic.arn, protocol="email",
                                       endpoint=email, opts=child_opts(self))
         self._topic = topic
+        self._triggers: list[Need] = []
         names = self._alarms()
-        for key, pattern in sorted(args.event_alerts.items()):
-            rule = aws.cloudwatch.EventRule(f"{name}-{key}", description=f"{name}: {key} events to the alarm topic",
-                                            event_pattern=pattern, tags=tags_for(args.tags, name, key),
+        for alert, pattern in sorted(args.event_alerts.items()):
+            rule = aws.cloudwatch.EventRule(f"{name}-{alert}", description=f"{name}: {alert} events to the alarm topic",
+                                            event_pattern=pattern, tags=tags_for(args.tags, name, alert),
                                             opts=child_opts(self))
-            aws.cloudwatch.EventTarget(f"{name}-{key}", rule=rule.name, arn=topic.arn, opts=child_opts(self))
+            aws.cloudwatch.EventTarget(f"{name}-{alert}", rule=rule.name, arn=topic.arn, opts=child_opts(self))
+            parsed = pulumi.Output.from_input(pattern).apply(json.loads)
+            self._triggers.append(Trigger(
+                workload=f"{alert} alerts", source=parsed.apply(lambda p: p["source"][0]),
+                detail_type=parsed.apply(lambda p: p["detail-type"][0]), target=topic.arn, key="alarms",
+                why=f"tell on-call about {alert.replace('-', ' ')}"))
         if args.settings.budget is not None:
             self._budget(args.settings.budget)
         self.dashboard_name = self._dashboard() if args.settings.dashboard else pulumi.Output.from_input("")
         self.topic_arn = topic.arn
         self.alarm_names = pulumi.Output.all(*names)
+        # Each publisher is an AWS service: only the topic policy and the key policy can let it publish
+        # (SNS Developer Guide, encrypted topics need the publishing service in the key policy).
+        needs: list[Need] = list(self._triggers)
+        for publisher in _PUBLISHERS:
+            who = f"{publisher.split('.')[0]} notifications"
+            context = {"aws:SourceAccount": args.account_id, "aws:SecureTransport": True}
+            needs += [Access(workload=who, principal=f"service:{publisher}", actions=["sns:Publish"],
+                             resources=[topic.arn], key="alarms", why="notify the alarm topic", context=context),
+                      Access(workload=who, principal=f"service:{publisher}", actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                             resources=[key.arn], key="alarms", why="publish to the encrypted topic", context=context)]
+        self.runtime_needs = published(needs)
         self.register_outputs({"topic_arn": self.topic_arn, "alarm_names": self.alarm_names,
-                               "dashboard_name": self.dashboard_name})
+                               "dashboard_name": self.dashboard_name, "runtime_needs": self.runtime_needs})
 
     def _alarm(self, key: str, description: str, namespace: str, metric: str, dimensions: Mapping[str, pulumi.Input[str]],
                threshold: float, *, statistic: str = "Average", comparison: str = "GreaterThanThreshold",

@@ -23,13 +23,14 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import Field, model_validator
 
 from components._common import assume_role_policy, child_opts, policy_document, service_role, tags_for
+from components._runtime import Access, Need, published
 from components._settings import TIERS, Problems, RetentionDays, Settings, Tier, matching
 
 Egress = Literal["none", "single", "per_az", "instance"]
@@ -270,10 +271,13 @@ class Network(SubnetTiers, pulumi.ComponentResource):
     """Private subnet ids (workloads), in AZ order."""
     isolated_subnet_ids: pulumi.Output[list[str]]
     """Isolated subnet ids (databases, caches), in AZ order."""
+    runtime_needs: pulumi.Output[list[dict[str, Any]]]
+    """What flow-log delivery does at run time (`components._runtime`)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Network", name, None, opts)
         self._name = name
+        self._needs: list[Need] = []
         self.subnets_by_az: dict[Tier, dict[str, pulumi.Output[str]]] = {"public": {}, "private": {}, "isolated": {}}
         """Subnet ids per tier keyed by AZ (new VPCs only), for per-AZ children elsewhere."""
         settings = args.settings
@@ -285,7 +289,9 @@ class Network(SubnetTiers, pulumi.ComponentResource):
             self._zones = list(settings.availability_zones or aws.get_availability_zones(
                 state="available", opts=pulumi.InvokeOptions(parent=self)).names[: settings.az_count])
             self._create(args)
+        self.runtime_needs = published(self._needs)
         self.register_outputs({
+            "runtime_needs": self.runtime_needs,
             "vpc_id": self.vpc_id,
             "vpc_cidr": self.vpc_cidr,
             "availability_zones": self.availability_zones,
@@ -507,6 +513,18 @@ class Network(SubnetTiers, pulumi.ComponentResource):
                 "Resource": [group.arn, pulumi.Output.concat(group.arn, ":*")],
             }]),
         )
+        who = f"{name} flow-log delivery"
+        self._needs += [
+            Access(workload=who, principal="service:vpc-flow-logs.amazonaws.com", actions=["sts:AssumeRole"],
+                   resources=[role.arn], key="network.flow_logs", why="deliver with its role",
+                   # The flow log's own ARN (in the VPC's account) is the source AWS names when it assumes the role.
+                   context={"aws:SourceArn": vpc.arn.apply(
+                       lambda arn: arn.split(":vpc/")[0] + ":vpc-flow-log/fl-0123456789abcdef0")}),
+            Access(workload=who, principal=role.arn, actions=["logs:CreateLogStream", "logs:PutLogEvents",
+                                                              "logs:DescribeLogStreams"],
+                   resources=[pulumi.Output.concat(group.arn, ":log-stream:*")], key="network.flow_logs",
+                   why="write the flow records"),
+        ]
         aws.ec2.FlowLog(
             f"{name}-flow-logs", vpc_id=vpc.id, traffic_type=args.settings.flow_logs.traffic_type,
             log_destination_type="cloud-watch-logs", log_destination=group.arn, iam_role_arn=role.arn,

@@ -63,6 +63,8 @@ class Secrets(pulumi.ComponentResource):
     """Secret name by key."""
     kms_key_arn: pulumi.Output[str]
     """The key encrypting them; readers need kms:Decrypt on it."""
+    value_arns: list[pulumi.Output[str]]
+    """The secrets whose value the stack itself writes (generated ones): refreshing the stack reads them."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Secrets", name, None, opts)
@@ -70,7 +72,7 @@ class Secrets(pulumi.ComponentResource):
             f"{name}-key", description=f"{name}: application secrets", enable_key_rotation=True,
             deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"), opts=stateful_opts(self, args.protect),
         )
-        self.arns, self.names = {}, {}
+        self.arns, self.names, self.value_arns = {}, {}, []
         for key_name, spec in sorted(args.settings.items()):
             physical = spec.name or f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}/{key_name}"
             secret = aws.secretsmanager.Secret(
@@ -90,7 +92,9 @@ class Secrets(pulumi.ComponentResource):
                 aws.secretsmanager.SecretVersion(
                     f"{name}-{key_name}", secret_id=secret.id, secret_string=value.result, opts=child_opts(self),
                 )
+                self.value_arns.append(secret.arn)
             self.arns[key_name] = secret.arn
             self.names[key_name] = secret.name
         self.kms_key_arn = key.arn
-        self.register_outputs({"arns": self.arns, "names": self.names, "kms_key_arn": self.kms_key_arn})
+        self.register_outputs({"arns": self.arns, "names": self.names, "kms_key_arn": self.kms_key_arn,
+                               "value_arns": self.value_arns})

@@ -6,6 +6,9 @@ Verbs:
                     architecture into build/diagrams; --json FILE writes the recorded graph.
   preflight         evaluate the program and check it against AWS's own data only (what AWS would
                     refuse, or create but not make work); --json FILE writes the findings.
+  runtime           evaluate the program and prove what its workloads need once running (IAM, KMS and
+                    resource policies, network paths, restarts on secret changes, schedulers, awaits,
+                    the CI roles); --json FILE writes the findings.
   cost              estimated monthly cost, itemised per component and resource (fixed and usage
                     lines, tools/prices.yaml); --json FILE writes it; --compare B shows B beside it.
   diagram           the stack's architecture: Mermaid text on stdout, and <stack>.mmd/.png/.svg
@@ -41,6 +44,7 @@ Exit codes (the most serious wins):
   4  an internal error of the offline tools (a bug: the traceback follows)
   5  the cost estimate exceeds the stack's budget (platform:cost.budget); plan and cost only
   6  diff: a stateful resource would be lost (replaced or deleted) without an acknowledgement
+  7  run-time stage: a workload would deploy but not work (a permission, a path, a restart missing)
 """
 
 from __future__ import annotations
@@ -52,12 +56,13 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
+from typing import Any
 
 
 DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "build" / "diagrams"
 """Where `diagram` and `plan` write drawings (ignored by git)."""
 
-EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_PREFLIGHT, EXIT_INTERNAL, EXIT_BUDGET = 0, 1, 2, 3, 4, 5
+EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_PREFLIGHT, EXIT_INTERNAL, EXIT_BUDGET, EXIT_RUNTIME = 0, 1, 2, 3, 4, 5, 7
 """The documented exit codes (module docstring)."""
 
 
@@ -77,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     preflight = verbs.add_parser("preflight", help="check a stack against AWS's own data (what AWS would refuse)")
     preflight.add_argument("stack", help=STACK_HELP)
     preflight.add_argument("--json", metavar="FILE", type=Path, help="write the findings as JSON")
+    runtime = verbs.add_parser("runtime", help="prove what a stack's workloads need once running")
+    runtime.add_argument("stack", help=STACK_HELP)
+    runtime.add_argument("--json", metavar="FILE", type=Path, help="write the findings as JSON")
     cost = verbs.add_parser("cost", help="estimate a stack's monthly cost offline")
     cost.add_argument("stack", help=STACK_HELP)
     cost.add_argument("--json", metavar="FILE", type=Path, help="write the estimate as JSON")
@@ -185,19 +193,36 @@ def _diagram(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preflight(args: argparse.Namespace) -> int:
+def _stage(args: argparse.Namespace, run: Any, headline: Any, render: Any, clean: str, failed: Any,
+           exit_code: int) -> int:
+    """A verb that runs one stage over a stack's recorded graph: a headline, the findings, optional JSON."""
     from tools.harness import load_stack_config, run_cached
-    from tools.preflight import render_report, run_preflight
 
     stack_file = load_stack_config(args.stack)
-    found = run_preflight(run_cached(stack_file.path), stack_file)
-    print(f"preflight of {stack_file.name}: {found.resources} resources, {found.rules} rules, "
-          f"{len(found.errors)} error(s), {len(found.advisories)} advisory finding(s)")
-    print(render_report(found, stack_file) or "  nothing AWS would refuse")
+    found = run(run_cached(stack_file.path), stack_file)
+    print(headline(stack_file, found))
+    print(render(found, stack_file) or clean)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(found.as_json(), indent=2, default=str) + "\n")
-    return EXIT_PREFLIGHT if found.errors else EXIT_OK
+    return exit_code if failed(found) else EXIT_OK
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from tools.preflight import render_report, run_preflight
+
+    return _stage(args, run_preflight, lambda s, f: (
+        f"preflight of {s.name}: {f.resources} resources, {f.rules} rules, {len(f.errors)} error(s), "
+        f"{len(f.advisories)} advisory finding(s)"), render_report, "  nothing AWS would refuse",
+        lambda f: f.errors, EXIT_PREFLIGHT)
+
+
+def _runtime(args: argparse.Namespace) -> int:
+    from tools.runtime import render_report, run_runtime
+
+    return _stage(args, run_runtime, lambda s, f: (
+        f"run-time stage of {s.name}: {f.needs} needs, {f.requests} requests, {len(f.findings)} finding(s)"),
+        render_report, "  every workload can do what it needs", lambda f: f.findings, EXIT_RUNTIME)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -208,25 +233,32 @@ def _plan(args: argparse.Namespace) -> int:
     from tools.policy_run import render_report, run_policies, stack_policy_config
     from tools.preflight import render_report as render_preflight
     from tools.preflight import run_preflight
+    from tools.runtime import render_report as render_runtime
+    from tools.runtime import run_runtime
 
     stack_file = load_stack_config(args.stack)
     monitor = run_cached(stack_file.path)  # one run per stack and process (tests share the session's)
     report = run_policies(monitor, POLICIES, stack_policy_config(stack_file, args.policy_config))
     found = run_preflight(monitor, stack_file)
+    runtime = run_runtime(monitor, stack_file)
     print(plan.render_tree(monitor, stack_file, verbose=args.verbose))
     print("\npreflight (AWS's own data):")
     print(render_preflight(found, stack_file) or "  nothing AWS would refuse")
+    print("\nrun time (what the workloads need once running):")
+    print(render_runtime(runtime, stack_file) or "  every workload can do what it needs")
     print("\npolicies:")
     print(render_report(report, {r.name: r for r in RULES}, verbose=args.verbose) or "  no violations")
     if args.json:
-        plan.write_json(monitor, stack_file, args.json, report, found)
+        plan.write_json(monitor, stack_file, args.json, report, found, runtime)
     cost = estimate_stack(stack_file.path)  # prices the same cached run
     drawings = diagram.write(diagram.architecture(monitor, stack_file.name), DIAGRAM_DIR, stack_file.stack)
     print()
     print(plan.render_summary(monitor, stack_file, report, json_path=args.json, cost=cost, drawings=drawings,
-                              preflight=found))
+                              preflight=found, runtime=runtime))
     if found.errors:
         return EXIT_PREFLIGHT
+    if runtime.findings:
+        return EXIT_RUNTIME
     if report.mandatory:
         return EXIT_POLICY
     return EXIT_BUDGET if cost.over_budget() else EXIT_OK
@@ -245,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools import diff, same_graph
     from tools.stack_yaml import StackFileError
 
-    verbs = {"plan": _plan, "preflight": _preflight, "cost": _cost, "diagram": _diagram, "readme": _readme,
+    verbs = {"plan": _plan, "preflight": _preflight, "runtime": _runtime, "cost": _cost, "diagram": _diagram, "readme": _readme,
              "policy-config": _policy_config, "new-stack": _new_stack, "refresh-prices": _refresh_prices,
              "same-graph": lambda a: same_graph.main([a.ref]), "diff": lambda a: diff.main(a.stack, a.base)}
     try:

@@ -490,7 +490,8 @@ FREE: frozenset[str] = frozenset({
     "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     "aws:ecs/taskDefinition:TaskDefinition", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:servicediscovery/httpNamespace:HttpNamespace",
-    "aws:eks/addon:Addon", "aws:eks/fargateProfile:FargateProfile", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
+    "aws:eks/addon:Addon", "aws:eks/fargateProfile:FargateProfile", "aws:eks/accessEntry:AccessEntry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
     # Data-store configuration (the stores themselves are priced).
     "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
     "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:elasticache/subnetGroup:SubnetGroup",

@@ -201,6 +201,16 @@ def fsbp_coverage() -> str:
     return "\n".join(lines)
 
 
+def runtime_checks() -> str:
+    """The README's run-time table: each check, what it proves and on whose authority."""
+    from tools.runtime import CHECKS
+
+    lines = [f"{len(CHECKS)} checks. Any finding fails `plan` and `runtime` (exit 7).", "",
+             "| check | proves | against |", "|---|---|---|"]
+    lines += [f"| `{name}` | {summary} | {source} |" for name, (summary, source) in CHECKS.items()]
+    return "\n".join(lines)
+
+
 def preflight_rules() -> str:
     """The README's preflight table: each rule, what it checks and whose data it checks against,
     then the pinned data sources and their dates."""

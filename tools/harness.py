@@ -280,7 +280,8 @@ class DefaultMocks(pulumi_mocks.Mocks):
             return self._stack_reference(str(inputs.get("name") or args.resource_id))
         region = _region_of(args, self.context)
         prefix = _ID_PREFIX.get(typ)
-        physical = inputs.get("name") or inputs.get("namePrefix") or f"{args.name}-{_hex(typ, args.name, n=7)}"
+        physical = (inputs.get("name") or inputs.get("namePrefix") or (inputs.get("bucket") if typ == "aws:s3/bucket:Bucket" else None)
+                    or f"{args.name}-{_hex(typ, args.name, n=7)}")
         if typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", inputs
         id_ = (
@@ -407,7 +408,7 @@ def _target_group(args, id_, physical, ctx):
 
 
 def _bucket(args, id_, physical, ctx):
-    name = args.inputs.get("bucket") or f"{args.name}-{_hex(args.name, n=8)}"
+    name = args.inputs.get("bucket") or physical  # a bucket's id is its name
     return {"bucket": name, "arn": f"arn:aws:s3:::{name}", "bucketRegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com",
             "bucketDomainName": f"{name}.s3.amazonaws.com"}
 
@@ -419,14 +420,17 @@ def _distribution(args, id_, physical, ctx):
 
 
 def _ecs_service(args, id_, physical, ctx):
+    # ECS service ARNs carry the cluster's name (the long ARN format).
+    cluster = str(args.inputs.get("cluster", "")).rsplit("/", 1)[-1]
+    state: dict[str, Any] = {"arn": f"arn:aws:ecs:{ctx.region}:{ctx.account}:service/{cluster}/{physical}"}
     # The provider's state holds clientAlias as a list (its input is one object); echoing the
     # input unchanged would fail the SDK's output type check.
     connect = args.inputs.get("serviceConnectConfiguration")
-    if not connect:
-        return {}
-    services = [{**s, "clientAlias": [s["clientAlias"]] if isinstance(s.get("clientAlias"), dict) else s.get("clientAlias", [])}
-                for s in connect.get("services", [])]
-    return {"serviceConnectConfiguration": {**connect, "services": services}}
+    if connect:
+        services = [{**s, "clientAlias": [s["clientAlias"]] if isinstance(s.get("clientAlias"), dict) else s.get("clientAlias", [])}
+                    for s in connect.get("services", [])]
+        state["serviceConnectConfiguration"] = {**connect, "services": services}
+    return state
 
 
 def _vpc(args, id_, physical, ctx):
@@ -459,6 +463,9 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:ecr/repository:Repository": lambda a, i, p, c: {
         "repositoryUrl": f"{c.account}.dkr.ecr.{c.region}.amazonaws.com/{p}"},
     "aws:route53/record:Record": lambda a, i, p, c: {"fqdn": str(a.inputs.get("name", "")).rstrip(".")},
+    # An OIDC provider's ARN ends in its URL's host and path.
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda a, i, p, c: {
+        "arn": f"arn:aws:iam::{c.account}:oidc-provider/{str(a.inputs.get('url', p)).removeprefix('https://')}"},
     "aws:route53/zone:Zone": lambda a, i, p, c: {
         "zoneId": i, "nameServers": [f"ns-{n}.awsdns-{n}.org" for n in (1, 2, 3, 4)]},
     "aws:secretsmanager/secret:Secret": lambda a, i, p, c: {
@@ -747,6 +754,18 @@ class StackFile:
         """The project key `key` (`policy_waivers`) as the program reads it (JSON-decoded), or `default`."""
         raw = self.config.get(f"{self.project}:{key}")
         return json.loads(raw) if raw else default
+
+    def line_of(self, key: str | None) -> int | None:
+        """The line that sets `key`, 0 when the stack file leaves it to the program's default, None without a key."""
+        return self.lines.get(key, 0) if key else None
+
+    def location(self, key: str | None, line: int | None) -> str:
+        """`Pulumi.dev.yaml:25 platform:database.engine_version`, or what is known of where a value comes from."""
+        if not key:
+            return ""
+        if line:
+            return f"{self.path.name}:{line} {key}"
+        return f"{key} (not set in the stack file: the program's default)" if line == 0 else key
 
 
 def resolve_stack_file(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Path:

@@ -15,6 +15,7 @@ from tools.cost import Estimate, budget_lines
 from tools.harness import Recorded, RecordingMonitor, StackFile, graph_json
 from tools.policy_run import PolicyReport
 from tools.preflight import PreflightReport
+from tools.runtime import RuntimeReport
 
 
 def _short(typ: str) -> str:
@@ -69,7 +70,7 @@ def render_tree(monitor: RecordingMonitor, stack_file: StackFile, verbose: bool 
 
 
 def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, report: PolicyReport | None = None,
-               preflight: PreflightReport | None = None) -> None:
+               preflight: PreflightReport | None = None, runtime: RuntimeReport | None = None) -> None:
     """Write the recorded graph (types, names, parents, camelCase inputs, options), policy and preflight results."""
     document = graph_json(monitor, stack_file)
     if report is not None:
@@ -81,13 +82,16 @@ def write_json(monitor: RecordingMonitor, stack_file: StackFile, path: Path, rep
                               "notFullyCheckable": sorted(report.not_checkable), "undecided": sorted(report.unknown)}
     if preflight is not None:
         document["preflight"] = preflight.as_json()
+    if runtime is not None:
+        document["runtime"] = runtime.as_json()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: PolicyReport,
                    json_path: Path | None = None, cost: Estimate | None = None,
-                   drawings: list[Path] | None = None, preflight: PreflightReport | None = None) -> str:
+                   drawings: list[Path] | None = None, preflight: PreflightReport | None = None,
+                   runtime: RuntimeReport | None = None) -> str:
     """The one-screen summary that ends `plan`."""
     custom = [r for r in monitor.records() if r.custom]
     per_component = Counter(monitor.component_name(r) for r in custom)
@@ -96,6 +100,9 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
     if preflight is not None:
         lines.append(f"  preflight: {preflight.rules} rules, {len(preflight.errors)} error(s) AWS would refuse, "
                      f"{len(preflight.advisories)} advisory finding(s)")
+    if runtime is not None:
+        lines.append(f"  run time:  {runtime.needs} needs of the workloads proven ({runtime.requests} requests), "
+                     f"{len(runtime.findings)} that would fail once deployed")
     lines.append(f"  policies:  {report.evaluated} evaluated, {len(report.mandatory)} mandatory and "
                  f"{len(report.advisory)} advisory violation(s), {len(report.skipped)} disabled with a reason"
                  + (f", {len(report.waived)} waived" if report.waived else "")
@@ -116,6 +123,8 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
         lines.append(f"  graph:     {json_path}")
     if preflight is not None and preflight.errors:
         verdict = "FAIL (preflight: AWS would refuse; exit 3)"
+    elif runtime is not None and runtime.findings:
+        verdict = "FAIL (run time: a workload would deploy but not work; exit 7)"
     elif report.mandatory:
         verdict = "FAIL (mandatory policy violations; exit 1)"
     elif cost is not None and cost.over_budget():

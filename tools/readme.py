@@ -18,6 +18,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "cost-estimates": docs.cost_estimates,
     "price-coverage": docs.price_coverage,
     "preflight-rules": docs.preflight_rules,
+    "runtime-checks": docs.runtime_checks,
     "diagram-dev": lambda: docs.architecture_diagram("dev"),
     "diagram-prod": lambda: docs.architecture_diagram("prod"),
 }

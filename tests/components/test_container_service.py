@@ -144,11 +144,16 @@ def test_execution_role_reads_exactly_its_own_secrets_and_image(record) -> None:
     assert "PullOwnImage" not in {s["Sid"] for s in worker["Statement"]}  # public image: no ECR rights
 
 
-def test_roles_trust_only_ecs_tasks_of_this_account(record) -> None:
+def test_roles_trust_only_this_accounts_services(record) -> None:
     mon = record(build)
-    for role in mon.of_type("aws:iam/role:Role"):
+    services = {"execution": "ecs-tasks.amazonaws.com", "task": "ecs-tasks.amazonaws.com",
+                "redeploy-role": "states.amazonaws.com", "redeploy-trigger": "events.amazonaws.com"}
+    roles = mon.of_type("aws:iam/role:Role")
+    assert len(roles) == 10  # execution + task per service (4), the redeploy machine's and its trigger's
+    for role in roles:
         (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        kind = next(k for k in services if role.name.endswith(k))
+        assert trust["Principal"] == {"Service": services[kind]} and trust["Action"] == "sts:AssumeRole"
         assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
 
 
@@ -282,7 +287,8 @@ def test_service_connect_exposes_named_ports_to_peers(record) -> None:
 def test_log_groups_have_retention(record) -> None:
     mon = record(build)
     groups = mon.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 4 and all(g.inputs["retentionInDays"] == 30 for g in groups)
+    # One per service, and the redeploy machine's execution log.
+    assert len(groups) == 5 and all(g.inputs["retentionInDays"] == 30 for g in groups)
 
 
 @pytest.mark.parametrize(
@@ -348,3 +354,68 @@ def test_a_release_task_runs_the_services_container_with_its_command_and_no_port
     # Other services get none.
     assert [t.name for t in mon.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("-release")] == [
         "app-api-release"]
+
+
+def test_a_service_redeploys_when_a_secret_it_reads_changes(record) -> None:
+    """ECS injects secrets only at start: a new current value (a rotation, a put) must start new tasks."""
+    mon = record(build)
+    rules = {r.name: json.loads(r.inputs["eventPattern"]) for r in mon.of_type("aws:cloudwatch/eventRule:EventRule")}
+    # Only services that read secrets: api (the database and JWT secrets), worker (its own).
+    assert set(rules) == {"app-api-secret-changed", "app-worker-secret-changed"}
+    api = rules["app-api-secret-changed"]
+    assert api["source"] == ["aws.secretsmanager"] and api["detail-type"] == ["Secret Label Updated"]
+    assert api["detail"] == {"labelUpdated": ["AWSCURRENT"]}
+    assert sorted(api["resources"]) == sorted([DB_SECRET, APP_SECRET])  # each secret once
+    assert rules["app-worker-secret-changed"]["resources"] == [OTHER_SECRET]
+    machine = mon.one("aws:sfn/stateMachine:StateMachine", "app-redeploy-machine")
+    targets = {t.name: t.inputs for t in mon.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+    for svc in ("api", "worker"):
+        target = targets[f"app-{svc}-secret-changed"]
+        service = mon.one("aws:ecs/service:Service", f"app-{svc}")
+        assert target["arn"] == machine.outputs["arn"] and json.loads(target["input"]) == {"service": service.outputs["arn"]}
+        assert target["retryPolicy"] == {"maximumEventAgeInSeconds": 3600, "maximumRetryAttempts": 10}
+        assert target["roleArn"] == mon.one("aws:iam/role:Role", "app-redeploy-trigger").outputs["arn"]
+    (state,) = json.loads(machine.inputs["definition"])["States"].values()
+    assert state["Resource"] == "arn:aws:states:::aws-sdk:ecs:updateService" and state["End"] is True
+    assert state["Parameters"] == {"Cluster": mon.one("aws:ecs/cluster:Cluster").outputs["arn"],
+                                   "Service.$": "$.service", "ForceNewDeployment": True}
+    assert machine.inputs["type"] == "STANDARD"
+    assert machine.inputs["loggingConfiguration"]["includeExecutionData"] is True
+    # The machine may redeploy exactly the services that read secrets; the trigger may only start the machine.
+    doc = policy(mon, "app-redeploy-role")
+    update = statement(doc, "RedeployOwnServices")
+    assert update["Action"] == "ecs:UpdateService"
+    assert sorted(update["Resource"]) == sorted(mon.one("aws:ecs/service:Service", f"app-{s}").outputs["arn"]
+                                                for s in ("api", "worker"))
+    (start,) = policy(mon, "app-redeploy-trigger")["Statement"]
+    assert (start["Action"], start["Resource"]) == ("states:StartExecution", machine.outputs["arn"])
+
+
+def test_no_redeploy_machine_without_secrets(record) -> None:
+    specs = {"frontend": services()["frontend"]}
+    mon = record(lambda: build(services=specs))
+    assert not mon.of_type("aws:sfn/stateMachine:StateMachine") and not mon.of_type("aws:cloudwatch/eventRule:EventRule")
+
+
+@pytest.mark.parametrize(("singleton", "minimum", "maximum"), [(False, 100, 200), (True, 0, 100)])
+def test_a_singleton_never_runs_twice(record, singleton, minimum, maximum) -> None:
+    specs = {**services(), "beat": service_spec("example/worker:1", cpu=256, memory=512, singleton=singleton,
+                                                command=["celery", "-A", "app", "beat"])}
+    mon = record(lambda: build(services=specs))
+    beat = mon.one("aws:ecs/service:Service", "app-beat").inputs
+    assert (beat["desiredCount"], beat["deploymentMinimumHealthyPercent"], beat["deploymentMaximumPercent"]) == (
+        1, minimum, maximum)
+
+
+@pytest.mark.parametrize(("settings", "key"), [
+    ({"desired_count": 2}, "desired_count"),
+    ({"desired_count": 0}, "desired_count"),
+    ({"scaling": {"min": 1, "max": 1}}, "scaling"),
+    ({"load_balancer": "main", "port": 8000, "default_route": True}, "singleton"),
+])
+def test_a_singleton_runs_exactly_one_task_outside_a_load_balancer(settings, key) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ServiceSettings(image={"uri": "example/worker:1"}, cpu=256, memory=512, singleton=True, **settings)
+    assert f"@{key}:" in str(caught.value)
+    # The nearest passing one: one task, no scaling, no load balancer.
+    assert ServiceSettings(image={"uri": "example/worker:1"}, cpu=256, memory=512, singleton=True).desired_count == 1

@@ -196,8 +196,121 @@ def test_load_balancer_controller_runs_with_a_cluster_scoped_policy(mon) -> None
         "StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster}}
     assert by_sid["AttachOurWebAcl"]["Resource"][0] == ACL
     star = [s["Sid"] for s in doc["Statement"] if s["Resource"] == "*" and "Condition" not in s]
-    assert star == ["Discover"]
-    assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in by_sid["Discover"]["Action"])
+    assert star == ["Discover", "ReadWebAclAssociations"]
+    for sid in star:
+        assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in by_sid[sid]["Action"])
+    assert by_sid["ReadWebAclAssociations"]["Action"] == ["wafv2:GetWebACL", "wafv2:GetWebACLForResource"]
+    assert by_sid["AttachOurWebAcl"]["Action"] == ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"]
+
+
+@pytest.mark.parametrize("web_acl", [True, False], ids=["web-acl", "no-web-acl"])
+def test_controller_features_the_program_does_not_use_are_off(record, web_acl) -> None:
+    # Each defaults to true; on, every reconcile calls its service (issue 3445 of the controller).
+    mon = record(lambda: KubernetesService("app", build(web_acl_arn=ACL if web_acl else None)))
+    values = k8s(mon, "kubernetes:helm.sh/v3:Release", "app-lb-controller")["values"]
+    assert (values["enableWaf"], values["enableShield"], values["enableWafv2"]) == (False, False, web_acl)
+    doc = json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", "app-lb-controller").inputs["policy"])
+    actions = {a for st in doc["Statement"] for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    assert not {a for a in actions if a.startswith(("waf-regional:", "shield:"))}
+    assert {a for a in actions if a.startswith("wafv2:")} == ({
+        "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"}
+        if web_acl else set())
+
+
+@pytest.mark.parametrize("web_acl", [True, False], ids=["web-acl", "no-web-acl"])
+def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(web_acl) -> None:
+    """The vendored policy is the controller's own for the pinned chart; ours grants each of its actions,
+    unless the feature that calls it is off (`CONTROLLER_UNUSED`, with the setting that turns it off)."""
+    from components.kubernetes_service import (
+        CONTROLLER_POLICY_FILE, controller_unused, is_unused, load_balancer_controller_policy,
+        official_controller_actions,
+    )
+
+    vendored = json.loads(CONTROLLER_POLICY_FILE.read_text())
+    assert vendored["chart_version"] == EksSettings().charts.load_balancer_controller
+    assert vendored["controller_version"] == "v2.13.1" and vendored["source"] and vendored["read"]
+    ours = _resolved(load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1",
+                                                    ACL if web_acl else None))
+    granted = {a for st in json.loads(ours)["Statement"] for a in _actions(st)}
+    unused = controller_unused(web_acl)
+    missing = [a for a in official_controller_actions() if a not in granted and not is_unused(a, unused)]
+    assert missing == []
+    # An exclusion that grants nothing away: nothing switched off is granted after all.
+    assert not [a for a in granted if is_unused(a, unused)]
+
+
+def _actions(statement: dict) -> list[str]:
+    return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+
+
+def _resolved(output) -> str:
+    from pulumi.runtime.sync_await import _sync_await
+
+    return _sync_await(output.future())
+
+
+def test_hpas_have_a_metrics_source_and_the_node_group_an_autoscaler(mon) -> None:
+    addon = k8s(mon, "aws:eks/addon:Addon", "app-metrics-server")
+    assert addon["addonName"] == "metrics-server"
+    assert addon["clusterName"] == mon.one("eks:index:Cluster").inputs["name"]
+    release = k8s(mon, "kubernetes:helm.sh/v3:Release", "app-autoscaler")
+    assert (release["chart"], release["version"]) == ("cluster-autoscaler", "9.59.0")
+    assert release["namespace"] == "kube-system"
+    assert release["values"]["image"]["tag"] == "v1.35.0"  # the cluster's Kubernetes minor
+    assert release["values"]["autoDiscovery"]["clusterName"] == mon.one("eks:index:Cluster").inputs["name"]
+    role = mon.one("aws:iam/role:Role", "app-autoscaler")
+    assert release["values"]["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"] == role.outputs["arn"]
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert list(trust["Condition"]["StringEquals"].values())[0] == "system:serviceaccount:kube-system:cluster-autoscaler"
+    doc = json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", "app-autoscaler").inputs["policy"])
+    scale = next(s for s in doc["Statement"] if s["Sid"] == "ScaleOwnNodeGroups")
+    cluster = mon.one("eks:index:Cluster").inputs["name"]
+    assert scale["Action"] == ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    assert scale["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned"}}
+    discover = next(s for s in doc["Statement"] if s["Sid"] == "Discover")
+    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in discover["Action"])
+
+
+@pytest.mark.parametrize(("min_size", "max_size", "autoscaler"), [(2, 2, False), (2, 3, True)])
+def test_an_autoscaler_only_when_the_node_group_may_grow(record, min_size, max_size, autoscaler) -> None:
+    group = {"instance_types": ["m7g.large"], "min_size": min_size, "max_size": max_size, "desired_size": min_size}
+    mon = record(lambda: KubernetesService("app", build(node_group=group)))
+    names = {r.name for r in mon.of_type("kubernetes:helm.sh/v3:Release")}
+    assert ("app-autoscaler" in names) is autoscaler
+
+
+def test_pods_restart_when_their_secrets_change(mon) -> None:
+    driver = k8s(mon, "kubernetes:helm.sh/v3:Release", "app-secrets-driver")["values"]["secrets-store-csi-driver"]
+    assert driver["syncSecret"]["enabled"] is True
+    assert driver["enableSecretRotation"] is True and driver["rotationPollInterval"] == "120s"
+    reloader = k8s(mon, "kubernetes:helm.sh/v3:Release", "app-reloader")
+    assert (reloader["chart"], reloader["version"], reloader["namespace"]) == ("reloader", "2.2.17", "kube-system")
+    assert reloader["repositoryOpts"]["repo"] == "https://stakater.github.io/stakater-charts"
+    assert reloader["values"] == {"reloader": {"reloadStrategy": "annotations"}}
+    api = k8s(mon, "kubernetes:apps/v1:Deployment", "app-api")["metadata"]["annotations"]
+    assert api == {"secret.reloader.stakater.com/reload": "api-secrets"}
+    # A service without secrets is not watched.
+    assert k8s(mon, "kubernetes:apps/v1:Deployment", "app-frontend")["metadata"]["annotations"] == {}
+
+
+def test_no_reloader_or_driver_without_secrets(record) -> None:
+    specs = {"frontend": services()["frontend"]}
+    mon = record(lambda: KubernetesService("app", build(services=specs, isolated_services=[])))
+    assert {r.name for r in mon.of_type("kubernetes:helm.sh/v3:Release")} == {"app-lb-controller", "app-autoscaler"}
+
+
+def test_ci_roles_reach_the_kubernetes_api_through_access_entries(record) -> None:
+    deploy, preview = "arn:aws:iam::123456789012:role/platform/deploy", "arn:aws:iam::123456789012:role/platform/preview"
+    mon = record(lambda: KubernetesService("app", build(admin_role_arns=[deploy], viewer_role_arns=[preview])))
+    entries = {r.inputs["principalArn"]: r.inputs for r in mon.of_type("aws:eks/accessEntry:AccessEntry")}
+    assert set(entries) == {deploy, preview} and all(e["type"] == "STANDARD" for e in entries.values())
+    policies = {r.inputs["principalArn"]: r.inputs for r in mon.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")}
+    assert policies[deploy]["policyArn"].endswith("/AmazonEKSClusterAdminPolicy")
+    assert policies[preview]["policyArn"].endswith("/AmazonEKSAdminViewPolicy")
+    assert all(p["accessScope"] == {"type": "cluster"} for p in policies.values())
+    # The Kubernetes provider waits for them: the first objects are applied as a CI role.
+    provider = mon.one("pulumi:providers:kubernetes")
+    assert {r.urn for r in mon.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")} <= set(provider.dependencies)
 
 
 def test_data_stores_can_admit_just_the_api_pods(mon) -> None:
@@ -250,3 +363,12 @@ def test_a_dual_stack_load_balancer_is_asked_of_the_ingress(record) -> None:
     mon = record(lambda: KubernetesService("app", build(load_balancers=lbs)))
     (ingress,) = mon.of_type("kubernetes:networking.k8s.io/v1:Ingress")
     assert ingress.inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/ip-address-type"] == "dualstack"
+
+
+@pytest.mark.parametrize(("singleton", "strategy"), [(False, "RollingUpdate"), (True, "Recreate")])
+def test_a_singleton_pod_is_stopped_before_its_successor_starts(record, singleton, strategy) -> None:
+    specs = {**services(), "beat": service_spec("repo/worker:v1", cpu=256, memory=512, singleton=singleton,
+                                                command=["celery", "-A", "app", "beat"])}
+    mon = record(lambda: KubernetesService("app", build(services=specs)))
+    spec = k8s(mon, "kubernetes:apps/v1:Deployment", "app-beat")["spec"]
+    assert spec["replicas"] == 1 and spec["strategy"]["type"] == strategy

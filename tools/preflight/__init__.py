@@ -45,11 +45,9 @@ class Finding:
 
     def location(self, stack_file: StackFile | None) -> str:
         """`Pulumi.dev.yaml:25 platform:database.engine_version`, or what is known of it."""
-        if not self.key:
-            return ""
-        if self.line and stack_file is not None:
-            return f"{stack_file.path.name}:{self.line} {self.key}"
-        return f"{self.key} (not set in the stack file: the program's default)" if self.line == 0 else self.key
+        if stack_file is None:
+            return self.key or ""
+        return stack_file.location(self.key, self.line)
 
 
 @dataclass
