@@ -21,10 +21,6 @@ from typing import Any
 
 import pulumi
 
-SERVICE_PRINCIPAL = "service:"
-"""Prefix of a principal that is an AWS service (`service:events.amazonaws.com`), not a role."""
-
-
 @dataclass(frozen=True, kw_only=True)
 class Access:
     """An AWS API call a workload makes at run time."""

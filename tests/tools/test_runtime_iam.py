@@ -207,3 +207,14 @@ def test_trust_policies_admit_services_and_federated_callers_by_their_conditions
     ecs = Source("ecs", doc({"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}))
     assert evaluate(request("sts:AssumeRole", ROLE, "service:ecs-tasks.amazonaws.com"), [], [ecs]).allowed
     assert not evaluate(request("sts:AssumeRole", ROLE, "service:lambda.amazonaws.com"), [], [ecs]).allowed
+
+
+def test_an_operator_the_evaluator_does_not_know_never_proves_access() -> None:
+    # DateGreaterThan is not implemented: an Allow under it proves nothing, a Deny under it still applies.
+    unknown = {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}
+    allow = Source("p", doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": unknown}))
+    assert not evaluate(request("s3:GetObject", "arn:aws:s3:::b/k"), [allow]).allowed
+    deny = Source("d", doc({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*", "Condition": unknown}))
+    plain = Source("a", doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}))
+    assert evaluate(request("s3:GetObject", "arn:aws:s3:::b/k"), [plain, deny]).reason == "explicit deny"
+    assert evaluate(request("s3:GetObject", "arn:aws:s3:::b/k"), [plain]).allowed

@@ -116,11 +116,6 @@ def _resource_matches(statement: Mapping[str, Any], resource: str) -> bool:
     return any(wildcard(r, resource) for r in _as_list(statement["Resource"]))
 
 
-def _account_of(arn: str) -> str | None:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 and parts[0] == "arn" else None
-
-
 def principal_match(statement: Mapping[str, Any], request: Request) -> Literal["direct", "account", "none"]:
     """How a resource-policy statement's principal covers the caller: by its own ARN (or `*`), only by its
     account (access then also needs an identity policy), or not at all."""
@@ -188,6 +183,11 @@ _NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "Str
             "NumericNotEquals": "NumericEquals"}
 
 
+_KNOWN = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "Bool", "NumericEquals",
+          "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"}
+"""The comparison operators `_compare` implements (their negations through `_NEGATED`)."""
+
+
 class UnsupportedCondition(ValueError):
     """A condition operator this evaluator does not implement: the statement cannot be decided."""
 
@@ -199,6 +199,8 @@ def condition_holds(condition: Mapping[str, Any] | None, context: Mapping[str, A
         qualifier, _, operator = raw_operator.rpartition(":")
         if_exists = operator.endswith("IfExists")
         operator = operator.removesuffix("IfExists")
+        if operator != "Null" and _NEGATED.get(operator, operator) not in _KNOWN:
+            raise UnsupportedCondition(raw_operator)
         for key, expected in dict(block).items():
             wanted = [_text(v) for v in _as_list(expected)]
             actual = _context_value(context, key)
@@ -237,12 +239,21 @@ def _label(source: Source, index: int, statement: Mapping[str, Any]) -> str:
     return f"{source.label} statement {statement.get('Sid') or index + 1}"
 
 
+def _holds(statement: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """A statement's condition; one this evaluator cannot decide counts against the request: a Deny applies,
+    an Allow does not (nothing is proven allowed on a guess)."""
+    try:
+        return condition_holds(statement.get("Condition"), context)
+    except UnsupportedCondition:
+        return statement.get("Effect") == "Deny"
+
+
 def _applies(statement: Mapping[str, Any], request: Request, *, resource_policy: bool) -> bool:
     if not (_action_matches(statement, request.action) and _resource_matches(statement, request.resource)):
         return False
     if resource_policy and principal_match(statement, request) == "none":
         return False
-    return condition_holds(statement.get("Condition"), request.context)
+    return _holds(statement, request.context)
 
 
 def evaluate(request: Request, identity: Sequence[Source] = (), resource: Sequence[Source] = (),
@@ -301,7 +312,7 @@ def _resource_allow(source: Source, request: Request) -> tuple[str, str] | None:
         if not (_action_matches(st, request.action) and _resource_matches(st, request.resource)):
             continue
         how = principal_match(st, request)
-        if how == "none" or not condition_holds(st.get("Condition"), request.context):
+        if how == "none" or not _holds(st, request.context):
             continue
         if how == "direct":
             return "direct", _label(source, i, st)
@@ -315,8 +326,3 @@ def default_key_policy(account: str) -> Policy:
     return {"Version": "2012-10-17", "Statement": [{
         "Sid": "Enable IAM User Permissions", "Effect": "Allow",
         "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"}]}
-
-
-def resource_account(arn: str, default: str) -> str:
-    """The account in an ARN (S3 bucket ARNs carry none: the caller's)."""
-    return _account_of(arn) or default

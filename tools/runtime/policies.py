@@ -64,8 +64,6 @@ class PolicyIndex:
     """Resource policies by the ARN they are attached to (buckets by `arn:aws:s3:::<name>`)."""
     keys: dict[str, Source] = field(default_factory=dict)
     """KMS key policies by key ARN."""
-    grantors: dict[str, list[Recorded]] = field(default_factory=lambda: defaultdict(list))
-    """The resources that carry each role's identity policies, by role ARN (what a planted break removes)."""
 
     def identity_of(self, principal: str) -> Role | None:
         return self.roles.get(principal)
@@ -106,13 +104,11 @@ def index(monitor: RecordingMonitor, account: str) -> PolicyIndex:
             doc = _document(rec.inputs.get("policy"))
             if role is not None and doc is not None:
                 role.identity.append(Source(f"role policy {rec.name}", doc))
-                out.grantors[role.arn].append(rec)
         elif rec.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             role = by_name.get(str(rec.inputs.get("role")))
             if role is None:
                 continue
             arn = str(rec.inputs.get("policyArn"))
-            out.grantors[role.arn].append(rec)
             if arn in managed:
                 entry = managed[arn]
                 role.identity.append(Source(f"{arn.rsplit('/', 1)[-1]} ({entry['version']})", entry["document"]))
