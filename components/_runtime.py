@@ -185,14 +185,21 @@ def published(needs: Sequence[Need]) -> pulumi.Output[list[dict[str, Any]]]:
     return pulumi.Output.from_input([n.to_dict() for n in needs])
 
 
+def assumed_by(workload: str, service: str, role: pulumi.Input[str], why: str, key: str | None,
+               context: Mapping[str, Any] | None = None) -> Access:
+    """An AWS service taking a role to act for the workload (the role's trust policy must admit it)."""
+    return Access(workload=workload, principal=f"service:{service}", actions=["sts:AssumeRole"], resources=[role],
+                  why=why, key=key, context=dict(context or {}))
+
+
 def secret_read_needs(workload: str, principal: pulumi.Input[str], secret_arns: Sequence[pulumi.Input[str]],
                       kms_key_arns: Sequence[pulumi.Input[str]], region: str, key: str | None,
-                      why: str) -> list[Access]:
-    """Reading secrets at start: `GetSecretValue` on each, and decrypting through Secrets Manager with each
-    customer-managed key (AWS-managed keys need no grant)."""
+                      why: str, actions: Sequence[str] = ("secretsmanager:GetSecretValue",)) -> list[Access]:
+    """Reading secrets at start: `actions` (GetSecretValue) on each, and decrypting through Secrets Manager with
+    each customer-managed key (AWS-managed keys need no grant)."""
     needs: list[Access] = []
     if secret_arns:
-        needs.append(Access(workload=workload, principal=principal, actions=["secretsmanager:GetSecretValue"],
+        needs.append(Access(workload=workload, principal=principal, actions=list(actions),
                             resources=list(secret_arns), why=why, key=key))
     if kms_key_arns:
         needs.append(Access(workload=workload, principal=principal, actions=["kms:Decrypt"],
@@ -224,7 +231,10 @@ def log_needs(workload: str, principal: pulumi.Input[str], log_group_arn: pulumi
 
 
 def api_egress_needs(workload: str, source: pulumi.Input[str], subnets: pulumi.Input[Sequence[pulumi.Input[str]]],
-                     services: Sequence[str], key: str | None) -> list[Connection]:
-    """HTTPS to AWS APIs (`ecr.api`, `ecr.dkr`, `s3` for image layers, `logs`, `secretsmanager`, ...)."""
+                     *, pulls_from_ecr: bool, reads_secrets: bool, key: str | None) -> list[Connection]:
+    """HTTPS to the AWS APIs a Fargate task or job calls from its own network interface when it starts and
+    runs: ECR's two endpoints and S3 (image layers) for an ECR image, CloudWatch Logs, Secrets Manager."""
+    services = (["ecr.api", "ecr.dkr", "s3"] if pulls_from_ecr else []) + ["logs"]
+    services += ["secretsmanager"] if reads_secrets else []
     return [Connection(workload=workload, source=source, subnets=subnets, target=f"aws:{service}", port=443,
                        why=f"call {service} (image pull, logs, secrets)", key=key) for service in services]

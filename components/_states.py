@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import assume_role_policy, child_opts, policy_document, service_role, tags_for
-from components._runtime import Access
+from components._runtime import Access, assumed_by
 
 SUBMIT_JOB_SYNC = "arn:aws:states:::batch:submitJob.sync"
 """Step Functions' Batch integration that waits for the job to finish."""
@@ -206,8 +206,7 @@ def logged_state_machine(parent: pulumi.Resource, name: str, *, definition: Stat
         tags=tags_for(tags, name, machine_role), opts=child_opts(parent))
     who = f"{name} state machine"
     needs = [
-        Access(workload=who, principal="service:states.amazonaws.com", actions=["sts:AssumeRole"], resources=[role.arn],
-               why="run with its role", context={"aws:SourceAccount": account_id}),
+        assumed_by(who, "states.amazonaws.com", role.arn, "run with its role", None, {"aws:SourceAccount": account_id}),
         Access(workload=who, principal=role.arn, resources=["*"], why="deliver its execution log",
                actions=["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
                         "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
@@ -218,3 +217,25 @@ def logged_state_machine(parent: pulumi.Resource, name: str, *, definition: Stat
                             actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
                                      "xray:GetSamplingTargets"]))
     return LoggedMachine(machine=machine, role=role, log_group=logs, needs=needs)
+
+
+def machine_starter(parent: pulumi.Resource, logical: str, *, machine_arn: pulumi.Input[str],
+                    account_id: pulumi.Input[str], description: str, tags: Mapping[str, str], workload: str,
+                    key: str | None) -> tuple[aws.iam.Role, list[Access]]:
+    """The role an EventBridge target assumes to start one state machine (and nothing else), with the two
+    needs it serves: EventBridge may take it, and it may start the machine."""
+    role = service_role(
+        parent, logical,
+        trust=assume_role_policy("events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account_id}}),
+        description=description, tags=tags,
+        policy=policy_document([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine_arn}]))
+    return role, [
+        Access(workload=workload, principal=role.arn, actions=["states:StartExecution"], resources=[machine_arn],
+               key=key, why="start the state machine"),
+        assumed_by(workload, "events.amazonaws.com", role.arn, "act with its role", key,
+                   {"aws:SourceAccount": account_id}),
+    ]
+
+
+TARGET_RETRY = aws.cloudwatch.EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=3600, maximum_retry_attempts=10)
+"""How long EventBridge keeps retrying to start a machine: an hour, ten times (a throttled start is not lost)."""

@@ -17,7 +17,7 @@ from components import aws_data
 from pydantic import Field, model_validator
 
 from components._common import assume_role_policy, child_opts, service_role, stateful_opts, tags_for
-from components._runtime import Access, Need, managed_needs, published
+from components._runtime import Access, Need, assumed_by, managed_needs, published
 from components._settings import Problems, Settings, matching
 
 _BACKUP_POLICIES = [
@@ -106,8 +106,8 @@ class Backup(pulumi.ComponentResource):
         # 2026-12-04): the service's permissions are these managed policies.
         needs: list[Need] = [*managed_needs(who, role.arn, _BACKUP_POLICIES + (list(aws_data.BACKUP_S3_POLICIES)
                                                                                   if args.bucket_arns else []),
-                                            "take and restore recovery points", "backup.resources"), Access(workload=who, principal="service:backup.amazonaws.com", actions=["sts:AssumeRole"],
-                                    resources=[role.arn], key="backup", why="take recovery points with its role")]
+                                            "take and restore recovery points", "backup.resources"),
+                             assumed_by(who, "backup.amazonaws.com", role.arn, "take recovery points with its role", "backup")]
         for arn in args.bucket_arns:
             # S3 backups read every version of every object (AWS Backup Developer Guide, S3 backups).
             needs += [Access(workload=who, principal=role.arn, key="backup.resources", why="back up the bucket",

@@ -33,9 +33,12 @@ from components._common import (
     assume_role_policy, child_opts, physical_name, policy_document, pull_and_read_statements, service_role,
     tags_for,
 )
-from components._runtime import Access, Need, Trigger, api_egress_needs, image_pull_needs, log_needs, published, secret_read_needs
+from components._runtime import (
+    Access, Need, Trigger, api_egress_needs, assumed_by, image_pull_needs, log_needs, published, secret_read_needs,
+)
 from components._states import (
-    BATCH_SERVICE_ERRORS, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition, logged_state_machine,
+    BATCH_SERVICE_ERRORS, TARGET_RETRY, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition, logged_state_machine,
+    machine_starter,
 )
 from components._settings import ImageSettings, Problems, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching
 from components.container_service import WorkloadRefs
@@ -199,9 +202,10 @@ class BatchPipeline(pulumi.ComponentResource):
         job_role = self._job_role()
         definitions = {step.name: self._job_definition(step, args.jobs[step.name], logs, job_role)
                        for step in args.settings.steps}
-        services = ["ecr.api", "ecr.dkr", "s3", "logs"]
-        services += ["secretsmanager"] if any(refs.secrets for refs in args.jobs.values()) else []
-        self._needs += api_egress_needs(f"{name} jobs", sg.id, args.subnet_ids, services, "pipeline.steps")
+        self._needs += api_egress_needs(
+            f"{name} jobs", sg.id, args.subnet_ids, key="pipeline.steps",
+            pulls_from_ecr=any(refs.repository_arn is not None for refs in args.jobs.values()),
+            reads_secrets=any(refs.secrets for refs in args.jobs.values()))
         self._queue, self._definitions = queue, definitions
         machine = self._state_machine()
         self._machine = machine
@@ -340,9 +344,8 @@ class BatchPipeline(pulumi.ComponentResource):
         return role
 
     def _assumed_by_tasks(self, who: str, role: aws.iam.Role) -> Access:
-        return Access(workload=who, principal="service:ecs-tasks.amazonaws.com", actions=["sts:AssumeRole"],
-                      resources=[role.arn], why="run the job with its role", key="pipeline.steps",
-                      context={"aws:SourceAccount": self._args.account_id})
+        return assumed_by(who, "ecs-tasks.amazonaws.com", role.arn, "run the job with its role", "pipeline.steps",
+                          {"aws:SourceAccount": self._args.account_id})
 
     def _job_definition(self, step: BatchStepSettings, refs: WorkloadRefs, logs: aws.cloudwatch.LogGroup,
                         job_role: aws.iam.Role) -> aws.batch.JobDefinition:
@@ -460,26 +463,15 @@ class BatchPipeline(pulumi.ComponentResource):
                 "source": ["aws.s3"], "detail-type": ["Object Created"],
                 "detail": {"bucket": {"name": [uploads.bucket]}, **key_filter}}),
             tags=tags_for(args.tags, name, "uploaded"), opts=child_opts(self))
-        role = service_role(
-            self, f"{name}-trigger",
-            trust=assume_role_policy("events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
-            description=f"{name}: EventBridge starts this state machine", tags=tags_for(args.tags, name, "trigger"),
-            policy=policy_document([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine.arn}]))
         who = f"{name} upload trigger (EventBridge)"
-        self._needs += [
-            Trigger(workload=who, source="aws.s3", detail_type="Object Created", target=machine.arn,
-                    key="pipeline.trigger_prefix", why="start a pipeline run for each upload"),
-            Access(workload=who, principal=role.arn, actions=["states:StartExecution"], resources=[machine.arn],
-                   key="pipeline.trigger_prefix", why="start a run for each upload"),
-            Access(workload=who, principal="service:events.amazonaws.com", actions=["sts:AssumeRole"],
-                   resources=[role.arn], key="pipeline.trigger_prefix", why="act with its role",
-                   context={"aws:SourceAccount": args.account_id}),
-        ]
-        aws.cloudwatch.EventTarget(
-            f"{name}-uploaded", rule=rule.name, arn=machine.arn, role_arn=role.arn,
-            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=3600,
-                                                                 maximum_retry_attempts=10),
-            opts=child_opts(self))
+        role, needs = machine_starter(self, f"{name}-trigger", machine_arn=machine.arn, account_id=args.account_id,
+                                      description=f"{name}: EventBridge starts this state machine",
+                                      tags=tags_for(args.tags, name, "trigger"), workload=who,
+                                      key="pipeline.trigger_prefix")
+        self._needs += [Trigger(workload=who, source="aws.s3", detail_type="Object Created", target=machine.arn,
+                                key="pipeline.trigger_prefix", why="start a pipeline run for each upload"), *needs]
+        aws.cloudwatch.EventTarget(f"{name}-uploaded", rule=rule.name, arn=machine.arn, role_arn=role.arn,
+                                   retry_policy=TARGET_RETRY, opts=child_opts(self))
 
 
 def _ecs_tasks_trust(args: BatchPipelineArgs) -> pulumi.Output[str]:

@@ -38,14 +38,16 @@ from components._alb import (
     build_load_balancer,
 )
 from components._common import (
-    assume_role_policy, child_opts, distinct, physical_name, policy_document, pull_and_read_statements, service_role,
-    tags_for,
+    child_opts, distinct, physical_name, policy_document, pull_and_read_statements, service_role, tags_for,
 )
 from components._runtime import (
-    Access, Connection, Need, Reach, Refresh, Use, api_egress_needs, image_pull_needs, log_needs, published,
+    Access, Connection, Need, Reach, Refresh, Use, api_egress_needs, assumed_by, image_pull_needs, log_needs, published,
     secret_read_needs,
 )
-from components._states import ECS_SERVICE_ERRORS, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine
+from components._states import (
+    ECS_SERVICE_ERRORS, TARGET_RETRY, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine,
+    machine_starter,
+)
 from components._settings import (
     AbsolutePath, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
 )
@@ -556,10 +558,9 @@ class ContainerService(pulumi.ComponentResource):
         starting = f"{base} task start (execution role)"
         # ECS assumes both roles for the task; the trust admits it only for this account's tasks.
         task_arn = pulumi.Output.concat(f"arn:aws:ecs:{args.region}:", args.account_id, f":task/{self._name}/0123456789abcdef")
-        self._needs.append(Access(
-            workload=workload, principal="service:ecs-tasks.amazonaws.com", actions=["sts:AssumeRole"],
-            resources=[execution.arn, task.arn], why="start the task with its roles", key=at,
-            context={"aws:SourceAccount": args.account_id, "aws:SourceArn": task_arn}))
+        self._needs += [assumed_by(workload, "ecs-tasks.amazonaws.com", role.arn, "start the task with its roles", at,
+                                   {"aws:SourceAccount": args.account_id, "aws:SourceArn": task_arn})
+                        for role in (execution, task)]
         self._needs += image_pull_needs(starting, execution.arn, spec.repository_arn, f"{at}.image")
         self._needs += log_needs(starting, execution.arn, log_group.arn, at)
         self._needs += secret_read_needs(starting, execution.arn, [s.arn for s in spec.secrets.values()],
@@ -578,10 +579,8 @@ class ContainerService(pulumi.ComponentResource):
                 why=f"mount {volume.path} (IAM authorisation of the access point)",
                 context={"elasticfilesystem:AccessPointArn": volume.access_point_arn, "aws:SecureTransport": True}))
         self._needs += [use.by(workload, task.arn) for use in spec.uses]
-        # Fargate pulls the image, fetches secrets and ships logs from the task's network interface.
-        services = ["ecr.api", "ecr.dkr", "s3", "logs"] if spec.repository_arn is not None else ["logs"]
-        services += ["secretsmanager"] if spec.secrets else []
-        self._needs += api_egress_needs(workload, sg.id, args.subnet_ids, services, at)
+        self._needs += api_egress_needs(workload, sg.id, args.subnet_ids, key=at, reads_secrets=bool(spec.secrets),
+                                        pulls_from_ecr=spec.repository_arn is not None)
         self._needs += [reach.by(workload, sg.id, args.subnet_ids) for reach in spec.reaches]
         for peer in sorted(spec.allow_from):
             for port in sorted(set(spec.settings.ports().values())):
@@ -625,11 +624,10 @@ class ContainerService(pulumi.ComponentResource):
             retention_days=30, tags=args.tags,
             statements=[{"Sid": "RedeployOwnServices", "Effect": "Allow", "Action": "ecs:UpdateService",
                          "Resource": services}])
-        trigger = service_role(
-            self, f"{name}-redeploy-trigger",
-            trust=assume_role_policy("events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}),
-            description=f"{name}: EventBridge starts the redeploy machine", tags=tags_for(args.tags, name, "redeploy-trigger"),
-            policy=policy_document([{"Effect": "Allow", "Action": "states:StartExecution", "Resource": built.machine.arn}]))
+        trigger, starting = machine_starter(
+            self, f"{name}-redeploy-trigger", machine_arn=built.machine.arn, account_id=args.account_id,
+            description=f"{name}: EventBridge starts the redeploy machine", workload=f"{name} redeploy trigger",
+            tags=tags_for(args.tags, name, "redeploy-trigger"), key="services")
         for svc, (service, secrets) in sorted(self._redeploy.items()):
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{svc}-secret-changed", description=f"{name}-{svc}: a secret it reads has a new value",
@@ -639,21 +637,11 @@ class ContainerService(pulumi.ComponentResource):
                 tags=tags_for(args.tags, name, f"{svc}-secret-changed"), opts=child_opts(self))
             aws.cloudwatch.EventTarget(
                 f"{name}-{svc}-secret-changed", rule=rule.name, arn=built.machine.arn, role_arn=trigger.arn,
-                input=pulumi.Output.json_dumps({"service": service.arn}),
-                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=3600,
-                                                                     maximum_retry_attempts=10),
+                input=pulumi.Output.json_dumps({"service": service.arn}), retry_policy=TARGET_RETRY,
                 opts=child_opts(self))
-        self._needs.append(Access(
-            workload=f"{name} redeploy trigger (EventBridge)", principal=trigger.arn, actions=["states:StartExecution"],
-            resources=[built.machine.arn], why="start the redeploy when a secret changes", key="services"))
-        self._needs.append(Access(
+        self._needs += [*starting, *built.needs, Access(
             workload=f"{name} redeploy machine", principal=built.role.arn, actions=["ecs:UpdateService"],
-            resources=services, why="start a new deployment of the service", key="services"))
-        self._needs += [Access(workload=who, principal=f"service:{service}", actions=["sts:AssumeRole"],
-                               resources=[role.arn], why="act with its role", key="services",
-                               context={"aws:SourceAccount": args.account_id})
-                        for who, service, role in ((f"{name} redeploy trigger", "events.amazonaws.com", trigger),)]
-        self._needs += built.needs
+            resources=services, why="start a new deployment of the service", key="services")]
 
     def _network_rules(self, svc: str, spec: ServiceSpec, sg: aws.ec2.SecurityGroup,
                        groups: dict[str, aws.ec2.SecurityGroup], lbs: dict[str, BuiltLoadBalancer]) -> None:

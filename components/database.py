@@ -29,7 +29,7 @@ from components._common import (
     IngressGrants, PrivateStoreArgs, assume_role_policy, child_opts, physical_name, service_role, stateful_opts,
     tags_for,
 )
-from components._runtime import Access, Need, published
+from components._runtime import Access, Need, assumed_by, published
 from components._settings import (
     BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching,
 )
@@ -270,8 +270,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
                 managed_policy_arns=[_ENHANCED_MONITORING_POLICY])
             who, metrics = f"{name} enhanced monitoring", "arn:aws:logs:*:*:log-group:RDSOSMetrics"
             needs += [
-                Access(workload=who, principal="service:monitoring.rds.amazonaws.com", actions=["sts:AssumeRole"],
-                       resources=[monitoring_role.arn], key="database.monitoring_interval", why="publish with its role"),
+                assumed_by(who, "monitoring.rds.amazonaws.com", monitoring_role.arn, "publish with its role",
+                           "database.monitoring_interval"),
                 Access(workload=who, principal=monitoring_role.arn, actions=["logs:CreateLogGroup"], resources=[metrics],
                        key="database.monitoring_interval", why="create RDS's OS-metrics log group"),
                 Access(workload=who, principal=monitoring_role.arn, actions=["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -86,7 +86,16 @@ _METRICS_SERVER = "metrics-server"
 "Horizontal Pod Autoscaler": the Metrics Server is a prerequisite; checked 2026-12-04)."""
 _ROTATION_POLL = "120s"
 """How often the CSI driver re-reads mounted secrets and updates synced Secrets (its default is 2m)."""
-_RELOAD_ANNOTATION = "secret.reloader.stakater.com/reload"
+RELOAD_ANNOTATION = "secret.reloader.stakater.com/reload"
+"""The Deployment annotation naming the Secrets Reloader watches for it."""
+
+CONTROLLER_FEATURES: dict[str, tuple[str, ...]] = {
+    "enableWaf": ("waf-regional:GetWebACLForResource", "waf-regional:GetWebACL"),
+    "enableWafv2": ("wafv2:GetWebACLForResource", "wafv2:GetWebACL"),
+    "enableShield": ("shield:GetSubscriptionState",),
+}
+"""What the Load Balancer Controller calls for every ALB it reconciles while a feature is on (each defaults to
+true: docs/deploy/configurations.md; the calls are those of `CONTROLLER_POLICY_FILE`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -483,13 +492,11 @@ class KubernetesService(pulumi.ComponentResource):
         at = f"services.{svc}"
         if spec.secrets:
             # The AWS provider of the CSI driver reads each secret with the pod's own role (ASCP).
-            self._needs.append(Access(workload=f"{workload} (CSI secrets provider)", principal=role.arn,
-                                      actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                                      resources=[s.arn for s in spec.secrets.values()],
-                                      why="mount the pod's secrets; the pod does not start without them",
-                                      key=f"{at}.secrets"))
-            self._needs.extend(secret_read_needs(workload, role.arn, [], spec.secret_kms_key_arns, args.region,
-                                                 f"{at}.secrets", "mount the pod's secrets"))
+            self._needs += secret_read_needs(f"{workload} (CSI secrets provider)", role.arn,
+                                             [s.arn for s in spec.secrets.values()], spec.secret_kms_key_arns,
+                                             args.region, f"{at}.secrets",
+                                             "mount the pod's secrets; the pod does not start without them",
+                                             actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
             self._needs.append(Refresh(workload=workload, runtime="eks", service=f"{ns}/{svc}",
                                        secrets=[s.arn for s in spec.secrets.values()], key=f"{at}.secrets",
                                        why="pods read the secrets as environment variables once, at start"))
@@ -534,7 +541,7 @@ class KubernetesService(pulumi.ComponentResource):
             container["livenessProbe"] = {"exec": {"command": command}, "periodSeconds": hc.interval,
                                           "timeoutSeconds": hc.timeout, "failureThreshold": hc.retries,
                                           "initialDelaySeconds": hc.start_period}
-        deployment_annotations = {_RELOAD_ANNOTATION: f"{svc}-secrets"} if spec.secrets else {}
+        deployment_annotations = {RELOAD_ANNOTATION: f"{svc}-secrets"} if spec.secrets else {}
         k8s.apps.v1.Deployment(
             base,
             metadata={"name": svc, "namespace": ns, "labels": labels, "annotations": deployment_annotations},

@@ -30,7 +30,7 @@ import pulumi_aws as aws
 from pydantic import Field, model_validator
 
 from components._common import assume_role_policy, child_opts, policy_document, service_role, tags_for
-from components._runtime import Access, Need, published
+from components._runtime import Access, Need, assumed_by, published
 from components._settings import TIERS, Problems, RetentionDays, Settings, Tier, matching
 
 Egress = Literal["none", "single", "per_az", "instance"]
@@ -515,11 +515,9 @@ class Network(SubnetTiers, pulumi.ComponentResource):
         )
         who = f"{name} flow-log delivery"
         self._needs += [
-            Access(workload=who, principal="service:vpc-flow-logs.amazonaws.com", actions=["sts:AssumeRole"],
-                   resources=[role.arn], key="network.flow_logs", why="deliver with its role",
-                   # The flow log's own ARN (in the VPC's account) is the source AWS names when it assumes the role.
-                   context={"aws:SourceArn": vpc.arn.apply(
-                       lambda arn: arn.split(":vpc/")[0] + ":vpc-flow-log/fl-0123456789abcdef0")}),
+            # The flow log's own ARN (in the VPC's account) is the source AWS names when it assumes the role.
+            assumed_by(who, "vpc-flow-logs.amazonaws.com", role.arn, "deliver with its role", "network.flow_logs",
+                       {"aws:SourceArn": vpc.arn.apply(lambda arn: arn.split(":vpc/")[0] + ":vpc-flow-log/fl-0123456789abcdef0")}),
             Access(workload=who, principal=role.arn, actions=["logs:CreateLogStream", "logs:PutLogEvents",
                                                               "logs:DescribeLogStreams"],
                    resources=[pulumi.Output.concat(group.arn, ":log-stream:*")], key="network.flow_logs",

@@ -171,7 +171,7 @@ def run_runtime(monitor: RecordingMonitor, stack_file: StackFile | None = None, 
         for role, missing in ci.eks_access(monitor, roles):
             add("ci", f"the {role} role", "Kubernetes API access", f"it has no {missing}",
                 "an EKS access entry for the role (KubernetesService admin_role_arns / viewer_role_arns)", "github")
-    report.findings = _distinct(findings)
+    report.findings = list(dict.fromkeys(findings))  # one finding per distinct problem, in the order found
     return report
 
 
@@ -180,15 +180,6 @@ def _ci_roles(monitor: RecordingMonitor) -> dict[str, str]:
         out = rec.registered_outputs
         return {k: str(out[f"{k}_role_arn"]) for k in ("deploy", "preview") if out.get(f"{k}_role_arn")}
     return {}
-
-
-def _distinct(findings: Iterable[RuntimeFinding]) -> list[RuntimeFinding]:
-    seen, out = set(), []
-    for finding in findings:
-        if finding not in seen:
-            seen.add(finding)
-            out.append(finding)
-    return out
 
 
 def render_report(report: RuntimeReport, stack_file: StackFile | None = None) -> str:

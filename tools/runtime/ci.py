@@ -198,10 +198,10 @@ def gaps(monitor: RecordingMonitor, index: PolicyIndex, roles: Mapping[str, str]
                 wanted.setdefault((role, action, resource, tuple(sorted(context.items()))), set()).add(rec.type)
         if rec.type == "aws:secretsmanager/secretVersion:SecretVersion" and "preview" in roles:
             # The refresh reads the value itself: the secret, and its key through Secrets Manager.
-            secret = str(rec.inputs.get("secretId"))
-            wanted.setdefault(("preview", "secretsmanager:GetSecretValue", _secret_arn(records, secret), ()),
-                              set()).add(rec.type)
-            key = _secret_key(records, secret)
+            secret = _secret(records, str(rec.inputs.get("secretId")))
+            arn = str(secret.outputs.get("arn")) if secret else str(rec.inputs.get("secretId"))
+            wanted.setdefault(("preview", "secretsmanager:GetSecretValue", arn, ()), set()).add(rec.type)
+            key = secret.inputs.get("kmsKeyId") if secret else None
             if key:
                 region = key.split(":")[3]
                 wanted.setdefault(("preview", "kms:Decrypt", key,
@@ -213,18 +213,10 @@ def gaps(monitor: RecordingMonitor, index: PolicyIndex, roles: Mapping[str, str]
             yield RoleGap(role, action, resource, tuple(sorted(types)), decision.reason)
 
 
-def _secret_arn(records: list[Recorded], secret_id: str) -> str:
-    for rec in records:
-        if rec.type == "aws:secretsmanager/secret:Secret" and secret_id in (rec.id, str(rec.outputs.get("arn"))):
-            return str(rec.outputs.get("arn"))
-    return secret_id
-
-
-def _secret_key(records: list[Recorded], secret_id: str) -> str | None:
-    for rec in records:
-        if rec.type == "aws:secretsmanager/secret:Secret" and secret_id in (rec.id, str(rec.outputs.get("arn"))):
-            return rec.inputs.get("kmsKeyId")
-    return None
+def _secret(records: list[Recorded], secret_id: str) -> Recorded | None:
+    """The stack's secret a version refers to (by id or ARN)."""
+    return next((r for r in records if r.type == "aws:secretsmanager/secret:Secret"
+                 and secret_id in (r.id, str(r.outputs.get("arn")))), None)
 
 
 def eks_access(monitor: RecordingMonitor, roles: Mapping[str, str]) -> Iterator[tuple[str, str]]:

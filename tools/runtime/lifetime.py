@@ -26,9 +26,10 @@ from tools.runtime.access import decide
 from tools.runtime.iam import Request
 from tools.runtime.policies import PolicyIndex
 
+from components._states import ECS_UPDATE_SERVICE
+from components.kubernetes_service import CONTROLLER_FEATURES, RELOAD_ANNOTATION
+
 SECRET_EVENT = "Secret Label Updated"
-ECS_UPDATE_SERVICE = "arn:aws:states:::aws-sdk:ecs:updateService"
-RELOAD_ANNOTATION = "secret.reloader.stakater.com/reload"
 SOURCES = {
     "refresh": "ECS Developer Guide, secrets through environment variables (a new deployment picks up a rotated "
                "value); Secrets Manager User Guide, Secret Label Updated events; Secrets Store CSI driver, "
@@ -296,15 +297,6 @@ def awaits(monitor: RecordingMonitor) -> Iterator[Problem]:
                 yield Problem("await", f"{deployment.name} pods", "mount a secrets volume through the CSI driver, a "
                               "DaemonSet, which Fargate does not run: the pods never start",
                               "a node group (cluster.eks.node_group)", "cluster.eks.node_group")
-
-
-CONTROLLER_FEATURES: dict[str, tuple[str, ...]] = {
-    "enableWaf": ("waf-regional:GetWebACLForResource", "waf-regional:GetWebACL"),
-    "enableWafv2": ("wafv2:GetWebACLForResource", "wafv2:GetWebACL"),
-    "enableShield": ("shield:GetSubscriptionState",),
-}
-"""What the AWS Load Balancer Controller calls for every ALB it reconciles when a feature is on (each defaults
-to true: docs/deploy/configurations.md; the calls are its iam_policy.json's, vendored in components/data)."""
 
 
 def controller_features(monitor: RecordingMonitor, index: PolicyIndex) -> Iterator[Problem]:

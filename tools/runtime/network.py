@@ -156,7 +156,8 @@ def connect(net: Network, region: str, need: Mapping[str, Any]) -> list[Blocked]
         return []
     if target.startswith("sg-") or target in net.groups or target in net.ingress:
         blocked = []
-        if not _egress_to(net, source, port, target, [net.vpc_cidr(subnets)] if net.vpc_cidr(subnets) else []):
+        vpc_cidr = net.vpc_cidr(subnets)
+        if not _egress_to(net, source, port, target, [vpc_cidr] if vpc_cidr else []):
             blocked.append(Blocked(f"egress of {source} to {target} on TCP {port}",
                                    f"an egress rule on the caller's group {_name(net, source, 'egress')}"))
         if not _ingress_from(net, target, port, source, subnets):
