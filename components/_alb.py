@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from components._bucket import BucketSpec, Expiry, private_bucket
 from components._common import child_opts, tags_for
 from components._runtime import Access, Connection, Need
+from components._workload import DEFAULT_DEREGISTRATION_DELAY
 from components._settings import DnsLabel, Problems, Settings, matching
 
 ORIGIN_HEADER = "X-Origin-Verify"
@@ -131,6 +132,8 @@ class Target:
     health_check: TargetHealthCheckSettings
     routes: Sequence[RouteSettings] = ()
     default_route: bool = False
+    deregistration_delay: int = DEFAULT_DEREGISTRATION_DELAY
+    """Seconds in-flight requests may finish on a target being removed."""
 
 
 @dataclass
@@ -190,7 +193,7 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
         hc = target.health_check
         built.target_groups[service] = aws.lb.TargetGroup(
             f"{name}-{service}", vpc_id=vpc_id, target_type="ip", protocol="HTTP", port=target.port,
-            deregistration_delay=30,
+            deregistration_delay=target.deregistration_delay,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True, path=hc.path, protocol="HTTP", port="traffic-port", interval=hc.interval,
                 timeout=hc.timeout, healthy_threshold=hc.healthy_threshold,

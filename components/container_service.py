@@ -48,6 +48,7 @@ from components._states import (
     ECS_SERVICE_ERRORS, TARGET_RETRY, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine,
     machine_starter,
 )
+from components._workload import DeploymentSettings, rollout_problem
 from components._settings import (
     AbsolutePath, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
 )
@@ -226,6 +227,8 @@ class ServiceSettings(Settings):
     every job twice): deploys stop the old task before starting the new one (maximum 100 %, minimum 0 %)."""
     grace_period: int = Field(60, ge=0, le=7200)
     """Seconds the load balancer health check is ignored after a task starts."""
+    deployment: DeploymentSettings = DeploymentSettings()
+    """How rollouts replace the tasks: healthy and maximum %, stop timeout, deregistration delay."""
     volumes: list[VolumeSettings] = []
     """EFS access points to mount."""
     discovery_name: ResourceName | None = None  # type: ignore[valid-type]
@@ -261,6 +264,18 @@ class ServiceSettings(Settings):
                 problems.add("routes", "a load-balanced service needs routes or default_route: true")
         if self.discovery_name is not None and self.port is None and not self.extra_ports:
             problems.add("discovery_name", "needs port or extra_ports to expose")
+        if self.load_balancer is None and "deregistration_delay" in self.deployment.model_fields_set:
+            problems.add("deployment.deregistration_delay", "only for services behind a load balancer; remove it")
+        if self.singleton:
+            for key in ("minimum_healthy_percent", "maximum_percent"):
+                if key in self.deployment.model_fields_set:
+                    problems.add(f"deployment.{key}", "a singleton always deploys at 0 % / 100 % (its one task stops "
+                                                      "before the next starts); remove it")
+        else:
+            counts = range(max(1, self.scaling.min), self.scaling.max + 1) if self.scaling else [self.desired_count]
+            stuck = next((p for p in (rollout_problem(*self.rollout, n) for n in counts) if p), None)
+            if stuck is not None:
+                problems.add("deployment.maximum_percent", stuck)
         if self.singleton:
             if self.desired_count != 1:
                 problems.add("desired_count", f"a singleton runs exactly one task; got {self.desired_count}")
@@ -272,6 +287,13 @@ class ServiceSettings(Settings):
         if self.scaling is not None and not self.scaling.min <= self.desired_count <= self.scaling.max:
             problems.add("desired_count", f"must lie within scaling.min..max ({self.scaling.min}..{self.scaling.max}); got {self.desired_count}")
         return problems.done(self)
+
+    @property
+    def rollout(self) -> tuple[int, int]:
+        """(minimum healthy %, maximum %) of a rolling deployment: a singleton's 0/100, else `deployment`'s."""
+        if self.singleton:
+            return 0, 100
+        return self.deployment.minimum_healthy_percent, self.deployment.maximum_percent
 
     def ports(self) -> dict[str, int]:
         """Named container ports: `http` for `port`, then the extra ones."""
@@ -412,7 +434,8 @@ class ContainerService(pulumi.ComponentResource):
         lbs: dict[str, BuiltLoadBalancer] = {}
         for key, lb_spec in sorted(args.load_balancers.items()):
             targets = {svc: Target(port=spec.settings.port, health_check=spec.settings.health_check, routes=spec.settings.routes,
-                                   default_route=spec.settings.default_route)
+                                   default_route=spec.settings.default_route,
+                                   deregistration_delay=spec.settings.deployment.deregistration_delay)
                        for svc, spec in args.services.items() if spec.settings.load_balancer == key and spec.settings.port}
             lbs[key] = build_load_balancer(self, name, key, lb_spec, vpc_id=args.vpc_id, vpc_cidr=args.vpc_cidr,
                                            account_id=args.account_id, targets=targets, protect=args.protect,
@@ -505,10 +528,10 @@ class ContainerService(pulumi.ComponentResource):
             if lb is not None else None,
             health_check_grace_period_seconds=spec.settings.grace_period if lb is not None else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-            # A singleton stops its old task before starting the new one; everything else starts the new
-            # tasks first and keeps full capacity.
-            deployment_minimum_healthy_percent=0 if spec.settings.singleton else 100,
-            deployment_maximum_percent=100 if spec.settings.singleton else 200,
+            # A singleton stops its old task before starting the new one; by default everything else starts
+            # the new tasks first and keeps full capacity.
+            deployment_minimum_healthy_percent=spec.settings.rollout[0],
+            deployment_maximum_percent=spec.settings.rollout[1],
             enable_execute_command=spec.settings.exec,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
@@ -743,6 +766,8 @@ class ContainerService(pulumi.ComponentResource):
             return pulumi.Output.json_dumps([container])
         if spec.settings.command:
             container["command"] = list(spec.settings.command)
+        if spec.settings.deployment.stop_timeout is not None:
+            container["stopTimeout"] = spec.settings.deployment.stop_timeout
         if spec.settings.container_health_check is not None:
             hc = spec.settings.container_health_check
             container["healthCheck"] = {"command": list(hc.command), "interval": hc.interval, "timeout": hc.timeout,

@@ -555,10 +555,12 @@ class KubernetesService(pulumi.ComponentResource):
                                                    "whenUnsatisfiable": "ScheduleAnyway",
                                                    "labelSelector": {"matchLabels": labels}}],
                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    **({"terminationGracePeriodSeconds": spec.settings.deployment.stop_timeout}
+                       if spec.settings.deployment.stop_timeout is not None else {}),
                     "containers": [container], "volumes": volumes}},
-                # A singleton (a scheduler) stops its pod before the next starts; the rest roll at full capacity.
-                "strategy": {"type": "Recreate"} if spec.settings.singleton else
-                {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "100%"}},
+                # A singleton (a scheduler) stops its pod before the next starts; the rest roll as `deployment`
+                # says (by default at full capacity: nothing unavailable, every replacement at once).
+                "strategy": {"type": "Recreate"} if spec.settings.singleton else _rolling_update(*spec.settings.rollout),
             },
             # With an HPA the autoscaler owns the replica count.
             opts=child_opts(self, provider=self._k8s.provider, depends_on=waits,
@@ -630,6 +632,8 @@ class KubernetesService(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/healthy-threshold-count": str(hc.healthy_threshold),
             "alb.ingress.kubernetes.io/unhealthy-threshold-count": str(hc.unhealthy_threshold),
             "alb.ingress.kubernetes.io/success-codes": hc.matcher,
+            "alb.ingress.kubernetes.io/target-group-attributes":
+                f"deregistration_delay.timeout_seconds={spec.settings.deployment.deregistration_delay}",
         } if spec.settings.load_balancer is not None else {}
         k8s.core.v1.Service(
             base, metadata={"name": spec.discovery_name or svc, "namespace": self._args.eks.namespace, "labels": labels,
@@ -697,6 +701,13 @@ class KubernetesService(pulumi.ComponentResource):
         return k8s.networking.v1.Ingress(
             f"{name}-{key}", metadata={"name": key, "namespace": args.eks.namespace, "annotations": annotations},
             spec=spec, opts=child_opts(self, provider=self._k8s.provider, depends_on=[controller, namespace]))
+
+
+def _rolling_update(minimum_healthy_percent: int, maximum_percent: int) -> dict[str, Any]:
+    """ECS's deployment percentages as a Deployment's rolling update: what may be missing, what may be added."""
+    return {"type": "RollingUpdate", "rollingUpdate": {
+        "maxUnavailable": 0 if minimum_healthy_percent == 100 else f"{100 - minimum_healthy_percent}%",
+        "maxSurge": f"{maximum_percent - 100}%"}}
 
 
 def _k8s_path(pattern: str) -> str:

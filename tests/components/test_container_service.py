@@ -419,3 +419,20 @@ def test_a_singleton_runs_exactly_one_task_outside_a_load_balancer(settings, key
     assert f"@{key}:" in str(caught.value)
     # The nearest passing one: one task, no scaling, no load balancer.
     assert ServiceSettings(image={"uri": "example/worker:1"}, cpu=256, memory=512, singleton=True).desired_count == 1
+
+
+@pytest.mark.parametrize(("deployment", "minimum", "maximum", "stop", "delay"), [
+    ({}, 100, 200, None, 30),
+    ({"minimum_healthy_percent": 50, "maximum_percent": 150, "stop_timeout": 120, "deregistration_delay": 0},
+     50, 150, 120, 0),
+])
+def test_a_services_rollout_follows_its_deployment_settings(record, deployment, minimum, maximum, stop, delay) -> None:
+    specs = {**services(), "web": service_spec("example/web:1", cpu=256, memory=512, port=8080, load_balancer="main",
+                                               routes=[{"paths": ["/web/*"], "priority": 30}], desired_count=2,
+                                               deployment=deployment)}
+    mon = record(lambda: build(services=specs))
+    web = mon.one("aws:ecs/service:Service", "app-web").inputs
+    assert (web["deploymentMinimumHealthyPercent"], web["deploymentMaximumPercent"]) == (minimum, maximum)
+    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-web").inputs["containerDefinitions"])
+    assert container.get("stopTimeout") == stop
+    assert mon.one("aws:lb/targetGroup:TargetGroup", "app-web").inputs["deregistrationDelay"] == delay

@@ -372,3 +372,20 @@ def test_a_singleton_pod_is_stopped_before_its_successor_starts(record, singleto
     mon = record(lambda: KubernetesService("app", build(services=specs)))
     spec = k8s(mon, "kubernetes:apps/v1:Deployment", "app-beat")["spec"]
     assert spec["replicas"] == 1 and spec["strategy"]["type"] == strategy
+
+
+@pytest.mark.parametrize(("deployment", "unavailable", "surge", "grace", "delay"), [
+    ({}, 0, "100%", None, 30),
+    ({"minimum_healthy_percent": 75, "maximum_percent": 125, "stop_timeout": 2, "deregistration_delay": 3600},
+     "25%", "25%", 2, 3600),
+])
+def test_a_deployment_rolls_as_its_settings_say(record, deployment, unavailable, surge, grace, delay) -> None:
+    specs = {**services(), "web": service_spec("repo/web:v1", cpu=256, memory=512, port=8080, load_balancer="main",
+                                               routes=[{"paths": ["/web/*"], "priority": 30}], desired_count=4,
+                                               deployment=deployment)}
+    mon = record(lambda: KubernetesService("app", build(services=specs)))
+    spec = k8s(mon, "kubernetes:apps/v1:Deployment", "app-web")["spec"]
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": unavailable, "maxSurge": surge}}
+    assert spec["template"]["spec"].get("terminationGracePeriodSeconds") == grace
+    annotations = k8s(mon, "kubernetes:core/v1:Service", "app-web")["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/target-group-attributes"] == f"deregistration_delay.timeout_seconds={delay}"
