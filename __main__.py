@@ -61,9 +61,15 @@ domain = Domain("domain", DomainArgs(
 waf = edge_cfg.waf if edge_cfg else None
 firewall = Firewall("waf", FirewallArgs(
     settings=waf, scope="CLOUDFRONT" if cloudfront else "REGIONAL", region=region, tags=tags)) if waf else None
-# Beside CloudFront, a regional ACL for the names that reach the load balancer directly (ws.).
+# Every internet-facing load balancer the edge does not serve carries a regional ACL: its own rules, or the stack's.
+lb_wafs = {key: config.load_balancer_waf(key) for key in sorted(config.load_balancers)}
+# Beside CloudFront, the stack's rules in a regional ACL for whatever reaches a load balancer directly (ws.).
 direct_firewall = Firewall("waf-direct", FirewallArgs(settings=waf, scope="REGIONAL", region=region, tags=tags)
-                           ) if waf and cloudfront and edge_cfg.direct_hostnames else None
+                           ) if waf and cloudfront and (edge_cfg.direct_hostnames or "edge" in lb_wafs.values()) else None
+shared_acl = (direct_firewall or firewall) if waf else None
+lb_acls = {key: shared_acl.web_acl_arn if own == "edge" else Firewall(f"{key}-waf", FirewallArgs(
+    settings=own, scope="REGIONAL", region=region, tags=tags)).web_acl_arn
+    for key, own in lb_wafs.items() if own is not None}
 
 # -- CI access: the roles the workflows preview and deploy with (the EKS cluster admits them) ---------
 value_secrets = own["secrets"].value_arns if own.get("secrets") else []
@@ -82,7 +88,7 @@ pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
 containers = None  # the service runtime: ContainerService (ECS) or KubernetesService (EKS)
 if config.services:
     services = {name: resolver.service(name) for name in config.services}
-    load_balancers = wiring.load_balancers(config, network, domain.certificate_arn if domain else None)
+    load_balancers = wiring.load_balancers(config, network, domain.certificate_arn if domain else None, lb_acls)
     common = dict(vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, region=region, account_id=account_id,
                         services=services, load_balancers=load_balancers, settings=config.cluster,
                         protect=protect, tags=tags)

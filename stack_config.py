@@ -36,6 +36,7 @@ from components.database import DatabaseSettings
 from components.domain import DomainSettings, certificate_names
 from components.edge import EdgeSettings
 from components.file_system import FileSystemSettings
+from components.firewall import WafSettings
 from components.github_deploy import GithubSettings
 from components.monitoring import AlarmsSettings
 from components.network import NetworkSettings
@@ -579,6 +580,7 @@ class StackConfig(Settings):
         problems: list[str] = []
         domain = self.domain
         problems.extend(self._load_balancer_name_rules())
+        problems.extend(self._load_balancer_waf_rules())
         edge = self.edge
         if edge is None:
             return problems
@@ -592,6 +594,31 @@ class StackConfig(Settings):
                             "only public origins here (no VPC origin); make it internet-facing or set cloudfront: false")
         if domain is not None and domain.private and edge.cloudfront:
             problems.append("@edge.cloudfront: a private domain is not reachable from CloudFront; set cloudfront: false")
+        return problems
+
+    def load_balancer_waf(self, key: str) -> WafSettings | Literal["edge"] | None:
+        """The web ACL load balancer `key` carries itself: its own rules, the stack's (`edge`: edge.waf in a
+        regional ACL), or none (the edge's own load balancer, which the edge guards, or an internal one)."""
+        lb = self.load_balancers[key]
+        if self.edge is not None and self.edge.load_balancer == key:
+            return None
+        if lb.waf is not None:
+            return lb.waf
+        return "edge" if not lb.internal and self.edge is not None and self.edge.waf is not None else None
+
+    def _load_balancer_waf_rules(self) -> list[str]:
+        """Every internet-facing load balancer has a web ACL (policy alb-waf-or-cloudfront-only)."""
+        problems: list[str] = []
+        for key, lb in sorted(self.load_balancers.items()):
+            at = f"@load_balancers.{key}.waf"
+            if self.edge is not None and self.edge.load_balancer == key:
+                if lb.waf is not None:
+                    problems.append(f"{at}: the edge serves this load balancer and edge.waf guards it; remove this "
+                                    "(change edge.waf instead)")
+            elif not lb.internal and self.load_balancer_waf(key) is None:
+                problems.append(f"{at}: an internet-facing load balancer needs a web ACL and the stack has no edge.waf "
+                                "to share; give it rules, e.g. waf: {managed_rules: [common, known_bad_inputs]}, or add "
+                                "edge.waf")
         return problems
 
     def _load_balancer_name_rules(self) -> list[str]:

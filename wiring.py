@@ -146,15 +146,15 @@ def _object_uses(bucket_arn: pulumi.Input[str], actions: list[str], key_arn: pul
 
 
 def load_balancers(config: StackConfig, network: Any, certificate_arn: pulumi.Input[str] | None,
-                   ) -> dict[str, LoadBalancerSpec]:
-    """Each load balancer in its tier's subnets with the stack's certificate."""
+                   web_acl_arns: Mapping[str, pulumi.Input[str]]) -> dict[str, LoadBalancerSpec]:
+    """Each load balancer in its tier's subnets with the stack's certificate and the web ACL it carries itself."""
     edge = config.edge
     return {key: LoadBalancerSpec(
         settings=lb, subnet_ids=network.subnet_ids("private" if lb.internal else "public"),
         certificate_arn=certificate_arn or "",  # stack_config guarantees a domain whenever there are load balancers
         # Behind CloudFront the load balancer admits only CloudFront, unless names point at it directly.
         cloudfront_only=bool(edge and edge.cloudfront and edge.load_balancer == key and not edge.direct_hostnames),
-        deletion_protection=config.protect,
+        deletion_protection=config.protect, web_acl_arn=web_acl_arns.get(key),
     ) for key, lb in config.load_balancers.items()}
 
 

@@ -23,6 +23,7 @@ from components._bucket import BucketSpec, Expiry, private_bucket
 from components._common import child_opts, tags_for
 from components._runtime import Access, Connection, Need
 from components._workload import DEFAULT_DEREGISTRATION_DELAY
+from components.firewall import WafSettings
 from components._settings import DnsLabel, Problems, Settings, matching
 
 ORIGIN_HEADER = "X-Origin-Verify"
@@ -53,6 +54,10 @@ class LoadBalancerSettings(Settings):
     its certificate covers."""
     ip_address_type: Literal["ipv4", "dualstack"] = "ipv4"
     """`dualstack` gives the load balancer IPv6 too (AAAA records); needs network.ipv6."""
+    waf: WafSettings | None = None
+    """Its own regional web ACL (rules, rate limit, logging as in edge.waf); unset, an internet-facing load balancer
+    the edge does not serve shares the stack's rules (edge.waf) in a regional ACL. The edge's own load balancer is
+    guarded by edge.waf."""
 
     @property
     def internal(self) -> bool:
@@ -122,6 +127,8 @@ class LoadBalancerSpec:
     """Admit only CloudFront (prefix list + secret origin header)."""
     deletion_protection: bool = False
     """AWS-side deletion protection (prod)."""
+    web_acl_arn: pulumi.Input[str] | None = None
+    """Regional web ACL the load balancer carries (internet-facing ones the edge does not guard)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,6 +189,9 @@ def build_load_balancer(parent: pulumi.Resource, name: str, key: str, spec: Load
         opts=child_opts(parent, depends_on=[logs] if logs is not None else None),
     )
     built = BuiltLoadBalancer(security_group=sg, load_balancer=lb, needs=needs)
+    if spec.web_acl_arn is not None:
+        aws.wafv2.WebAclAssociation(f"{base}-waf", resource_arn=lb.arn, web_acl_arn=spec.web_acl_arn,
+                                    opts=child_opts(parent))
     aws.lb.Listener(
         f"{base}-http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
         default_actions=[aws.lb.ListenerDefaultActionArgs(

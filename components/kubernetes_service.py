@@ -79,7 +79,7 @@ CONTROLLER_UNUSED: dict[str, str] = {
     "elasticloadbalancing:ModifyIpPools": "IPAM pools for load balancers (the ipam annotations) are not used",
 }
 """Actions of the controller's own policy the program does not grant, with the setting that makes them unused.
-Without a web ACL, `wafv2:*` joins them (enableWafv2 follows `web_acl_arn`)."""
+Without a web ACL, `wafv2:*` joins them (enableWafv2 follows the ingresses' web ACLs)."""
 
 _METRICS_SERVER = "metrics-server"
 """The EKS community add-on serving resource metrics to HPAs (EKS User Guide, "Community add-ons" and
@@ -121,7 +121,7 @@ class KubernetesServiceArgs:
     account_id: pulumi.Input[str]
     """The account (IRSA trust, policies)."""
     web_acl_arn: pulumi.Input[str] | None = None
-    """REGIONAL web ACL the ingresses attach."""
+    """REGIONAL web ACL the internet-facing ingresses attach unless their load balancer names its own (the edge's)."""
     isolated_services: Sequence[str] = ()
     """Services that get pod security groups of their own (they reach data stores)."""
     admin_role_arns: Sequence[pulumi.Input[str]] = ()
@@ -396,15 +396,31 @@ class KubernetesService(pulumi.ComponentResource):
                       service_account_role_arn=role.arn, resolve_conflicts_on_update="OVERWRITE",
                       tags=tags_for(self._args.tags, name, "insights"), opts=child_opts(self))
 
+    def _web_acl(self, lb: LoadBalancerSpec) -> pulumi.Input[str] | None:
+        """The web ACL an ingress attaches: its load balancer's own, else the edge's on an internet-facing one."""
+        if lb.web_acl_arn is not None:
+            return lb.web_acl_arn
+        return None if lb.settings.internal else self._args.web_acl_arn
+
+    @property
+    def _web_acls(self) -> list[pulumi.Input[str]]:
+        """Every web ACL the ingresses attach, once each (the controller may associate exactly these)."""
+        found: list[pulumi.Input[str]] = []
+        for _, lb in sorted(self._args.load_balancers.items()):
+            acl = self._web_acl(lb)
+            if acl is not None and not any(acl is seen for seen in found):
+                found.append(acl)
+        return found
+
     # -- cluster add-ons through Helm ------------------------------------------------------------------
     def _load_balancer_controller(self, cluster_sg: pulumi.Output[str]) -> k8s.helm.v3.Release:
         name, args = self._name, self._args
         role = self.irsa_role(f"{name}-lb-controller", "kube-system", "aws-load-balancer-controller",
                               f"{name}: AWS Load Balancer Controller",
                               policy=load_balancer_controller_policy(self._cluster_name, args.region, args.account_id,
-                                                                     args.vpc_id, cluster_sg, args.web_acl_arn))
+                                                                     args.vpc_id, cluster_sg, self._web_acls))
         self._needs.extend(controller_needs(role.arn, self._cluster_name, args.region, args.account_id, args.vpc_id,
-                                            cluster_sg, args.web_acl_arn))
+                                            cluster_sg, self._web_acls))
         return k8s.helm.v3.Release(
             f"{name}-lb-controller", chart="aws-load-balancer-controller", version=args.eks.charts.load_balancer_controller,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/eks-charts"),
@@ -415,7 +431,7 @@ class KubernetesService(pulumi.ComponentResource):
                     "enableServiceMutatorWebhook": False,
                     # Each defaults to true; on, the controller calls that service for every ALB it reconciles
                     # and fails the reconcile without the permission (CONTROLLER_UNUSED).
-                    "enableWaf": False, "enableShield": False, "enableWafv2": args.web_acl_arn is not None},
+                    "enableWaf": False, "enableShield": False, "enableWafv2": bool(self._web_acls)},
             opts=self._k8s)
 
     def _cluster_autoscaler(self, group: NodeGroupSettings) -> k8s.helm.v3.Release:
@@ -693,8 +709,9 @@ class KubernetesService(pulumi.ComponentResource):
         if lb.settings.internal:
             annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = pulumi.Output.all(
                 *([str(c) for c in lb.settings.ingress_cidrs] or [args.vpc_cidr])).apply(lambda cidrs: ",".join(cidrs))
-        if args.web_acl_arn is not None and not lb.settings.internal:
-            annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = args.web_acl_arn
+        acl = self._web_acl(lb)
+        if acl is not None:
+            annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = acl
         spec: dict[str, Any] = {"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}] if paths else []}
         if default is not None:
             spec["defaultBackend"] = backend(default)
@@ -728,7 +745,7 @@ def _provider_objects(variables: Sequence[str], keys: Sequence[str | None], arns
 
 def load_balancer_controller_policy(cluster_name: str, region: str, account_id: pulumi.Input[str],
                                     vpc_id: pulumi.Input[str], node_security_group_id: pulumi.Input[str],
-                                    web_acl_arn: pulumi.Input[str] | None) -> pulumi.Output[str]:
+                                    web_acl_arns: Sequence[pulumi.Input[str]]) -> pulumi.Output[str]:
     """What the AWS Load Balancer Controller needs, limited to what it creates for this cluster.
 
     Creation must carry the cluster tag; changing or deleting anything needs the tag on the
@@ -791,19 +808,19 @@ def load_balancer_controller_policy(cluster_name: str, region: str, account_id: 
              "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
              "elasticloadbalancing:SetRulePriorities"]},
     ]
-    if web_acl_arn is not None:
+    if web_acl_arns:
         # enableWafv2 (on only with a web ACL) reads every ALB's association and sets ours.
         statements.append({"Sid": "ReadWebAclAssociations", "Effect": "Allow", "Resource": "*",
                            "Action": ["wafv2:GetWebACL", "wafv2:GetWebACLForResource"]})
         statements.append({"Sid": "AttachOurWebAcl", "Effect": "Allow",
                            "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"],
-                           "Resource": [web_acl_arn, pulumi.Output.concat(elb, "loadbalancer/app/*")]})
+                           "Resource": [*web_acl_arns, pulumi.Output.concat(elb, "loadbalancer/app/*")]})
     return policy_document(statements)
 
 
 def controller_needs(role_arn: pulumi.Input[str], cluster_name: str, region: str, account_id: pulumi.Input[str],
                      vpc_id: pulumi.Input[str], node_security_group_id: pulumi.Input[str],
-                     web_acl_arn: pulumi.Input[str] | None) -> list[Access]:
+                     web_acl_arns: Sequence[pulumi.Input[str]]) -> list[Access]:
     """The calls the controller makes reconciling an Ingress into an ALB, with the tags it sets and reads
     (its documented policy, `CONTROLLER_POLICY_FILE`, minus `CONTROLLER_UNUSED`)."""
     ec2 = pulumi.Output.concat(f"arn:aws:ec2:{region}:", account_id, ":")
@@ -862,10 +879,10 @@ def controller_needs(role_arn: pulumi.Input[str], cluster_name: str, region: str
         need(["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
               "elasticloadbalancing:SetRulePriorities"], [rule], "keep the path rules in order"),
     ]
-    if web_acl_arn is not None:
+    if web_acl_arns:
         needs += [
             need(["wafv2:GetWebACL", "wafv2:GetWebACLForResource"], ["*"], "read each ALB's web ACL (enableWafv2)"),
-            need(["wafv2:AssociateWebACL"], [web_acl_arn], "attach the stack's web ACL", {}),
+            need(["wafv2:AssociateWebACL"], list(web_acl_arns), "attach the ingresses' web ACLs", {}),
             need(["wafv2:AssociateWebACL"], [lb_arn], "attach the stack's web ACL to the ALB", {}),
         ]
     return needs

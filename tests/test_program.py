@@ -7,8 +7,8 @@ import json
 import pytest
 
 from stack_config import ConfigError
-from tests.conftest import FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
-from tools.harness import RecordingMonitor, run_program
+from tests.conftest import FIXTURE_DEV, FIXTURE_PROD, FIXTURE_PROD_POLICY, STACK_FILES
+from tools.harness import RecordingMonitor, load_stack_config, run_program
 
 STATEFUL_TYPES = {
     "aws:rds/instance:Instance",
@@ -306,3 +306,46 @@ def test_every_stack_keeps_passwords_out_and_protects_prod_data(stack, path) -> 
     if load_config(path).protect:
         for rec in stateful(mon):
             assert rec.protect is True and rec.retain_on_delete is True, rec.name
+
+
+# -- every internet-facing load balancer carries a web ACL (issue 21) --------------------------------------------
+
+def _second_public_lb(waf: dict | None = None) -> dict:
+    """Fixture prod with an `admin` service behind a second internet-facing load balancer, `admin.<domain>`."""
+    stack_file = load_stack_config(FIXTURE_PROD)
+    lbs = dict(stack_file.raw["platform:load_balancers"])
+    lbs["admin-lb"] = {"hostname": "admin", **({"waf": waf} if waf is not None else {})}
+    services = dict(stack_file.raw["platform:services"])
+    services["admin"] = {"image": {"repository": "frontend", "tag": "v1.0.0"}, "port": 3000, "cpu": 256,
+                         "memory": 512, "load_balancer": "admin-lb", "default_route": True}
+    return {"load_balancers": lbs, "services": services}
+
+
+@pytest.mark.parametrize(("waf", "acl"), [(None, "waf-direct"), ({"managed_rules": ["common"]}, "admin-lb-waf")])
+def test_a_second_public_load_balancer_carries_the_stacks_rules_or_its_own(waf, acl) -> None:
+    from policies.rules import POLICIES
+    from tools.policy_run import load_policy_config, run_policies
+
+    mon = run_program(FIXTURE_PROD, overrides=_second_public_lb(waf))
+    lb = mon.one("aws:lb/loadBalancer:LoadBalancer", "app-admin-lb")
+    association = mon.one("aws:wafv2/webAclAssociation:WebAclAssociation", "app-admin-lb-waf").inputs
+    web_acl = mon.one("aws:wafv2/webAcl:WebAcl", f"{acl}-acl")
+    assert association == {"resourceArn": lb.outputs["arn"], "webAclArn": web_acl.outputs["arn"]}
+    assert web_acl.inputs["scope"] == "REGIONAL"
+    # Logged like the edge's: a logging configuration on that very ACL.
+    logging = mon.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", f"{acl}-logs").inputs
+    assert logging["resourceArn"] == web_acl.outputs["arn"]
+    # The edge's CloudFront ACL stays global and on the distribution; the edge's own load balancer is CloudFront-only.
+    assert mon.one("aws:wafv2/webAcl:WebAcl", "waf-acl").inputs["scope"] == "CLOUDFRONT"
+    report = run_policies(mon, POLICIES, load_policy_config("fixture-prod", FIXTURE_PROD_POLICY))
+    assert [v for v in report.mandatory if v.policy == "alb-waf-or-cloudfront-only"] == []
+
+
+def test_without_rules_to_share_a_second_public_load_balancer_is_refused_before_any_resource() -> None:
+    overrides = _second_public_lb()
+    edge = dict(load_stack_config(FIXTURE_PROD).raw["platform:edge"])
+    edge["waf"] = None  # edge.waf defaults to the managed rules: null turns it off
+    monitor = RecordingMonitor()
+    with pytest.raises(ConfigError, match=r"load_balancers.admin-lb.waf: an internet-facing load balancer needs a web"):
+        run_program(FIXTURE_PROD, overrides={**overrides, "edge": edge}, monitor=monitor)
+    assert monitor.registered == {}

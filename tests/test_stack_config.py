@@ -743,3 +743,31 @@ def test_an_acknowledged_replacement_names_the_resource_and_why(entry, problem) 
         assert from_mapping(mapping).acknowledged_replacements[0].resource == "db-instance"
     else:
         assert any(p.startswith(problem) for p in problems(mapping)), problems(mapping)
+
+
+# -- web ACLs of load balancers (issue 21) ------------------------------------------------------------------------
+
+def test_the_edges_own_load_balancer_is_guarded_by_edge_waf_only() -> None:
+    config = raw("prod")
+    config["load_balancers"]["main"]["waf"] = {"managed_rules": ["common"]}
+    assert problems(config) == ["load_balancers.main.waf: the edge serves this load balancer and edge.waf guards "
+                                "it; remove this (change edge.waf instead)"]
+
+
+@pytest.mark.parametrize(("scheme", "waf", "carried"), [
+    ("internet-facing", None, "edge"),                       # unset: shares the stack's rules
+    ("internet-facing", {"managed_rules": ["sqli"]}, "own"),  # its own
+    ("internal", None, None),                                # internal: none asked
+    ("internal", {"managed_rules": ["common"]}, "own"),      # but one may be given
+])
+def test_each_other_load_balancer_carries_the_stacks_rules_its_own_or_none(scheme, waf, carried) -> None:
+    config = raw("prod")
+    config["load_balancers"]["other"] = {"scheme": scheme, "hostname": "other", **({"waf": waf} if waf else {})}
+    config["services"]["admin"] = {"image": {"uri": "example/other:1"}, "cpu": 256, "memory": 512, "port": 8080,
+                                   "load_balancer": "other", "default_route": True}
+    loaded = from_mapping(config)
+    found = loaded.load_balancer_waf("other")
+    assert (found if found in (None, "edge") else "own") == carried
+    if carried == "own":
+        assert found.managed_rules == waf["managed_rules"]
+    assert loaded.load_balancer_waf("main") is None  # the edge's: edge.waf, through the edge

@@ -230,7 +230,7 @@ def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(w
     assert vendored["chart_version"] == EksSettings().charts.load_balancer_controller
     assert vendored["controller_version"] == "v2.13.1" and vendored["source"] and vendored["read"]
     ours = _resolved(load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1",
-                                                    ACL if web_acl else None))
+                                                    [ACL] if web_acl else []))
     granted = {a for st in json.loads(ours)["Statement"] for a in _actions(st)}
     unused = controller_unused(web_acl)
     missing = [a for a in official_controller_actions() if a not in granted and not is_unused(a, unused)]
@@ -337,7 +337,7 @@ def test_container_insights_add_on(mon) -> None:
 
 def test_policy_without_web_acl_grants_no_waf_rights(record) -> None:
     captured: list[str] = []
-    record(lambda: load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1", None)
+    record(lambda: load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1", [])
            .apply(captured.append))
     statements = json.loads(captured[0])["Statement"]
     assert "AttachOurWebAcl" not in [s["Sid"] for s in statements]
@@ -389,3 +389,22 @@ def test_a_deployment_rolls_as_its_settings_say(record, deployment, unavailable,
     assert spec["template"]["spec"].get("terminationGracePeriodSeconds") == grace
     annotations = k8s(mon, "kubernetes:core/v1:Service", "app-web")["metadata"]["annotations"]
     assert annotations["alb.ingress.kubernetes.io/target-group-attributes"] == f"deregistration_delay.timeout_seconds={delay}"
+
+
+def test_each_ingress_attaches_its_load_balancers_own_web_acl_else_the_edges(record) -> None:
+    own = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/admin-lb-waf/1"
+    specs = {**services(), "admin": service_spec("repo/admin:v1", cpu=256, memory=512, port=8080,
+                                                 load_balancer="admin-lb", default_route=True)}
+    lbs = {"main": lb(), "admin-lb": LoadBalancerSpec(settings=LoadBalancerSettings(hostname="admin"), subnet_ids=[],
+                                                      certificate_arn=CERT, web_acl_arn=own),
+           "inside": lb(scheme="internal")}
+    specs["inside"] = service_spec("repo/inside:v1", cpu=256, memory=512, port=8080, load_balancer="inside",
+                                   default_route=True)
+    mon = record(lambda: KubernetesService("app", build(services=specs, load_balancers=lbs, web_acl_arn=ACL)))
+    acls = {i.name: i.inputs["metadata"]["annotations"].get("alb.ingress.kubernetes.io/wafv2-acl-arn")
+            for i in mon.of_type("kubernetes:networking.k8s.io/v1:Ingress")}
+    assert acls == {"app-main": ACL, "app-admin-lb": own, "app-inside": None}
+    doc = json.loads(mon.one("aws:iam/rolePolicy:RolePolicy", "app-lb-controller").inputs["policy"])
+    (attach,) = [s for s in doc["Statement"] if s.get("Sid") == "AttachOurWebAcl"]
+    assert attach["Action"] == ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"]
+    assert attach["Resource"][:2] == [own, ACL] and attach["Resource"][2].endswith(":loadbalancer/app/*")
