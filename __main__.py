@@ -1,8 +1,8 @@
 """Platform program: wires the components for the selected stack.
 
 Read top to bottom: config -> network -> data (secrets, database, cache, file system, buckets; or,
-for `layer: app`, the data stack's through a StackReference) -> images -> domain -> pipeline ->
-containers (+ grants) -> edge -> backups, CI roles -> monitoring -> exports. Every stack difference
+for `layer: app`, the data stack's through a StackReference) -> images -> domain, firewalls -> pipeline,
+composed secrets -> CI roles -> containers (+ grants) -> edge -> backups -> monitoring -> exports. Every stack difference
 lives in `Pulumi.<stack>.yaml`: each section is its component's settings model, taken whole.
 """
 
@@ -12,7 +12,8 @@ import pulumi_aws as aws
 import stack_config
 import wiring
 from components import (
-    Backup, BackupArgs, BatchPipeline, BatchPipelineArgs, Cache, CacheArgs, ContainerService, ContainerServiceArgs,
+    Backup, BackupArgs, BatchPipeline, BatchPipelineArgs, Cache, CacheArgs, ComposedSecrets, ComposedSecretsArgs,
+    ContainerService, ContainerServiceArgs,
     Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, Firewall, FirewallArgs,
     GithubDeploy, GithubDeployArgs, Monitoring, MonitoringArgs, Network, NetworkArgs, Registry, RegistryArgs, Secrets,
     SecretsArgs, Storage, StorageArgs,
@@ -71,19 +72,29 @@ lb_acls = {key: shared_acl.web_acl_arn if own == "edge" else Firewall(f"{key}-wa
     settings=own, scope="REGIONAL", region=region, tags=tags)).web_acl_arn
     for key, own in lb_wafs.items() if own is not None}
 
-# -- CI access: the roles the workflows preview and deploy with (the EKS cluster admits them) ---------
-value_secrets = own["secrets"].value_arns if own.get("secrets") else []
-github = GithubDeploy("github", GithubDeployArgs(
-    settings=config.github, account_id=account_id, region=region, state_secret_arns=value_secrets,
-    state_secret_kms_key_arns=[own["secrets"].kms_key_arn] if value_secrets else [], tags=tags,
-)) if config.github else None
-
-# -- pipeline and containers ----------------------------------------------------------------------
+# -- pipeline, and the values services inject that contain a secret ------------------------------------
 resolver = wiring.Resolver(config, database=database, secrets=secrets, cache=cache, file_system=file_system,
                            storage=storage, registry=registry, account_id=account_id)
 pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
     settings=config.pipeline, jobs=resolver.jobs(), vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
     region=region, account_id=account_id, protect=protect, tags=tags)) if config.pipeline else None
+compositions = resolver.compositions()
+composed = resolver.composed = ComposedSecrets("composed", ComposedSecretsArgs(
+    compositions=compositions, account_id=account_id, region=region, tags=tags)) if compositions else None
+
+# -- CI access: the roles the workflows preview and deploy with (the EKS cluster admits them) ---------
+# A preview refreshes the secret values the stack writes and composes values from the secrets they contain; it
+# can decrypt the state holding them anyway, so reading them widens nothing.
+state_secrets = [*(own["secrets"].value_arns if own.get("secrets") else []),
+                 *(list(composed.arns.values()) + composed.read_arns if composed else [])]
+state_keys = [*([own["secrets"].kms_key_arn] if own.get("secrets") and own["secrets"].value_arns else []),
+              *(list(composed.kms_key_arns.values()) + composed.read_kms_key_arns if composed else [])]
+github = GithubDeploy("github", GithubDeployArgs(
+    settings=config.github, account_id=account_id, region=region, state_secret_arns=state_secrets,
+    state_secret_kms_key_arns=state_keys, tags=tags,
+)) if config.github else None
+
+# -- containers -----------------------------------------------------------------------------------
 
 containers = None  # the service runtime: ContainerService (ECS) or KubernetesService (EKS)
 if config.services:

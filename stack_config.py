@@ -23,7 +23,7 @@ import pulumi
 import regex
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from components import _settings, aws_data
+from components import _inject, _settings, aws_data
 from components._alb import LoadBalancerSettings
 from components._settings import PATTERN_HINTS, ResourceName, SecretKey, Settings, Tier, matching
 from components.backup import BackupSettings
@@ -74,7 +74,9 @@ _FRIENDLY = {
 def _path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
-        if isinstance(part, int):
+        if part == "[key]":  # pydantic's marker for a map key (not its value) that failed
+            out += " (the name)"
+        elif isinstance(part, int):
             out += f"[{part}]"
         elif not re.fullmatch(r"[\w.:/-]+", str(part)):
             out += f"[{str(part)!r}]"  # keys with spaces or control characters stay readable
@@ -429,6 +431,7 @@ class StackConfig(Settings):
                             f"(e.g. {key}-lb) so their resources do not collide")
         for name, svc in self.services.items():
             at = f"services.{name}"
+            problems.extend(self._inject_rules(name, svc))
             if svc.image.repository is not None and svc.image.repository not in repositories:
                 problems.append(f"@{at}.image.repository: {svc.image.repository!r} is not in registry.repositories "
                                 f"({', '.join(sorted(repositories)) or 'none'}); add it there or use image.uri")
@@ -520,6 +523,59 @@ class StackConfig(Settings):
         if self.file_system is not None and net is not None and net.existing is not None and not net.existing.subnet_ids.private:
             problems.append("@file_system: mount targets need explicit network.existing.subnet_ids.private (one per AZ)")
         return problems
+
+    def _inject_rules(self, name: str, svc: ServiceSettings) -> list[str]:
+        """Each reference in `services.<name>.inject` points at something the service has and may reach."""
+        problems: list[str] = []
+        generated = {k for k, s in self.secrets.items() if s.generate is not None}
+        for var, template in sorted(svc.inject.items()):
+            at = f"@services.{name}.inject.{var}"
+            parts = _inject.parse(template)  # the service's own validator accepted it
+            composed = len(parts) > 1
+            for ref in (p for p in parts if isinstance(p, _inject.Ref)):
+                missing = self._unreachable(name, svc, ref)
+                if missing:
+                    problems.append(f"{at}: {{{ref}}} {missing}")
+                elif ref.root == "secrets" and len(ref.parts) == 3 and ref.parts[1] in generated:
+                    problems.append(f"{at}: {{{ref}}}: a generated secret is one string without JSON keys; write "
+                                    f"{{secrets.{ref.parts[1]}}}")
+                elif composed and ref.root == "secrets" and ref.parts[1] not in generated:
+                    problems.append(
+                        f"{at}: {{{ref}}} is put by operators{' in the data stack' if ref.parts[1] not in self.secrets else ''}"
+                        ", so the platform cannot compose it at deploy (it may not have a value yet); inject it alone "
+                        "({secrets.<key>}) and compose in the application, or let the platform generate it (generate:)")
+        return problems
+
+    def _unreachable(self, name: str, svc: ServiceSettings, ref: Any) -> str | None:
+        """Why service `name` cannot use reference `ref`, or None."""
+        root, named = ref.root, ref.parts[1]
+        for store in ("database", "cache"):
+            if root == store:
+                if not self.has_store(store):
+                    return f"needs platform:{store}"
+                if store not in svc.connects_to:
+                    return f"is of no use without a connection; add {store} to connects_to"
+        if root == "pipeline" and not svc.pipeline:
+            return "needs rights on the pipeline; set pipeline (e.g. [start])"
+        if root == "buckets" and named not in svc.buckets:
+            return f"names a bucket the service has no rights on; add {named} to its buckets"
+        if root == "volumes" and named not in [v.access_point for v in svc.volumes]:
+            return "names an access point the service does not mount; add it to its volumes"
+        if root == "services":
+            peer = self.services.get(named)
+            if peer is None or named not in svc.connects_to:
+                return f"names a service it does not connect to; add {named} to connects_to"
+            if peer.port is None:
+                return f"{named} has no port to call"
+        if root == "queues":
+            return "queues are not part of this platform yet"
+        if root == "secrets" and named not in self.secret_keys():
+            return f"is not in platform:secrets ({', '.join(sorted(self.secret_keys())) or 'none'})"
+        if root == "domain" and self.domain is None:
+            return "needs platform:domain"
+        if root == "edge" and self.edge is None:
+            return "needs platform:edge"
+        return None
 
     def _region_rules(self) -> list[str]:
         """What AWS offers in the stack's region (components/aws_data.py)."""

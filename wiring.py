@@ -16,7 +16,9 @@ from typing import Any
 import pulumi
 
 from components import ImageSettings, LoadBalancerSpec, SecretEnv, SecretRefSettings, ServiceSpec, Volume, WorkloadRefs
+from components import _inject
 from components._runtime import Reach, Use
+from components.composed_secrets import Composition, FromSecret, SecretSource
 from stack_config import StackConfig
 
 EFS_PORT = 2049
@@ -38,6 +40,8 @@ class Resolver:
     pipeline: Any = None
     account_id: Any = None
     """The stack's account (ARNs of pipeline executions a service follows)."""
+    composed: Any = None
+    """The ComposedSecrets holding injected values that contain a secret (set once it exists)."""
 
     def _secret(self, ref: SecretRefSettings) -> tuple[SecretEnv, pulumi.Input[str] | None]:
         """A secret reference as (env source, KMS key its readers must be able to use)."""
@@ -65,6 +69,106 @@ class Resolver:
         assert self.config.pipeline is not None
         return {step.name: WorkloadRefs(**self.refs(step.image, step.secrets)) for step in self.config.pipeline.steps}
 
+    # -- inject: the application's own names ---------------------------------------------------------------------
+    def compositions(self) -> dict[str, Composition]:
+        """Every injected value that holds a secret and more than that secret, by id `<service>-<VARIABLE>`."""
+        found: dict[str, Composition] = {}
+        for name, svc in sorted(self.config.services.items()):
+            for var, template in sorted(svc.inject.items()):
+                parts = _inject.parse(template)
+                if _composed(parts):
+                    found[f"{name}-{var}"] = self._composition(name, var, parts)
+        return found
+
+    def _composition(self, name: str, var: str, parts: list[_inject.Part]) -> Composition:
+        url = _inject.is_url(parts)
+        sources: list[SecretSource] = []
+        index: dict[tuple[str, ...], int] = {}
+        out: list[pulumi.Input[str] | FromSecret] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif part.secret:
+                source, key = self._secret_source(part)
+                which = ("database",) if part.root == "database" else part.parts[:2]
+                if which not in index:
+                    index[which] = len(sources)
+                    sources.append(source)
+                out.append(FromSecret(source=index[which], key=key))
+            else:
+                out.append(self._plain_part(name, part, url))
+        return Composition(parts=out, sources=sources, url=url, description=f"{name} {var}",
+                           key=f"services.{name}.inject.{var}")
+
+    def _secret_source(self, ref: _inject.Ref) -> tuple[SecretSource, str | None]:
+        """A secret reference as the source it is read from and the JSON key within it."""
+        if ref.root == "database":
+            return (SecretSource(arn=self.database.secret_arn, kms_key_arn=self.database.kms_key_arn),
+                    _inject.FROM_DATABASE_SECRET[ref.parts[1]])
+        key = ref.parts[1]
+        return (SecretSource(arn=self.secrets.arns[key], kms_key_arn=self.secrets.kms_key_arn,
+                             value=getattr(self.secrets, "values", {}).get(key)),
+                ref.parts[2] if len(ref.parts) == 3 else None)
+
+    def _plain_part(self, name: str, ref: _inject.Ref, url: bool) -> pulumi.Input[str]:
+        """A non-secret reference's value as a template holds it: percent-encoded inside a URL."""
+        value = self._plain(name, ref)
+        return pulumi.Output.from_input(value).apply(_inject.encode_url_component) if url else value
+
+    def _plain(self, name: str, ref: _inject.Ref) -> pulumi.Input[str]:
+        """What a non-secret reference of service `name` stands for (stack_config checked it is there)."""
+        config, field = self.config, ref.parts[-1]
+        if ref.root == "database":
+            db = self.database
+            return {"host": db.endpoint, "reader_host": db.reader_endpoint, "port": db.port.apply(str),
+                    "name": db.db_name}[field]
+        if ref.root == "cache":
+            cache = self.cache
+            port = cache.port.apply(str)
+            # In-transit encryption is always on (components/cache.py): clients speak TLS, rediss://.
+            return {"host": cache.primary_endpoint, "port": port,
+                    "url": pulumi.Output.concat("rediss://", cache.primary_endpoint, ":", port)}[field]
+        if ref.root == "pipeline":
+            return getattr(self.pipeline, f"{field}_name" if field.endswith("_bucket") else field)
+        if ref.root == "buckets":
+            return (self.storage.bucket_names if field == "name" else self.storage.bucket_arns)[ref.parts[1]]
+        if ref.root == "volumes":
+            return next(v.path for v in config.services[name].volumes if v.access_point == ref.parts[1])
+        if ref.root == "services":
+            peer = ref.parts[1]
+            host, port = config.discovery_name_of(peer) or peer, str(config.services[peer].port)
+            return {"host": host, "port": port, "url": f"http://{host}:{port}"}[field]
+        if ref.root == "domain":
+            assert config.domain is not None
+            return config.domain.name
+        if ref.root == "edge":
+            assert config.edge is not None and config.domain is not None
+            label = config.edge.hostnames[0]
+            return f"https://{label + '.' if label else ''}{config.domain.name}"
+        assert ref.root == "stack", ref
+        return {"region": config.region, "env": config.env}[field]
+
+    def injected(self, name: str) -> tuple[dict[str, pulumi.Input[str]], dict[str, SecretEnv], list[pulumi.Input[str]]]:
+        """Service `name`'s `inject` as (plain variables, variables from Secrets Manager, the keys those need)."""
+        plain: dict[str, pulumi.Input[str]] = {}
+        secret: dict[str, SecretEnv] = {}
+        keys: list[pulumi.Input[str]] = []
+        for var, template in sorted(self.config.services[name].inject.items()):
+            parts = _inject.parse(template)
+            if _composed(parts):
+                ident = f"{name}-{var}"
+                secret[var] = SecretEnv(arn=self.composed.arns[ident])
+                keys += [self.composed.kms_key_arns[ident]] if ident in self.composed.kms_key_arns else []
+            elif len(parts) == 1 and isinstance(parts[0], _inject.Ref) and parts[0].secret:
+                source, key = self._secret_source(parts[0])
+                secret[var] = SecretEnv(arn=source.arn, key=key)
+                keys += [source.kms_key_arn] if source.kms_key_arn is not None else []
+            else:
+                url = _inject.is_url(parts)
+                plain[var] = pulumi.Output.concat(*[p if isinstance(p, str) else self._plain_part(name, p, url)
+                                                    for p in parts])
+        return plain, secret, keys
+
     def service(self, name: str) -> ServiceSpec:
         """Service `name` with its references resolved and the endpoints of what it connects to."""
         svc = self.config.services[name]
@@ -85,7 +189,12 @@ class Resolver:
                           access_point_id=fs.access_point_ids[v.access_point],
                           access_point_arn=fs.access_point_arns[v.access_point], path=v.path, read_only=v.read_only)
                    for v in svc.volumes] if fs is not None else []
-        return ServiceSpec(settings=svc, environment=env, volumes=volumes, **self.refs(svc.image, svc.secrets),
+        refs = self.refs(svc.image, svc.secrets)
+        plain, secret, keys = self.injected(name)
+        env.update(plain)
+        refs["secrets"] = {**refs["secrets"], **secret}
+        refs["secret_kms_key_arns"] = [*refs["secret_kms_key_arns"], *keys]
+        return ServiceSpec(settings=svc, environment=env, volumes=volumes, **refs,
                            discovery_name=self.config.discovery_name_of(name), allow_from=self.config.peers_of(name),
                            uses=self.uses(name), reaches=self.reaches(name))
 
@@ -132,6 +241,11 @@ class Resolver:
             reaches.append(Reach(target=self.file_system.security_group_id, port=EFS_PORT, key=f"{at}.volumes",
                                  why="mount the file system (NFS)"))
         return reaches
+
+
+def _composed(parts: list[_inject.Part]) -> bool:
+    """Whether an injected value holds a secret and more: then it is composed into a secret of its own."""
+    return len(parts) > 1 and any(isinstance(p, _inject.Ref) and p.secret for p in parts)
 
 
 def _object_uses(bucket_arn: pulumi.Input[str], actions: list[str], key_arn: pulumi.Input[str], region: str,

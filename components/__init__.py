@@ -14,6 +14,7 @@ from components.backup import Backup, BackupArgs, BackupSettings
 from components.batch_pipeline import BatchPipeline, BatchPipelineArgs, BatchStepSettings, PipelineSettings
 from components.cache import Cache, CacheArgs, CacheSettings
 from components.cluster import ClusterSettings, EksSettings, NodeGroupSettings
+from components.composed_secrets import ComposedSecrets, ComposedSecretsArgs, Composition
 from components.container_service import (
     ContainerHealthCheckSettings,
     ContainerService,
@@ -43,7 +44,7 @@ __version__ = "1.0.0"
 __all__ = [
     "AccessPointSettings", "AlarmsSettings", "AppBucketSettings", "Backup", "BackupArgs", "BackupSettings",
     "BatchPipeline", "BatchPipelineArgs", "BatchStepSettings", "BucketLifecycleSettings", "BudgetSettings", "Cache",
-    "CacheArgs", "CacheSettings", "ClusterSettings", "ContainerHealthCheckSettings", "ContainerService",
+    "CacheArgs", "CacheSettings", "ClusterSettings", "ComposedSecrets", "ComposedSecretsArgs", "Composition", "ContainerHealthCheckSettings", "ContainerService",
     "ContainerServiceArgs", "Database", "DatabaseArgs", "DatabaseSettings", "Domain", "DomainArgs", "DomainSettings",
     "Edge", "EdgeArgs", "EdgeSettings", "EksSettings", "FileSystem", "FileSystemArgs", "FileSystemSettings",
     "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "GithubSettings", "ImageSettings",

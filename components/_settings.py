@@ -80,6 +80,9 @@ MaintenanceWindow = matching(
 """A weekly UTC window `ddd:hh:mm-ddd:hh:mm`, e.g. `mon:04:00-mon:05:00`."""
 
 ResourceName = matching(r"^[a-z][a-z0-9-]{0,27}$", "a short lowercase name such as api or frontend")
+EnvName = matching(r"^[A-Za-z_][A-Za-z0-9_]*$", "an environment variable name such as DB_HOST (letters, digits, _)")
+"""A portable environment variable name."""
+
 DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 """One DNS label (RFC 1123): 1-63 lowercase letters, digits and inner hyphens."""
 DnsLabel = matching(rf"^{DNS_LABEL}$", "a single DNS label such as api or www")

@@ -128,6 +128,51 @@ class Fail:
 
 State = BatchJobTask | RedeployServiceTask | Fail
 
+SECRET_READ = "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue"
+"""Step Functions' AWS SDK integration calling Secrets Manager GetSecretValue."""
+SECRET_WRITE = "arn:aws:states:::aws-sdk:secretsmanager:putSecretValue"
+"""Step Functions' AWS SDK integration calling Secrets Manager PutSecretValue."""
+SECRETS_ERRORS = ("SecretsManager.InternalServiceErrorException", "SecretsManager.ThrottlingException")
+"""Transient Secrets Manager errors worth retrying."""
+
+COMPOSE_EXPRESSION = (
+    "{% $join($map($states.input.parts, function($p) { $exists($p.text) ? $p.text : ("
+    "$raw := $values[$p.source]; "
+    "$value := $exists($p.key) ? $lookup($parse($raw), $p.key) : $raw; "
+    "$p.encode ? $encodeUrlComponent($value) : $value) }), '') %}"
+)
+"""JSONata joining a recipe's parts (components.composed_secrets.recipe): text as it is, each secret piece from
+`$values` (the sources' current values, in order), one JSON key of it when the part names one, percent-encoded when
+the value is a URL. JSONata 2.0.6 as Step Functions runs it: no `$eval`, no `??` or `?:` (2.1)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComposeSecretMachine:
+    """A JSONata machine that reads a recipe's source secrets (a Map over their ARNs) and writes the recomposed
+    value to its target secret (`components.composed_secrets`)."""
+
+    comment: str
+    timeout_seconds: int = 300
+
+    def to_json(self) -> pulumi.Output[str]:
+        """The ASL document."""
+        retry = [Retry(errors=SECRETS_ERRORS).to_asl()]
+        return pulumi.Output.json_dumps({
+            "Comment": self.comment, "QueryLanguage": "JSONata", "StartAt": "ReadSources",
+            "TimeoutSeconds": self.timeout_seconds,
+            "States": {
+                "ReadSources": {
+                    "Type": "Map", "Items": "{% $states.input.sources %}",
+                    "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Read", "States": {
+                        "Read": {"Type": "Task", "Resource": SECRET_READ, "Arguments": {"SecretId": "{% $states.input %}"},
+                                 "Output": "{% $states.result.SecretString %}", "Retry": retry, "End": True}}},
+                    "Assign": {"values": "{% $states.result %}"}, "Output": "{% $states.input %}", "Next": "Write"},
+                "Write": {"Type": "Task", "Resource": SECRET_WRITE,
+                          "Arguments": {"SecretId": "{% $states.input.target %}", "SecretString": COMPOSE_EXPRESSION},
+                          "Output": "{% $states.result.VersionId %}", "Retry": retry, "End": True},
+            },
+        })
+
 
 @dataclass(frozen=True, kw_only=True)
 class StateMachineDefinition:
@@ -179,7 +224,7 @@ class LoggedMachine:
     """What the machine itself does at run time: assume its role, deliver its log, trace."""
 
 
-def logged_state_machine(parent: pulumi.Resource, name: str, *, definition: StateMachineDefinition,
+def logged_state_machine(parent: pulumi.Resource, name: str, *, definition: StateMachineDefinition | ComposeSecretMachine,
                          statements: Sequence[Mapping[str, Any]], account_id: pulumi.Input[str],
                          description: str, log_level: Literal["ALL", "ERROR", "FATAL"], retention_days: int,
                          tags: Mapping[str, str], names: tuple[str, str, str], log_group_name: str,

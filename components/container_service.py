@@ -48,9 +48,10 @@ from components._states import (
     ECS_SERVICE_ERRORS, TARGET_RETRY, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine,
     machine_starter,
 )
+from components import _inject
 from components._workload import DeploymentSettings, rollout_problem
 from components._settings import (
-    AbsolutePath, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
+    AbsolutePath, EnvName, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
 )
 from components.cluster import ClusterSettings
 
@@ -206,6 +207,11 @@ class ServiceSettings(Settings):
     """Plain environment variables (never secrets)."""
     secrets: dict[str, SecretRefSettings] = {}
     """Environment variables filled from Secrets Manager."""
+    inject: dict[EnvName, str] = {}  # type: ignore[valid-type]
+    """The application's own names for what the platform knows, as templates of references: `DB_HOST:
+    "{database.host}"`, `DATABASE_URL: "postgresql://{database.user}:{database.password}@{database.host}:5432/app"`
+    (components/_inject.py lists the references). A value holding a secret is injected from Secrets Manager and
+    recomposed when that secret rotates."""
     load_balancer: str | None = None
     """A key of `platform:load_balancers`; unset: not load balanced (workers)."""
     routes: list[RouteSettings] = []
@@ -251,6 +257,14 @@ class ServiceSettings(Settings):
     def _rules(self) -> ServiceSettings:
         problems = Problems()
         fargate_problem(problems, "", self.cpu, self.memory, vcpu=False)
+        for var, template in sorted(self.inject.items()):
+            try:
+                _inject.parse(template)
+            except ValueError as error:
+                problems.add(f"inject.{var}", str(error))
+            for other in ("environment", "secrets"):
+                if var in getattr(self, other):
+                    problems.add(f"inject.{var}", f"{var} is also set in {other}; keep one")
         if self.load_balancer is None:
             for key in ("routes", "default_route", "grace_period"):
                 if key in self.model_fields_set and getattr(self, key):

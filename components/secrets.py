@@ -65,6 +65,8 @@ class Secrets(pulumi.ComponentResource):
     """The key encrypting them; readers need kms:Decrypt on it."""
     value_arns: list[pulumi.Output[str]]
     """The secrets whose value the stack itself writes (generated ones): refreshing the stack reads them."""
+    values: dict[str, pulumi.Output[str]]
+    """The generated values by key, as Pulumi secrets (values composed into others, `ComposedSecrets`)."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Secrets", name, None, opts)
@@ -72,7 +74,7 @@ class Secrets(pulumi.ComponentResource):
             f"{name}-key", description=f"{name}: application secrets", enable_key_rotation=True,
             deletion_window_in_days=30, tags=tags_for(args.tags, name, "key"), opts=stateful_opts(self, args.protect),
         )
-        self.arns, self.names, self.value_arns = {}, {}, []
+        self.arns, self.names, self.value_arns, self.values = {}, {}, [], {}
         for key_name, spec in sorted(args.settings.items()):
             physical = spec.name or f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}/{key_name}"
             secret = aws.secretsmanager.Secret(
@@ -93,6 +95,7 @@ class Secrets(pulumi.ComponentResource):
                     f"{name}-{key_name}", secret_id=secret.id, secret_string=value.result, opts=child_opts(self),
                 )
                 self.value_arns.append(secret.arn)
+                self.values[key_name] = pulumi.Output.secret(value.result)
             self.arns[key_name] = secret.arn
             self.names[key_name] = secret.name
         self.kms_key_arn = key.arn

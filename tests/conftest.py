@@ -69,6 +69,13 @@ def record() -> Callable[[Callable[[], Any]], RecordingMonitor]:
     return run
 
 
+def resolved(record: Callable[..., RecordingMonitor], make: Callable[[], Any]) -> Any:
+    """What the Output `make()` builds resolves to, built under the mocks (`record` is the fixture)."""
+    captured: list[Any] = []
+    record(lambda: make().apply(captured.append))
+    return captured[0]
+
+
 def service_spec(image: str, *, repository_arn: str | None = None, secrets: dict | None = None,
                  secret_kms_key_arns: tuple = (), environment: dict | None = None, volumes: tuple = (),
                  discovery_name: str | None = None, allow_from: tuple = (), **settings: Any) -> Any:

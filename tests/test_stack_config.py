@@ -771,3 +771,51 @@ def test_each_other_load_balancer_carries_the_stacks_rules_its_own_or_none(schem
     if carried == "own":
         assert found.managed_rules == waf["managed_rules"]
     assert loaded.load_balancer_waf("main") is None  # the edge's: edge.waf, through the edge
+
+
+# -- inject: references a service may use (issue 21) ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("service", "template", "problem"), [
+    ("api", "{database.host}", None),
+    ("frontend", "{database.host}", "{database.host} is of no use without a connection; add database to connects_to"),
+    ("api", "rediss://{cache.host}:{cache.port}", None),
+    ("frontend", "{cache.url}", "{cache.url} is of no use without a connection; add cache to connects_to"),
+    ("api", "{pipeline.uploads_bucket}", None),
+    ("frontend", "{pipeline.results_bucket}", "needs rights on the pipeline; set pipeline"),
+    ("api", "{buckets.media.name}", "{buckets.media.name} names a bucket the service has no rights on; add media"),
+    ("api", "{volumes.data.path}", "names an access point the service does not mount"),
+    ("frontend", "{services.api.url}", "{services.api.url} names a service it does not connect to; add api"),
+    ("api", "{queues.jobs.url}", "queues are not part of this platform yet"),
+    ("api", "{secrets.nope}", "{secrets.nope} is not in platform:secrets (jwt-signing-key, oauth)"),
+    ("api", "{secrets.oauth.CLIENT_ID}", None),                       # alone: injected from the secret itself
+    ("api", "id={secrets.oauth.CLIENT_ID}", "is put by operators, so the platform cannot compose it"),
+    ("api", "Bearer {secrets.jwt-signing-key}", None),                # generated: the program knows its value
+    ("api", "{secrets.jwt-signing-key.k}", "a generated secret is one string without JSON keys"),
+    ("api", "{edge.url}/callback", None),
+    ("api", "{domain.name}", None),
+])
+def test_an_injected_reference_must_point_at_something_the_service_has(service, template, problem) -> None:
+    config = raw("dev")
+    config["services"][service]["inject"] = {"VALUE": template}
+    if problem is None:
+        assert from_mapping(config).services[service].inject == {"VALUE": template}
+    else:
+        (line,) = problems(config)
+        assert line.startswith(f"services.{service}.inject.VALUE: ") and problem in line
+
+
+def test_a_peer_is_injected_by_the_name_and_port_it_publishes(stack) -> None:
+    config = raw("dev")
+    config["services"]["frontend"]["connects_to"] = ["api"]
+    config["services"]["frontend"]["inject"] = {"API_URL": "{services.api.url}"}
+    assert from_mapping(config).services["frontend"].inject["API_URL"] == "{services.api.url}"
+    mon = run_program(FIXTURE_DEV, overrides={"services": config["services"]})
+    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-frontend").inputs["containerDefinitions"])
+    assert {"name": "API_URL", "value": "http://api:8000"} in container["environment"]
+
+
+def test_without_an_edge_its_url_cannot_be_injected() -> None:
+    config = raw("dev")
+    config["services"]["api"]["inject"] = {"SITE": "{edge.url}"}
+    del config["edge"]
+    assert "services.api.inject.SITE: {edge.url} needs platform:edge" in problems(config)

@@ -541,7 +541,21 @@ def _subnets(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     return {"ids": [f"subnet-{_hex(key, str(i), n=17)}" for i in range(2)], "id": ctx.region}
 
 
+MOCK_DATABASE_PASSWORD = "m0ck:P@ss/w#rd%"
+"""What the offline harness says an RDS-managed secret holds: characters that break a URL unless encoded."""
+
+
+def _secret_version(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    arn = str(args.get("secretId", ""))
+    # RDS-managed master secrets hold {"username", "password"}; others, a value of their own.
+    value = json.dumps({"username": "appadmin", "password": MOCK_DATABASE_PASSWORD}) if ":secret:rds!" in arn \
+        else f"mock-value-{_hex(arn, n=12)}"
+    return {"arn": arn, "id": arn, "secretId": arn, "secretString": value, "versionId": f"v-{_hex(arn, n=8)}",
+            "versionStage": "AWSCURRENT", "versionStages": ["AWSCURRENT"], "secretBinary": "", "createdDate": ""}
+
+
 INVOKES: dict[str, Callable[[dict[str, Any], MockContext], dict[str, Any]]] = {
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getRegion:getRegion": lambda a, c: {"name": c.region, "region": c.region, "id": c.region},
     "aws:index/getCallerIdentity:getCallerIdentity": lambda a, c: {

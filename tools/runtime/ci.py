@@ -206,11 +206,40 @@ def gaps(monitor: RecordingMonitor, index: PolicyIndex, roles: Mapping[str, str]
                 region = key.split(":")[3]
                 wanted.setdefault(("preview", "kms:Decrypt", key,
                                    (("kms:ViaService", f"secretsmanager.{region}.amazonaws.com"),)), set()).add(rec.type)
+    for invocation in monitor.invocations:
+        if invocation.token != SECRET_VALUE_INVOKE:
+            continue
+        # Composing a value reads a secret's current value in preview and deploy alike, through Secrets Manager.
+        arn = str(invocation.args.get("secretId"))
+        key = _secret_key(records, arn)
+        for role in ("deploy", "preview"):
+            if role in roles:
+                wanted.setdefault((role, "secretsmanager:GetSecretValue", arn, ()), set()).add(SECRET_VALUE_INVOKE)
+                if key:
+                    wanted.setdefault((role, "kms:Decrypt", key, (("kms:ViaService", f"secretsmanager.{key.split(':')[3]}"
+                                                                   ".amazonaws.com"),)), set()).add(SECRET_VALUE_INVOKE)
     for (role, action, resource, context), types in sorted(wanted.items()):
         decision, _ = decide(index, Request(principal=roles[role], action=action, resource=resource,
                                             account=index.account, context=dict(context)))
         if not decision.allowed:
             yield RoleGap(role, action, resource, tuple(sorted(types)), decision.reason)
+
+
+SECRET_VALUE_INVOKE = "aws:secretsmanager/getSecretVersion:getSecretVersion"
+"""The data source reading a secret's value (ComposedSecrets composes with it)."""
+
+
+def _secret_key(records: list[Recorded], arn: str) -> str | None:
+    """The customer-managed key of a secret: the stack's own secret's, or that of the RDS-managed secret a database
+    reports (its `masterUserSecretKmsKeyId`)."""
+    secret = _secret(records, arn)
+    if secret is not None:
+        return secret.inputs.get("kmsKeyId") or None
+    for rec in records:
+        for managed in rec.outputs.get("masterUserSecrets") or []:
+            if isinstance(managed, dict) and managed.get("secretArn") == arn:
+                return rec.inputs.get("masterUserSecretKmsKeyId") or None
+    return None
 
 
 def _secret(records: list[Recorded], secret_id: str) -> Recorded | None:
