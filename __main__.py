@@ -15,7 +15,8 @@ from components import (
     Backup, BackupArgs, BatchPipeline, BatchPipelineArgs, Cache, CacheArgs, ComposedSecrets, ComposedSecretsArgs,
     ContainerService, ContainerServiceArgs,
     Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, Firewall, FirewallArgs,
-    GithubDeploy, GithubDeployArgs, Monitoring, MonitoringArgs, Network, NetworkArgs, Registry, RegistryArgs, Secrets,
+    GithubDeploy, GithubDeployArgs, Monitoring, MonitoringArgs, Network, NetworkArgs, Queues, QueuesArgs, Registry,
+    RegistryArgs, Secrets,
     SecretsArgs, Storage, StorageArgs,
 )
 from components.data_layer import DataLayer, DataLayerArgs
@@ -78,6 +79,7 @@ resolver = wiring.Resolver(config, database=database, secrets=secrets, cache=cac
 pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
     settings=config.pipeline, jobs=resolver.jobs(), vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
     region=region, account_id=account_id, protect=protect, tags=tags)) if config.pipeline else None
+queues = resolver.queues = Queues("queues", QueuesArgs(settings=config.queues, tags=tags)) if config.queues else None
 compositions = resolver.compositions()
 composed = resolver.composed = ComposedSecrets("composed", ComposedSecretsArgs(
     compositions=compositions, account_id=account_id, region=region, tags=tags)) if compositions else None
@@ -127,6 +129,8 @@ if config.services:
             pipeline.grant(name, containers.task_role_names[name], svc.pipeline)
         if svc.buckets and storage is not None:
             storage.grant(name, containers.task_role_names[name], svc.buckets)
+        if svc.queues and queues is not None:
+            queues.grant(name, containers.task_role_names[name], svc.queues)
     # Load balancers the edge does not serve are reached by their own hostname (HTTPS needs a covered name).
     for key, lb in sorted(config.load_balancers.items()):
         if lb.hostname is not None and domain is not None:
@@ -182,6 +186,7 @@ if config.alarms is not None:
         cache_nodes=[pulumi.Output.concat(own_cache.replication_group_id, f"-{i:03d}")
                      for i in range(1, config.cache.nodes + 1)] if own_cache else [],
         state_machines={"pipeline": pipeline.state_machine_arn} if pipeline else {},
+        dead_letter_queues=queues.dead_letter_names if queues else {},
         event_alerts={"pipeline-job-failed": pipeline.failure_event_pattern} if pipeline else {},
         tags=tags,
     ))
@@ -207,6 +212,7 @@ wiring.export({
     "edge": (edge, ["url", "distribution_id", "static_bucket_name"]),
     "pipeline": (pipeline, {"uploads_bucket": "uploads_bucket_name", "results_bucket": "results_bucket_name",
                             "state_machine_arn": "state_machine_arn", "job_queue_arn": "job_queue_arn"}),
+    "queues": (queues, ["urls", "arns"]),
     "backup": (backup, ["vault_name"]),
     "github": (github, ["preview_role_arn", "deploy_role_arn"]),
     "monitoring": (monitoring, ["topic_arn"]),

@@ -30,7 +30,7 @@ from components.backup import BackupSettings
 from components.batch_pipeline import PipelineSettings
 from components.cache import CacheSettings
 from components.cluster import ClusterSettings, lacks_pod_security_groups
-from components.container_service import ServiceSettings
+from components._service import ServiceSettings
 from components.data_layer import DataStackSettings
 from components.database import DatabaseSettings
 from components.domain import DomainSettings, certificate_names
@@ -40,6 +40,7 @@ from components.firewall import WafSettings
 from components.github_deploy import GithubSettings
 from components.monitoring import AlarmsSettings
 from components.network import NetworkSettings
+from components.queues import QueueSettings
 from components.registry import RegistrySettings
 from components.secrets import SecretSettings
 from components.storage import AppBucketSettings
@@ -170,7 +171,7 @@ REQUIRED_TAGS = ("owner", "cost-center")
 UsageKey = Literal[
     "nat_gateway_gb", "load_balancer_gb", "log_ingest_gb", "cloudfront_gb", "cloudfront_requests_million",
     "waf_requests_million", "bucket_gb", "efs_gb", "ecr_gb", "aurora_storage_gb", "aurora_io_million",
-    "aurora_extra_acu", "state_transitions", "batch_vcpu_hours", "batch_gb_hours", "endpoint_gb",
+    "aurora_extra_acu", "state_transitions", "batch_vcpu_hours", "batch_gb_hours", "endpoint_gb", "sqs_requests_million",
 ]
 """Usage the cost estimate cannot read from the program (see tools/usage.yaml for what each means)."""
 
@@ -249,7 +250,7 @@ class AcknowledgedReplacementConfig(Settings):
 Layer = Literal["all", "data", "app"]
 DATA_SECTIONS = ("network", "database", "cache", "file_system", "secrets", "buckets")
 """Sections that belong to the data layer: long-lived, stateful, deployed rarely."""
-APP_SECTIONS = ("registry", "cluster", "load_balancers", "services", "domain", "edge", "pipeline", "github")
+APP_SECTIONS = ("registry", "cluster", "load_balancers", "services", "domain", "edge", "pipeline", "github", "queues")
 """Sections that belong to the app layer: redeployed with every release."""
 
 
@@ -292,6 +293,8 @@ class StackConfig(Settings):
     """`platform:edge`: CloudFront, WAF and DNS records."""
     buckets: dict[ResourceName, AppBucketSettings] = {}  # type: ignore[valid-type]
     """`platform:buckets`: the application's own buckets (media, user files) by name."""
+    queues: dict[ResourceName, QueueSettings] = {}  # type: ignore[valid-type]
+    """`platform:queues`: SQS queues (each with a dead-letter queue) that feed workers, by name."""
     pipeline: PipelineSettings | None = None
     """`platform:pipeline`: the S3 + Step Functions + AWS Batch pipeline."""
     backup: BackupSettings | None = None
@@ -457,6 +460,10 @@ class StackConfig(Settings):
                                     f"file_system.access_points ({', '.join(sorted(access_points)) or 'none'})")
             if svc.pipeline and self.pipeline is None:
                 problems.append(f"@{at}.pipeline: needs platform:pipeline")
+            for queue in svc.queues:
+                if queue not in self.queues:
+                    problems.append(f"@{at}.queues: {queue!r} is not in platform:queues "
+                                    f"({', '.join(sorted(self.queues)) or 'none'})")
             for bucket in svc.buckets:
                 if bucket not in bucket_names:
                     problems.append(f"@{at}.buckets: {bucket!r} is not in platform:buckets "
@@ -567,8 +574,8 @@ class StackConfig(Settings):
                 return f"names a service it does not connect to; add {named} to connects_to"
             if peer.port is None:
                 return f"{named} has no port to call"
-        if root == "queues":
-            return "queues are not part of this platform yet"
+        if root == "queues" and named not in svc.queues:
+            return f"names a queue the service has no rights on; add {named} to its queues"
         if root == "secrets" and named not in self.secret_keys():
             return f"is not in platform:secrets ({', '.join(sorted(self.secret_keys())) or 'none'})"
         if root == "domain" and self.domain is None:
@@ -621,6 +628,9 @@ class StackConfig(Settings):
                                 "Kubernetes Job (or a Helm pre-upgrade hook) of your own")
             if "capacity" in svc.model_fields_set:
                 problems.append(f"@{at}.capacity: Fargate capacity providers are ECS-only; use cluster.eks.node_group.capacity_type")
+            if svc.scaling is not None and svc.scaling.backlog_per_task is not None:
+                problems.append(f"@{at}.scaling.backlog_per_task: queue-backlog scaling is ECS-only here (the HPA reads "
+                                "CPU and memory); on EKS install KEDA and scale with its aws-sqs-queue scaler")
             if arch is not None and svc.architecture != arch:
                 problems.append(f"@{at}.architecture: the node group runs {arch}; got {svc.architecture}")
         needs_own_group = [n for n, s in self.services.items() if {"database", "cache"} & set(s.connects_to)]

@@ -19,6 +19,7 @@ from components import ImageSettings, LoadBalancerSpec, SecretEnv, SecretRefSett
 from components import _inject
 from components._runtime import Reach, Use
 from components.composed_secrets import Composition, FromSecret, SecretSource
+from components.queues import queue_uses
 from stack_config import StackConfig
 
 EFS_PORT = 2049
@@ -42,6 +43,8 @@ class Resolver:
     """The stack's account (ARNs of pipeline executions a service follows)."""
     composed: Any = None
     """The ComposedSecrets holding injected values that contain a secret (set once it exists)."""
+    queues: Any = None
+    """The stack's Queues (platform:queues)."""
 
     def _secret(self, ref: SecretRefSettings) -> tuple[SecretEnv, pulumi.Input[str] | None]:
         """A secret reference as (env source, KMS key its readers must be able to use)."""
@@ -132,6 +135,8 @@ class Resolver:
             return getattr(self.pipeline, f"{field}_name" if field.endswith("_bucket") else field)
         if ref.root == "buckets":
             return (self.storage.bucket_names if field == "name" else self.storage.bucket_arns)[ref.parts[1]]
+        if ref.root == "queues":
+            return {"url": self.queues.urls, "arn": self.queues.arns, "name": self.queues.names}[field][ref.parts[1]]
         if ref.root == "volumes":
             return next(v.path for v in config.services[name].volumes if v.access_point == ref.parts[1])
         if ref.root == "services":
@@ -183,7 +188,9 @@ class Resolver:
                        PIPELINE_RESULTS_BUCKET=self.pipeline.results_bucket_name,
                        PIPELINE_STATE_MACHINE_ARN=self.pipeline.state_machine_arn)
         if self.storage is not None:
-            env.update({f"BUCKET_{b.upper().replace('-', '_')}": self.storage.bucket_names[b] for b in svc.buckets})
+            env.update({f"BUCKET_{_env_name(b)}": self.storage.bucket_names[b] for b in svc.buckets})
+        if self.queues is not None:
+            env.update({f"QUEUE_{_env_name(q)}_URL": self.queues.urls[q] for q in svc.queues})
         fs = self.file_system
         volumes = [Volume(name=v.access_point, file_system_id=fs.file_system_id, file_system_arn=fs.file_system_arn,
                           access_point_id=fs.access_point_ids[v.access_point],
@@ -194,13 +201,15 @@ class Resolver:
         env.update(plain)
         refs["secrets"] = {**refs["secrets"], **secret}
         refs["secret_kms_key_arns"] = [*refs["secret_kms_key_arns"], *keys]
+        backlog = svc.backlog_queue
         return ServiceSpec(settings=svc, environment=env, volumes=volumes, **refs,
+                           backlog_queue_name=self.queues.names[backlog] if backlog is not None else None,
                            discovery_name=self.config.discovery_name_of(name), allow_from=self.config.peers_of(name),
                            uses=self.uses(name), reaches=self.reaches(name))
 
     # -- what the service will do at run time: stated by its settings, proven by the run-time stage ------------
     def uses(self, name: str) -> list[Use]:
-        """The AWS calls service `name` makes because of its `pipeline` and `buckets` settings."""
+        """The AWS calls service `name` makes because of its `pipeline`, `queues` and `buckets` settings."""
         svc, at = self.config.services[name], f"services.{name}"
         uses: list[Use] = []
         p = self.pipeline
@@ -221,6 +230,8 @@ class Resolver:
                                         ("read_results", p.results_bucket_arn, ["s3:GetObject"])):
                 if right in svc.pipeline:
                     uses += _object_uses(arn, actions, p.kms_key_arn, region, key, right.replace("_", " "))
+        if svc.queues and self.queues is not None:
+            uses += queue_uses(self.queues.arns, svc.queues, f"{at}.queues")
         for bucket, mode in sorted(svc.buckets.items()):
             if self.storage is not None:
                 actions = ["s3:GetObject"] + (["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
@@ -241,6 +252,11 @@ class Resolver:
             reaches.append(Reach(target=self.file_system.security_group_id, port=EFS_PORT, key=f"{at}.volumes",
                                  why="mount the file system (NFS)"))
         return reaches
+
+
+def _env_name(key: str) -> str:
+    """A resource key as part of an environment variable name (`media-files` -> `MEDIA_FILES`)."""
+    return key.upper().replace("-", "_")
 
 
 def _composed(parts: list[_inject.Part]) -> bool:

@@ -34,6 +34,7 @@ from components.firewall import Firewall, FirewallArgs, WafSettings
 from components.github_deploy import GithubDeploy, GithubDeployArgs, GithubSettings
 from components.monitoring import AlarmsSettings, BudgetSettings, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, NetworkSettings
+from components.queues import QueueSettings, Queues, QueuesArgs
 from components.registry import Registry, RegistryArgs, RegistrySettings
 from components.secrets import Secrets, SecretsArgs, SecretSettings
 from components.storage import AppBucketSettings, Storage, StorageArgs
@@ -49,7 +50,7 @@ __all__ = [
     "Edge", "EdgeArgs", "EdgeSettings", "EksSettings", "FileSystem", "FileSystemArgs", "FileSystemSettings",
     "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "GithubSettings", "ImageSettings",
     "LoadBalancerSettings", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
-    "NetworkSettings", "NodeGroupSettings", "PipelineSettings", "Registry", "RegistryArgs", "RegistrySettings",
+    "NetworkSettings", "NodeGroupSettings", "PipelineSettings", "QueueSettings", "Queues", "QueuesArgs", "Registry", "RegistryArgs", "RegistrySettings",
     "RouteSettings", "ScalingSettings", "SecretEnv", "SecretRefSettings", "SecretSettings", "Secrets", "SecretsArgs",
     "ServiceSettings", "ServiceSpec", "Storage", "StorageArgs", "TargetHealthCheckSettings", "Volume", "WafSettings",
     "WorkloadRefs",

@@ -41,7 +41,7 @@ from components._states import (
     machine_starter,
 )
 from components._settings import ImageSettings, Problems, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching
-from components.container_service import WorkloadRefs
+from components._service import WorkloadRefs
 
 PipelineAccess = Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]
 _FAILED_STATE = "PipelineFailed"

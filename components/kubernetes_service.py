@@ -54,7 +54,7 @@ from components._runtime import (
 from components.cluster import (
     ClusterSettings, EksSettings, NodeGroupSettings, autoscaler_image_tag, lacks_pod_security_groups,
 )
-from components.container_service import ServiceSpec, check_service_wiring
+from components._service import ServiceSpec, check_service_wiring
 
 _NODE_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",

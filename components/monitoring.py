@@ -102,6 +102,8 @@ class MonitoringArgs:
     """RDS instances report FreeStorageSpace (Aurora does not)."""
     cache_nodes: Sequence[pulumi.Input[str]] = ()
     """Cache cluster (node) ids."""
+    dead_letter_queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Dead-letter queue names by what they catch: a message there is work that failed for good."""
     state_machines: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Step Functions state machine ARN by key: alarms on failed and timed-out executions."""
     event_alerts: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -243,6 +245,11 @@ class Monitoring(pulumi.ComponentResource):
             names.append(self._alarm(f"cache-{i}-cpu", f"cache node {i}: engine CPU above {t.cache_cpu_percent}%",
                                      "AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": node},
                                      t.cache_cpu_percent))
+        for key, queue in sorted(args.dead_letter_queues.items()):
+            # One message is one failed job: alarm at once, on the queue's maximum over the period.
+            names.append(self._alarm(f"{key}-dead-letters", f"{key}: messages that failed every delivery",
+                                     "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue}, 0,
+                                     statistic="Maximum", periods=1))
         for key, arn in sorted(args.state_machines.items()):
             for metric, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
                 names.append(self._alarm(f"{key}-{what.replace(' ', '-')}", f"{key}: an execution {what}",

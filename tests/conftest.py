@@ -78,7 +78,8 @@ def resolved(record: Callable[..., RecordingMonitor], make: Callable[[], Any]) -
 
 def service_spec(image: str, *, repository_arn: str | None = None, secrets: dict | None = None,
                  secret_kms_key_arns: tuple = (), environment: dict | None = None, volumes: tuple = (),
-                 discovery_name: str | None = None, allow_from: tuple = (), **settings: Any) -> Any:
+                 discovery_name: str | None = None, allow_from: tuple = (), backlog_queue_name: str | None = None,
+                 **settings: Any) -> Any:
     """A ServiceSpec as the program builds one: `settings` are ServiceSettings fields (the stack file's
     `services.<name>` keys, in YAML's shapes), the rest what the stack resolved (image, secrets, volumes)."""
     from components import ServiceSettings, ServiceSpec
@@ -86,4 +87,4 @@ def service_spec(image: str, *, repository_arn: str | None = None, secrets: dict
     return ServiceSpec(settings=ServiceSettings(image={"uri": image}, **settings), image=image,
                        repository_arn=repository_arn, secrets=secrets or {}, secret_kms_key_arns=secret_kms_key_arns,
                        environment=environment or {}, volumes=volumes, discovery_name=discovery_name,
-                       allow_from=allow_from)
+                       allow_from=allow_from, backlog_queue_name=backlog_queue_name)

@@ -785,7 +785,7 @@ def test_each_other_load_balancer_carries_the_stacks_rules_its_own_or_none(schem
     ("api", "{buckets.media.name}", "{buckets.media.name} names a bucket the service has no rights on; add media"),
     ("api", "{volumes.data.path}", "names an access point the service does not mount"),
     ("frontend", "{services.api.url}", "{services.api.url} names a service it does not connect to; add api"),
-    ("api", "{queues.jobs.url}", "queues are not part of this platform yet"),
+    ("api", "{queues.jobs.url}", "{queues.jobs.url} names a queue the service has no rights on; add jobs to its queues"),
     ("api", "{secrets.nope}", "{secrets.nope} is not in platform:secrets (jwt-signing-key, oauth)"),
     ("api", "{secrets.oauth.CLIENT_ID}", None),                       # alone: injected from the secret itself
     ("api", "id={secrets.oauth.CLIENT_ID}", "is put by operators, so the platform cannot compose it"),
@@ -819,3 +819,44 @@ def test_without_an_edge_its_url_cannot_be_injected() -> None:
     config["services"]["api"]["inject"] = {"SITE": "{edge.url}"}
     del config["edge"]
     assert "services.api.inject.SITE: {edge.url} needs platform:edge" in problems(config)
+
+
+# -- queues (issue 21) -------------------------------------------------------------------------------------------------
+
+def _with_worker(**worker) -> dict:
+    config = raw("dev")
+    config["queues"] = {"jobs": {}}
+    config["services"]["worker"] = {"image": {"repository": "worker", "tag": "v1.0.0"}, "cpu": 256, "memory": 512,
+                                    "queues": {"jobs": "receive"}, **worker}
+    return config
+
+
+def test_a_service_uses_only_queues_the_stack_has() -> None:
+    config = _with_worker()
+    assert from_mapping(config).services["worker"].queues == {"jobs": "receive"}
+    config["services"]["worker"]["queues"] = {"jbos": "receive"}
+    assert problems(config) == ["services.worker.queues: 'jbos' is not in platform:queues (jobs)"]
+
+
+def test_on_eks_backlog_scaling_is_refused_naming_the_alternative() -> None:
+    config = raw(PROJECT_DIR / "examples" / "Pulumi.bioinformatics.yaml")
+    config["queues"] = {"jobs": {}}
+    config["services"]["api"]["queues"] = {"jobs": "receive"}
+    config["services"]["api"]["scaling"] = {**config["services"]["api"].get("scaling", {}), "backlog_per_task": 10}
+    lines = problems(config)
+    assert any(line.startswith("services.api.scaling.backlog_per_task: queue-backlog scaling is ECS-only") and "KEDA" in line
+               for line in lines), lines
+    del config["services"]["api"]["scaling"]["backlog_per_task"]
+    assert from_mapping(config).services["api"].queues == {"jobs": "receive"}  # sending and receiving work on EKS
+
+
+def test_a_worker_gets_its_queues_url_and_may_use_it(stack) -> None:
+    config = _with_worker(scaling={"min": 1, "max": 3, "cpu_target": None, "backlog_per_task": 20})
+    mon = run_program(FIXTURE_DEV, overrides={"services": config["services"], "queues": config["queues"]})
+    queue = mon.one("aws:sqs/queue:Queue", "queues-jobs")
+    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-worker").inputs["containerDefinitions"])
+    assert {"name": "QUEUE_JOBS_URL", "value": queue.outputs["url"]} in container["environment"]
+    grant = mon.one("aws:iam/rolePolicy:RolePolicy", "queues-grant-worker").inputs
+    assert grant["role"] == mon.one("aws:iam/role:Role", "app-worker-task").outputs["name"]
+    alarm = mon.one("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-jobs-dead-letters").inputs
+    assert alarm["dimensions"] == {"QueueName": mon.one("aws:sqs/queue:Queue", "queues-jobs-dead-letters").outputs["name"]}

@@ -432,6 +432,14 @@ def _web_acl(rec: Recorded, p: _Pricer) -> list[Line]:
             p.line(rec, "usage", "requests", "waf_million_requests", p.usage["waf_requests_million"])]
 
 
+def _queue(rec: Recorded, p: _Pricer) -> list[Line]:
+    # A work queue is billed by its requests; its dead-letter queue (no redrive policy of its own) sees only the
+    # messages that failed for good.
+    if not rec.inputs.get("redrivePolicy"):
+        return [p.free(rec)]
+    return [p.line(rec, "usage", "requests", "sqs_million_requests", p.usage["sqs_requests_million"])]
+
+
 def _monthly(item: str, key: str) -> Pricing:
     return lambda rec, p: [p.line(rec, "fixed", item, key, 1)]
 
@@ -469,6 +477,7 @@ PRICING: dict[str, Pricing] = {
     "aws:s3/bucket:Bucket": _stored("Standard storage", "s3_standard_gb_month", "bucket_gb"),
     "aws:ecr/repository:Repository": _stored("image storage", "ecr_gb_month", "ecr_gb"),
     "aws:sfn/stateMachine:StateMachine": _stored("state transitions", "sfn_transition", "state_transitions"),
+    "aws:sqs/queue:Queue": _queue,
     "aws:backup/vault:Vault": lambda rec, p: [p.unpriced(rec, "backup storage (AWS Backup storage is not in the table)")],
 }
 """Type token -> its lines. Anything neither here nor in FREE is listed as unpriced."""
@@ -509,7 +518,8 @@ FREE: frozenset[str] = frozenset({
     "aws:cloudwatch/logDelivery:LogDelivery", "aws:cloudwatch/logDeliverySource:LogDeliverySource",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "aws:cloudwatch/eventRule:EventRule",
     "aws:cloudwatch/eventTarget:EventTarget", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
-    "aws:sns/topicSubscription:TopicSubscription", "aws:budgets/budget:Budget",  # the first two budgets are free
+    "aws:sns/topicSubscription:TopicSubscription", "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy", "aws:budgets/budget:Budget",  # the first two budgets are free
     "aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
 })

@@ -470,6 +470,9 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
         "zoneId": i, "nameServers": [f"ns-{n}.awsdns-{n}.org" for n in (1, 2, 3, 4)]},
     "aws:secretsmanager/secret:Secret": lambda a, i, p, c: {
         "arn": f"arn:aws:secretsmanager:{c.region}:{c.account}:secret:{p}-{_hex(p, n=6)}"},
+    # SQS names a queue by its URL (the id) and its ARN by account and name.
+    "aws:sqs/queue:Queue": lambda a, i, p, c: {
+        "url": f"https://sqs.{c.region}.amazonaws.com/{c.account}/{p}", "arn": f"arn:aws:sqs:{c.region}:{c.account}:{p}"},
     "random:index/randomPassword:RandomPassword": lambda a, i, p, c: {
         "result": (_hex("password", a.name, n=64) * 8)[: int(a.inputs.get("length", 32))]},
     "aws:rds/instance:Instance": _rds_instance,

@@ -8,7 +8,7 @@ import pytest
 
 from components import BatchPipeline, BatchPipelineArgs, PipelineSettings, WorkloadRefs
 from components._states import BatchJobTask, Fail, StateMachineDefinition
-from components.container_service import SecretEnv
+from components._service import SecretEnv
 
 REPO = "arn:aws:ecr:us-east-1:123456789012:repository/platform-test-batch"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/test/ncbi-AbCdEf"

@@ -12,7 +12,7 @@ from components import (
     ClusterSettings, ContainerService, ContainerServiceArgs, LoadBalancerSettings, LoadBalancerSpec, SecretEnv,
     ServiceSettings, ServiceSpec, Volume,
 )
-from components.container_service import ReleaseTaskSettings
+from components._service import ReleaseTaskSettings
 from tests.conftest import service_spec
 
 DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf"
@@ -436,3 +436,25 @@ def test_a_services_rollout_follows_its_deployment_settings(record, deployment, 
     (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-web").inputs["containerDefinitions"])
     assert container.get("stopTimeout") == stop
     assert mon.one("aws:lb/targetGroup:TargetGroup", "app-web").inputs["deregistrationDelay"] == delay
+
+
+def test_a_worker_scales_on_its_queues_backlog_per_running_task(record) -> None:
+    specs = {**services(), "jobs": service_spec("example/worker:1", cpu=256, memory=512, queues={"jobs": "receive"},
+                                                scaling={"min": 1, "max": 8, "cpu_target": None, "backlog_per_task": 25},
+                                                backlog_queue_name="platform-test-queues-jobs")}
+    mon = record(lambda: build(services=specs))
+    config = mon.one("aws:appautoscaling/policy:Policy", "app-jobs-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    cluster, service = mon.one("aws:ecs/cluster:Cluster"), mon.one("aws:ecs/service:Service", "app-jobs")
+    assert config["targetValue"] == 25
+    messages, tasks, ratio = config["customizedMetricSpecification"]["metrics"]
+    assert messages["metricStat"] == {"stat": "Sum", "metric": {
+        "namespace": "AWS/SQS", "metricName": "ApproximateNumberOfMessagesVisible",
+        "dimensions": [{"name": "QueueName", "value": "platform-test-queues-jobs"}]}}
+    assert tasks["metricStat"] == {"stat": "Average", "metric": {
+        "namespace": "ECS/ContainerInsights", "metricName": "RunningTaskCount",
+        "dimensions": [{"name": "ClusterName", "value": cluster.outputs["name"]},
+                       {"name": "ServiceName", "value": service.outputs["name"]}]}}
+    assert (messages["returnData"], tasks["returnData"]) == (False, False)
+    assert (ratio["expression"], ratio["returnData"]) == (f"{messages['id']} / {tasks['id']}", True)
+    # No CPU policy was asked for: the backlog alone moves the count.
+    assert [p.name for p in mon.of_type("aws:appautoscaling/policy:Policy") if p.name.startswith("app-jobs")] == ["app-jobs-backlog"]

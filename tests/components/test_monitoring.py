@@ -87,3 +87,14 @@ def test_budget_without_addresses_still_notifies_the_topic_which_lets_budgets_pu
     for doc in (topic_policy, key_policy):
         publishers = next(s for s in doc["Statement"] if s["Sid"] == "AlarmServicesPublish")["Principal"]["Service"]
         assert "budgets.amazonaws.com" in publishers
+
+
+def test_a_message_in_a_dead_letter_queue_alarms_at_once(record) -> None:
+    mon = record(lambda: Monitoring("monitoring", build(dead_letter_queues={"jobs": "app-jobs-dead-letters"})))
+    alarm = mon.one("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-jobs-dead-letters").inputs
+    topic = mon.one("aws:sns/topic:Topic").outputs["arn"]
+    assert (alarm["namespace"], alarm["metricName"], alarm["dimensions"]) == (
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": "app-jobs-dead-letters"})
+    assert (alarm["statistic"], alarm["threshold"], alarm["comparisonOperator"], alarm["evaluationPeriods"]) == (
+        "Maximum", 0, "GreaterThanThreshold", 1)
+    assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic]

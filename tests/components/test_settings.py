@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from components import _settings
-from components.container_service import VolumeSettings
+from components._service import VolumeSettings
 from components.file_system import AccessPointSettings
 
 

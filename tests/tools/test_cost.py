@@ -145,7 +145,8 @@ def test_every_priced_type_has_a_golden_line(stack) -> None:
     for ref, resource, _, _ in GOLDEN:
         covered |= {x.type for x in _estimate(stack, ref).lines if x.resource == resource}
     unpriceable = {"aws:backup/vault:Vault"}  # listed as unpriced on purpose
-    elsewhere = {"kubernetes:apps/v1:Deployment"}  # no committed stack runs pods on Fargate: the test below
+    # No committed stack runs pods on Fargate, and the queues are priced on a fixture worker: the tests below.
+    elsewhere = {"kubernetes:apps/v1:Deployment", "aws:sqs/queue:Queue"}
     assert set(PRICING) - covered - unpriceable - elsewhere == set()
 
 
@@ -323,3 +324,16 @@ def test_pods_in_a_fargate_namespace_are_priced_as_fargate_and_node_pods_are_not
     assert not [x for x in est.lines if x.type == "aws:eks/nodeGroup:NodeGroup"]
     on_nodes = _estimate(stack, bio)
     assert {x.kind for x in on_nodes.lines if x.type == "kubernetes:apps/v1:Deployment"} == {"free"}
+
+
+def test_a_work_queue_is_priced_by_its_requests_and_its_dead_letter_queue_is_free() -> None:
+    from tools.harness import run_program
+
+    services = yaml.safe_load(FIXTURE_DEV.read_text())["config"]["platform:services"]
+    services["api"] = {**services["api"], "queues": {"jobs": "send"}}
+    est = estimate(run_program(FIXTURE_DEV, overrides={"services": services, "queues": {"jobs": {}}}),
+                   stack="fixture-dev", region="us-east-1")
+    (requests,) = _lines(est, "queues-jobs", "requests")
+    assert (requests.quantity, requests.unit_price, requests.monthly) == (0.5, 0.40, 0.20)  # small: 0.5 million
+    (dead,) = [x for x in est.lines if x.resource == "queues-jobs-dead-letters" and x.type == "aws:sqs/queue:Queue"]
+    assert dead.monthly == 0 and dead.kind == "free"

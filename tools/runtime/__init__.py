@@ -19,7 +19,7 @@ traces to and the source; `plan` fails with exit code 7 on any.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
