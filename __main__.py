@@ -185,8 +185,10 @@ if config.alarms is not None:
         db_free_storage=bool(config.database and config.database.engine == "postgres"),
         cache_nodes=[pulumi.Output.concat(own_cache.replication_group_id, f"-{i:03d}")
                      for i in range(1, config.cache.nodes + 1)] if own_cache else [],
-        state_machines={"pipeline": pipeline.state_machine_arn} if pipeline else {},
-        dead_letter_queues=queues.dead_letter_names if queues else {},
+        state_machines={**({"pipeline": pipeline.state_machine_arn} if pipeline else {}),
+                        **{f"{svc}-schedule": arn for svc, arn in getattr(containers, "schedule_machine_arns", {}).items()}},
+        dead_letter_queues={**(queues.dead_letter_names if queues else {}),
+                            **{f"{svc}-schedule": q for svc, q in getattr(containers, "schedule_dead_letter_names", {}).items()}},
         event_alerts={"pipeline-job-failed": pipeline.failure_event_pattern} if pipeline else {},
         tags=tags,
     ))

@@ -623,6 +623,9 @@ class StackConfig(Settings):
                 problems.append(f"@{at}.volumes: EFS volumes are ECS-only; the EKS runtime has no EFS CSI driver")
             if svc.exec:
                 problems.append(f"@{at}.exec: ECS Exec is ECS-only; on EKS use kubectl exec (RBAC)")
+            if svc.schedule is not None:
+                problems.append(f"@{at}.schedule: scheduled tasks run on ECS only; on EKS run the image as a Kubernetes "
+                                "CronJob of your own (concurrencyPolicy: Forbid keeps runs from overlapping)")
             if svc.release_task is not None:
                 problems.append(f"@{at}.release_task: release tasks run on ECS only; on EKS run the command as a "
                                 "Kubernetes Job (or a Helm pre-upgrade hook) of your own")

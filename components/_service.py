@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from components import _inject
 from components._alb import LoadBalancerSpec, RouteSettings, TargetHealthCheckSettings
 from components._runtime import Reach, Use
+from components._scheduled import ScheduleSettings
 from components._settings import (
     AbsolutePath, EnvName, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
 )
@@ -226,6 +227,9 @@ class ServiceSettings(Settings):
     """Retention of the service's log group."""
     log_stream_prefix: str | None = None
     """awslogs stream prefix; default: the service name."""
+    schedule: ScheduleSettings | None = None
+    """Run the task on a schedule (EventBridge Scheduler) instead of keeping it running: a cron job with the
+    service's image, command, roles, secrets and network. ECS only."""
     release_task: ReleaseTaskSettings | None = None
     """A command the deploy runs once, as a task with this service's image, network, roles and secrets, before
     each rollout (`tools/release.py`, in pulumi-up.yml); its failure stops the rollout. ECS only."""
@@ -257,6 +261,12 @@ class ServiceSettings(Settings):
             problems.add("discovery_name", "needs port or extra_ports to expose")
         if self.load_balancer is None and "deregistration_delay" in self.deployment.model_fields_set:
             problems.add("deployment.deregistration_delay", "only for services behind a load balancer; remove it")
+        if self.schedule is not None:
+            for key in ("load_balancer", "port", "extra_ports", "scaling", "singleton", "discovery_name", "desired_count",
+                        "deployment", "release_task", "grace_period"):
+                if key in self.model_fields_set:
+                    problems.add(key, "a scheduled task is not kept running: it has no "
+                                      f"{key.replace('_', ' ')}; remove it (or the schedule)")
         if self.singleton:
             for key in ("minimum_healthy_percent", "maximum_percent"):
                 if key in self.deployment.model_fields_set:

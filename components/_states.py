@@ -204,6 +204,71 @@ class StateMachineDefinition:
         })
 
 
+RUN_TASK_SYNC = "arn:aws:states:::ecs:runTask.sync"
+"""Step Functions' optimized ECS integration that runs a task and waits until it stops."""
+ECS_LIST_TASKS = "arn:aws:states:::aws-sdk:ecs:listTasks"
+"""Step Functions' AWS SDK integration calling ECS ListTasks."""
+RUN_TASK_ERRORS = ("AmazonECS.Unknown",)
+"""What runTask.sync raises when RunTask answers with failures (no Fargate capacity, for one): worth retrying
+(Step Functions Developer Guide, "Run Amazon ECS or Fargate tasks": a non-empty Failures field fails the task with
+AmazonECS.Unknown; checked 2026-12-04)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunScheduledTask:
+    """A JSONata machine that runs one ECS task to completion (`components._scheduled`): optionally ends first when
+    a task it started earlier still runs, then runs the task, then fails unless every container exited 0."""
+
+    comment: str
+    timeout_seconds: int
+    skip_if_running: bool
+    cluster_arn: pulumi.Input[str]
+    task_definition_arn: pulumi.Input[str]
+    started_by: str
+    """Tag of the tasks this machine starts (ECS startedBy), which the overlap check lists."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    capacity: Sequence[Mapping[str, Any]]
+    exec: bool = False
+    assign_public_ip: bool = False
+    list_errors: Sequence[str] = ()
+
+    def to_json(self) -> pulumi.Output[str]:
+        """The ASL document."""
+        states: dict[str, Any] = {}
+        if self.skip_if_running:
+            states["ListRunning"] = {
+                "Type": "Task", "Resource": ECS_LIST_TASKS, "Next": "AlreadyRunning?",
+                "Arguments": {"Cluster": self.cluster_arn, "StartedBy": self.started_by, "DesiredStatus": "RUNNING"},
+                "Output": "{% $count($states.result.TaskArns) %}"}
+            if self.list_errors:
+                states["ListRunning"]["Retry"] = [Retry(errors=self.list_errors).to_asl()]
+            states["AlreadyRunning?"] = {
+                "Type": "Choice", "Default": "Run",
+                "Choices": [{"Condition": "{% $states.input > 0 %}", "Next": "SkipOverlap"}]}
+            states["SkipOverlap"] = {"Type": "Succeed", "Comment": "the previous run still runs: this one is skipped"}
+        states["Run"] = {
+            "Type": "Task", "Resource": RUN_TASK_SYNC, "Next": "ExitedZero?",
+            "Arguments": {
+                "Cluster": self.cluster_arn, "TaskDefinition": self.task_definition_arn, "StartedBy": self.started_by,
+                "CapacityProviderStrategy": list(self.capacity), "EnableExecuteCommand": self.exec,
+                "PropagateTags": "TASK_DEFINITION",
+                "NetworkConfiguration": {"AwsvpcConfiguration": {
+                    "Subnets": self.subnet_ids, "SecurityGroups": list(self.security_group_ids),
+                    "AssignPublicIp": "ENABLED" if self.assign_public_ip else "DISABLED"}}},
+            "Output": "{% $states.result.Containers %}",
+            "Retry": [Retry(errors=RUN_TASK_ERRORS, interval_seconds=60).to_asl()]}
+        states["ExitedZero?"] = {
+            "Type": "Choice", "Default": "Done",
+            "Choices": [{"Condition": "{% $count($states.input[ExitCode != 0]) > 0 %}", "Next": "TaskFailed"}]}
+        states["TaskFailed"] = {"Type": "Fail", "Error": "TaskFailed", "Cause": "a container exited with a code other than 0"}
+        states["Done"] = {"Type": "Succeed"}
+        return pulumi.Output.json_dumps({
+            "Comment": self.comment, "QueryLanguage": "JSONata",
+            "StartAt": "ListRunning" if self.skip_if_running else "Run", "TimeoutSeconds": self.timeout_seconds,
+            "States": states})
+
+
 def log_delivery_statement() -> dict[str, Any]:
     """What a state machine's role needs to deliver its execution log to CloudWatch Logs: the vended-log
     delivery API, which takes no resource-level permissions (Step Functions Developer Guide, "IAM policies
@@ -224,7 +289,8 @@ class LoggedMachine:
     """What the machine itself does at run time: assume its role, deliver its log, trace."""
 
 
-def logged_state_machine(parent: pulumi.Resource, name: str, *, definition: StateMachineDefinition | ComposeSecretMachine,
+def logged_state_machine(parent: pulumi.Resource, name: str, *,
+                         definition: StateMachineDefinition | ComposeSecretMachine | RunScheduledTask,
                          statements: Sequence[Mapping[str, Any]], account_id: pulumi.Input[str],
                          description: str, log_level: Literal["ALL", "ERROR", "FATAL"], retention_days: int,
                          tags: Mapping[str, str], names: tuple[str, str, str], log_group_name: str,

@@ -41,6 +41,7 @@ from components._service import (
     ContainerHealthCheckSettings, ScalingSettings, SecretEnv, ServiceSettings, ServiceSpec, Volume, WorkloadRefs,
     check_service_wiring,
 )
+from components._scheduled import ScheduledRun, build_schedule
 from components._states import (
     ECS_SERVICE_ERRORS, TARGET_RETRY, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine,
     machine_starter,
@@ -108,6 +109,10 @@ class ContainerService(pulumi.ComponentResource):
     release_tasks: dict[str, dict[str, Any]]
     """By service with a release task: its task definition, subnets, security groups and timeout, for
     `tools/release.py` (the stack exports them as app_release_tasks)."""
+    schedule_machine_arns: dict[str, pulumi.Output[str]]
+    """By scheduled service: the state machine each run is an execution of (alarm on its failures)."""
+    schedule_dead_letter_names: dict[str, pulumi.Output[str]]
+    """By scheduled service: the queue of starts Scheduler gave up on (alarm when not empty)."""
     runtime_needs: pulumi.Output[list[dict[str, Any]]]
     """What the tasks, load balancers and the redeploy machine do at run time (`components._runtime`)."""
 
@@ -150,6 +155,7 @@ class ContainerService(pulumi.ComponentResource):
         self.service_names, self.task_role_names, self.task_role_arns, self.log_group_names = {}, {}, {}, {}
         self.release_tasks = {}
         self.target_group_arn_suffixes = {}
+        self.schedule_machine_arns, self.schedule_dead_letter_names = {}, {}
         self._needs: list[Need] = []
         self._redeploy: dict[str, tuple[aws.ecs.Service, list[pulumi.Input[str]]]] = {}
         for svc, spec in sorted(args.services.items()):
@@ -176,7 +182,8 @@ class ContainerService(pulumi.ComponentResource):
             "load_balancer_dns_names": self.load_balancer_dns_names,
             "load_balancer_zone_ids": self.load_balancer_zone_ids,
             "target_group_arn_suffixes": self.target_group_arn_suffixes, "origin_secrets": self.origin_secrets,
-            "release_tasks": self.release_tasks, "runtime_needs": self.runtime_needs,
+            "release_tasks": self.release_tasks, "schedule_machine_arns": self.schedule_machine_arns,
+            "schedule_dead_letter_names": self.schedule_dead_letter_names, "runtime_needs": self.runtime_needs,
         })
 
     # -- one service -----------------------------------------------------------------------------
@@ -213,10 +220,29 @@ class ContainerService(pulumi.ComponentResource):
                 for v in spec.volumes],
             tags=tags_for(args.tags, name, svc), opts=child_opts(self),
         )
+        self.task_role_names[svc] = task_role.name
+        self.task_role_arns[svc] = task_role.arn
+        self.log_group_names[svc] = log_group.name
+        capacity = spec.settings.capacity
+        shares = [(p, b, w) for p, b, w in (("FARGATE", capacity.fargate.base, capacity.fargate.weight),
+                                            ("FARGATE_SPOT", capacity.fargate_spot.base, capacity.fargate_spot.weight))
+                  if w or b]
+        if spec.settings.schedule is not None:
+            # Not kept running: the schedule runs the task definition, each run a new task with fresh secrets.
+            scheduled = build_schedule(self, ScheduledRun(
+                name=base, settings=spec.settings.schedule, cluster_arn=cluster.arn, cluster_name=cluster.name,
+                task_definition_arn=task.arn, role_arns=[execution_role.arn, task_role.arn], subnet_ids=args.subnet_ids,
+                security_group_ids=[sg.id], exec=spec.settings.exec, key=f"services.{svc}.schedule",
+                capacity=[{"CapacityProvider": p, "Base": b, "Weight": w} for p, b, w in shares]),
+                region=args.region, account_id=args.account_id, tags=args.tags)
+            self._needs += scheduled.needs
+            self.schedule_machine_arns[svc] = scheduled.machine_arn
+            self.schedule_dead_letter_names[svc] = scheduled.dead_letter_name
+            self._declare(svc, spec, sg, None, execution_role, task_role, log_group, None)
+            return
         lb = lbs.get(spec.settings.load_balancer or "")
         strategies = [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=p, base=b, weight=w)
-                      for p, b, w in (("FARGATE", spec.settings.capacity.fargate.base, spec.settings.capacity.fargate.weight),
-                                      ("FARGATE_SPOT", spec.settings.capacity.fargate_spot.base, spec.settings.capacity.fargate_spot.weight)) if w or b]
+                      for p, b, w in shares]
         service = aws.ecs.Service(
             base,
             cluster=cluster.arn,
@@ -268,15 +294,12 @@ class ContainerService(pulumi.ComponentResource):
                 "subnets": args.subnet_ids, "security_groups": [sg.id], "timeout_seconds": release.timeout_seconds,
             }
         self.service_names[svc] = service.name
-        self.task_role_names[svc] = task_role.name
-        self.task_role_arns[svc] = task_role.arn
-        self.log_group_names[svc] = log_group.name
         if lb is not None:
             self.target_group_arn_suffixes[svc] = lb.target_groups[svc].arn_suffix
 
     def _declare(self, svc: str, spec: ServiceSpec, sg: aws.ec2.SecurityGroup, lb: BuiltLoadBalancer | None,
                  execution: aws.iam.Role, task: aws.iam.Role, log_group: aws.cloudwatch.LogGroup,
-                 service: aws.ecs.Service) -> None:
+                 service: aws.ecs.Service | None) -> None:
         """The service's run-time needs: what its tasks, its load balancer and its peers do."""
         args, base = self._args, f"{self._name}-{svc}"
         workload, at = f"{base} tasks", f"services.{svc}"
@@ -317,7 +340,7 @@ class ContainerService(pulumi.ComponentResource):
                 workload=f"load balancer {spec.settings.load_balancer}", source=lb.security_group.id,
                 subnets=args.subnet_ids, target=sg.id, port=spec.settings.port,
                 why="forward requests and run the health check on the target port", key=f"{at}.port"))
-        if spec.secrets:
+        if spec.secrets and service is not None:  # a scheduled task reads its secrets afresh at every run
             arns = [s.arn for s in spec.secrets.values()]
             self._redeploy[svc] = (service, arns)
             self._needs.append(Refresh(workload=workload, runtime="ecs", service=service.arn, secrets=arns,

@@ -860,3 +860,26 @@ def test_a_worker_gets_its_queues_url_and_may_use_it(stack) -> None:
     assert grant["role"] == mon.one("aws:iam/role:Role", "app-worker-task").outputs["name"]
     alarm = mon.one("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-jobs-dead-letters").inputs
     assert alarm["dimensions"] == {"QueueName": mon.one("aws:sqs/queue:Queue", "queues-jobs-dead-letters").outputs["name"]}
+
+
+def test_on_eks_a_scheduled_task_is_refused_naming_the_cronjob() -> None:
+    config = raw(PROJECT_DIR / "examples" / "Pulumi.bioinformatics.yaml")
+    config["services"]["nightly"] = {"image": {"uri": "example/job:1"}, "cpu": 256, "memory": 512,
+                                     "architecture": config["services"]["api"].get("architecture", "arm64"),
+                                     "schedule": {"expression": "cron(0 3 * * ? *)"}}
+    assert problems(config) == ["services.nightly.schedule: scheduled tasks run on ECS only; on EKS run the image as a "
+                                "Kubernetes CronJob of your own (concurrencyPolicy: Forbid keeps runs from overlapping)"]
+
+
+def test_a_scheduled_tasks_failures_and_lost_starts_alarm() -> None:
+    config = raw("dev")
+    config["services"]["nightly"] = {"image": {"repository": "api", "tag": "v1.0.0"}, "cpu": 256, "memory": 512,
+                                     "schedule": {"expression": "rate(1 day)"}}
+    mon = run_program(FIXTURE_DEV, overrides={"services": config["services"]})
+    machine = mon.one("aws:sfn/stateMachine:StateMachine", "app-nightly-schedule-machine").outputs["arn"]
+    failed = mon.one("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-nightly-schedule-failed").inputs
+    assert (failed["metricName"], failed["dimensions"]) == ("ExecutionsFailed", {"StateMachineArn": machine})
+    lost = mon.one("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-nightly-schedule-dead-letters").inputs
+    assert lost["dimensions"] == {"QueueName": mon.one("aws:sqs/queue:Queue", "app-nightly-schedule-dead-letters").outputs["name"]}
+    # Neither CPU nor memory alarms: nothing runs between runs.
+    assert not [a for a in mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name == "monitoring-nightly-cpu"]

@@ -519,6 +519,8 @@ FREE: frozenset[str] = frozenset({
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "aws:cloudwatch/eventRule:EventRule",
     "aws:cloudwatch/eventTarget:EventTarget", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
     "aws:sns/topicSubscription:TopicSubscription", "aws:sqs/queuePolicy:QueuePolicy",
+    # EventBridge Scheduler: the first 14 million invocations a month are free (aws.amazon.com/eventbridge/pricing).
+    "aws:scheduler/schedule:Schedule",
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy", "aws:budgets/budget:Budget",  # the first two budgets are free
     "aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",
