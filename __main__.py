@@ -106,7 +106,9 @@ if config.services:
                         services=services, load_balancers=load_balancers, settings=config.cluster,
                         protect=protect, tags=tags)
     if config.cluster.runtime == "ecs":
-        containers = ContainerService("app", ContainerServiceArgs(subnet_ids=network.private_subnet_ids, **common))
+        public = config.cluster.task_subnets == "public"  # a lean dev without NAT (README: Dev without NAT)
+        containers = ContainerService("app", ContainerServiceArgs(
+            subnet_ids=network.public_subnet_ids if public else network.private_subnet_ids, public_ip=public, **common))
         peers = {name: containers.security_group_ids[name] for name in services}
     else:
         from components.kubernetes_service import KubernetesService, KubernetesServiceArgs

@@ -504,6 +504,14 @@ class StackConfig(Settings):
                 problems.append(f"@load_balancers.{lb}.ingress_cidrs: only for internal load balancers")
         if self.load_balancers and self.domain is None:
             problems.append("@domain: load balancers serve HTTPS and need platform:domain for their certificate")
+        if self.cluster.task_subnets == "public":
+            if "public" not in self.subnet_tiers():
+                problems.append("@cluster.task_subnets: public tasks need public subnets; the network has none")
+            if self.pipeline is not None and self.network is not None and self.network.egress == "none" and \
+                    not self.network.interface_endpoints:
+                problems.append("@network.egress: the pipeline's jobs run in private subnets and pull images and write "
+                                "logs through NAT or interface endpoints; keep a NAT (egress: instance is the cheapest) "
+                                "or add network.interface_endpoints")
         if self.pipeline is not None:
             for i, step in enumerate(self.pipeline.steps):
                 at = f"pipeline.steps[{i}]"
@@ -717,6 +725,9 @@ class StackConfig(Settings):
 
     def _prod_rules(self) -> list[str]:
         problems = []
+        if self.cluster.task_subnets == "public":
+            problems.append("@cluster.task_subnets: prod tasks run in private subnets (no public IP on a workload); "
+                            "set private, with NAT gateways per AZ or interface endpoints")
         net = self.network
         if net is not None and net.existing is None and net.egress not in ("per_az", "none"):
             problems.append(f"@network.egress: prod needs one NAT gateway per AZ (per_az) or no egress (none); got {net.egress!r}")

@@ -67,11 +67,13 @@ class Connection:
     """What breaks without it."""
     key: str | None = None
     """The stack-file key the need traces to."""
+    public_ip: bool = False
+    """The caller has a public IP: a default route to the internet gateway takes it out of the VPC."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form the component publishes."""
         return {"kind": "connection", "workload": self.workload, "source": self.source, "subnets": self.subnets,
-                "target": self.target, "port": self.port, "why": self.why, "key": self.key}
+                "target": self.target, "port": self.port, "why": self.why, "key": self.key, "public_ip": self.public_ip}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,10 +233,12 @@ def log_needs(workload: str, principal: pulumi.Input[str], log_group_arn: pulumi
 
 
 def api_egress_needs(workload: str, source: pulumi.Input[str], subnets: pulumi.Input[Sequence[pulumi.Input[str]]],
-                     *, pulls_from_ecr: bool, reads_secrets: bool, key: str | None) -> list[Connection]:
+                     *, pulls_from_ecr: bool, reads_secrets: bool, key: str | None,
+                     public_ip: bool = False) -> list[Connection]:
     """HTTPS to the AWS APIs a Fargate task or job calls from its own network interface when it starts and
     runs: ECR's two endpoints and S3 (image layers) for an ECR image, CloudWatch Logs, Secrets Manager."""
     services = (["ecr.api", "ecr.dkr", "s3"] if pulls_from_ecr else []) + ["logs"]
     services += ["secretsmanager"] if reads_secrets else []
     return [Connection(workload=workload, source=source, subnets=subnets, target=f"aws:{service}", port=443,
-                       why=f"call {service} (image pull, logs, secrets)", key=key) for service in services]
+                       why=f"call {service} (image pull, logs, secrets)", key=key, public_ip=public_ip)
+            for service in services]

@@ -107,6 +107,8 @@ class ScheduledRun:
     capacity: Sequence[Mapping[str, Any]]
     """Capacity provider strategy: [{CapacityProvider, Base, Weight}]."""
     exec: bool = False
+    assign_public_ip: bool = False
+    """Tasks in public subnets get a public IP (cluster.task_subnets: public)."""
     key: str
     """The stack-file key (`services.<name>.schedule`)."""
 
@@ -148,7 +150,7 @@ def build_schedule(parent: pulumi.Resource, run: ScheduledRun, *, region: str, a
         comment=f"{base}: run the task once", timeout_seconds=s.timeout_seconds, skip_if_running=s.overlap == "skip",
         cluster_arn=run.cluster_arn, task_definition_arn=run.task_definition_arn, started_by=started_by,
         subnet_ids=run.subnet_ids, security_group_ids=run.security_group_ids, capacity=run.capacity, exec=run.exec,
-        list_errors=ECS_SERVICE_ERRORS)
+        list_errors=ECS_SERVICE_ERRORS, assign_public_ip=run.assign_public_ip)
     built = logged_state_machine(
         parent, f"{base}-schedule", definition=definition, account_id=account_id,
         description=f"{base}: run the scheduled task", names=("log", "role", "machine"),

@@ -155,12 +155,19 @@ class ClusterSettings(Settings):
     """ECS Container Insights level (always on; EKS gets the CloudWatch observability add-on)."""
     eks: EksSettings | None = None
     """EKS settings (runtime: eks); defaults apply when left out."""
+    task_subnets: Literal["private", "public"] = "private"
+    """Where ECS tasks run: `private` (egress through NAT or endpoints), or `public` with a public IP each, so a
+    lean dev needs no NAT (README: "Dev without NAT"). Public tasks still admit only their load balancer and named
+    peers; refused in prod, and reported by the policy pack's ecs-no-public-ip as an advisory."""
 
     @model_validator(mode="after")
     def _rules(self) -> ClusterSettings:
         problems = Problems()
         if self.eks is not None and self.runtime != "eks":
             problems.add("eks", "EKS settings need runtime: eks")
+        if self.task_subnets == "public" and self.runtime != "ecs":
+            problems.add("task_subnets", "public tasks are an ECS option; EKS nodes and pods stay private (use "
+                                         "network.interface_endpoints or a NAT)")
         return problems.done(self)
 
     @property

@@ -70,7 +70,10 @@ class ContainerServiceArgs:
     vpc_cidr: pulumi.Input[str]
     """Default client range of internal load balancers."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Private subnets for the tasks."""
+    """Subnets for the tasks: private ones, or public ones with `public_ip`."""
+    public_ip: bool = False
+    """Give each task a public IP (tasks in public subnets reach AWS and the internet through the internet gateway;
+    `settings.task_subnets: public`)."""
     region: str
     """The stack's region."""
     account_id: pulumi.Input[str]
@@ -233,6 +236,7 @@ class ContainerService(pulumi.ComponentResource):
                 name=base, settings=spec.settings.schedule, cluster_arn=cluster.arn, cluster_name=cluster.name,
                 task_definition_arn=task.arn, role_arns=[execution_role.arn, task_role.arn], subnet_ids=args.subnet_ids,
                 security_group_ids=[sg.id], exec=spec.settings.exec, key=f"services.{svc}.schedule",
+                assign_public_ip=args.public_ip,
                 capacity=[{"CapacityProvider": p, "Base": b, "Weight": w} for p, b, w in shares]),
                 region=args.region, account_id=args.account_id, tags=args.tags)
             self._needs += scheduled.needs
@@ -250,7 +254,7 @@ class ContainerService(pulumi.ComponentResource):
             desired_count=spec.settings.desired_count,
             capacity_provider_strategies=strategies,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=args.subnet_ids, security_groups=[sg.id], assign_public_ip=False),
+                subnets=args.subnet_ids, security_groups=[sg.id], assign_public_ip=args.public_ip),
             load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
                 target_group_arn=lb.target_groups[svc].arn, container_name=svc, container_port=spec.settings.port)]
             if lb is not None else None,
@@ -292,6 +296,7 @@ class ContainerService(pulumi.ComponentResource):
             self.release_tasks[svc] = {
                 "cluster": cluster.name, "task_definition": release_task.family, "container": svc,
                 "subnets": args.subnet_ids, "security_groups": [sg.id], "timeout_seconds": release.timeout_seconds,
+                "assign_public_ip": args.public_ip,
             }
         self.service_names[svc] = service.name
         if lb is not None:
@@ -328,7 +333,7 @@ class ContainerService(pulumi.ComponentResource):
                 context={"elasticfilesystem:AccessPointArn": volume.access_point_arn, "aws:SecureTransport": True}))
         self._needs += [use.by(workload, task.arn) for use in spec.uses]
         self._needs += api_egress_needs(workload, sg.id, args.subnet_ids, key=at, reads_secrets=bool(spec.secrets),
-                                        pulls_from_ecr=spec.repository_arn is not None)
+                                        pulls_from_ecr=spec.repository_arn is not None, public_ip=args.public_ip)
         self._needs += [reach.by(workload, sg.id, args.subnet_ids) for reach in spec.reaches]
         for peer in sorted(spec.allow_from):
             for port in sorted(set(spec.settings.ports().values())):

@@ -883,3 +883,59 @@ def test_a_scheduled_tasks_failures_and_lost_starts_alarm() -> None:
     assert lost["dimensions"] == {"QueueName": mon.one("aws:sqs/queue:Queue", "app-nightly-schedule-dead-letters").outputs["name"]}
     # Neither CPU nor memory alarms: nothing runs between runs.
     assert not [a for a in mon.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name == "monitoring-nightly-cpu"]
+
+
+# -- a lean dev without NAT (issue 21) ---------------------------------------------------------------------------------
+
+def test_public_tasks_are_refused_in_prod_and_on_eks() -> None:
+    config = raw("prod")
+    config["cluster"] = {**config.get("cluster", {}), "task_subnets": "public"}
+    assert "cluster.task_subnets: prod tasks run in private subnets (no public IP on a workload); set private, with " \
+           "NAT gateways per AZ or interface endpoints" in problems(config)
+    eks = raw(PROJECT_DIR / "examples" / "Pulumi.bioinformatics.yaml")
+    eks["cluster"] = {**eks["cluster"], "task_subnets": "public"}
+    assert any(line.startswith("cluster.task_subnets: public tasks are an ECS option") for line in problems(eks))
+
+
+@pytest.mark.parametrize(("network", "pipeline", "problem"), [
+    ({"egress": "none"}, False, None),
+    ({"egress": "instance"}, True, None),                                       # the NAT serves the jobs
+    ({"egress": "none", "interface_endpoints": ["ecr.api", "ecr.dkr", "logs"]}, True, None),
+    ({"egress": "none"}, True, "network.egress: the pipeline's jobs run in private subnets"),
+])
+def test_a_dev_without_nat_keeps_a_way_out_for_the_pipeline(network, pipeline, problem) -> None:
+    config = raw("dev")
+    config["cluster"] = {**config.get("cluster", {}), "task_subnets": "public"}
+    config["network"] = {**config["network"], **network}
+    if not pipeline:
+        del config["pipeline"]
+        config["services"]["api"].pop("pipeline")
+    if problem is None:
+        assert from_mapping(config).cluster.task_subnets == "public"
+    else:
+        assert any(line.startswith(problem) for line in problems(config))
+
+
+def test_public_tasks_run_in_the_public_subnets_with_public_ips_and_admit_only_their_load_balancer() -> None:
+    config = raw("dev")
+    config["cluster"] = {**config.get("cluster", {}), "task_subnets": "public"}
+    config["network"] = {**config["network"], "egress": "none"}
+    del config["pipeline"]
+    config["services"]["api"].pop("pipeline")
+    config["services"]["nightly"] = {"image": {"repository": "api", "tag": "v1.0.0"}, "cpu": 256, "memory": 512,
+                                     "schedule": {"expression": "rate(1 day)"}}
+    mon = run_program(FIXTURE_DEV, overrides={"cluster": config["cluster"], "network": config["network"],
+                                             "pipeline": None, "services": config["services"]})
+    public = {s.outputs["id"] for s in mon.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"].get("tier") == "public"}
+    for name in ("app-api", "app-frontend"):
+        network = mon.one("aws:ecs/service:Service", name).inputs["networkConfiguration"]
+        assert network["assignPublicIp"] is True and set(network["subnets"]) == public
+        group = mon.one("aws:ec2/securityGroup:SecurityGroup", name).outputs["id"]
+        ingress = [r.inputs for r in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                   if r.inputs["securityGroupId"] == group]
+        lb_group = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-main").outputs["id"]
+        assert ingress and all(r.get("referencedSecurityGroupId") == lb_group and "cidrIpv4" not in r for r in ingress)
+    run = json.loads(mon.one("aws:sfn/stateMachine:StateMachine", "app-nightly-schedule-machine").inputs["definition"])
+    vpc = run["States"]["Run"]["Arguments"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert vpc["AssignPublicIp"] == "ENABLED" and set(vpc["Subnets"]) == public
+    assert mon.of_type("aws:ec2/natGateway:NatGateway") == [] and mon.of_type("aws:ec2/instance:Instance") == []

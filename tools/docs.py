@@ -271,6 +271,47 @@ def cost_estimates() -> str:
     return "\n".join(lines)
 
 
+EGRESS_WAYS = (
+    ("one NAT gateway per AZ (prod)", {"network": {"egress": "per_az"}}),
+    ("one NAT gateway", {"network": {"egress": "single"}}),
+    ("a NAT instance (t4g.nano)", {"network": {"egress": "instance"}}),
+    ("tasks in public subnets", {"network": {"egress": "none"}, "cluster": {"task_subnets": "public"}}),
+    ("interface endpoints, no NAT", {"network": {"egress": "none", "interface_endpoints": [
+        "ecr.api", "ecr.dkr", "logs", "secretsmanager"]}}),
+)
+"""How a dev's private workloads reach AWS's APIs and the internet, as `network` and `cluster` settings."""
+
+EGRESS_TYPES = ("aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/instance:Instance",
+                "aws:ec2/vpcEndpoint:VpcEndpoint")
+"""Resources that only serve egress (the public IPv4 of tasks is priced on their service)."""
+
+
+def egress_costs() -> str:
+    """The README's comparison of the ways out of a dev VPC: the fixture dev, priced in each (two AZs, no pipeline,
+    whose jobs run in private subnets whichever way the services go)."""
+    from tools.cost import PriceTable, estimate
+    from tools.harness import load_stack_config, run_program
+
+    repo = Path(__file__).resolve().parent.parent
+    fixture = repo / "tests" / "fixtures" / "Pulumi.fixture-dev.yaml"
+    raw = load_stack_config(fixture).raw
+    services = {name: {k: v for k, v in svc.items() if k != "pipeline"} for name, svc in raw["platform:services"].items()}
+    lines = [f"The fixture dev (2 AZs, its two services, no pipeline) priced by `./run cost` in each way out "
+             f"(us-east-1 list prices as of {PriceTable.load().as_of}, usage profile `small`: "
+             "10 GB through NAT, 1 GB per endpoint).", "",
+             "| way out | egress items | egress / month | stack total / month |", "|---|---|---|---|"]
+    for way, settings in EGRESS_WAYS:
+        overrides = {"pipeline": None, "services": services,
+                     "network": {**raw["platform:network"], **settings["network"]},
+                     "cluster": {**(raw.get("platform:cluster") or {}), **settings.get("cluster", {})}}
+        est = estimate(run_program(fixture, overrides=overrides), stack="fixture-dev", region="us-east-1")
+        egress = [x for x in est.lines if x.kind != "free" and (x.type in EGRESS_TYPES or x.item.startswith("public IPv4 per task"))]
+        items = sorted({x.item if not x.item.startswith("public IPv4 per task") else "public IPv4 per task"
+                        for x in egress})
+        lines.append(f"| {way} | {', '.join(items)} | ${sum(x.monthly for x in egress):,.2f} | ${est.total():,.2f} |")
+    return "\n".join(lines)
+
+
 def price_coverage() -> str:
     """The README's table of how many of the instance types AWS offers the price lists price."""
     from tools import price_lists

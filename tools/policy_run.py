@@ -84,6 +84,10 @@ def load_policy_config(stack: str, path: Path | None = None) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+PUBLIC_TASK_RULES = ("ecs-no-public-ip", "ecs-private-subnets")
+"""The rules a stack with `cluster.task_subnets: public` breaks by design: advisory there."""
+
+
 def stack_policy_config(stack_file: StackFile, path: Path | None = None) -> dict[str, Any]:
     """The pack config for a stack: `policies/config.<stack>.json` (or `path`) plus the stack file's
     `platform:policy_waivers`, each under its rule's `waivers` (the form the pack reads).
@@ -95,6 +99,13 @@ def stack_policy_config(stack_file: StackFile, path: Path | None = None) -> dict
     config = {k: (dict(v) if isinstance(v, Mapping) else {"enforcementLevel": v})
               for k, v in load_policy_config(stack_file.stack, path).items()}
     rules = {r.name: r for r in RULES}
+    if (stack_file.setting("cluster", {}) or {}).get("task_subnets") == "public":
+        # A lean dev runs its tasks with public IPs in public subnets on purpose (stack_config refuses it in prod):
+        # the pack says so on every plan, as advisories, instead of failing it.
+        for rule in PUBLIC_TASK_RULES:
+            config[rule] = {**config.get(rule, {}), "enforcementLevel": "advisory",
+                            "reason": "cluster.task_subnets: public (a dev without NAT; tasks admit only their load "
+                                      "balancer and peers)"}
     for i, waiver in enumerate(stack_file.setting("policy_waivers", [])):
         key = f"{stack_file.path.name}: platform:policy_waivers[{i}].rule"
         rule = rules.get(waiver.get("rule"))

@@ -17,6 +17,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "fsbp-coverage": docs.fsbp_coverage,
     "cost-estimates": docs.cost_estimates,
     "price-coverage": docs.price_coverage,
+    "egress-costs": docs.egress_costs,
     "preflight-rules": docs.preflight_rules,
     "runtime-checks": docs.runtime_checks,
     "diagram-dev": lambda: docs.architecture_diagram("dev"),

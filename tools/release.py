@@ -31,7 +31,8 @@ def run_one(ecs: Any, name: str, task: Mapping[str, Any], sleep: Callable[[float
         startedBy=f"release-{name}"[:36],
         networkConfiguration={"awsvpcConfiguration": {"subnets": list(task["subnets"]),
                                                       "securityGroups": list(task["security_groups"]),
-                                                      "assignPublicIp": "DISABLED"}},
+                                                      "assignPublicIp": "ENABLED" if task.get("assign_public_ip")
+                                                      else "DISABLED"}},
     )
     if started.get("failures") or not started.get("tasks"):
         return False, f"{name}: the task did not start: {started.get('failures')}"

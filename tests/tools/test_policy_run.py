@@ -208,3 +208,31 @@ def test_an_expired_waiver_of_a_mandatory_rule_blocks_again(record) -> None:
     expired = run_policies(mon, POLICIES, {"elasticache-snapshots-prod": {"waivers": [{**waiver, "expires": "2020-01-01"}]}})
     (violation,) = [v for v in expired.mandatory if v.policy == "elasticache-snapshots-prod"]
     assert "has expired" in violation.message and expired.waived == []
+
+
+def _public_dev(tmp_path: Path, **changes) -> Path:
+    doc = yaml.safe_load(FIXTURE_DEV.read_text())
+    config = doc["config"]
+    config["platform:cluster"] = {**(config.get("platform:cluster") or {}), "task_subnets": "public"}
+    config["platform:network"] = {**config["platform:network"], "egress": "none"}
+    del config["platform:pipeline"]
+    config["platform:services"]["api"].pop("pipeline")
+    config.update(changes)
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_a_dev_with_public_tasks_is_told_so_as_advisories_in_plan_and_in_the_real_runs(tmp_path: Path, capsys) -> None:
+    from tools.policy_run import PUBLIC_TASK_RULES, stack_policy_config
+
+    path = _public_dev(tmp_path)
+    config = stack_policy_config(load_stack_config(path))
+    assert {rule: config[rule]["enforcementLevel"] for rule in PUBLIC_TASK_RULES} == {
+        "ecs-no-public-ip": "advisory", "ecs-private-subnets": "advisory"}
+    assert all("task_subnets: public" in config[rule]["reason"] for rule in PUBLIC_TASK_RULES)
+    assert main(["plan", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "ADVISORY ecs-no-public-ip" in out and "ADVISORY ecs-private-subnets" in out and "MANDATORY" not in out
+    # Private tasks keep both rules as the shipped config says (mandatory).
+    assert "ecs-no-public-ip" not in stack_policy_config(load_stack_config(FIXTURE_DEV))

@@ -79,3 +79,16 @@ def test_no_release_tasks_is_a_quiet_success(tmp_path, capsys) -> None:
     assert release.main([str(outputs), "us-east-1"]) == 0
     assert capsys.readouterr().out.strip() == "no release tasks"
     assert release.main([]) == 2
+
+
+def test_a_release_task_of_public_tasks_gets_a_public_ip_like_them() -> None:
+    ecs, stub = _ecs()
+    stub.add_response("run_task", {"tasks": [{"taskArn": ARN}], "failures": []}, {
+        "cluster": "app-cluster", "taskDefinition": "platform-prod-app-web-release", "launchType": "FARGATE",
+        "count": 1, "startedBy": "release-web",
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-1", "subnet-2"],
+                                                         "securityGroups": ["sg-web"], "assignPublicIp": "ENABLED"}}})
+    _status(stub, "STOPPED", 0)
+    with stub:
+        assert release.run_all({"web": {**TASK, "assign_public_ip": True}}, ecs, sleep=lambda s: None) == 0
+    stub.assert_no_pending_responses()

@@ -207,3 +207,22 @@ def test_removing_any_statement_of_a_role_policy_fails_the_stage() -> None:
             if not stage(FIXTURE_PROD, edited(mon, rec.type, rec.name, drop)):
                 unneeded.append(f"{rec.name} {statements[i].get('Sid') or i}")
     assert unneeded == []
+
+
+def test_a_public_ip_takes_a_task_out_through_the_internet_gateway_and_nothing_else_does() -> None:
+    from tools.harness import run_program
+    from tools.runtime import needs_of
+    from tools.runtime.network import build, connect
+
+    config = load_stack_config(DEV).raw
+    services = {n: {k: v for k, v in s.items() if k != "pipeline"} for n, s in config["platform:services"].items()}
+    mon = run_program(DEV, overrides={"cluster": {"task_subnets": "public"}, "pipeline": None, "services": services,
+                                      "network": {**config["platform:network"], "egress": "none"}})
+    assert stage(DEV, mon) == []
+    net = build(mon)
+    (ecr,) = [n for n in needs_of(mon) if n["kind"] == "connection" and n["workload"] == "app-api tasks"
+              and n["target"] == "aws:ecr.api"]
+    assert ecr["public_ip"] is True and connect(net, "us-east-1", ecr) == []
+    blocked = connect(net, "us-east-1", {**ecr, "public_ip": False})  # one per public subnet
+    assert len(blocked) == 2 and all("goes to the internet gateway and the workload has no public IP" in b.what
+                                     for b in blocked)

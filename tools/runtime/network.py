@@ -7,8 +7,8 @@ tables"; checked 2026-12-04): an egress rule of the source group that allows the
 port from the source (its group, or a range holding the source's subnets), and a route from the
 source's subnets: inside the VPC the local route; to an AWS API an interface endpoint in the VPC (its
 own group must admit the source), the S3 gateway endpoint on the subnets' route tables, or a default
-route through a NAT gateway or NAT instance (a default route to the internet gateway needs a public
-IP, which the program's workloads never get). Security groups are stateful, so replies need no rule.
+route through a NAT gateway or NAT instance, or to the internet gateway for a caller with a public IP
+(tasks of `cluster.task_subnets: public`; no other workload gets one). Security groups are stateful, so replies need no rule.
 The program creates no network ACLs; a VPC's default ACL allows all traffic.
 """
 
@@ -165,7 +165,7 @@ def connect(net: Network, region: str, need: Mapping[str, Any]) -> list[Blocked]
                                    f"an ingress rule on the target's group {_name(net, target, 'ingress')}"))
         return blocked
     service = target.removeprefix("aws:") if target.startswith("aws:") else None
-    return _leave_vpc(net, region, source, subnets, port, service)
+    return _leave_vpc(net, region, source, subnets, port, service, public_ip=bool(need.get("public_ip")))
 
 
 def _name(net: Network, group: str, side: str) -> str:
@@ -174,7 +174,7 @@ def _name(net: Network, group: str, side: str) -> str:
 
 
 def _leave_vpc(net: Network, region: str, source: str, subnets: list[str], port: int,
-               service: str | None) -> list[Blocked]:
+               service: str | None, public_ip: bool = False) -> list[Blocked]:
     vpc_cidr = net.vpc_cidr(subnets)
     if service is not None:
         for ep in net.endpoints:
@@ -218,6 +218,8 @@ def _leave_vpc(net: Network, region: str, source: str, subnets: list[str], port:
                                        f"an egress rule on the NAT instance's group ({', '.join(groups)})"))
             continue
         what = service and f"the {service} API" or "the internet"
+        if via.get("gatewayId") and public_ip:
+            continue  # a public IP leaves through the internet gateway
         if via.get("gatewayId"):
             blocked.append(Blocked(f"a route from subnet {subnet} to {what}: its default route goes to the internet "
                                    "gateway and the workload has no public IP", f"a NAT route in route table {table}"))
