@@ -113,11 +113,16 @@ class Trigger:
     """The ARN the event must reach (a state machine, a topic)."""
     why: str
     key: str | None = None
+    resources: Sequence[pulumi.Input[str]] = ()
+    """The event's `resources` the rule must match (the secrets whose change it is); empty: any."""
+    input: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """What the target's input must carry (which value to recompose); empty: anything."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form the component publishes."""
         return {"kind": "trigger", "workload": self.workload, "source": self.source, "detail_type": self.detail_type,
-                "target": self.target, "why": self.why, "key": self.key}
+                "target": self.target, "why": self.why, "key": self.key, "resources": list(self.resources),
+                "input": dict(self.input)}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -194,7 +194,6 @@ class ComposedSecrets(pulumi.ComponentResource):
             self, f"{name}-recompose-trigger", machine_arn=built.machine.arn, account_id=args.account_id,
             description=f"{name}: EventBridge starts the recompose machine", workload=f"{name} recompose trigger",
             tags=tags_for(args.tags, name, "recompose-trigger"), key="services")
-        who = f"{name} recompose machine"
         needs: list[Any] = [*starting, *built.needs]
         for ident, composition in compositions:
             at = composition.key
@@ -210,7 +209,9 @@ class ComposedSecrets(pulumi.ComponentResource):
                                        opts=child_opts(self))
             needs.append(Trigger(workload=f"{name}-{ident}", source="aws.secretsmanager",
                                  detail_type="Secret Label Updated", target=built.machine.arn, key=at,
-                                 why="recompose the value when a secret in it rotates"))
+                                 why="recompose the value when a secret in it rotates",
+                                 resources=[s.arn for s in composition.sources], input={"target": self.arns[ident]}))
+            who = f"{name} recompose machine ({ident})"
             needs += secret_read_needs(who, built.role.arn, [s.arn for s in composition.sources],
                                        [s.kms_key_arn for s in composition.sources if s.kms_key_arn is not None],
                                        args.region, at, "read the secrets the value contains")

@@ -248,6 +248,12 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("bioinformatics", ("examples/Pulumi.bioinformatics.yaml",), "-",
      "no published total; EKS ($73), two m7g.large nodes and two Aurora db.r6g.large instances dominate"),
     ("pavi", ("examples/Pulumi.pavi.yaml",), "-", "no published total; two internal ALBs in the existing VPC"),
+    ("mastodon", ("examples/Pulumi.mastodon.yaml",), "$52.97 itemised (about $65 in words)",
+     "the published lines match (Fargate Spot, RDS and Redis micro, ALB hours, S3, Route53); it predates the public "
+     "IPv4 charge (the ALB's two nodes and the three tasks: $18) and has no WAF ($9), alarms, keys or secrets"),
+    ("airflow", ("examples/Pulumi.airflow.yaml",), "-",
+     "no published total; webserver and scheduler run around the clock on demand (1 vCPU / 2 GB x86 each, $72) where "
+     "the template scales them to zero at night; six composed connection-URL secrets ($2.40)"),
 ]
 """Stacks whose estimate the README shows: (system, stack files, the document's figure, why they differ)."""
 

@@ -259,6 +259,8 @@ class MockContext:
     account: str = MOCK_ACCOUNT
     stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Exports of other stacks by the name a StackReference uses (an app stack's data stack)."""
+    master_users: dict[str, str] = field(default_factory=dict)
+    """RDS-managed secret ARN -> the master username of its database (what the secret's value holds)."""
 
 
 class DefaultMocks(pulumi_mocks.Mocks):
@@ -340,6 +342,7 @@ def _arn(typ: str, physical: str, id_: str, region: str, account: str) -> str:
 def _master_secret(kind: str, ident: str, args, ctx) -> list[dict[str, str]]:
     # RDS names its managed secrets rds!db-<uuid> / rds!cluster-<uuid>.
     arn = f"arn:aws:secretsmanager:{ctx.region}:{ctx.account}:secret:rds!{kind}-{_hex(ident)}-AbCdEf"
+    ctx.master_users[arn] = str(args.inputs.get("masterUsername") or args.inputs.get("username") or "")
     return [{"secretArn": arn, "secretStatus": "active", "kmsKeyId": args.inputs.get("masterUserSecretKmsKeyId", "")}]
 
 
@@ -551,8 +554,8 @@ MOCK_DATABASE_PASSWORD = "m0ck:P@ss/w#rd%"
 def _secret_version(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     arn = str(args.get("secretId", ""))
     # RDS-managed master secrets hold {"username", "password"}; others, a value of their own.
-    value = json.dumps({"username": "appadmin", "password": MOCK_DATABASE_PASSWORD}) if ":secret:rds!" in arn \
-        else f"mock-value-{_hex(arn, n=12)}"
+    value = json.dumps({"username": ctx.master_users.get(arn, "appadmin"), "password": MOCK_DATABASE_PASSWORD}) \
+        if ":secret:rds!" in arn else f"mock-value-{_hex(arn, n=12)}"
     return {"arn": arn, "id": arn, "secretId": arn, "secretString": value, "versionId": f"v-{_hex(arn, n=8)}",
             "versionStage": "AWSCURRENT", "versionStages": ["AWSCURRENT"], "secretBinary": "", "createdDate": ""}
 

@@ -90,3 +90,17 @@ def test_the_examples_table_shows_each_systems_current_estimate() -> None:
     expected = {system: f"${sum(estimate_stack(PROJECT_DIR / f).total() for f in files):,.2f}"
                 for system, files, _, _ in ESTIMATES if not system.startswith("reference")}
     assert shown == expected
+
+
+def test_the_add_a_service_walkthrough_is_valid_config_of_its_four_shapes() -> None:
+    import yaml
+
+    from components import ServiceSettings
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme[readme.index("### Adding a service"):readme.index("### Adding an environment")]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    services = {name: ServiceSettings(**spec) for name, spec in yaml.safe_load(block)["platform:services"].items()}
+    assert services["web"].load_balancer == "main" and services["web"].inject
+    assert services["worker"].backlog_queue == "jobs"
+    assert services["nightly"].schedule is not None and services["beat"].rollout == (0, 100)

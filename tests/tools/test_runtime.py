@@ -19,6 +19,8 @@ from tools.runtime import CHECKS, RuntimeFinding, run_runtime
 BIOINFORMATICS = PROJECT_DIR / "examples" / "Pulumi.bioinformatics.yaml"
 ALLTHRIVE = PROJECT_DIR / "examples" / "Pulumi.allthrive.yaml"
 DEV = PROJECT_DIR / "tests" / "fixtures" / "Pulumi.fixture-dev.yaml"
+AIRFLOW = PROJECT_DIR / "examples" / "Pulumi.airflow.yaml"
+MASTODON = PROJECT_DIR / "examples" / "Pulumi.mastodon.yaml"
 
 
 def stage(ref: Any, monitor: RecordingMonitor | None = None) -> list[RuntimeFinding]:
@@ -121,6 +123,27 @@ BREAKS = [
      "ci", "preview role", "Kubernetes API access", "github"),
     (BIOINFORMATICS, "aws:iam/rolePolicy:RolePolicy", "github-preview", without_statement("RefreshSecretValues"),
      "ci", "preview role", "secretsmanager:GetSecretValue", "github"),
+    # Composed secrets: the machine that keeps DATABASE_URL current, and what starts it.
+    (AIRFLOW, "aws:iam/rolePolicy:RolePolicy", "composed-recompose-role", without_statement("WriteComposed"),
+     "access", "recompose machine (worker-AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)", "secretsmanager:PutSecretValue",
+     "services.worker.inject.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"),
+    (AIRFLOW, "aws:iam/rolePolicy:RolePolicy", "composed-recompose-role", without_statement("EncryptComposed"),
+     "access", "recompose machine (worker-AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)", "kms:GenerateDataKey",
+     "services.worker.inject.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"),
+    (AIRFLOW, "aws:cloudwatch/eventTarget:EventTarget", "composed-worker-AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None,
+     "events", "composed-worker-AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "its events",
+     "services.worker.inject.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"),
+    # Queues: the worker's rights on its queue.
+    (AIRFLOW, "aws:iam/rolePolicy:RolePolicy", "queues-grant-worker", None,
+     "access", "app-worker tasks", "sqs:ReceiveMessage", "services.worker.queues.celery"),
+    # Schedules: Scheduler starting the run, the run starting the task.
+    (MASTODON, "aws:iam/rolePolicy:RolePolicy", "app-media-cleanup-scheduler", without_statement("StartRun"),
+     "access", "app-media-cleanup scheduler", "states:StartExecution", "services.media-cleanup.schedule"),
+    (MASTODON, "aws:iam/rolePolicy:RolePolicy", "app-media-cleanup-schedule-role", without_statement("PassTaskRoles"),
+     "access", "app-media-cleanup schedule machine", "iam:PassRole", "services.media-cleanup.schedule"),
+    # Public tasks leave through the internet gateway; without it they cannot pull their image.
+    (MASTODON, "aws:ec2/route:Route", "network-public-default", None,
+     "network", "app-web tasks", "TCP 443 to aws:logs", "services.web"),
 ]
 
 
@@ -184,9 +207,10 @@ def _grants(rec: Recorded) -> bool:
                 and not any(s.get("Effect") == "Allow" for s in json.loads(policy)["Statement"]))
 
 
-@pytest.mark.parametrize("ref", [*STACK_FILES, BIOINFORMATICS], ids=lambda p: p.name)
+@pytest.mark.parametrize("ref", [*STACK_FILES, BIOINFORMATICS, AIRFLOW, MASTODON], ids=lambda p: p.name)
 def test_removing_any_grant_fails_the_stage(ref) -> None:
-    """On every committed stack (and the EKS example): nothing is granted, opened or routed that no workload needs."""
+    """On every committed stack, the EKS example, and the examples with queues, schedules and composed secrets:
+    nothing is granted, opened or routed that no workload needs."""
     mon = run_cached(ref)
     unneeded = [f"{r.type.rsplit(':', 1)[-1]} {r.name}" for r in mon.records() if _grants(r)
                 and not stage(ref, edited(mon, r.type, r.name, None))]

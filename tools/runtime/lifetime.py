@@ -162,13 +162,19 @@ def triggers(monitor: RecordingMonitor, index: PolicyIndex, needs: list[Mapping[
     notifying = {str(r.inputs.get("bucket")) for r in records
                  if r.type == "aws:s3/bucketNotification:BucketNotification" and r.inputs.get("eventbridge")}
     for need in needs:
+        wanted = {str(r) for r in need.get("resources") or []}
         matching = {name for name, p in rules.items()
-                    if need["source"] in _list(p.get("source")) and need["detail_type"] in _list(p.get("detail-type"))}
+                    if need["source"] in _list(p.get("source")) and need["detail_type"] in _list(p.get("detail-type"))
+                    and wanted <= {str(r) for r in _list(p.get("resources"))} | ({"*"} if not wanted else set())}
+        carries = {str(k): str(v) for k, v in (need.get("input") or {}).items()}
         target = next((r for r in records if r.type == "aws:cloudwatch/eventTarget:EventTarget"
-                       and str(r.inputs.get("rule")) in matching and str(r.inputs.get("arn")) == str(need["target"])), None)
+                       and str(r.inputs.get("rule")) in matching and str(r.inputs.get("arn")) == str(need["target"])
+                       and all(str((_json(r.inputs.get("input")) or {}).get(k)) == v for k, v in carries.items())), None)
         if target is None:
+            which = f" for {', '.join(sorted(wanted))}" if wanted else ""
             yield Problem("events", need["workload"], f"no EventBridge rule delivers {need['detail_type']} events from "
-                          f"{need['source']} to {need['target']}", "an EventBridge rule and its target", need.get("key"))
+                          f"{need['source']}{which} to {need['target']}", "an EventBridge rule and its target",
+                          need.get("key"))
             continue
         role = target.inputs.get("roleArn")
         action = {"states": "states:StartExecution"}.get(str(need["target"]).split(":")[2])
