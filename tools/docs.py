@@ -252,8 +252,9 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
      "the published lines match (Fargate Spot, RDS and Redis micro, ALB hours, S3, Route53); it predates the public "
      "IPv4 charge (the ALB's two nodes and the three tasks: $18) and has no WAF ($9), alarms, keys or secrets"),
     ("airflow", ("examples/Pulumi.airflow.yaml",), "-",
-     "no published total; webserver and scheduler run around the clock on demand (1 vCPU / 2 GB x86 each, $72) where "
-     "the template scales them to zero at night; six composed connection-URL secrets ($2.40)"),
+     "no published total; webserver, scheduler and Flower run around the clock on demand (1 vCPU / 2 GB x86 each, "
+     "$108) where the template scales the first two to zero at night; Flower's own ALB ($24) and WAF ($10); six "
+     "composed connection-URL secrets ($2.40)"),
 ]
 """Stacks whose estimate the README shows: (system, stack files, the document's figure, why they differ)."""
 

@@ -84,3 +84,19 @@ def test_one_scheduler_and_the_published_health_checks(mon) -> None:
     web = mon.one("aws:lb/targetGroup:TargetGroup", "app-webserver").inputs["healthCheck"]
     assert (web["path"], web["interval"], web["timeout"], web["unhealthyThreshold"]) == ("/health", 30, 10, 5)
     assert _container(mon, "app-webserver-release")["command"] == ["db", "migrate"]
+
+
+def test_flowers_own_load_balancer_carries_its_own_stricter_web_acl_and_the_ui_the_sites(mon) -> None:
+    acls = {a.name: a for a in mon.of_type("aws:wafv2/webAcl:WebAcl")}
+    associations = {a.name: a.inputs for a in mon.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")}
+    flower_lb = mon.one("aws:lb/loadBalancer:LoadBalancer", "app-flower-lb").outputs["arn"]
+    assert associations["app-flower-lb-waf"] == {"resourceArn": flower_lb, "webAclArn": acls["flower-lb-waf-acl"].outputs["arn"]}
+    main_lb = mon.one("aws:lb/loadBalancer:LoadBalancer", "app-main").outputs["arn"]
+    assert associations["edge-waf"] == {"resourceArn": main_lb, "webAclArn": acls["waf-acl"].outputs["arn"]}
+    rules = {r["name"]: r for r in acls["flower-lb-waf-acl"].inputs["rules"]}
+    assert rules["rate-limit"]["statement"]["rateBasedStatement"]["limit"] == 300
+    assert rules["rate-limit"]["action"] == {"block": {}}
+    assert "AWSManagedRulesAnonymousIpList" in {r["statement"]["managedRuleGroupStatement"]["name"]
+                                                for r in rules.values() if "managedRuleGroupStatement" in r["statement"]}
+    logging = mon.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "flower-lb-waf-logs").inputs
+    assert logging["resourceArn"] == acls["flower-lb-waf-acl"].outputs["arn"]
