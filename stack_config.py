@@ -658,6 +658,7 @@ class StackConfig(Settings):
         domain = self.domain
         problems.extend(self._load_balancer_name_rules())
         problems.extend(self._load_balancer_waf_rules())
+        problems.extend(self._record_rules())
         edge = self.edge
         if edge is None:
             return problems
@@ -696,6 +697,23 @@ class StackConfig(Settings):
                 problems.append(f"{at}: an internet-facing load balancer needs a web ACL and the stack has no edge.waf "
                                 "to share; give it rules, e.g. waf: {managed_rules: [common, known_bad_inputs]}, or add "
                                 "edge.waf")
+        return problems
+
+    def _record_rules(self) -> list[str]:
+        """Hand-written records do not collide with the names the platform points somewhere."""
+        problems: list[str] = []
+        if self.domain is None:
+            return problems
+        aliases = set(self.hostnames()) | ({"origin"} if self.edge is not None and self.edge.cloudfront else set())
+        cnames = {"www"} if self.edge is not None and self.edge.www_cname else set()
+        for i, record in enumerate(self.domain.records):
+            at, where = f"@domain.records[{i}]", record.name or "(the name itself)"
+            if record.name in cnames:
+                problems.append(f"{at}: {where} is the edge's www CNAME (edge.www_cname), which must stand alone; "
+                                "remove this record or the CNAME")
+            elif record.name in aliases and (record.type in ("A", "AAAA") or record.type == "CNAME"):
+                problems.append(f"{at}: {where} already points at the site or a load balancer (A/AAAA aliases the "
+                                f"stack writes); a {record.type} there would replace them: use another name")
         return problems
 
     def _load_balancer_name_rules(self) -> list[str]:

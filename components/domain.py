@@ -12,6 +12,7 @@ zone, ACM's CNAMEs in the organisation's public zone).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from components._common import alias_records, child_opts, stateful_opts, tags_for
 from components._settings import Problems, Settings, matching
 
 CLOUDFRONT_REGION = "us-east-1"
+DKIM_TOKENS = 3
+"""Easy DKIM publishes three tokens per identity (SES API Reference, DkimAttributes.Tokens)."""
 
 
 def covers(certificate_names: Iterable[str], name: str) -> bool:
@@ -44,6 +47,68 @@ DnsName = matching(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$
 ZoneId = matching(r"^Z[A-Z0-9]{4,32}$", "a Route53 zone id such as Z007692222A6W93AZVSPD")
 
 
+RecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "CAA", "SRV"]
+"""The record types a stack writes by hand (Route53 API Reference, RRType; the rest are the platform's or rare)."""
+
+_VALUE_FORMS: dict[str, tuple[str, str]] = {
+    "MX": (r"^\d{1,5} \S+$", "priority host, e.g. 10 inbound-smtp.us-east-1.amazonaws.com"),
+    "CAA": (r'^\d{1,3} (issue|issuewild|iodef) "[^"]*"$', 'flags tag "value", e.g. 0 issue "amazon.com"'),
+    "SRV": (r"^\d{1,5} \d{1,5} \d{1,5} \S+$", "priority weight port host, e.g. 10 5 5060 sip.example.com"),
+    "CNAME": (r"^([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$", "one host name, e.g. target.example.net"),
+}
+"""How each typed value is written (Route53 Developer Guide, "Supported DNS record types"; checked 2026-12-04)."""
+
+
+class DnsRecordSettings(Settings):
+    """One record set in the stack's zone, written by hand (mail, verification tokens, CAA, services)."""
+
+    name: str = ""
+    """Label under domain.name ("" = the name itself, `_dmarc`, `mail`)."""
+    type: RecordType
+    """A, AAAA, CNAME, MX, TXT, CAA or SRV."""
+    values: list[str] = Field(min_length=1, max_length=100)
+    """The record's values as the type writes them (TXT without quotes: Route53's provider adds them)."""
+    ttl: int = Field(300, ge=0, le=2147483647)
+    """Seconds resolvers may cache it (Route53 API Reference, TTL 0-2147483647)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> DnsRecordSettings:
+        problems = Problems()
+        if self.name and not re.fullmatch(r"(\*|[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*",
+                                          self.name):
+            problems.add("name", f"a label (or labels) under the domain such as mail, _dmarc or *; got {self.name!r}")
+        for i, value in enumerate(self.values):
+            form = _VALUE_FORMS.get(self.type)
+            if self.type == "A" and not _ip(value, 4):
+                problems.add(f"values[{i}]", f"an IPv4 address; got {value!r}")
+            elif self.type == "AAAA" and not _ip(value, 6):
+                problems.add(f"values[{i}]", f"an IPv6 address; got {value!r}")
+            elif form is not None and not re.fullmatch(form[0], value):
+                problems.add(f"values[{i}]", f"{self.type} values are {form[1]}; got {value!r}")
+            elif self.type == "TXT" and len(value) > 4000:
+                problems.add(f"values[{i}]", "TXT values are at most 4000 characters")
+        if self.type == "CNAME" and len(self.values) != 1:
+            problems.add("values", f"a CNAME has exactly one value; got {len(self.values)}")
+        if self.type == "CNAME" and self.name == "":
+            problems.add("type", "the zone's own name cannot be a CNAME (it holds the zone's SOA and NS records); "
+                                 "use an alias A record (a load balancer hostname) instead")
+        return problems.done(self)
+
+
+def _ip(value: str, version: int) -> bool:
+    try:
+        return ipaddress.ip_address(value).version == version
+    except ValueError:
+        return False
+
+
+class EmailSettings(Settings):
+    """An SES domain identity for mail from the stack's domain, verified and signed with Easy DKIM."""
+
+    dkim_key_length: Literal["RSA_1024_BIT", "RSA_2048_BIT"] = "RSA_2048_BIT"
+    """Easy DKIM key length (SES API Reference, DkimSigningKeyLength)."""
+
+
 class DomainSettings(Settings):
     """`platform:domain`: the hosted zone and the ACM certificate for the stack's names."""
 
@@ -59,10 +124,28 @@ class DomainSettings(Settings):
     """Public zone for ACM's DNS validation records (required when the zone is private)."""
     alternative_names: list[DnsName] = []  # type: ignore[valid-type]
     """Further names on the certificate, e.g. *.example.com."""
+    records: list[DnsRecordSettings] = []
+    """Records written by hand in the zone: MX, TXT (SPF, DMARC, verification tokens), CAA, SRV, CNAME, A, AAAA."""
+    email: EmailSettings | None = None
+    """Send mail as the domain: an SES identity with its three DKIM CNAMEs in the zone."""
 
     @model_validator(mode="after")
     def _rules(self) -> DomainSettings:
         problems = Problems()
+        seen: dict[tuple[str, str], int] = {}
+        for i, record in enumerate(self.records):
+            if (record.name, record.type) in seen:
+                problems.add(f"records[{i}]", f"records[{seen[record.name, record.type]}] already writes the "
+                                              f"{record.type} of {record.name or '(the name itself)'}: one record set per "
+                                              "name and type; give both values in one entry")
+            seen.setdefault((record.name, record.type), i)
+        for i, record in enumerate(self.records):
+            others = sorted({t for (n, t) in seen if n == record.name and t != record.type})
+            if record.type == "CNAME" and others:
+                problems.add(f"records[{i}]", f"a CNAME is the only record a name may have (RFC 1034, 3.6.2); "
+                                              f"{record.name} also has {', '.join(others)}")
+        if self.email is not None and self.private:
+            problems.add("email", "SES verifies the domain through public DNS; a private zone cannot send mail")
         if self.zone == "existing" and self.zone_id is None:
             problems.add("zone_id", "required with zone: existing")
         if self.zone == "create" and self.zone_id is not None:
@@ -127,6 +210,8 @@ class Domain(pulumi.ComponentResource):
     """Validated certificate in the stack's region (load balancers)."""
     cloudfront_certificate_arn: pulumi.Output[str]
     """Validated certificate in us-east-1 (CloudFront); the regional one when the stack is there."""
+    email_identity_arn: pulumi.Output[str] | None
+    """The SES identity of the domain (`settings.email`); services that send mail are granted it."""
 
     def __init__(self, name: str, args: DomainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Domain", name, None, opts)
@@ -177,10 +262,38 @@ class Domain(pulumi.ComponentResource):
             self.cloudfront_certificate_arn = self.certificate_arn
         self.zone_id = zone_id
         self._tags = args.tags
+        for record in args.settings.records:
+            label = record.name.replace("*", "wildcard").replace(".", "-") or "apex"
+            aws.route53.Record(
+                f"{name}-{label}-{record.type.lower()}", zone_id=zone_id, type=record.type, ttl=record.ttl,
+                name=f"{record.name}.{args.settings.name}" if record.name else args.settings.name,
+                records=list(record.values), opts=child_opts(self))
+        self.email_identity_arn = self._email(args) if args.settings.email is not None else None
         self.register_outputs({
             "zone_id": self.zone_id, "name_servers": self.name_servers,
             "certificate_arn": self.certificate_arn, "cloudfront_certificate_arn": self.cloudfront_certificate_arn,
+            "email_identity_arn": self.email_identity_arn,
         })
+
+    def _email(self, args: DomainArgs) -> pulumi.Output[str]:
+        """An SES identity for the domain with Easy DKIM: SES publishes three tokens, each a CNAME
+        `<token>._domainkey.<domain>` -> `<token>.dkim.amazonses.com`; once they resolve, SES verifies the domain
+        and signs its mail (SES Developer Guide, "Easy DKIM"; checked 2026-12-04)."""
+        name, settings = self._name, args.settings
+        assert settings.email is not None
+        identity = aws.sesv2.EmailIdentity(
+            f"{name}-email", email_identity=settings.name,
+            dkim_signing_attributes=aws.sesv2.EmailIdentityDkimSigningAttributesArgs(
+                next_signing_key_length=settings.email.dkim_key_length),
+            tags=tags_for(args.tags, name, "email"), opts=child_opts(self))
+        tokens = identity.dkim_signing_attributes.apply(lambda a: list(a.tokens or []) if a else [])
+        for i in range(DKIM_TOKENS):
+            token = tokens.apply(lambda t, i=i: t[i] if len(t) > i else "")
+            aws.route53.Record(
+                f"{name}-dkim-{i + 1}", zone_id=self.zone_id, type="CNAME", ttl=1800,
+                name=pulumi.Output.concat(token, f"._domainkey.{settings.name}"),
+                records=[pulumi.Output.concat(token, ".dkim.amazonses.com")], opts=child_opts(self))
+        return identity.arn
 
     def alias(self, label: str, fqdn: str, dns_name: pulumi.Input[str], zone_id: pulumi.Input[str], *,
               ipv6: bool = False) -> list[aws.route53.Record]:

@@ -939,3 +939,21 @@ def test_public_tasks_run_in_the_public_subnets_with_public_ips_and_admit_only_t
     vpc = run["States"]["Run"]["Arguments"]["NetworkConfiguration"]["AwsvpcConfiguration"]
     assert vpc["AssignPublicIp"] == "ENABLED" and set(vpc["Subnets"]) == public
     assert mon.of_type("aws:ec2/natGateway:NatGateway") == [] and mon.of_type("aws:ec2/instance:Instance") == []
+
+
+# -- records written by hand (issue 22) ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("record", "problem"), [
+    ({"name": "", "type": "A", "values": ["192.0.2.1"]}, "(the name itself) already points at the site"),
+    ({"name": "origin", "type": "CNAME", "values": ["x.example.net"]}, "origin already points at the site"),
+    ({"name": "", "type": "MX", "values": ["10 mail.example.net"]}, None),   # mail beside the site's aliases
+    ({"name": "api", "type": "A", "values": ["192.0.2.1"]}, None),          # a name the stack does not use
+])
+def test_a_hand_written_record_never_replaces_the_sites_aliases(record, problem) -> None:
+    config = raw("dev")
+    config["domain"] = {**config["domain"], "records": [record]}
+    if problem is None:
+        assert from_mapping(config).domain.records[0].type == record["type"]
+    else:
+        (line,) = problems(config)
+        assert line.startswith("domain.records[0]: ") and problem in line

@@ -521,6 +521,8 @@ FREE: frozenset[str] = frozenset({
     "aws:sns/topicSubscription:TopicSubscription", "aws:sqs/queuePolicy:QueuePolicy",
     # EventBridge Scheduler: the first 14 million invocations a month are free (aws.amazon.com/eventbridge/pricing).
     "aws:scheduler/schedule:Schedule",
+    # SES identities cost nothing; mail is priced per message (usage the profiles do not model).
+    "aws:sesv2/emailIdentity:EmailIdentity",
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy", "aws:budgets/budget:Budget",  # the first two budgets are free
     "aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
     "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString",

@@ -473,6 +473,11 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
         "zoneId": i, "nameServers": [f"ns-{n}.awsdns-{n}.org" for n in (1, 2, 3, 4)]},
     "aws:secretsmanager/secret:Secret": lambda a, i, p, c: {
         "arn": f"arn:aws:secretsmanager:{c.region}:{c.account}:secret:{p}-{_hex(p, n=6)}"},
+    # An SES identity's ARN names the domain; Easy DKIM publishes three tokens.
+    "aws:sesv2/emailIdentity:EmailIdentity": lambda a, i, p, c: {
+        "arn": f"arn:aws:ses:{c.region}:{c.account}:identity/{a.inputs.get('emailIdentity')}",
+        "dkimSigningAttributes": {**(a.inputs.get("dkimSigningAttributes") or {}), "tokens": [
+            _hex("dkim", str(a.inputs.get("emailIdentity")), str(n), n=32) for n in range(3)]}},
     # SQS names a queue by its URL (the id) and its ARN by account and name.
     "aws:sqs/queue:Queue": lambda a, i, p, c: {
         "url": f"https://sqs.{c.region}.amazonaws.com/{c.account}/{p}", "arn": f"arn:aws:sqs:{c.region}:{c.account}:{p}"},

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pydantic import ValidationError
 
 from components import Domain, DomainArgs, DomainSettings
-from components.domain import covers
+from components.domain import DnsRecordSettings, covers
 
 
 def test_created_public_zone_validates_one_record_per_distinct_name(record) -> None:
@@ -108,3 +110,73 @@ def test_hostnames_the_stack_points_here_join_the_certificate_unless_covered(rec
         hostnames=["", "www", "origin", "www"])))
     cert = mon.one("aws:acm/certificate:Certificate").inputs
     assert cert["subjectAlternativeNames"] == ["*.api.example.com", "www.example.com", "origin.example.com"]
+
+
+# -- records written by hand, and the mail identity (issue 22) ------------------------------------------------------
+
+
+
+@pytest.mark.parametrize(("type_", "passing", "failing"), [
+    ("A", "192.0.2.10", "2001:db8::1"),
+    ("AAAA", "2001:db8::1", "192.0.2.10"),
+    ("MX", "10 inbound-smtp.us-east-1.amazonaws.com", "inbound-smtp.us-east-1.amazonaws.com"),
+    ("CAA", '0 issue "amazon.com"', "0 issue amazon.com"),
+    ("SRV", "10 5 5060 sip.example.com", "10 5 sip.example.com"),
+    ("CNAME", "target.example.net", "not a host"),
+    ("TXT", "x" * 4000, "x" * 4001),
+])
+def test_each_record_type_takes_values_in_its_own_form(type_, passing, failing) -> None:
+    assert DnsRecordSettings(name="svc", type=type_, values=[passing]).values == [passing]
+    with pytest.raises(ValidationError, match=r"values\[0\]"):
+        DnsRecordSettings(name="svc", type=type_, values=[failing])
+
+
+@pytest.mark.parametrize(("record", "problem"), [
+    ({"name": "", "type": "CNAME", "values": ["a.example.net"]}, "the zone's own name cannot be a CNAME"),
+    ({"name": "x", "type": "CNAME", "values": ["a.example.net", "b.example.net"]}, "exactly one value"),
+    ({"name": "Mail", "type": "A", "values": ["192.0.2.1"]}, "a label (or labels)"),
+    ({"name": "x", "type": "A", "values": []}, "at least 1"),
+    ({"name": "x", "type": "A", "values": ["192.0.2.1"], "ttl": -1}, "greater than or equal to 0"),
+    ({"name": "x", "type": "PTR", "values": ["a.example.net"]}, "Input should be"),
+])
+def test_a_record_that_route53_or_dns_would_refuse_is_refused(record, problem) -> None:
+    with pytest.raises(ValidationError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        DnsRecordSettings(**record)
+    assert DnsRecordSettings(name="_dmarc", type="TXT", values=["v=DMARC1; p=quarantine"], ttl=0).ttl == 0
+
+
+@pytest.mark.parametrize(("records", "problem"), [
+    ([{"name": "x", "type": "TXT", "values": ["a"]}, {"name": "x", "type": "TXT", "values": ["b"]}],
+     "@records[1]: records[0] already writes the TXT of x"),
+    ([{"name": "x", "type": "TXT", "values": ["a"]}, {"name": "x", "type": "CNAME", "values": ["t.example.net"]}],
+     "@records[1]: a CNAME is the only record a name may have"),
+])
+def test_one_record_set_per_name_and_type_and_a_cname_alone(records, problem) -> None:
+    with pytest.raises(ValidationError, match=re.escape(problem)):
+        DomainSettings(name="example.org", records=records)
+    assert len(DomainSettings(name="example.org", records=[records[0], {**records[1], "name": "y"}]).records) == 2
+
+
+def test_a_private_zone_sends_no_mail() -> None:
+    with pytest.raises(ValidationError, match="@email: SES verifies the domain through public DNS"):
+        DomainSettings(name="example.org", private=True, validation_zone_id="ZPUBLIC123", email={})
+
+
+def test_records_and_the_mail_identity_with_its_three_dkim_cnames(record) -> None:
+    settings = DomainSettings(name="example.org", email={}, records=[
+        {"name": "", "type": "MX", "values": ["10 inbound-smtp.us-east-1.amazonaws.com"]},
+        {"name": "_dmarc", "type": "TXT", "values": ["v=DMARC1; p=quarantine"], "ttl": 3600}])
+    mon = record(lambda: Domain("domain", DomainArgs(settings=settings, region="us-east-1")))
+    zone = mon.one("aws:route53/zone:Zone").outputs["zoneId"]
+    mx = mon.one("aws:route53/record:Record", "domain-apex-mx").inputs
+    assert (mx["zoneId"], mx["name"], mx["type"], mx["records"], mx["ttl"]) == (
+        zone, "example.org", "MX", ["10 inbound-smtp.us-east-1.amazonaws.com"], 300)
+    dmarc = mon.one("aws:route53/record:Record", "domain-_dmarc-txt").inputs
+    assert (dmarc["name"], dmarc["ttl"]) == ("_dmarc.example.org", 3600)
+    identity = mon.one("aws:sesv2/emailIdentity:EmailIdentity", "domain-email")
+    assert identity.inputs["emailIdentity"] == "example.org"
+    assert identity.inputs["dkimSigningAttributes"]["nextSigningKeyLength"] == "RSA_2048_BIT"
+    tokens = identity.outputs["dkimSigningAttributes"]["tokens"]
+    dkim = sorted((r.inputs["name"], r.inputs["records"][0], r.inputs["type"], r.inputs["zoneId"])
+                  for r in mon.of_type("aws:route53/record:Record") if r.name.startswith("domain-dkim-"))
+    assert dkim == sorted((f"{t}._domainkey.example.org", f"{t}.dkim.amazonses.com", "CNAME", zone) for t in tokens)

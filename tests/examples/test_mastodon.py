@@ -88,3 +88,12 @@ def test_every_task_runs_in_a_public_subnet_with_a_public_ip_and_there_is_no_nat
     isolated = {s.outputs["id"] for s in mon.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["tier"] == "isolated"}
     group = mon.one("aws:rds/subnetGroup:SubnetGroup").inputs
     assert set(group["subnetIds"]) == isolated
+
+
+def test_mail_goes_out_as_the_domain_signed_with_dkim(mon) -> None:
+    identity = mon.one("aws:sesv2/emailIdentity:EmailIdentity", "domain-email")
+    assert identity.inputs["emailIdentity"] == "social.example.org"
+    tokens = identity.outputs["dkimSigningAttributes"]["tokens"]
+    records = {r.inputs["name"]: r.inputs.get("records") for r in mon.of_type("aws:route53/record:Record")}
+    assert all(records[f"{t}._domainkey.social.example.org"] == [f"{t}.dkim.amazonses.com"] for t in tokens)
+    assert records["_dmarc.social.example.org"] == ["v=DMARC1; p=quarantine"]
