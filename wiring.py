@@ -52,7 +52,7 @@ class Resolver:
             return SecretEnv(arn=self.database.secret_arn, key=ref.key), self.database.kms_key_arn
         if ref.secret is not None:
             return SecretEnv(arn=self.secrets.arns[ref.secret], key=ref.key), self.secrets.kms_key_arn
-        return SecretEnv(arn=ref.arn, key=ref.key), None  # outside the stack: the AWS-managed key
+        return SecretEnv(arn=ref.arn, key=ref.key), ref.kms_key_arn  # outside the stack: its key, if named
 
     def refs(self, image: ImageSettings, secrets: Mapping[str, SecretRefSettings]) -> dict[str, Any]:
         """The image reference, its ECR repository, and the secrets with the keys that decrypt them."""

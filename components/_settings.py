@@ -181,10 +181,15 @@ class SecretRefSettings(Settings):
     """A secret outside this stack, by ARN."""
     key: str | None = None
     """JSON key inside the secret (e.g. `password`); unset: the whole value."""
+    kms_key_arn: matching(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>") | None = None  # type: ignore[valid-type]
+    """With `arn`: the customer-managed key the secret is encrypted with (readers get kms:Decrypt on it through
+    Secrets Manager); unset: the AWS-managed key, which needs no grant."""
 
     @model_validator(mode="after")
     def _one_source(self) -> SecretRefSettings:
         problems = Problems()
         if (self.secret is None) == (self.arn is None):
             problems.add("secret", "give either secret (a platform:secrets key or `database`) or arn")
+        if self.kms_key_arn is not None and self.arn is None:
+            problems.add("kms_key_arn", "only with arn: the stack knows the keys of its own secrets")
         return problems.done(self)

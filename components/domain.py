@@ -117,7 +117,7 @@ class DomainSettings(Settings):
     zone: Literal["create", "existing"] = "create"
     """Create the hosted zone, or use an existing one (`zone_id`)."""
     zone_id: ZoneId | None = None  # type: ignore[valid-type]
-    """Existing zone's id (zone: existing)."""
+    """Existing zone's id (zone: existing); unset, the public zone named `name` is looked up by its name."""
     private: bool = False
     """A private zone attached to the VPC (zone: create); records resolve only inside."""
     validation_zone_id: ZoneId | None = None  # type: ignore[valid-type]
@@ -146,8 +146,6 @@ class DomainSettings(Settings):
                                               f"{record.name} also has {', '.join(others)}")
         if self.email is not None and self.private:
             problems.add("email", "SES verifies the domain through public DNS; a private zone cannot send mail")
-        if self.zone == "existing" and self.zone_id is None:
-            problems.add("zone_id", "required with zone: existing")
         if self.zone == "create" and self.zone_id is not None:
             problems.add("zone_id", "only with zone: existing")
         if self.private and self.zone == "existing":
@@ -216,7 +214,7 @@ class Domain(pulumi.ComponentResource):
     def __init__(self, name: str, args: DomainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Domain", name, None, opts)
         self._name = name
-        if args.settings.zone_id is None:
+        if args.settings.zone == "create":
             zone = aws.route53.Zone(
                 f"{name}-zone", name=args.settings.name, comment=f"{name}: managed by Pulumi",
                 vpcs=[aws.route53.ZoneVpcArgs(vpc_id=args.private_vpc_id, vpc_region=args.region)]
@@ -225,8 +223,14 @@ class Domain(pulumi.ComponentResource):
             )
             zone_id = zone.zone_id
             self.name_servers = zone.name_servers if args.private_vpc_id is None else pulumi.Output.from_input([])
-        else:
+        elif args.settings.zone_id is not None:
             zone_id = pulumi.Output.from_input(args.settings.zone_id)
+            self.name_servers = pulumi.Output.from_input([])
+        else:
+            # Found by its name, as the team knows it: the public zone (a private one is named by zone_id).
+            found = aws.route53.get_zone_output(name=args.settings.name, private_zone=False,
+                                                opts=pulumi.InvokeOutputOptions(parent=self))
+            zone_id = found.zone_id
             self.name_servers = pulumi.Output.from_input([])
         validation_zone = args.settings.validation_zone_id if args.settings.validation_zone_id is not None else zone_id
 

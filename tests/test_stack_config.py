@@ -957,3 +957,39 @@ def test_a_hand_written_record_never_replaces_the_sites_aliases(record, problem)
     else:
         (line,) = problems(config)
         assert line.startswith("domain.records[0]: ") and problem in line
+
+
+# -- secrets outside the stack (issue 22) ----------------------------------------------------------------------------
+
+EXTERNAL_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared/stripe-AbCdEf"
+EXTERNAL_KEY = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+
+
+@pytest.mark.parametrize(("ref", "problem"), [
+    ({"arn": EXTERNAL_SECRET, "kms_key_arn": EXTERNAL_KEY}, None),
+    ({"arn": EXTERNAL_SECRET}, None),                                             # the AWS-managed key
+    ({"secret": "oauth", "kms_key_arn": EXTERNAL_KEY}, "kms_key_arn: only with arn"),
+    ({"arn": EXTERNAL_SECRET, "kms_key_arn": "alias/stripe"}, "kms_key_arn: expected a KMS key ARN"),
+])
+def test_a_secret_outside_the_stack_may_name_its_key(ref, problem) -> None:
+    config = raw("dev")
+    config["services"]["api"]["secrets"] = {**config["services"]["api"]["secrets"], "STRIPE_KEY": ref}
+    if problem is None:
+        assert from_mapping(config).services["api"].secrets["STRIPE_KEY"].arn == EXTERNAL_SECRET
+    else:
+        (line,) = problems(config)
+        assert line.startswith("services.api.secrets.STRIPE_KEY.") and problem in line
+
+
+def test_the_task_may_read_an_outside_secret_and_decrypt_it_with_its_key_through_secrets_manager() -> None:
+    config = raw("dev")
+    config["services"]["api"]["secrets"] = {**config["services"]["api"]["secrets"],
+                                            "STRIPE_KEY": {"arn": EXTERNAL_SECRET, "kms_key_arn": EXTERNAL_KEY}}
+    mon = run_program(FIXTURE_DEV, overrides={"services": config["services"]})
+    statements = {s["Sid"]: s for s in json.loads(
+        mon.one("aws:iam/rolePolicy:RolePolicy", "app-api-execution").inputs["policy"])["Statement"]}
+    assert EXTERNAL_SECRET in statements["ReadOwnSecrets"]["Resource"]
+    assert EXTERNAL_KEY in statements["DecryptOwnSecrets"]["Resource"]
+    assert statements["DecryptOwnSecrets"]["Action"] == "kms:Decrypt"
+    assert statements["DecryptOwnSecrets"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}

@@ -565,7 +565,17 @@ def _secret_version(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
             "versionStage": "AWSCURRENT", "versionStages": ["AWSCURRENT"], "secretBinary": "", "createdDate": ""}
 
 
+def _zone(args: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    name = str(args.get("name", "")).rstrip(".")
+    zone_id = f"Z{_hex('zone', name, n=12).upper()}"
+    return {"id": zone_id, "zoneId": zone_id, "name": name, "privateZone": bool(args.get("privateZone")),
+            "nameServers": [f"ns-{n}.awsdns-{n}.org" for n in (1, 2, 3, 4)], "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+            "callerReference": name, "comment": "", "resourceRecordSetCount": 2, "tags": {}, "vpcId": "",
+            "linkedServiceDescription": "", "linkedServicePrincipal": "", "primaryNameServer": "ns-1.awsdns-1.org"}
+
+
 INVOKES: dict[str, Callable[[dict[str, Any], MockContext], dict[str, Any]]] = {
+    "aws:route53/getZone:getZone": _zone,
     "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getRegion:getRegion": lambda a, c: {"name": c.region, "region": c.region, "id": c.region},

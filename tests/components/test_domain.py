@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from components import Domain, DomainArgs, DomainSettings
 from components.domain import DnsRecordSettings, covers
+from tools.harness import INVOKES, MockContext
 
 
 def test_created_public_zone_validates_one_record_per_distinct_name(record) -> None:
@@ -180,3 +181,25 @@ def test_records_and_the_mail_identity_with_its_three_dkim_cnames(record) -> Non
     dkim = sorted((r.inputs["name"], r.inputs["records"][0], r.inputs["type"], r.inputs["zoneId"])
                   for r in mon.of_type("aws:route53/record:Record") if r.name.startswith("domain-dkim-"))
     assert dkim == sorted((f"{t}._domainkey.example.org", f"{t}.dkim.amazonses.com", "CNAME", zone) for t in tokens)
+
+
+@pytest.mark.parametrize(("zone", "zone_id", "created", "looked_up"), [
+    ("create", None, True, False),
+    ("existing", "Z007692222A6W93AZVSPD", False, False),
+    ("existing", None, False, True),      # found by its name
+])
+def test_the_zone_is_created_named_by_id_or_found_by_its_name(record, zone, zone_id, created, looked_up) -> None:
+    settings = DomainSettings(name="example.org", zone=zone, zone_id=zone_id)
+    mon = record(lambda: Domain("domain", DomainArgs(settings=settings, region="us-east-1")))
+    assert bool(mon.of_type("aws:route53/zone:Zone")) is created
+    lookups = [i.args for i in mon.invocations if i.token == "aws:route53/getZone:getZone"]
+    assert lookups == ([{"name": "example.org", "privateZone": False}] if looked_up else [])
+    used = {r.inputs["zoneId"] for r in mon.of_type("aws:route53/record:Record")}
+    found = INVOKES["aws:route53/getZone:getZone"]({"name": "example.org"}, MockContext())["zoneId"]
+    expected = mon.one("aws:route53/zone:Zone").outputs["zoneId"] if created else zone_id or found
+    assert used == {expected}
+
+
+def test_a_zone_id_is_only_for_an_existing_zone() -> None:
+    with pytest.raises(ValidationError, match="@zone_id: only with zone: existing"):
+        DomainSettings(name="example.org", zone_id="Z007692222A6W93AZVSPD")
