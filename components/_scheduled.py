@@ -97,16 +97,23 @@ class ScheduledRun:
     name: str
     """The schedule's logical name (`<component>-<service>`)."""
     settings: ScheduleSettings
+    """When and how (`services.<name>.schedule`)."""
     cluster_arn: pulumi.Input[str]
+    """The cluster the task runs in."""
     cluster_name: pulumi.Input[str]
+    """Its name (the task ARNs the machine follows)."""
     task_definition_arn: pulumi.Input[str]
+    """The service's task definition (this revision)."""
     role_arns: Sequence[pulumi.Input[str]]
     """The task's execution and task roles (the machine passes them to ECS)."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The service's subnets."""
     security_group_ids: Sequence[pulumi.Input[str]]
+    """The service's security group."""
     capacity: Sequence[Mapping[str, Any]]
     """Capacity provider strategy: [{CapacityProvider, Base, Weight}]."""
     exec: bool = False
+    """ECS Exec into the running task."""
     assign_public_ip: bool = False
     """Tasks in public subnets get a public IP (cluster.task_subnets: public)."""
     key: str
@@ -118,8 +125,11 @@ class BuiltSchedule:
     """A schedule with its machine and dead-letter queue."""
 
     machine_arn: pulumi.Output[str]
+    """The machine each run is an execution of (alarmed on failures)."""
     dead_letter_name: pulumi.Output[str]
+    """The queue of starts Scheduler gave up on (alarmed when not empty)."""
     needs: list[Need]
+    """What the scheduler and the machine do at run time."""
 
 
 def build_schedule(parent: pulumi.Resource, run: ScheduledRun, *, region: str, account_id: pulumi.Input[str],

@@ -43,6 +43,7 @@ class SecretSource:
     """A secret a composed value contains."""
 
     arn: pulumi.Input[str]
+    """The secret's ARN."""
     kms_key_arn: pulumi.Input[str] | None = None
     """Its customer-managed key (None: the AWS-managed key, which needs no grant)."""
     value: pulumi.Input[str] | None = None
@@ -66,6 +67,7 @@ class Composition:
     parts: Sequence[pulumi.Input[str] | FromSecret]
     """Text and plain values (already encoded where `url`), and secret pieces."""
     sources: Sequence[SecretSource]
+    """The secrets the pieces are read from; the first one's key encrypts the composed secret."""
     url: bool = False
     """The value is a URL: secret pieces are percent-encoded as URL components."""
     description: str
@@ -100,8 +102,11 @@ class ComposedSecretsArgs:
     """Inputs for :class:`ComposedSecrets`: the compositions by id (`<service>-<variable>`), the stack's."""
 
     compositions: Mapping[str, Composition]
+    """What to compose, by id (`<service>-<VARIABLE>`, part of the secret's name)."""
     account_id: pulumi.Input[str]
+    """The account (the machine's and the trigger's trust conditions)."""
     region: str
+    """The stack's region (keys are used only through Secrets Manager there)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 

@@ -69,6 +69,7 @@ class QueuesArgs:
     """Inputs for :class:`Queues`: its settings (`platform:queues`, by name)."""
 
     settings: Mapping[str, QueueSettings]
+    """Queues by name (`platform:queues`)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 
@@ -77,7 +78,9 @@ class Queues(pulumi.ComponentResource):
     """SQS queues by name, each with an encrypted, TLS-only dead-letter queue."""
 
     urls: dict[str, pulumi.Output[str]]
+    """Queue URL by name (what SDKs send to and receive from)."""
     arns: dict[str, pulumi.Output[str]]
+    """Queue ARN by name (grants)."""
     names: dict[str, pulumi.Output[str]]
     """Queue name (the `QueueName` dimension of its metrics)."""
     dead_letter_names: dict[str, pulumi.Output[str]]
