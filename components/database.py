@@ -90,6 +90,12 @@ class ServerlessV2Settings(Settings):
         return problems.done(self)
 
 
+SnapshotRef = matching(
+    r"^([a-zA-Z][a-zA-Z0-9-]{0,254}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):[a-zA-Z][a-zA-Z0-9:-]{0,254})$",
+    "an RDS snapshot name, or the ARN of a DB or cluster snapshot")
+"""A DB snapshot or cluster snapshot (RDS API Reference: identifiers start with a letter; letters, digits, hyphens)."""
+
+
 class DatabaseSettings(Settings):
     """`platform:database`: PostgreSQL as an RDS instance or an Aurora cluster."""
 
@@ -129,6 +135,11 @@ class DatabaseSettings(Settings):
     """AWS-side deletion protection."""
     final_snapshot: bool = True
     """Take a final snapshot (named `<project>-<stack>-<name>-final`) when the database is deleted."""
+    restore_from_snapshot: SnapshotRef | None = None  # type: ignore[valid-type]
+    """Create the database from this snapshot (its data, database and master user): an RDS snapshot's name or ARN
+    for `postgres`; for Aurora a cluster snapshot's name or ARN, or the ARN of an RDS for PostgreSQL snapshot to move
+    to Aurora (README: Changing the database). Read only when the database is created; leaving it in place, or removing it
+    afterwards, changes nothing."""
     log_retention_days: RetentionDays = 30
     """Retention of the exported PostgreSQL logs."""
     performance_insights: bool = False
@@ -186,6 +197,14 @@ class DatabaseSettings(Settings):
                 problems.add("max_allocated_storage_gb", f"must exceed allocated_storage_gb ({self.allocated_storage_gb}) or be left out")
             if self.performance_insights and re.match(r"^db\.t\d+g?\.(micro|small)$", self.instance_class):
                 problems.add("performance_insights", f"not supported on {self.instance_class}; turn it off or use a medium or larger class")
+        snapshot = self.restore_from_snapshot
+        if snapshot is not None:
+            # RDS restores an instance from a DB snapshot only; Aurora restores a cluster from a cluster snapshot (name
+            # or ARN), or migrates an RDS for PostgreSQL DB snapshot, which only its ARN names (RDS API Reference,
+            # RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot `SnapshotIdentifier`; checked 2026-12-04).
+            if not aurora and ":cluster-snapshot:" in snapshot:
+                problems.add("restore_from_snapshot", "an RDS instance restores from a DB snapshot, not a cluster "
+                                                      "snapshot; give the DB snapshot, or set engine: aurora-postgresql")
         check_windows(problems, "backup_window", self.backup_window, self.maintenance_window, min_minutes=30)
         return problems.done(self)
 
@@ -369,8 +388,10 @@ class Database(IngressGrants, pulumi.ComponentResource):
             f"{name}-instance",
             identifier=identifier,
             instance_class=args.settings.instance_class,
-            db_name=args.settings.db_name,
-            username=args.settings.master_username,
+            # From a snapshot, the database and its master user are the snapshot's.
+            db_name=args.settings.db_name if args.settings.restore_from_snapshot is None else None,
+            username=args.settings.master_username if args.settings.restore_from_snapshot is None else None,
+            snapshot_identifier=args.settings.restore_from_snapshot,
             allocated_storage=args.settings.allocated_storage_gb,
             max_allocated_storage=args.settings.max_allocated_storage_gb,
             storage_type="gp3",
@@ -383,7 +404,8 @@ class Database(IngressGrants, pulumi.ComponentResource):
             ca_cert_identifier=_CA,
             **self._monitoring(args, key, monitoring_role),
             **common,
-            opts=stateful_opts(self, args.protect, depends_on=log_groups),
+            # The snapshot is read once, at creation: removing it later must not replace the database.
+            opts=stateful_opts(self, args.protect, depends_on=log_groups, ignore_changes=["snapshot_identifier"]),
         )
 
     def _aurora(self, name: str, args: DatabaseArgs, major: str, identifier: str, common: dict,
@@ -406,14 +428,15 @@ class Database(IngressGrants, pulumi.ComponentResource):
             f"{name}-cluster",
             cluster_identifier=identifier,
             engine_mode="provisioned",
-            database_name=args.settings.db_name,
-            master_username=args.settings.master_username,
+            database_name=args.settings.db_name if args.settings.restore_from_snapshot is None else None,
+            master_username=args.settings.master_username if args.settings.restore_from_snapshot is None else None,
+            snapshot_identifier=args.settings.restore_from_snapshot,
             db_cluster_parameter_group_name=params.name,
             preferred_backup_window=args.settings.backup_window,
             preferred_maintenance_window=args.settings.maintenance_window,
             serverlessv2_scaling_configuration=serverless,
             **common,
-            opts=stateful_opts(self, args.protect, depends_on=log_groups),
+            opts=stateful_opts(self, args.protect, depends_on=log_groups, ignore_changes=["snapshot_identifier"]),
         )
         members = []
         # Members are interchangeable (failover promotes any of them), so an ordinal is their

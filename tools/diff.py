@@ -12,7 +12,8 @@ merge base with main) and with the working tree, both under mocks, and compares 
 
 The guard: replacing or deleting a stateful resource (database, cache, bucket, file system, KMS key, hosted
 zone, repository, EKS cluster, backup vault, secret) fails with exit 6 unless the stack file acknowledges that resource
-(`platform:acknowledged_replacements`); deleting a protected resource is refused even then. An acknowledged
+(`platform:acknowledged_replacements`); deleting a protected resource is refused unless acknowledged, and then
+needs `pulumi state unprotect` right before the deploy (it stays in AWS: prod retains what it protects). An acknowledged
 replacement of a protected resource prints the step the engine needs first (`pulumi state unprotect`). The cost of
 both sides is compared beside it.
 """
@@ -93,6 +94,14 @@ class Change:
     """The base's inputs (update, replace)."""
     after: dict[str, Any] = field(default_factory=dict)
     """The head's inputs (update, replace)."""
+
+
+DATABASES = frozenset({"aws:rds/instance:Instance", "aws:rds/cluster:Cluster"})
+"""Stateful types whose data has a documented way into a new resource."""
+DATABASE_ROUTE = ("To move the data into a new database (another engine, RDS to Aurora), follow README 'Changing the "
+                  "database': snapshot it, restore the new one from the snapshot (database.restore_from_snapshot), "
+                  "acknowledge the old one, unprotect it, switch with `pulumi up`, retire the old one by hand.")
+"""What the guard adds when a database would go."""
 
 
 @cache
@@ -221,18 +230,19 @@ def guard(changes: list[Change], acknowledged: dict[str, str]) -> list[str]:
         if c.action not in ("replace", "delete"):
             continue
         lost = STATEFUL.get(c.type, "the resource")
-        if c.action == "delete" and c.protected:
+        route = f" {DATABASE_ROUTE}" if c.type in DATABASES else ""
+        if c.action == "delete" and c.protected and c.name not in acknowledged:
             refusals.append(f"{c.name} ({c.type}) is protected and would be deleted, losing {lost}; `pulumi up` "
                             "refuses that. If it was renamed or moved, add an alias "
                             "(ResourceOptions(aliases=[pulumi.Alias(name=...)])) so it keeps its identity; to retire "
-                            "it, snapshot it and lift `protect` in a change of its own first")
+                            f"it, snapshot it and lift `protect` in a change of its own first.{route}")
         elif c.type in STATEFUL and c.name not in acknowledged:
             how = ("add an alias if it was renamed or moved (ResourceOptions(aliases=[...])), or snapshot it and "
                    "`pulumi import` it under its new name" if c.action == "delete" else
                    f"{', '.join(c.forced_by)} cannot change in place: keep the old value, or snapshot it first")
             refusals.append(f"{c.name} ({c.type}) would be {'replaced' if c.action == 'replace' else 'deleted'}, "
                             f"losing {lost}. To keep it: {how}. To go ahead: list it under "
-                            f"platform:acknowledged_replacements (resource: {c.name}, reason: ...)")
+                            f"platform:acknowledged_replacements (resource: {c.name}, reason: ...).{route}")
     return refusals
 
 
@@ -240,9 +250,13 @@ def manual_steps(changes: list[Change], acknowledged: dict[str, str]) -> list[st
     """What must happen outside the program before `pulumi up` for the acknowledged changes to go through:
     the engine replaces a protected resource only when its old state or its new goal is unprotected
     (pulumi/pulumi#8810, #8873), and prod protects every stateful resource whatever the stack file says."""
-    return [f"{c.name}: take a snapshot, then `pulumi state unprotect '{c.urn}'` right before `pulumi up`; the "
-            "engine refuses to replace a protected resource otherwise, and the program protects the new one again"
-            for c in changes if c.action == "replace" and c.protected and c.still_protected and c.name in acknowledged]
+    steps = [f"{c.name}: take a snapshot, then `pulumi state unprotect '{c.urn}'` right before `pulumi up`; the "
+             "engine refuses to replace a protected resource otherwise, and the program protects the new one again"
+             for c in changes if c.action == "replace" and c.protected and c.still_protected and c.name in acknowledged]
+    steps += [f"{c.name}: `pulumi state unprotect '{c.urn}'` right before `pulumi up`; it leaves the stack but stays "
+              "in AWS (retainOnDelete): once the new one serves, delete it by hand (README: Changing the database)"
+              for c in changes if c.action == "delete" and c.protected and c.name in acknowledged]
+    return steps
 
 
 def _shown(value: Any) -> str:

@@ -195,3 +195,42 @@ def test_the_default_master_user_is_valid_for_both_engines(record) -> None:
     assert cluster["masterUsername"] == "appadmin"
     assert aws_data.rds_master_username_problem("aurora-postgresql", cluster["masterUsername"]) is None
     assert aws_data.rds_master_username_problem("postgres", cluster["masterUsername"]) is None
+
+
+# -- created from a snapshot (issue 22) -------------------------------------------------------------------------------
+
+DB_SNAPSHOT_ARN = "arn:aws:rds:us-east-1:123456789012:snapshot:platform-prod-db-to-aurora"
+CLUSTER_SNAPSHOT_ARN = "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:platform-prod-db-copy"
+
+
+@pytest.mark.parametrize(("make", "snapshot", "problem"), [
+    (rds, "platform-prod-db-before-upgrade", None),                 # a DB snapshot by name
+    (rds, DB_SNAPSHOT_ARN, None),
+    (rds, CLUSTER_SNAPSHOT_ARN, "an RDS instance restores from a DB snapshot"),
+    (aurora, "platform-prod-db-copy", None),                        # a cluster snapshot by name
+    (aurora, CLUSTER_SNAPSHOT_ARN, None),
+    (aurora, DB_SNAPSHOT_ARN, None),                                # RDS for PostgreSQL -> Aurora
+    (rds, "1-starts-with-a-digit", "restore_from_snapshot\n  String should match pattern"),
+    (rds, "arn:aws:rds:us-east-1:123456789012:db:platform-prod-db", "restore_from_snapshot\n  String should match pattern"),
+])
+def test_a_database_is_created_from_a_snapshot_its_engine_can_restore(make, snapshot, problem) -> None:
+    if problem is None:
+        assert make(restore_from_snapshot=snapshot).settings.restore_from_snapshot == snapshot
+    else:
+        with pytest.raises(ValidationError, match=problem):
+            make(restore_from_snapshot=snapshot)
+
+
+@pytest.mark.parametrize(("make", "typ", "name", "db_key", "user_key"), [
+    (rds, "aws:rds/instance:Instance", "db-instance", "dbName", "username"),
+    (aurora, "aws:rds/cluster:Cluster", "db-cluster", "databaseName", "masterUsername"),
+])
+def test_the_snapshot_is_read_once_and_its_database_and_user_are_kept(record, make, typ, name, db_key, user_key) -> None:
+    restored = record(lambda: Database("db", make(restore_from_snapshot=DB_SNAPSHOT_ARN, protect=True))).one(typ, name)
+    assert restored.inputs["snapshotIdentifier"] == DB_SNAPSHOT_ARN
+    assert db_key not in restored.inputs and user_key not in restored.inputs  # the snapshot's own
+    assert restored.inputs["storageEncrypted"] is True and restored.inputs["manageMasterUserPassword"] is True
+    # Removing the setting later must not replace the database: the snapshot is ignored after creation.
+    fresh = record(lambda: Database("db", make(protect=True))).one(typ, name)
+    assert fresh.ignore_changes == restored.ignore_changes == ["snapshotIdentifier"]
+    assert fresh.inputs[db_key] == "app" and fresh.protect and fresh.retain_on_delete

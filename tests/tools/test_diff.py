@@ -118,21 +118,31 @@ def test_replace_on_changes_forces_a_replacement(prod_graph) -> None:
     assert [c.action for c in diff.compare(prod_graph, head)] == ["replace"]
 
 
-def test_switching_prod_to_aurora_deletes_the_protected_instance_and_is_refused_even_when_acknowledged(
-        prod_graph, tmp_path) -> None:
+SNAPSHOT = "arn:aws:rds:us-east-1:123456789012:snapshot:platform-prod-db-to-aurora"
+
+
+def test_switching_prod_to_aurora_names_the_route_and_goes_ahead_once_acknowledged(prod_graph, tmp_path) -> None:
     def to_aurora(config: dict) -> None:
         db = config["platform:database"]
         for key in ("allocated_storage_gb", "max_allocated_storage_gb", "multi_az"):
             db.pop(key, None)
-        db.update(engine="aurora-postgresql", engine_version="16.15", instances=2)
+        db.update(engine="aurora-postgresql", engine_version="16.15", instances=2, restore_from_snapshot=SNAPSHOT)
 
-    changes = diff.compare(prod_graph, _variant(tmp_path, to_aurora))
+    head = _variant(tmp_path, to_aurora)
+    changes = diff.compare(prod_graph, head)
     actions = _actions(changes)
     assert "db-instance" in actions["delete"] and {"db-cluster", "db-instance-1", "db-instance-2"} <= actions["create"]
-    acknowledged = {"db-instance": "moving to Aurora after a snapshot restore"}
-    refusal, = diff.guard(changes, acknowledged)
+    # Unacknowledged: refused, with the way through.
+    refusal, = diff.guard(changes, {})
     assert refusal.startswith("db-instance (aws:rds/instance:Instance) is protected and would be deleted")
-    assert "alias" in refusal and "snapshot" in refusal
+    assert diff.DATABASE_ROUTE in refusal
+    # Acknowledged: it goes ahead, and the step the engine needs first is printed.
+    acknowledged = {"db-instance": "moving to Aurora: restored from a snapshot taken with writes stopped"}
+    assert diff.guard(changes, acknowledged) == []
+    step, = [s for s in diff.manual_steps(changes, acknowledged) if s.startswith("db-instance:")]
+    assert "pulumi state unprotect" in step and "stays in AWS" in step
+    cluster = next(r for r in diff._resources(head).values() if r["name"] == "db-cluster")
+    assert cluster["inputs"]["snapshotIdentifier"] == SNAPSHOT and "databaseName" not in cluster["inputs"]
 
 
 class _Store(pulumi.ComponentResource):
@@ -149,8 +159,12 @@ def test_renaming_a_component_is_delete_plus_create_unless_an_alias_links_them(r
     base = graph_json(record(lambda: _Store("store")))
     renamed = diff.compare(base, graph_json(record(lambda: _Store("files"))))
     assert _actions(renamed) == {"delete": {"store-bucket"}, "create": {"files-bucket"}}
-    refusal, = diff.guard(renamed, {"store-bucket": "moved"})  # protected: an acknowledgement is not enough
+    refusal, = diff.guard(renamed, {})
     assert "is protected and would be deleted" in refusal and "every object in the bucket" in refusal
+    assert diff.DATABASE_ROUTE not in refusal  # a bucket has no snapshot route
+    # Acknowledged, a protected delete goes ahead once unprotected by hand (the engine refuses it otherwise).
+    assert diff.guard(renamed, {"store-bucket": "moved"}) == []
+    assert [s.split(":")[0] for s in diff.manual_steps(renamed, {"store-bucket": "moved"})] == ["store-bucket"]
     # The child inherits its parent's alias, its name's prefix swapped (the engine's inherited child alias).
     aliased = graph_json(record(lambda: _Store("files", pulumi.ResourceOptions(aliases=[pulumi.Alias(name="store")]))))
     assert diff.compare(base, aliased) == []
