@@ -20,6 +20,7 @@ from components import (
     SecretsArgs, Storage, StorageArgs,
 )
 from components.data_layer import DataLayer, DataLayerArgs
+from components.external_buckets import ExternalBuckets, ExternalBucketsArgs
 
 config = stack_config.load()  # fails with one clear message before any resource is declared
 tags, protect, region = config.resource_tags(), config.protect, config.region
@@ -80,6 +81,8 @@ pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
     settings=config.pipeline, jobs=resolver.jobs(), vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
     region=region, account_id=account_id, protect=protect, tags=tags)) if config.pipeline else None
 queues = resolver.queues = Queues("queues", QueuesArgs(settings=config.queues, tags=tags)) if config.queues else None
+external = resolver.external_buckets = ExternalBuckets("external", ExternalBucketsArgs(
+    settings=config.external_buckets, region=region)) if config.external_buckets else None
 compositions = resolver.compositions()
 composed = resolver.composed = ComposedSecrets("composed", ComposedSecretsArgs(
     compositions=compositions, account_id=account_id, region=region, tags=tags)) if compositions else None
@@ -129,8 +132,12 @@ if config.services:
                 owner.allow_from(name, peers[name])
         if svc.pipeline and pipeline is not None:
             pipeline.grant(name, containers.task_role_names[name], svc.pipeline)
-        if svc.buckets and storage is not None:
-            storage.grant(name, containers.task_role_names[name], svc.buckets)
+        own_buckets = {b: mode for b, mode in svc.buckets.items() if b not in config.external_buckets}
+        if own_buckets and storage is not None:
+            storage.grant(name, containers.task_role_names[name], own_buckets)
+        outside = {b: mode for b, mode in svc.buckets.items() if b in config.external_buckets}
+        if outside and external is not None:
+            external.grant(name, containers.task_role_names[name], outside)
         if svc.queues and queues is not None:
             queues.grant(name, containers.task_role_names[name], svc.queues)
     # Load balancers the edge does not serve are reached by their own hostname (HTTPS needs a covered name).

@@ -35,6 +35,7 @@ from components.data_layer import DataStackSettings
 from components.database import DatabaseSettings
 from components.domain import DomainSettings, certificate_names
 from components.edge import EdgeSettings
+from components.external_buckets import ExternalBucketSettings
 from components.file_system import FileSystemSettings
 from components.firewall import WafSettings
 from components.github_deploy import GithubSettings
@@ -293,6 +294,8 @@ class StackConfig(Settings):
     """`platform:edge`: CloudFront, WAF and DNS records."""
     buckets: dict[ResourceName, AppBucketSettings] = {}  # type: ignore[valid-type]
     """`platform:buckets`: the application's own buckets (media, user files) by name."""
+    external_buckets: dict[ResourceName, ExternalBucketSettings] = {}  # type: ignore[valid-type]
+    """`platform:external_buckets`: buckets outside the stack, by the name services use (`buckets: {archive: read}`)."""
     queues: dict[ResourceName, QueueSettings] = {}  # type: ignore[valid-type]
     """`platform:queues`: SQS queues (each with a dead-letter queue) that feed workers, by name."""
     pipeline: PipelineSettings | None = None
@@ -417,8 +420,8 @@ class StackConfig(Settings):
         return own | set(self.data_stack.access_points if self.data_stack else ())
 
     def bucket_names(self) -> set[str]:
-        """Application buckets services may be granted."""
-        return set(self.buckets) | set(self.data_stack.buckets if self.data_stack else ())
+        """Application buckets services may be granted: the stack's, its data stack's and external ones."""
+        return set(self.buckets) | set(self.data_stack.buckets if self.data_stack else ()) | set(self.external_buckets)
 
     def _service_rules(self) -> list[str]:
         problems: list[str] = []
@@ -428,6 +431,10 @@ class StackConfig(Settings):
         bucket_names = self.bucket_names()
         routes_by_lb: dict[str, list[tuple[str, int]]] = {}
         defaults_by_lb: dict[str, list[str]] = {}
+        own_buckets = set(self.buckets) | set(self.data_stack.buckets if self.data_stack else ())
+        for key in sorted(own_buckets & set(self.external_buckets)):
+            problems.append(f"@external_buckets.{key}: the stack has a bucket of that name; give the external one "
+                            "another name (services refer to both the same way)")
         for key in sorted(set(self.load_balancers) & set(self.services)):
             # Both get a security group named <component>-<key>: the names must differ.
             problems.append(f"@load_balancers.{key}: a service has the same name; rename the load balancer "

@@ -45,6 +45,8 @@ class Resolver:
     """The ComposedSecrets holding injected values that contain a secret (set once it exists)."""
     queues: Any = None
     """The stack's Queues (platform:queues)."""
+    external_buckets: Any = None
+    """ExternalBuckets: buckets outside the stack (platform:external_buckets)."""
 
     def _secret(self, ref: SecretRefSettings) -> tuple[SecretEnv, pulumi.Input[str] | None]:
         """A secret reference as (env source, KMS key its readers must be able to use)."""
@@ -134,7 +136,8 @@ class Resolver:
         if ref.root == "pipeline":
             return getattr(self.pipeline, f"{field}_name" if field.endswith("_bucket") else field)
         if ref.root == "buckets":
-            return (self.storage.bucket_names if field == "name" else self.storage.bucket_arns)[ref.parts[1]]
+            owner = self._bucket_owner(ref.parts[1])
+            return (owner.bucket_names if field == "name" else owner.bucket_arns)[ref.parts[1]]
         if ref.root == "queues":
             return {"url": self.queues.urls, "arn": self.queues.arns, "name": self.queues.names}[field][ref.parts[1]]
         if ref.root == "volumes":
@@ -187,8 +190,8 @@ class Resolver:
             env.update(PIPELINE_UPLOADS_BUCKET=self.pipeline.uploads_bucket_name,
                        PIPELINE_RESULTS_BUCKET=self.pipeline.results_bucket_name,
                        PIPELINE_STATE_MACHINE_ARN=self.pipeline.state_machine_arn)
-        if self.storage is not None:
-            env.update({f"BUCKET_{_env_name(b)}": self.storage.bucket_names[b] for b in svc.buckets})
+        env.update({f"BUCKET_{_env_name(b)}": self._bucket_owner(b).bucket_names[b] for b in svc.buckets
+                    if self._bucket_owner(b) is not None})
         if self.queues is not None:
             env.update({f"QUEUE_{_env_name(q)}_URL": self.queues.urls[q] for q in svc.queues})
         fs = self.file_system
@@ -233,12 +236,20 @@ class Resolver:
         if svc.queues and self.queues is not None:
             uses += queue_uses(self.queues.arns, svc.queues, f"{at}.queues")
         for bucket, mode in sorted(svc.buckets.items()):
-            if self.storage is not None:
+            owner = self._bucket_owner(bucket)
+            if owner is not None:
                 actions = ["s3:GetObject"] + (["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
                                               if mode == "read_write" else [])
-                uses += _object_uses(self.storage.bucket_arns[bucket], actions, self.storage.kms_key_arn,
-                                     self.config.region, f"{at}.buckets.{bucket}", f"{mode.replace('_', '/')} {bucket}")
+                key = owner.kms_key_arn(bucket) if owner is self.external_buckets else owner.kms_key_arn
+                uses += _object_uses(owner.bucket_arns[bucket], actions, key, self.config.region,
+                                     f"{at}.buckets.{bucket}", f"{mode.replace('_', '/')} {bucket}")
         return uses
+
+    def _bucket_owner(self, bucket: str) -> Any:
+        """Who holds bucket `bucket`: ExternalBuckets for an external one, else the stack's (or data stack's) storage."""
+        if bucket in self.config.external_buckets:
+            return self.external_buckets
+        return self.storage
 
     def reaches(self, name: str) -> list[Reach]:
         """The data stores service `name` connects to because of its `connects_to` and `volumes`."""
@@ -264,15 +275,17 @@ def _composed(parts: list[_inject.Part]) -> bool:
     return len(parts) > 1 and any(isinstance(p, _inject.Ref) and p.secret for p in parts)
 
 
-def _object_uses(bucket_arn: pulumi.Input[str], actions: list[str], key_arn: pulumi.Input[str], region: str,
+def _object_uses(bucket_arn: pulumi.Input[str], actions: list[str], key_arn: pulumi.Input[str] | None, region: str,
                  key: str, what: str) -> list[Use]:
     """Reading or writing a bucket's objects: the objects, listing the bucket (SDKs list before they read), and
-    the bucket key through S3 (SSE-KMS: reads decrypt, writes generate a data key)."""
+    the bucket key through S3 (SSE-KMS: reads decrypt, writes generate a data key; SSE-S3 needs none)."""
     kms = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if "s3:PutObject" in actions else [])
-    return [Use(actions=actions, resources=[pulumi.Output.concat(bucket_arn, "/*")], key=key, why=what),
-            Use(actions=["s3:ListBucket"], resources=[bucket_arn], key=key, why=f"{what} (list)"),
-            Use(actions=kms, resources=[key_arn], key=key, why=f"{what} (SSE-KMS)",
-                context={"kms:ViaService": f"s3.{region}.amazonaws.com"})]
+    uses = [Use(actions=actions, resources=[pulumi.Output.concat(bucket_arn, "/*")], key=key, why=what),
+            Use(actions=["s3:ListBucket"], resources=[bucket_arn], key=key, why=f"{what} (list)")]
+    if key_arn is not None:
+        uses.append(Use(actions=kms, resources=[key_arn], key=key, why=f"{what} (SSE-KMS)",
+                        context={"kms:ViaService": f"s3.{region}.amazonaws.com"}))
+    return uses
 
 
 def load_balancers(config: StackConfig, network: Any, certificate_arn: pulumi.Input[str] | None,

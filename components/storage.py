@@ -23,10 +23,11 @@ from pydantic import Field
 from components._common import child_opts, policy_document
 
 BucketAccess = Literal["read", "read_write"]
-_ACTIONS: dict[str, list[str]] = {
+BUCKET_ACTIONS: dict[str, list[str]] = {
     "read": ["s3:GetObject"],
     "read_write": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
 }
+"""What `read` and `read_write` allow on a bucket's objects (the stack's buckets and external ones alike)."""
 
 
 class AppBucketSettings(BucketLifecycleSettings):
@@ -108,6 +109,6 @@ def grant_buckets(parent: pulumi.Resource, name: str, *, role_name: pulumi.Input
     statements: list[dict[str, Any]] = []
     for role, mode in sorted(access.items()):
         sid = "".join(p.title() for p in f"{mode}_{role}".replace("-", "_").split("_"))
-        statements += object_access_statements(sid, bucket_arns[role], _ACTIONS[mode])
+        statements += object_access_statements(sid, bucket_arns[role], BUCKET_ACTIONS[mode])
     statements.append(bucket_key_statement(kms_key_arn, region))
     return aws.iam.RolePolicy(name, role=role_name, policy=policy_document(statements), opts=child_opts(parent))

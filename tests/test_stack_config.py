@@ -993,3 +993,58 @@ def test_the_task_may_read_an_outside_secret_and_decrypt_it_with_its_key_through
     assert statements["DecryptOwnSecrets"]["Action"] == "kms:Decrypt"
     assert statements["DecryptOwnSecrets"]["Condition"] == {
         "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+
+
+# -- buckets outside the stack (issue 22) ------------------------------------------------------------------------------
+
+ARCHIVE = "arn:aws:s3:::org-archive"
+ARCHIVE_KEY = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+
+
+@pytest.mark.parametrize(("arn", "valid"), [
+    ("arn:aws:s3:::abc", True), (f"arn:aws:s3:::{'a' * 63}", True), ("arn:aws:s3:::org.archive-2", True),
+    ("arn:aws:s3:::ab", False), (f"arn:aws:s3:::{'a' * 64}", False), ("arn:aws:s3:::Org-Archive", False),
+    ("arn:aws:s3:::org-archive/prefix", False), ("org-archive", False),
+])
+def test_an_external_bucket_is_named_by_its_arn(arn, valid) -> None:
+    config = raw("dev")
+    config["external_buckets"] = {"archive": {"arn": arn}}
+    if valid:
+        assert from_mapping(config).external_buckets["archive"].arn == arn
+    else:
+        (line,) = problems(config)
+        assert line.startswith("external_buckets.archive.arn: expected an S3 bucket ARN")
+
+
+def test_an_external_bucket_may_not_share_a_name_with_the_stacks_own() -> None:
+    config = raw("dev")
+    config["buckets"] = {"archive": {}}
+    config["external_buckets"] = {"archive": {"arn": ARCHIVE}}
+    assert "external_buckets.archive: the stack has a bucket of that name; give the external one another name " \
+           "(services refer to both the same way)" in problems(config)
+
+
+@pytest.mark.parametrize(("kms_key_arn", "mode"), [(None, "read"), (ARCHIVE_KEY, "read_write")])
+def test_a_service_gets_exactly_its_rights_on_an_external_bucket_and_its_key(kms_key_arn, mode) -> None:
+    from tools.runtime import run_runtime
+
+    config = raw("dev")
+    config["services"]["api"]["buckets"] = {"archive": mode}
+    external = {"archive": {"arn": ARCHIVE, **({"kms_key_arn": kms_key_arn} if kms_key_arn else {})}}
+    mon = run_program(FIXTURE_DEV, overrides={"services": config["services"], "external_buckets": external})
+    grant = mon.one("aws:iam/rolePolicy:RolePolicy", "external-grant-api").inputs
+    assert grant["role"] == mon.one("aws:iam/role:Role", "app-api-task").outputs["name"]
+    statements = {s["Sid"]: s for s in json.loads(grant["policy"])["Statement"]}
+    sid = "ReadArchive" if mode == "read" else "ReadWriteArchive"
+    assert statements[sid]["Resource"] == f"{ARCHIVE}/*"
+    assert set(statements[sid]["Action"]) == ({"s3:GetObject"} if mode == "read" else
+                                              {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"})
+    assert (statements[f"{sid}List"]["Action"], statements[f"{sid}List"]["Resource"]) == ("s3:ListBucket", ARCHIVE)
+    if kms_key_arn is None:
+        assert set(statements) == {sid, f"{sid}List"}
+    else:
+        assert statements[f"{sid}Key"]["Resource"] == kms_key_arn
+        assert statements[f"{sid}Key"]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-api").inputs["containerDefinitions"])
+    assert {"name": "BUCKET_ARCHIVE", "value": "org-archive"} in container["environment"]
+    assert run_runtime(mon, load_stack_config(FIXTURE_DEV)).findings == []
