@@ -50,6 +50,61 @@ SPA_ROUTES_FUNCTION = """function handler(event) {
 """Viewer-request function of the static site's default behaviour (runtime cloudfront-js-2.0)."""
 
 
+class CacheTtlSettings(Settings):
+    """How long CloudFront keeps a response (seconds); the origin's Cache-Control applies within min..max."""
+
+    min: int = Field(0, ge=0)
+    """Shortest, whatever the origin says."""
+    default: int = Field(86400, ge=0)
+    """When the origin sends no Cache-Control or Expires."""
+    max: int = Field(31536000, ge=0)
+    """Longest, whatever the origin says."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CacheTtlSettings:
+        problems = Problems()
+        if not self.min <= self.default <= self.max:
+            problems.add("default", f"must lie within min..max ({self.min}..{self.max}); got {self.default}")
+        return problems.done(self)
+
+
+class CacheBehaviorSettings(Settings):
+    """Paths of the load balancer that CloudFront caches, with what goes into the cache key (and to the origin).
+
+    Quotas (CloudFront Developer Guide, "Quotas on policies": 10 headers, 10 cookies and 10 query strings per cache
+    policy; checked 2026-12-04)."""
+
+    paths: list[str] = Field(min_length=1)
+    """Path patterns (`/assets/*`, `/wp-content/*`), matched before api_paths, in the order written."""
+    ttl: CacheTtlSettings = CacheTtlSettings()
+    """How long responses stay cached."""
+    query_strings: Literal["none", "all"] | list[str] = "none"
+    """Query strings in the cache key and forwarded: none, all, or these names."""
+    cookies: Literal["none", "all"] | list[str] = "none"
+    """Cookies in the cache key and forwarded: none, all, or these names (a logged-in cookie makes pages per user)."""
+    headers: list[str] = Field([], max_length=10)
+    """Request headers in the cache key and forwarded (e.g. Accept-Language)."""
+    host_header: bool = False
+    """Forward the viewer's Host header (applications that build URLs from it, such as a CMS); CloudFront then
+    connects to the origin under that name, which the load balancer's certificate covers."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> CacheBehaviorSettings:
+        problems = Problems()
+        for path in self.paths:
+            if not path.startswith("/"):
+                problems.add("paths", f"path patterns start with /; got {path!r}")
+        for key in ("query_strings", "cookies"):
+            value = getattr(self, key)
+            if isinstance(value, list) and not 1 <= len(value) <= 10:
+                problems.add(key, f"name 1 to 10 (CloudFront's limit per cache policy), or none, or all; got {len(value)}")
+        if "host" in {h.lower() for h in self.headers}:
+            problems.add("headers", "set host_header: true to forward Host")
+        if len(self.headers) + self.host_header > 10:
+            problems.add("headers", "at most 10 headers per cache policy, Host included")
+        return problems.done(self)
+
+
 class EdgeSettings(Settings):
     """`platform:edge`: CloudFront + WAF + DNS records in front of a load balancer."""
 
@@ -69,6 +124,8 @@ class EdgeSettings(Settings):
     """Serve the default path from a private S3 bucket through Origin Access Control."""
     api_paths: list[str] = ["/api/*"]
     """Paths sent uncached (all methods, headers, cookies, query strings) to the load balancer."""
+    cache: list[CacheBehaviorSettings] = []
+    """Paths of the load balancer CloudFront caches (static assets, public pages), matched first, in order."""
     waf: WafSettings | None = WafSettings()
     """Web ACL; unset: none."""
     access_log_days: int | None = Field(90, ge=1, le=3650)
@@ -88,6 +145,14 @@ class EdgeSettings(Settings):
                 problems.add("api_paths", f"path patterns start with /; got {path!r}")
         if set(self.hostnames) & set(self.direct_hostnames):
             problems.add("direct_hostnames", "a name cannot be both behind CloudFront and direct")
+        if self.cache and not self.cloudfront:
+            problems.add("cache", "CloudFront caches; set cloudfront: true")
+        seen: dict[str, str] = {p: "api_paths" for p in self.api_paths}
+        for i, behavior in enumerate(self.cache):
+            for path in behavior.paths:
+                if path in seen:
+                    problems.add(f"cache[{i}].paths", f"{path} is already in {seen[path]}; a path has one behaviour")
+                seen[path] = f"cache[{i}]"
         return problems.done(self)
 
     def labels(self) -> list[str]:
@@ -257,6 +322,36 @@ class Edge(pulumi.ComponentResource):
                                                            source.name), "aws:SecureTransport": True}))
         self.access_log_bucket_name = bucket.bucket
 
+    def _cache_policy(self, i: int, behavior: CacheBehaviorSettings) -> aws.cloudfront.CachePolicy:
+        """What a cached path keys on and forwards (everything forwarded is in the key: no response is served to a
+        request it was not made for)."""
+        def names(value: Literal["none", "all"] | list[str]) -> tuple[str, list[str] | None]:
+            return (value, None) if isinstance(value, str) else ("whitelist", list(value))
+
+        qs_behavior, qs = names(behavior.query_strings)
+        cookie_behavior, cookies = names(behavior.cookies)
+        headers = [*behavior.headers, *(["Host"] if behavior.host_header else [])]
+        items = aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs
+        return aws.cloudfront.CachePolicy(
+            f"{self._name}-cache-{i + 1}", name=physical_name(f"{self._name}-cache-{i + 1}", 128),
+            comment=f"{self._name}: {', '.join(behavior.paths)}"[:128],
+            min_ttl=behavior.ttl.min, default_ttl=behavior.ttl.default, max_ttl=behavior.ttl.max,
+            parameters_in_cache_key_and_forwarded_to_origin=items(
+                enable_accept_encoding_gzip=True, enable_accept_encoding_brotli=True,
+                query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
+                    query_string_behavior=qs_behavior,
+                    query_strings=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigQueryStringsArgs(
+                        items=qs) if qs else None),
+                cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
+                    cookie_behavior=cookie_behavior,
+                    cookies=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigCookiesArgs(
+                        items=cookies) if cookies else None),
+                headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
+                    header_behavior="whitelist" if headers else "none",
+                    headers=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeadersArgs(
+                        items=headers) if headers else None)),
+            opts=child_opts(self))
+
     def _distribution(self) -> aws.cloudfront.Distribution:
         name, args = self._name, self._args
         headers = aws.cloudfront.ResponseHeadersPolicy(
@@ -313,6 +408,13 @@ class Edge(pulumi.ComponentResource):
                     event_type="viewer-request", function_arn=routes.arn)])
         else:
             default = aws.cloudfront.DistributionDefaultCacheBehaviorArgs(**dynamic(None))
+        cached = []
+        for i, behavior in enumerate(args.settings.cache):
+            policy = self._cache_policy(i, behavior)
+            cached += [aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                path_pattern=path, target_origin_id="load-balancer", viewer_protocol_policy="redirect-to-https",
+                allowed_methods=["GET", "HEAD", "OPTIONS"], cached_methods=["GET", "HEAD"], compress=True,
+                cache_policy_id=policy.id, response_headers_policy_id=headers.id) for path in behavior.paths]
         distribution = aws.cloudfront.Distribution(
             f"{name}-cdn",
             enabled=True,
@@ -320,8 +422,9 @@ class Edge(pulumi.ComponentResource):
             aliases=[args.fqdn(label) for label in args.settings.hostnames],
             origins=origins,
             default_cache_behavior=default,
-            ordered_cache_behaviors=[aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**dynamic(p))
-                                     for p in args.settings.api_paths],
+            # CloudFront takes the first behaviour whose pattern matches: the cached paths, then the API's.
+            ordered_cache_behaviors=[*cached, *(aws.cloudfront.DistributionOrderedCacheBehaviorArgs(**dynamic(p))
+                                                for p in args.settings.api_paths)],
             default_root_object="index.html" if args.settings.static_site else None,
             price_class=args.settings.price_class,
             is_ipv6_enabled=True,

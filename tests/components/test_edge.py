@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
+from pydantic import ValidationError
 
 from components import Edge, EdgeArgs, EdgeSettings
+from components.edge import CacheBehaviorSettings, CacheTtlSettings
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/cf"
 LB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app-main/abc"
@@ -197,3 +202,72 @@ def test_a_dual_stack_load_balancer_gets_aaaa_records_too(record) -> None:
     ipv4_only = record(lambda: Edge("edge", build(cloudfront=False, cloudfront_certificate_arn=None, hostnames=[""],
                                                   web_acl_arn="arn:aws:wafv2:eu-west-1:1:regional/webacl/x/1")))
     assert ("example.com", "AAAA") not in records(ipv4_only)
+
+
+# -- cached paths of the load balancer (issue 22) ---------------------------------------------------------------------
+
+
+
+@pytest.mark.parametrize(("ttl", "valid"), [
+    ({}, True), ({"min": 0, "default": 0, "max": 0}, True), ({"min": 60, "default": 60, "max": 60}, True),
+    ({"min": 61, "default": 60}, False), ({"default": 61, "max": 60}, False), ({"min": -1}, False),
+])
+def test_a_ttl_default_lies_within_min_and_max(ttl, valid) -> None:
+    if valid:
+        assert CacheTtlSettings(**ttl).default == ttl.get("default", 86400)
+    else:
+        with pytest.raises(ValidationError):
+            CacheTtlSettings(**ttl)
+
+
+@pytest.mark.parametrize(("settings", "problem"), [
+    ({"query_strings": []}, "name 1 to 10"),
+    ({"query_strings": [f"q{i}" for i in range(11)]}, "name 1 to 10"),
+    ({"cookies": [f"c{i}" for i in range(11)]}, "name 1 to 10"),
+    ({"headers": [f"h{i}" for i in range(11)]}, "at most 10 items"),
+    ({"headers": [f"h{i}" for i in range(10)], "host_header": True}, "at most 10 headers per cache policy"),
+    ({"headers": ["Host"]}, "set host_header: true"),
+    ({"paths": ["assets/*"]}, "path patterns start with /"),
+])
+def test_what_a_cached_path_keys_on_is_bounded_by_cloudfronts_quotas(settings, problem) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        CacheBehaviorSettings(**{"paths": ["/assets/*"], **settings})
+    assert CacheBehaviorSettings(paths=["/a/*"], query_strings=[f"q{i}" for i in range(10)],
+                                 headers=[f"h{i}" for i in range(9)], host_header=True).host_header
+
+
+@pytest.mark.parametrize(("edge", "problem"), [
+    ({"cache": [{"paths": ["/api/*"]}]}, "@cache[0].paths: /api/* is already in api_paths"),
+    ({"cache": [{"paths": ["/a/*"]}, {"paths": ["/a/*"]}]}, "@cache[1].paths: /a/* is already in cache[0]"),
+    ({"cloudfront": False, "cache": [{"paths": ["/a/*"]}]}, "@cache: CloudFront caches"),
+])
+def test_a_path_has_one_behaviour_and_caching_needs_cloudfront(edge, problem) -> None:
+    with pytest.raises(ValidationError, match=re.escape(problem)):
+        EdgeSettings(**edge)
+
+
+def test_cached_paths_come_first_in_the_order_written_with_their_own_cache_key(record) -> None:
+    cache = [{"paths": ["/wp-content/*", "/wp-includes/*"], "ttl": {"default": 3600}},
+             {"paths": ["/*.php"], "ttl": {"min": 0, "default": 0, "max": 300}, "query_strings": "all",
+              "cookies": ["wordpress_logged_in"], "headers": ["Accept-Language"], "host_header": True}]
+    mon = record(lambda: Edge("edge", build(api_paths=["/api/*"], cache=cache)))
+    dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
+    order = [b["pathPattern"] for b in dist["orderedCacheBehaviors"]]
+    assert order == ["/wp-content/*", "/wp-includes/*", "/*.php", "/api/*"]
+    policies = {p.name: p for p in mon.of_type("aws:cloudfront/cachePolicy:CachePolicy")}
+    static, pages = policies["edge-cache-1"], policies["edge-cache-2"]
+    behaviors = {b["pathPattern"]: b for b in dist["orderedCacheBehaviors"]}
+    for path, policy in (("/wp-content/*", static), ("/wp-includes/*", static), ("/*.php", pages)):
+        b = behaviors[path]
+        assert b["cachePolicyId"] == policy.outputs["id"] and b["targetOriginId"] == "load-balancer"
+        assert b["viewerProtocolPolicy"] == "redirect-to-https" and b["allowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    assert (static.inputs["minTtl"], static.inputs["defaultTtl"], static.inputs["maxTtl"]) == (0, 3600, 31536000)
+    key = static.inputs["parametersInCacheKeyAndForwardedToOrigin"]
+    assert (key["queryStringsConfig"]["queryStringBehavior"], key["cookiesConfig"]["cookieBehavior"],
+            key["headersConfig"]["headerBehavior"]) == ("none", "none", "none")
+    key = pages.inputs["parametersInCacheKeyAndForwardedToOrigin"]
+    assert (pages.inputs["minTtl"], pages.inputs["defaultTtl"], pages.inputs["maxTtl"]) == (0, 0, 300)
+    assert key["queryStringsConfig"] == {"queryStringBehavior": "all"}
+    assert key["cookiesConfig"] == {"cookieBehavior": "whitelist", "cookies": {"items": ["wordpress_logged_in"]}}
+    assert key["headersConfig"] == {"headerBehavior": "whitelist", "headers": {"items": ["Accept-Language", "Host"]}}
+    assert behaviors["/api/*"]["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # still uncached
