@@ -148,6 +148,10 @@ class DomainSettings(Settings):
             problems.add("email", "SES verifies the domain through public DNS; a private zone cannot send mail")
         if self.zone == "create" and self.zone_id is not None:
             problems.add("zone_id", "only with zone: existing")
+        if self.zone == "existing" and self.zone_id is None and self.validation_zone_id is not None:
+            # A separate validation zone means the zone is private, and a lookup by name finds public zones only.
+            problems.add("zone_id", "a zone validated elsewhere (validation_zone_id) is private, which only its id "
+                                    "names; give zone_id")
         if self.private and self.zone == "existing":
             problems.add("private", "describes a zone we create; an existing private zone just needs zone_id")
         if self.private and self.validation_zone_id is None:

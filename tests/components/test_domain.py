@@ -203,3 +203,10 @@ def test_the_zone_is_created_named_by_id_or_found_by_its_name(record, zone, zone
 def test_a_zone_id_is_only_for_an_existing_zone() -> None:
     with pytest.raises(ValidationError, match="@zone_id: only with zone: existing"):
         DomainSettings(name="example.org", zone_id="Z007692222A6W93AZVSPD")
+
+
+def test_a_private_zone_is_named_by_its_id_never_looked_up() -> None:
+    with pytest.raises(ValidationError, match="@zone_id: a zone validated elsewhere"):
+        DomainSettings(name="pavi.example.org", zone="existing", validation_zone_id="Z3IZ3D6V94JEC2")
+    assert DomainSettings(name="pavi.example.org", zone="existing", zone_id="Z007692222A6W93AZVSPD",
+                          validation_zone_id="Z3IZ3D6V94JEC2").zone_id == "Z007692222A6W93AZVSPD"
