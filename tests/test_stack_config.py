@@ -1048,3 +1048,43 @@ def test_a_service_gets_exactly_its_rights_on_an_external_bucket_and_its_key(kms
     (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-api").inputs["containerDefinitions"])
     assert {"name": "BUCKET_ARCHIVE", "value": "org-archive"} in container["environment"]
     assert run_runtime(mon, load_stack_config(FIXTURE_DEV)).findings == []
+
+
+def test_every_plain_reference_resolves_to_what_the_stack_built() -> None:
+    config = raw("dev")
+    api = config["services"]["api"]
+    api["buckets"] = {"media": "read"}
+    api["queues"] = {"jobs": "send"}
+    refs = ["database.host", "database.reader_host", "database.port", "database.name", "cache.host", "cache.port",
+            "cache.url", "pipeline.uploads_bucket", "pipeline.results_bucket", "pipeline.state_machine_arn",
+            "buckets.media.name", "buckets.media.arn", "queues.jobs.url", "queues.jobs.arn", "queues.jobs.name",
+            "domain.name", "edge.url", "stack.region", "stack.env"]
+    api["inject"] = {f"R_{i}": f"{{{ref}}}" for i, ref in enumerate(refs)}
+    config["services"]["frontend"]["connects_to"] = ["api"]
+    config["services"]["frontend"]["inject"] = {"API_URL": "{services.api.url}", "API_HOST": "{services.api.host}",
+                                                "API_PORT": "{services.api.port}"}
+    mon = run_program(FIXTURE_DEV, overrides={"services": config["services"], "buckets": {"media": {}},
+                                             "queues": {"jobs": {}}})
+
+    def env(service: str) -> dict[str, str]:
+        (c,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", f"app-{service}").inputs["containerDefinitions"])
+        return {e["name"]: e["value"] for e in c["environment"]}
+
+    got = {ref: env("api")[f"R_{i}"] for i, ref in enumerate(refs)}
+    db = mon.one("aws:rds/cluster:Cluster", "db-cluster").outputs
+    cache = mon.one("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group").outputs
+    bucket = mon.one("aws:s3/bucket:Bucket", "storage-media").outputs
+    queue = mon.one("aws:sqs/queue:Queue", "queues-jobs").outputs
+    assert got == {
+        "database.host": db["endpoint"], "database.reader_host": db["readerEndpoint"], "database.port": "5432",
+        "database.name": "app", "cache.host": cache["primaryEndpointAddress"], "cache.port": "6379",
+        "cache.url": f"rediss://{cache['primaryEndpointAddress']}:6379",
+        "pipeline.uploads_bucket": mon.one("aws:s3/bucket:Bucket", "pipeline-uploads").outputs["bucket"],
+        "pipeline.results_bucket": mon.one("aws:s3/bucket:Bucket", "pipeline-results").outputs["bucket"],
+        "pipeline.state_machine_arn": mon.one("aws:sfn/stateMachine:StateMachine", "pipeline-machine").outputs["arn"],
+        "buckets.media.name": bucket["bucket"], "buckets.media.arn": bucket["arn"],
+        "queues.jobs.url": queue["url"], "queues.jobs.arn": queue["arn"], "queues.jobs.name": queue["name"],
+        "domain.name": "dev.platform.example.com", "edge.url": "https://dev.platform.example.com",
+        "stack.region": "us-east-1", "stack.env": "dev"}
+    assert {k: env("frontend")[k] for k in ("API_URL", "API_HOST", "API_PORT")} == {
+        "API_URL": "http://api:8000", "API_HOST": "api", "API_PORT": "8000"}

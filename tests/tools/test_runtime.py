@@ -33,6 +33,7 @@ def edited(monitor: RecordingMonitor, typ: str, name: str, change: Callable[[dic
     rec = monitor.one(typ, name)
     clone = RecordingMonitor()
     clone.registered = dict(monitor.registered)
+    clone.invocations = list(monitor.invocations)  # what the program read (composing reads secret values)
     if change is None:
         del clone.registered[rec.urn]
     else:
@@ -250,3 +251,27 @@ def test_a_public_ip_takes_a_task_out_through_the_internet_gateway_and_nothing_e
     blocked = connect(net, "us-east-1", {**ecr, "public_ip": False})  # one per public subnet
     assert len(blocked) == 2 and all("goes to the internet gateway and the workload has no public IP" in b.what
                                      for b in blocked)
+
+
+def _composing_dev() -> RecordingMonitor:
+    """The fixture dev whose api composes DATABASE_URL from the RDS-managed secret (read at preview and deploy)."""
+    from tools.harness import run_program
+
+    services = copy.deepcopy(load_stack_config(DEV).raw["platform:services"])
+    services["api"]["inject"] = {
+        "DATABASE_URL": "postgresql://{database.user}:{database.password}@{database.host}:{database.port}/{database.name}"}
+    return run_program(DEV, overrides={"services": services})
+
+
+def test_ci_roles_must_read_what_composing_a_value_reads() -> None:
+    mon = _composing_dev()
+    assert stage(DEV, mon) == []
+    rds_secret = next(i.args["secretId"] for i in mon.invocations
+                      if i.token == "aws:secretsmanager/getSecretVersion:getSecretVersion")
+    findings = stage(DEV, edited(mon, "aws:iam/rolePolicy:RolePolicy", "github-preview",
+                                 without_statement("RefreshSecretValues")))
+    assert any(f.check == "ci" and "preview role" in f.workload and "secretsmanager:GetSecretValue" in f.need
+               and rds_secret in f.need for f in findings), [f"{f.workload}: {f.need}" for f in findings]
+    findings = stage(DEV, edited(mon, "aws:iam/rolePolicy:RolePolicy", "github-preview",
+                                 without_statement("DecryptSecretValues")))
+    assert any(f.check == "ci" and "kms:Decrypt" in f.need for f in findings)
