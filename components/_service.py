@@ -25,6 +25,7 @@ from components._settings import (
 from components._workload import DeploymentSettings, rollout_problem
 from components.queues import QueueRight
 
+
 @dataclass(frozen=True, kw_only=True)
 class SecretEnv:
     """An environment variable filled from Secrets Manager."""
