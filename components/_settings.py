@@ -172,6 +172,11 @@ class ImageSettings(Settings):
         return problems.done(self)
 
 
+KmsKeyArn = matching(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$",
+                     "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>")
+"""A customer-managed KMS key, by ARN (a key outside the stack: an outside secret's, an external bucket's)."""
+
+
 class SecretRefSettings(Settings):
     """An environment variable filled from Secrets Manager at task start."""
 
@@ -181,7 +186,7 @@ class SecretRefSettings(Settings):
     """A secret outside this stack, by ARN."""
     key: str | None = None
     """JSON key inside the secret (e.g. `password`); unset: the whole value."""
-    kms_key_arn: matching(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>") | None = None  # type: ignore[valid-type]
+    kms_key_arn: KmsKeyArn | None = None  # type: ignore[valid-type]
     """With `arn`: the customer-managed key the secret is encrypted with (readers get kms:Decrypt on it through
     Secrets Manager); unset: the AWS-managed key, which needs no grant."""
 

@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from components._bucket import bucket_key_statement, object_access_statements
 from components._common import child_opts, policy_document
-from components._settings import Settings, matching
+from components._settings import KmsKeyArn, Settings, matching
 from components.storage import BUCKET_ACTIONS
 
 __all__ = ["ExternalBucketSettings", "ExternalBuckets", "ExternalBucketsArgs", "bucket_name_of"]
@@ -29,7 +29,7 @@ class ExternalBucketSettings(Settings):
 
     arn: matching(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket ARN such as arn:aws:s3:::org-archive")  # type: ignore[valid-type]
     """The bucket's ARN (bucket names: 3-63 lower-case letters, digits, dots and hyphens)."""
-    kms_key_arn: matching(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>") | None = None  # type: ignore[valid-type]
+    kms_key_arn: KmsKeyArn | None = None  # type: ignore[valid-type]
     """The customer-managed key its objects are encrypted with (SSE-KMS); unset: SSE-S3, which needs no grant."""
 
 

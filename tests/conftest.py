@@ -5,6 +5,8 @@ Both use the harness in `tools/harness.py`, the same one `python -m tools plan` 
 
 from __future__ import annotations
 
+import json
+
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +76,12 @@ def resolved(record: Callable[..., RecordingMonitor], make: Callable[[], Any]) -
     captured: list[Any] = []
     record(lambda: make().apply(captured.append))
     return captured[0]
+
+
+def container_of(mon: RecordingMonitor, task_definition: str) -> dict[str, Any]:
+    """The one container of an ECS task definition the program recorded (`app-api`, `app-web-release`)."""
+    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", task_definition).inputs["containerDefinitions"])
+    return container
 
 
 def service_spec(image: str, *, repository_arn: str | None = None, secrets: dict | None = None,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import stack_config
 from components import _settings
 from stack_config import ConfigError, from_mapping
-from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
+from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES, container_of
 from tools.harness import PROJECT_DIR, RecordingMonitor, load_config, load_stack_config, run_program
 
 
@@ -810,7 +810,7 @@ def test_a_peer_is_injected_by_the_name_and_port_it_publishes(stack) -> None:
     config["services"]["frontend"]["inject"] = {"API_URL": "{services.api.url}"}
     assert from_mapping(config).services["frontend"].inject["API_URL"] == "{services.api.url}"
     mon = run_program(FIXTURE_DEV, overrides={"services": config["services"]})
-    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-frontend").inputs["containerDefinitions"])
+    container = container_of(mon, "app-frontend")
     assert {"name": "API_URL", "value": "http://api:8000"} in container["environment"]
 
 
@@ -854,7 +854,7 @@ def test_a_worker_gets_its_queues_url_and_may_use_it(stack) -> None:
     config = _with_worker(scaling={"min": 1, "max": 3, "cpu_target": None, "backlog_per_task": 20})
     mon = run_program(FIXTURE_DEV, overrides={"services": config["services"], "queues": config["queues"]})
     queue = mon.one("aws:sqs/queue:Queue", "queues-jobs")
-    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-worker").inputs["containerDefinitions"])
+    container = container_of(mon, "app-worker")
     assert {"name": "QUEUE_JOBS_URL", "value": queue.outputs["url"]} in container["environment"]
     grant = mon.one("aws:iam/rolePolicy:RolePolicy", "queues-grant-worker").inputs
     assert grant["role"] == mon.one("aws:iam/role:Role", "app-worker-task").outputs["name"]
@@ -1045,7 +1045,7 @@ def test_a_service_gets_exactly_its_rights_on_an_external_bucket_and_its_key(kms
     else:
         assert statements[f"{sid}Key"]["Resource"] == kms_key_arn
         assert statements[f"{sid}Key"]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
-    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", "app-api").inputs["containerDefinitions"])
+    container = container_of(mon, "app-api")
     assert {"name": "BUCKET_ARCHIVE", "value": "org-archive"} in container["environment"]
     assert run_runtime(mon, load_stack_config(FIXTURE_DEV)).findings == []
 
@@ -1067,8 +1067,7 @@ def test_every_plain_reference_resolves_to_what_the_stack_built() -> None:
                                              "queues": {"jobs": {}}})
 
     def env(service: str) -> dict[str, str]:
-        (c,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", f"app-{service}").inputs["containerDefinitions"])
-        return {e["name"]: e["value"] for e in c["environment"]}
+        return {e["name"]: e["value"] for e in container_of(mon, f"app-{service}")["environment"]}
 
     got = {ref: env("api")[f"R_{i}"] for i, ref in enumerate(refs)}
     db = mon.one("aws:rds/cluster:Cluster", "db-cluster").outputs

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from components import ClusterSettings, EksSettings, LoadBalancerSettings, LoadBalancerSpec, SecretEnv, ServiceSpec
 from components.kubernetes_service import KubernetesService, KubernetesServiceArgs, load_balancer_controller_policy
-from tests.conftest import service_spec
+from tests.conftest import resolved, service_spec
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -218,7 +218,7 @@ def test_controller_features_the_program_does_not_use_are_off(record, web_acl) -
 
 
 @pytest.mark.parametrize("web_acl", [True, False], ids=["web-acl", "no-web-acl"])
-def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(web_acl) -> None:
+def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(record, web_acl) -> None:
     """The vendored policy is the controller's own for the pinned chart; ours grants each of its actions,
     unless the feature that calls it is off (`CONTROLLER_UNUSED`, with the setting that turns it off)."""
     from components.kubernetes_service import (
@@ -229,8 +229,8 @@ def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(w
     vendored = json.loads(CONTROLLER_POLICY_FILE.read_text())
     assert vendored["chart_version"] == EksSettings().charts.load_balancer_controller
     assert vendored["controller_version"] == "v2.13.1" and vendored["source"] and vendored["read"]
-    ours = _resolved(load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1",
-                                                    [ACL] if web_acl else []))
+    ours = resolved(record, lambda: load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1",
+                                                                   [ACL] if web_acl else []))
     granted = {a for st in json.loads(ours)["Statement"] for a in _actions(st)}
     unused = controller_unused(web_acl)
     missing = [a for a in official_controller_actions() if a not in granted and not is_unused(a, unused)]
@@ -241,12 +241,6 @@ def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(w
 
 def _actions(statement: dict) -> list[str]:
     return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-
-
-def _resolved(output) -> str:
-    from pulumi.runtime.sync_await import _sync_await
-
-    return _sync_await(output.future())
 
 
 def test_hpas_have_a_metrics_source_and_the_node_group_an_autoscaler(mon) -> None:
@@ -336,10 +330,8 @@ def test_container_insights_add_on(mon) -> None:
 
 
 def test_policy_without_web_acl_grants_no_waf_rights(record) -> None:
-    captured: list[str] = []
-    record(lambda: load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1", [])
-           .apply(captured.append))
-    statements = json.loads(captured[0])["Statement"]
+    policy = resolved(record, lambda: load_balancer_controller_policy("c", "us-east-1", "123456789012", "vpc-1", "sg-1", []))
+    statements = json.loads(policy)["Statement"]
     assert "AttachOurWebAcl" not in [s["Sid"] for s in statements]
     assert not any("wafv2:AssociateWebACL" in s["Action"] for s in statements)
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.conftest import container_of
 from tools.harness import MOCK_DATABASE_PASSWORD, PROJECT_DIR
 
 STACK = PROJECT_DIR / "examples" / "Pulumi.airflow.yaml"
@@ -17,10 +18,6 @@ def mon(stack):
     return stack(STACK)
 
 
-def _container(mon, name: str) -> dict:
-    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", name).inputs["containerDefinitions"])
-    return container
-
 
 def test_celery_takes_its_work_from_one_sqs_queue_with_a_dead_letter_queue(mon) -> None:
     queue = mon.one("aws:sqs/queue:Queue", "queues-celery")
@@ -28,7 +25,7 @@ def test_celery_takes_its_work_from_one_sqs_queue_with_a_dead_letter_queue(mon) 
     assert json.loads(queue.inputs["redrivePolicy"]) == {"deadLetterTargetArn": dead.outputs["arn"], "maxReceiveCount": 3}
     assert queue.inputs["visibilityTimeoutSeconds"] == 21600
     for service in ("webserver", "scheduler", "worker"):
-        env = {e["name"]: e["value"] for e in _container(mon, f"app-{service}")["environment"]}
+        env = {e["name"]: e["value"] for e in container_of(mon, f"app-{service}")["environment"]}
         assert env["X_AIRFLOW_SQS_CELERY_BROKER_PREDEFINED_QUEUE_URL"] == queue.outputs["url"]
         assert env["AIRFLOW__CELERY__BROKER_URL"] == "sqs://"
     rights = {}
@@ -49,13 +46,13 @@ def test_workers_scale_on_the_backlog_per_task_between_one_and_five(mon) -> None
     (messages,) = [m for m in policy["customizedMetricSpecification"]["metrics"] if m["id"] == "m1"]
     assert messages["metricStat"]["metric"]["dimensions"] == [
         {"name": "QueueName", "value": mon.one("aws:sqs/queue:Queue", "queues-celery").outputs["name"]}]
-    assert _container(mon, "app-worker")["stopTimeout"] == 120  # Celery's warm shutdown
+    assert container_of(mon, "app-worker")["stopTimeout"] == 120  # Celery's warm shutdown
 
 
 def test_the_database_urls_are_composed_secrets_never_environment(mon) -> None:
     composed = {s.name: s.outputs["arn"] for s in mon.of_type("aws:secretsmanager/secret:Secret") if s.name.startswith("composed-")}
     for service in ("webserver", "scheduler", "worker"):
-        container = _container(mon, f"app-{service}")
+        container = container_of(mon, f"app-{service}")
         secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
         for var in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__RESULT_BACKEND"):
             assert secrets[var] == composed[f"composed-{service}-{var}"]
@@ -80,10 +77,10 @@ def test_one_scheduler_and_the_published_health_checks(mon) -> None:
     scheduler = mon.one("aws:ecs/service:Service", "app-scheduler").inputs
     assert (scheduler["desiredCount"], scheduler["deploymentMinimumHealthyPercent"],
             scheduler["deploymentMaximumPercent"]) == (1, 0, 100)
-    assert "SchedulerJob" in _container(mon, "app-scheduler")["healthCheck"]["command"][1]
+    assert "SchedulerJob" in container_of(mon, "app-scheduler")["healthCheck"]["command"][1]
     web = mon.one("aws:lb/targetGroup:TargetGroup", "app-webserver").inputs["healthCheck"]
     assert (web["path"], web["interval"], web["timeout"], web["unhealthyThreshold"]) == ("/health", 30, 10, 5)
-    assert _container(mon, "app-webserver-release")["command"] == ["db", "migrate"]
+    assert container_of(mon, "app-webserver-release")["command"] == ["db", "migrate"]
 
 
 def test_flowers_own_load_balancer_carries_its_own_stricter_web_acl_and_the_ui_the_sites(mon) -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.conftest import container_of
 from tools.harness import MOCK_DATABASE_PASSWORD, PROJECT_DIR
 
 STACK = PROJECT_DIR / "examples" / "Pulumi.mastodon.yaml"
@@ -15,10 +16,6 @@ STACK = PROJECT_DIR / "examples" / "Pulumi.mastodon.yaml"
 def mon(stack):
     return stack(STACK)
 
-
-def _container(mon, name: str) -> dict:
-    (container,) = json.loads(mon.one("aws:ecs/taskDefinition:TaskDefinition", name).inputs["containerDefinitions"])
-    return container
 
 
 def test_the_published_tasks_with_their_sizes_on_x86_spot(mon) -> None:
@@ -50,8 +47,8 @@ def test_sidekiq_never_runs_twice_and_migrations_run_before_each_rollout(mon) ->
     assert (sidekiq["desiredCount"], sidekiq["deploymentMinimumHealthyPercent"], sidekiq["deploymentMaximumPercent"]) == (
         1, 0, 100)
     assert not sidekiq.get("loadBalancers")
-    assert _container(mon, "app-web-release")["command"] == ["bash", "-c", "bundle exec rails db:migrate"]
-    assert "db:migrate" not in " ".join(_container(mon, "app-web")["command"])
+    assert container_of(mon, "app-web-release")["command"] == ["bash", "-c", "bundle exec rails db:migrate"]
+    assert "db:migrate" not in " ".join(container_of(mon, "app-web")["command"])
 
 
 def test_the_daily_cleanup_is_a_scheduled_task_not_a_service(mon) -> None:
@@ -60,11 +57,11 @@ def test_the_daily_cleanup_is_a_scheduled_task_not_a_service(mon) -> None:
     machine = json.loads(mon.one("aws:sfn/stateMachine:StateMachine", "app-media-cleanup-schedule-machine").inputs["definition"])
     assert machine["TimeoutSeconds"] == 3600 and machine["StartAt"] == "ListRunning"
     assert "app-media-cleanup" not in [s.name for s in mon.of_type("aws:ecs/service:Service")]
-    assert "tootctl media remove" in _container(mon, "app-media-cleanup")["command"][2]
+    assert "tootctl media remove" in container_of(mon, "app-media-cleanup")["command"][2]
 
 
 def test_mastodon_reads_its_own_names_and_the_password_never_in_clear(mon) -> None:
-    web = _container(mon, "app-web")
+    web = container_of(mon, "app-web")
     env = {e["name"]: e["value"] for e in web["environment"]}
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
     db = mon.one("aws:rds/instance:Instance", "db-instance").outputs
