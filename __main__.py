@@ -191,9 +191,9 @@ if config.alarms is not None:
         target_groups={svc: (config.services[svc].load_balancer, suffix)
                        for svc, suffix in getattr(containers, "target_group_arn_suffixes", {}).items()},
         db_instances=own_db.instance_identifiers if own_db else [],
-        db_free_storage=bool(config.database and config.database.engine == "postgres"),
-        cache_nodes=[pulumi.Output.concat(own_cache.replication_group_id, f"-{i:03d}")
-                     for i in range(1, config.cache.nodes + 1)] if own_cache else [],
+        db_free_storage=bool(config.database and not config.database.facts.aurora),
+        cache_nodes=own_cache.node_dimensions if own_cache else [],
+        cache_cpu_metric=own_cache.cpu_metric if own_cache else "EngineCPUUtilization",
         state_machines={**({"pipeline": pipeline.state_machine_arn} if pipeline else {}),
                         **{f"{svc}-schedule": arn for svc, arn in getattr(containers, "schedule_machine_arns", {}).items()}},
         dead_letter_queues={**(queues.dead_letter_names if queues else {}),

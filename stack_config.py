@@ -273,9 +273,9 @@ class StackConfig(Settings):
     network: NetworkSettings | None = None
     """`platform:network`: the VPC (new or adopted); required unless `layer: app`."""
     database: DatabaseSettings | None = None
-    """`platform:database`: PostgreSQL (RDS or Aurora); leave out for no database."""
+    """`platform:database`: PostgreSQL or MySQL (RDS or Aurora); leave out for no database."""
     cache: CacheSettings | None = None
-    """`platform:cache`: Redis/Valkey; leave out for no cache."""
+    """`platform:cache`: Redis OSS, Valkey or Memcached; leave out for no cache."""
     secrets: dict[SecretKey, SecretSettings] = {}  # type: ignore[valid-type]
     """`platform:secrets`: application secrets in Secrets Manager, by key."""
     file_system: FileSystemSettings | None = None
@@ -577,6 +577,8 @@ class StackConfig(Settings):
                     return f"needs platform:{store}"
                 if store not in svc.connects_to:
                     return f"is of no use without a connection; add {store} to connects_to"
+        if root == "cache" and ref.parts[-1] == "url" and self.cache is not None and self.cache.memcached:
+            return "has no URL form: Memcached clients take a host and a port; write {cache.host}:{cache.port}"
         if root == "pipeline" and not svc.pipeline:
             return "needs rights on the pipeline; set pipeline (e.g. [start])"
         if root == "buckets" and named not in svc.buckets:
@@ -759,8 +761,8 @@ class StackConfig(Settings):
         db = self.database
         if db is not None:
             if not db.highly_available:
-                fix = "set database.multi_az: true" if db.engine == "postgres" else "set database.instances: 2 or more"
-                problems.append(f"@database.{'multi_az' if db.engine == 'postgres' else 'instances'}: prod needs a database that survives an AZ loss; {fix}")
+                key, fix = ("instances", "set database.instances: 2 or more") if db.facts.aurora else ("multi_az", "set database.multi_az: true")
+                problems.append(f"@database.{key}: prod needs a database that survives an AZ loss; {fix}")
             if not db.deletion_protection:
                 problems.append("@database.deletion_protection: prod needs deletion protection; set it to true")
             if not db.final_snapshot:
@@ -772,10 +774,13 @@ class StackConfig(Settings):
         cache = self.cache
         if cache is not None:
             if cache.nodes < 2:
-                problems.append(f"@cache.nodes: prod needs 2+ nodes for automatic failover; got {cache.nodes}")
-            if cache.snapshot_retention_days < 1:
+                why = ("spread over two AZs, so one AZ lost loses only its share of the keys" if cache.memcached
+                       else "for automatic failover")
+                problems.append(f"@cache.nodes: prod needs 2+ nodes {why}; got {cache.nodes}")
+            # Memcached keeps no snapshots (its settings refuse them): nothing to keep.
+            if not cache.memcached and cache.snapshot_retention_days < 1:
                 problems.append("@cache.snapshot_retention_days: prod keeps at least one daily snapshot; set 1 or more")
-            if not cache.final_snapshot:
+            if not cache.memcached and not cache.final_snapshot:
                 problems.append("@cache.final_snapshot: prod takes a final snapshot on deletion; set it to true")
         return problems
 

@@ -34,7 +34,8 @@ __all__ = [
     "cfn_types", "rds_database_name_problem",
     "cache_engine_versions", "cache_node_types", "cache_parameter_families", "cache_parameter_group_family",
     "data_sources", "eks_version", "fargate_memory_by_cpu", "rds_current_versions", "rds_engine_versions",
-    "rds_instance_classes", "rds_log_exports", "rds_master_username_problem", "rds_version_status", "regions",
+    "rds_instance_classes", "rds_log_exports", "rds_major_version", "rds_master_username_problem",
+    "rds_parameter_family", "rds_version_status", "regions",
 ]
 
 
@@ -169,12 +170,12 @@ def rds_engine_versions(engine: str, *, cluster: bool) -> tuple[frozenset[str], 
 def rds_version_status(engine: str, version: str, *, cluster: bool) -> str:
     """`current`, `deprecated` (new databases refused) or `unknown` (AWS never had it).
 
-    A major-only version (`16`) makes RDS pick that major's default minor, so it is current while
+    A major-only version (`16`; MySQL's `8.0`) makes RDS pick that major's default minor, so it is current while
     any minor of the major is. (cfn-lint's deprecated list also names bare majors whenever any of
     their minors is deprecated; that would refuse every major-only version, so it is not read so.)
     """
     known, deprecated = rds_engine_versions(engine, cluster=cluster)
-    if "." not in version:
+    if version == rds_major_version(engine, version):
         minors = [v for v in known if v.startswith(f"{version}.") and "-" not in v]
         if not minors and version not in known:
             return "unknown"
@@ -184,6 +185,20 @@ def rds_version_status(engine: str, version: str, *, cluster: bool) -> str:
     return "deprecated" if version in deprecated else "current"
 
 
+def rds_major_version(engine: str, version: str) -> str:
+    """The major version of `engine` that `version` belongs to: PostgreSQL counts majors by its first number (`16.4`
+    -> `16`), MySQL by its first two (`8.0.42` -> `8.0`; Aurora MySQL's `8.0.mysql_aurora.3.10.1` -> `8.0`)."""
+    parts = version.split(".")
+    return ".".join(parts[:1] if "postgres" in engine else parts[:2])
+
+
+def rds_parameter_family(engine: str, version: str) -> str:
+    """The (cluster) parameter group family of `engine` `version`: the engine's name and its major version, as
+    DescribeDBEngineVersions' DBParameterGroupFamily reads (postgres16, aurora-postgresql16, mysql8.0, mysql8.4,
+    aurora-mysql8.0; RDS User Guide, "Parameter groups for Amazon RDS", checked 2026-12-04)."""
+    return f"{engine}{rds_major_version(engine, version)}"
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version))
 
@@ -191,15 +206,15 @@ def _version_key(version: str) -> tuple[int, ...]:
 def rds_current_versions(engine: str, *, cluster: bool, major: str | None = None) -> list[str]:
     """Full versions new databases may use (oldest first), optionally of one major only."""
     known, deprecated = rds_engine_versions(engine, cluster=cluster)
-    current = [v for v in known if "." in v and "-" not in v and v not in deprecated
-               and (major is None or v.split(".")[0] == major)]
+    current = [v for v in known if v != rds_major_version(engine, v) and "-" not in v and v not in deprecated
+               and (major is None or rds_major_version(engine, v) == major)]
     return sorted(current, key=_version_key)
 
 
 def rds_suggested_versions(engine: str, version: str, *, cluster: bool) -> list[str]:
     """What to offer instead of a version AWS refuses: the newest three current versions of its major,
     else of any major."""
-    same_major = rds_current_versions(engine, cluster=cluster, major=version.split(".")[0])
+    same_major = rds_current_versions(engine, cluster=cluster, major=rds_major_version(engine, version))
     return (same_major or rds_current_versions(engine, cluster=cluster))[-3:]
 
 

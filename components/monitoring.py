@@ -100,8 +100,10 @@ class MonitoringArgs:
     """DB instance identifiers (static count)."""
     db_free_storage: bool = True
     """RDS instances report FreeStorageSpace (Aurora does not)."""
-    cache_nodes: Sequence[pulumi.Input[str]] = ()
-    """Cache cluster (node) ids."""
+    cache_nodes: Sequence[Mapping[str, pulumi.Input[str]]] = ()
+    """CloudWatch dimensions of each cache node (`Cache.node_dimensions`)."""
+    cache_cpu_metric: str = "EngineCPUUtilization"
+    """The node metric that says the cache is out of CPU (`Cache.cpu_metric`)."""
     dead_letter_queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Dead-letter queue names by what they catch: a message there is work that failed for good."""
     state_machines: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -243,8 +245,7 @@ class Monitoring(pulumi.ComponentResource):
                                          comparison="LessThanThreshold", statistic="Minimum"))
         for i, node in enumerate(args.cache_nodes, start=1):
             names.append(self._alarm(f"cache-{i}-cpu", f"cache node {i}: engine CPU above {t.cache_cpu_percent}%",
-                                     "AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": node},
-                                     t.cache_cpu_percent))
+                                     "AWS/ElastiCache", args.cache_cpu_metric, node, t.cache_cpu_percent))
         for key, queue in sorted(args.dead_letter_queues.items()):
             # One message is one failed job: alarm at once, on the queue's maximum over the period.
             names.append(self._alarm(f"{key}-dead-letters", f"{key}: messages that failed every delivery",
@@ -308,7 +309,8 @@ class Monitoring(pulumi.ComponentResource):
                     ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", i, {"yAxis": "right"}])]))
         if args.cache_nodes:
             widgets.append(widget("Cache: engine CPU %", [
-                ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", n] for n in args.cache_nodes]))
+                ["AWS/ElastiCache", args.cache_cpu_metric, *(part for dim in sorted(n.items()) for part in dim)]
+                for n in args.cache_nodes]))
         dashboard = aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard", dashboard_name=physical_name(self._name, 200),
             dashboard_body=pulumi.Output.json_dumps({"widgets": widgets}), opts=child_opts(self))

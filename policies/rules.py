@@ -27,6 +27,7 @@ RDS_PARAMS = "aws:rds/parameterGroup:ParameterGroup"
 RDS_CLUSTER_PARAMS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 RDS_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 CACHE_SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup"
 EFS = "aws:efs/fileSystem:FileSystem"
 EFS_BACKUP = "aws:efs/backupPolicy:BackupPolicy"
@@ -120,7 +121,7 @@ BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 BUCKET_OBJECT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
                       "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")
 
-STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, CACHE, EFS, SECRET, ECR_REPO, BACKUP_VAULT)
+STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, CACHE, CACHE_CLUSTER, EFS, SECRET, ECR_REPO, BACKUP_VAULT)
 """Resource types whose loss loses data (data buckets are recognised by their `purpose` tag)."""
 TLS13_POLICIES = {
     "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
@@ -151,11 +152,11 @@ RESTRICTING_KEYS = {
 }
 """Condition keys that narrow `Principal: *` to an account, organisation, network path or resource (IAM User Guide,
 global condition context keys); any other condition (aws:SecureTransport, aws:UserAgent, ...) still admits everyone."""
-LOG_EXPORT_BY_ENGINE = {"postgres": "postgresql", "aurora-postgresql": "postgresql", "mysql": "error",
-                        "mariadb": "error", "aurora-mysql": "error", "aurora": "error", "oracle": "alert",
-                        "sqlserver": "error", "db2": "diag.log"}
-"""The log each engine must export at least (its primary log; RDS User Guide, "Publishing database logs to
-Amazon CloudWatch Logs", checked 2026-11-30)."""
+LOG_EXPORT_BY_ENGINE = {"postgres": ("postgresql",), "aurora-postgresql": ("postgresql",), "mysql": ("error",),
+                        "mariadb": ("error",), "aurora-mysql": ("error", "audit"), "aurora": ("error", "audit"),
+                        "oracle": ("alert",), "sqlserver": ("error",), "db2": ("diag.log",)}
+"""The logs each engine must export at least: its primary log (RDS User Guide, "Publishing database logs to
+Amazon CloudWatch Logs", checked 2026-11-30), and Aurora MySQL's audit log (FSBP RDS.34, checked 2026-12-04)."""
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY)", re.IGNORECASE)
 
 
@@ -622,9 +623,16 @@ def _eks_logging(res: Subject) -> Iterator[str]:
 
 def _rds_log_exports(res: Subject) -> Iterator[str]:
     engine = str(res.props.get("engine") or "postgres")
-    needed = LOG_EXPORT_BY_ENGINE.get(engine) or LOG_EXPORT_BY_ENGINE.get(engine.split("-")[0], "error")
-    if needed not in as_strings(res.props.get("enabledCloudwatchLogsExports")):
-        yield f"Database {res.name} ({engine}) does not export its {needed} log."
+    needed = LOG_EXPORT_BY_ENGINE.get(engine) or LOG_EXPORT_BY_ENGINE.get(engine.split("-")[0], ("error",))
+    missing = [kind for kind in needed if kind not in as_strings(res.props.get("enabledCloudwatchLogsExports"))]
+    if missing:
+        yield f"Database {res.name} ({engine}) does not export its {' and '.join(missing)} log."
+
+
+def _aurora_backtrack(res: Subject) -> Iterator[str]:
+    # An unset engine is read as Aurora MySQL: the provider's old default engine, `aurora`, was MySQL-compatible.
+    if str(res.props.get("engine") or "aurora-mysql") in ("aurora-mysql", "aurora") and not res.props.get("backtrackWindow"):
+        yield f"Aurora MySQL cluster {res.name} cannot be backtracked (backtrackWindow is 0)."
 
 
 _rds_enhanced_monitoring = _setting("monitoringInterval", bool, "Database {name} has enhanced monitoring off.")
@@ -995,7 +1003,10 @@ def _lb_multi_az(res: Subject) -> Iterator[str]:
 
 
 def _cache_minor_upgrades(res: Subject) -> Iterator[str]:
-    if res.props.get("autoMinorVersionUpgrade") is False:  # true is the default
+    # Minor upgrades are a Redis OSS/Valkey setting (CreateCacheCluster AutoMinorVersionUpgrade, "Valkey 7.2 and above
+    # or Redis OSS 6.0 and above"); a Memcached cluster is judged on its subnet group alone.
+    memcached = res.type == CACHE_CLUSTER and str(res.props.get("engine")) == "memcached"
+    if not memcached and res.props.get("autoMinorVersionUpgrade") is False:  # true is the default
         yield f"Cache {res.name} does not take automatic minor version upgrades."
     if res.props.get("subnetGroupName") in (None, "", "default"):
         yield f"Cache {res.name} uses the default subnet group."
@@ -1156,7 +1167,7 @@ def _required_tags(res: Subject) -> Iterator[str]:
 
 
 TAGGABLE = (
-    RDS_INSTANCE, RDS_CLUSTER, CACHE, EFS, BUCKET, SNS_TOPIC, LOG_GROUP, CERTIFICATE, SECRET, ECR_REPO, KMS_KEY, LB, SG, SUBNET,
+    RDS_INSTANCE, RDS_CLUSTER, CACHE, CACHE_CLUSTER, EFS, BUCKET, SNS_TOPIC, LOG_GROUP, CERTIFICATE, SECRET, ECR_REPO, KMS_KEY, LB, SG, SUBNET,
     VPC, NAT, INSTANCE, ECS_CLUSTER, ECS_SERVICE, TASK_DEFINITION, SFN, ROLE, DISTRIBUTION, WAF_ACL, BATCH_CE, ALB_LB, SQS_QUEUE,
 )
 
@@ -1220,7 +1231,7 @@ RULES: list[Rule] = [
          types=(DISTRIBUTION,), check=_cloudfront_origin_tls),
     Rule("elasticache-transit-encryption", "encryption-in-transit", "ElastiCache requires TLS.",
          "set transit_encryption_enabled=True and transit_encryption_mode required.", fsbp="ElastiCache.5",
-         types=(CACHE,), check=_cache_in_transit),
+         types=(CACHE, CACHE_CLUSTER), check=_cache_in_transit),
     Rule("rds-force-ssl", "encryption-in-transit",
          "Parameter groups force TLS: rds.force_ssl = 1 (PostgreSQL, SQL Server), require_secure_transport ON "
          "(MySQL, MariaDB, Aurora MySQL).",
@@ -1343,7 +1354,8 @@ RULES: list[Rule] = [
          "enable api, audit, authenticator, controllerManager and scheduler (cluster.eks.log_types' default).", fsbp="EKS.8",
          types=(EKS_COMPONENT, EKS_CLUSTER), check=_eks_logging),
     Rule("rds-log-exports", "logging-monitoring",
-         "Databases export their engine's primary log to CloudWatch (postgresql; error for MySQL and MariaDB).",
+         "Databases export their engine's primary log to CloudWatch (postgresql; error for MySQL and MariaDB; "
+         "error and audit for Aurora MySQL).",
          "keep the engine's log in database.log_exports.", fsbp="RDS.9", types=(RDS_INSTANCE, RDS_CLUSTER),
          check=_rds_log_exports),
     Rule("rds-enhanced-monitoring", "logging-monitoring", "Databases have enhanced monitoring.",
@@ -1469,7 +1481,7 @@ RULES: list[Rule] = [
          "pass a subnet in each of two AZs or more.", fsbp="ELB.13", types=LBS, check=_lb_multi_az),
     Rule("elasticache-maintained", "resilience", "Caches take minor upgrades and live in their own subnet group.",
          "keep auto_minor_version_upgrade and pass a subnet group (Cache does).", fsbp="ElastiCache.2",
-         types=(CACHE,), check=_cache_minor_upgrades),
+         types=(CACHE, CACHE_CLUSTER), check=_cache_minor_upgrades),
     Rule("iam-no-user-policies", "identity", "IAM users get no policies of their own.",
          "grant through groups or roles (the program creates no users).", fsbp="IAM.2",
          types=(USER_POLICY, USER_ATTACHMENT), check=_no_user_policies),
@@ -1513,6 +1525,11 @@ RULES: list[Rule] = [
          "RDS event subscriptions watch cluster, instance, parameter group and security group events.",
          "add aws.rds.EventSubscription resources to the alarm topic.", enforcement="advisory", fsbp="RDS.19",
          opt_in=True, types=(RDS_CLUSTER, RDS_INSTANCE, RDS_PARAMS, RDS_EVENTS), stack_check=_rds_events),
+    # Advisory: backups already restore any point in the retention window; backtracking rewinds in place, costs per
+    # change record, is set only when a cluster is created, and excludes binlog replication and Global Database.
+    Rule("rds-aurora-backtrack", "resilience", "Aurora MySQL clusters can be backtracked.",
+         "set database.backtrack_hours (only a new cluster takes it).", enforcement="advisory", fsbp="RDS.14",
+         types=(RDS_CLUSTER,), check=_aurora_backtrack),
     Rule("rds-non-default-port", "network-exposure", "Databases listen on a non-default port.",
          "set database.port (security-group grants, not the port, are what guards the database).",
          enforcement="advisory", fsbp="RDS.23", opt_in=True, types=(RDS_INSTANCE, RDS_CLUSTER), check=_rds_default_port),

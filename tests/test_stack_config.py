@@ -1087,3 +1087,44 @@ def test_every_plain_reference_resolves_to_what_the_stack_built() -> None:
         "stack.region": "us-east-1", "stack.env": "dev"}
     assert {k: env("frontend")[k] for k in ("API_URL", "API_HOST", "API_PORT")} == {
         "API_URL": "http://api:8000", "API_HOST": "api", "API_PORT": "8000"}
+
+
+# -- MySQL and Memcached (issue 22) -----------------------------------------------------------------------------------
+
+MEMCACHED = {"engine": "memcached", "engine_version": "1.6.22", "node_type": "cache.t4g.small"}
+
+
+def test_memcached_has_no_url_form() -> None:
+    config = raw("dev")
+    config["cache"] = dict(MEMCACHED)
+    config["services"]["api"]["inject"] = {"CACHE": "{cache.url}"}
+    assert any("{cache.url} has no URL form: Memcached clients take a host and a port" in p for p in problems(config))
+    config["services"]["api"]["inject"] = {"CACHE": "{cache.host}:{cache.port}"}   # nearest passing
+    assert from_mapping(config).services["api"].inject == {"CACHE": "{cache.host}:{cache.port}"}
+
+
+@pytest.mark.parametrize(("nodes", "ok"), [(1, False), (2, True)])
+def test_prod_memcached_spreads_over_two_azs_and_is_not_asked_for_snapshots(nodes: int, ok: bool) -> None:
+    mapping = _with("cache", {**MEMCACHED, "nodes": nodes}, base="prod")
+    if ok:
+        assert from_mapping(mapping).cache.memcached   # no snapshot rule: Memcached keeps none
+    else:
+        assert [p for p in problems(mapping) if p.startswith("cache.")] == ["cache.nodes: prod needs 2+ nodes spread over two AZs, so one AZ lost loses only its share "
+                         "of the keys; got 1"]
+
+
+@pytest.mark.parametrize(("database", "expected"), [
+    ({"engine": "mysql", "engine_version": "8.0", "instance_class": "db.t4g.micro", "allocated_storage_gb": 20},
+     "database.multi_az: prod needs a database that survives an AZ loss; set database.multi_az: true"),
+    ({"engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.10.6", "instance_class": "db.t4g.medium"},
+     "database.instances: prod needs a database that survives an AZ loss; set database.instances: 2 or more"),
+])
+def test_prod_mysql_survives_an_az_loss_the_engines_way(database: dict, expected: str) -> None:
+    assert expected in problems(_with("database", database, base="prod"))
+
+
+def test_a_mysql_class_aws_does_not_offer_for_the_engine_is_refused() -> None:
+    # db.t4g.micro is orderable for RDS for MySQL but not for Aurora MySQL in us-east-1 (AWS's orderable lists).
+    database = {"engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.10.6", "instance_class": "db.t4g.micro"}
+    assert any(p.startswith("database.instance_class: db.t4g.micro is not orderable for aurora-mysql")
+               for p in problems(_with("database", database)))

@@ -316,29 +316,41 @@ def _master_secret(rec: Recorded, p: _Pricer) -> list[Line]:
     return []
 
 
+_RDS_HOUR = {"postgres": "rds_postgres_hour", "mysql": "rds_mysql_hour"}
+_AURORA_HOUR = {"aurora-postgresql": "aurora_postgres_hour", "aurora-mysql": "aurora_mysql_hour"}
+_CACHE_HOUR = {"redis": "elasticache_redis_hour", "valkey": "elasticache_valkey_hour", "memcached": "elasticache_memcached_hour"}
+
+
 def _rds_instance(rec: Recorded, p: _Pricer) -> list[Line]:
     inputs = rec.inputs
-    if inputs.get("engine") != "postgres":
-        return [p.unpriced(rec, f"engine {inputs.get('engine')} (only PostgreSQL is in the table)")]
+    key = _RDS_HOUR.get(str(inputs.get("engine")))
+    if key is None:
+        return [p.unpriced(rec, f"engine {inputs.get('engine')} (only PostgreSQL and MySQL are in the table)")]
     copies = 2 if inputs.get("multiAz") else 1
     az = "Multi-AZ" if copies == 2 else "Single-AZ"
     cls = str(inputs.get("instanceClass"))
-    return [p.hours(rec, f"{cls} {az} instance hours", "rds_postgres_hour", variant=cls, factor=copies),
+    return [p.hours(rec, f"{cls} {az} instance hours", key, variant=cls, factor=copies),
             p.line(rec, "fixed", f"gp3 storage ({az})", "rds_gp3_gb_month", float(inputs.get("allocatedStorage") or 20),
                    factor=copies),
             *_master_secret(rec, p)]
 
 
 def _aurora_cluster(rec: Recorded, p: _Pricer) -> list[Line]:
+    # Backtracking bills the change records it keeps, which depend on the write rate: no table price, so it is
+    # named as unpriced rather than left out.
+    backtrack = [p.unpriced(rec, "backtrack change records (billed per million records kept; not in the table)")]
     return [p.line(rec, "usage", "storage", "aurora_storage_gb_month", p.usage["aurora_storage_gb"]),
             p.line(rec, "usage", "I/O requests", "aurora_io_million", p.usage["aurora_io_million"]),
-            *_master_secret(rec, p)]
+            *_master_secret(rec, p), *(backtrack if rec.inputs.get("backtrackWindow") else [])]
 
 
 def _aurora_instance(rec: Recorded, p: _Pricer) -> list[Line]:
     cls = str(rec.inputs.get("instanceClass"))
     if cls != "db.serverless":
-        return [p.hours(rec, f"{cls} instance hours", "aurora_postgres_hour", variant=cls)]
+        key = _AURORA_HOUR.get(str(rec.inputs.get("engine")))
+        if key is None:
+            return [p.unpriced(rec, f"engine {rec.inputs.get('engine')} (only Aurora PostgreSQL and MySQL are in the table)")]
+        return [p.hours(rec, f"{cls} instance hours", key, variant=cls)]
     cluster = p.find(str(rec.inputs.get("clusterIdentifier")))
     scaling = (cluster.inputs.get("serverlessv2ScalingConfiguration") if cluster else None) or {}
     floor = float(scaling.get("minCapacity") or 0)
@@ -347,8 +359,10 @@ def _aurora_instance(rec: Recorded, p: _Pricer) -> list[Line]:
 
 
 def _cache(rec: Recorded, p: _Pricer) -> list[Line]:
-    node, nodes = str(rec.inputs.get("nodeType")), int(rec.inputs.get("numCacheClusters") or 1)
-    key = "elasticache_valkey_hour" if rec.inputs.get("engine") == "valkey" else "elasticache_redis_hour"
+    # A replication group counts its members (numCacheClusters), a Memcached cluster its nodes (numCacheNodes).
+    count = rec.inputs.get("numCacheClusters") or rec.inputs.get("numCacheNodes") or 1
+    node, nodes = str(rec.inputs.get("nodeType")), int(count)
+    key = _CACHE_HOUR[str(rec.inputs.get("engine") or "redis")]
     return [p.hours(rec, f"{nodes} x {node} node hours", key, nodes, variant=node)]
 
 
@@ -460,6 +474,7 @@ PRICING: dict[str, Pricing] = {
     "aws:rds/cluster:Cluster": _aurora_cluster,
     "aws:rds/clusterInstance:ClusterInstance": _aurora_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _cache,
+    "aws:elasticache/cluster:Cluster": _cache,
     "eks:index:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "kubernetes:apps/v1:Deployment": _k8s_deployment,
@@ -503,7 +518,7 @@ FREE: frozenset[str] = frozenset({
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
     # Data-store configuration (the stores themselves are priced).
     "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:elasticache/subnetGroup:SubnetGroup",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/optionGroup:OptionGroup", "aws:elasticache/subnetGroup:SubnetGroup",
     "aws:elasticache/parameterGroup:ParameterGroup", "aws:efs/mountTarget:MountTarget", "aws:efs/accessPoint:AccessPoint",
     "aws:efs/backupPolicy:BackupPolicy", "aws:efs/fileSystemPolicy:FileSystemPolicy",
     "aws:secretsmanager/secretVersion:SecretVersion",

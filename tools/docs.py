@@ -255,6 +255,9 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
      "no published total; webserver, scheduler and Flower run around the clock on demand (1 vCPU / 2 GB x86 each, "
      "$108) where the template scales the first two to zero at night; Flower's own ALB ($24) and WAF ($10); six "
      "composed connection-URL secrets ($2.40)"),
+    ("wordpress", ("examples/Pulumi.wordpress.yaml",), "-",
+     "no published total; the reference architecture's production shape: three NAT gateways ($111), three "
+     "Memcached nodes ($142), two Aurora MySQL instances ($107); backtracking's change records are unpriced"),
 ]
 """Stacks whose estimate the README shows: (system, stack files, the document's figure, why they differ)."""
 

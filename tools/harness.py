@@ -381,6 +381,16 @@ def _replication_group(args, id_, physical, ctx):
     }
 
 
+def _memcached_cluster(args, id_, physical, ctx):
+    ident = args.inputs.get("clusterId", physical)
+    address = f"{ident}.mock12.cfg.use1.cache.amazonaws.com"
+    return {
+        "clusterAddress": address,
+        "configurationEndpoint": f"{address}:{int(args.inputs.get('port', 11211))}",
+        "arn": f"arn:aws:elasticache:{ctx.region}:{ctx.account}:cluster:{ident}",
+    }
+
+
 def _ec2_instance(args, id_, physical, ctx):
     return {"primaryNetworkInterfaceId": f"eni-{_hex(id_, n=17)}", "privateIp": "10.0.0.10"}
 
@@ -486,6 +496,7 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:elasticache/cluster:Cluster": _memcached_cluster,
     "aws:ec2/instance:Instance": _ec2_instance,
     "aws:kms/key:Key": _kms_key,
 }

@@ -10,9 +10,10 @@ and rewrites the lists read from its `cloudwright/data/catalog.db`. Its authors 
 the AWS Price List bulk offer files (`cloudwright/adapters/aws.py`: AmazonEC2 `index.csv`, OnDemand,
 Linux, shared tenancy, no pre-installed software; AmazonRDS `index.json`, Single-AZ, PostgreSQL or
 MySQL); `catalog_metadata` dates the refresh. Its RDS table keeps one row per class, so where MySQL
-and PostgreSQL list the same class the row of whichever was written last survives: only rows
-labelled PostgreSQL are taken, and classes whose surviving row is MySQL stay out (unpriced, never
-guessed). The other lists were transcribed from their cited sources and are not rewritten.
+and PostgreSQL list the same class the row of whichever was written last survives: each engine's list
+takes only the rows labelled with it, and a class whose surviving row is the other engine's stays out
+of that list (unpriced, never guessed). The other lists were transcribed from their cited sources and
+are not rewritten.
 """
 
 from __future__ import annotations
@@ -55,21 +56,26 @@ def _catalog_lists(db: Path) -> dict[str, dict[str, Any]]:
         "SELECT i.name, p.price_per_hour FROM pricing p JOIN instance_types i ON i.id = p.instance_type_id "
         "WHERE i.provider_id = 'aws' AND p.region_id = ? AND p.os = 'linux' AND p.price_type = 'on_demand'",
         (LOCATION,)))
-    rds = {tier: price for tier, price, notes in con.execute(
-        "SELECT tier_name, price_per_hour, notes FROM managed_services WHERE provider_id = 'aws' AND service = 'rds'")
-        if notes == f"PostgreSQL {tier} Single-AZ"}
+    rows = list(con.execute(
+        "SELECT tier_name, price_per_hour, notes FROM managed_services WHERE provider_id = 'aws' AND service = 'rds'"))
     origin = f"{CLOUDWRIGHT} cloudwright/data/catalog.db"
+
+    def rds_list(engine: str, other: str) -> dict[str, Any]:
+        prices = {tier: price for tier, price, notes in rows if notes == f"{engine} {tier} Single-AZ"}
+        return {
+            "source": f"{origin}: the AWS Price List bulk offer AmazonRDS {REGION} index.json (OnDemand, Single-AZ, "
+                      f"databaseEngine {engine}; classes whose surviving row is {other}'s left out)",
+            "as_of": refreshed["refresh:aws:managed"], "unit": "instance-hour, Single-AZ",
+            "how": GENERATED, "prices": dict(sorted(prices.items()))}
+
     return {
         f"ec2-{REGION}.json": {
             "source": f"{origin}: the AWS Price List bulk offer AmazonEC2 {REGION} index.csv (OnDemand, Linux, shared "
                       "tenancy, no pre-installed software)",
             "as_of": refreshed["refresh:aws:instances"], "unit": "instance-hour (Linux)",
             "how": GENERATED, "prices": dict(sorted(ec2.items()))},
-        f"rds-postgres-{REGION}.json": {
-            "source": f"{origin}: the AWS Price List bulk offer AmazonRDS {REGION} index.json (OnDemand, Single-AZ, "
-                      "databaseEngine PostgreSQL; classes whose surviving row is MySQL's left out)",
-            "as_of": refreshed["refresh:aws:managed"], "unit": "instance-hour, Single-AZ",
-            "how": GENERATED, "prices": dict(sorted(rds.items()))},
+        f"rds-postgres-{REGION}.json": rds_list("PostgreSQL", "MySQL"),
+        f"rds-mysql-{REGION}.json": rds_list("MySQL", "PostgreSQL"),
     }
 
 
@@ -99,8 +105,11 @@ def offered_types() -> dict[str, frozenset[str]]:
     return {
         "rds_postgres_hour": aws_data.rds_instance_classes(REGION, "postgres"),
         "aurora_postgres_hour": aws_data.rds_instance_classes(REGION, "aurora-postgresql") - {"db.serverless"},
+        "rds_mysql_hour": aws_data.rds_instance_classes(REGION, "mysql"),
+        "aurora_mysql_hour": aws_data.rds_instance_classes(REGION, "aurora-mysql") - {"db.serverless"},
         "elasticache_redis_hour": aws_data.cache_node_types(REGION),
         "elasticache_valkey_hour": aws_data.cache_node_types(REGION),
+        "elasticache_memcached_hour": aws_data.cache_node_types(REGION),
     }
 
 

@@ -234,3 +234,147 @@ def test_the_snapshot_is_read_once_and_its_database_and_user_are_kept(record, ma
     fresh = record(lambda: Database("db", make(protect=True))).one(typ, name)
     assert fresh.ignore_changes == restored.ignore_changes == ["snapshotIdentifier"]
     assert fresh.inputs[db_key] == "app" and fresh.protect and fresh.retain_on_delete
+
+
+# -- MySQL and Aurora MySQL (issue 22) --------------------------------------------------------------------------------
+
+
+def mysql(**overrides) -> DatabaseArgs:
+    return _args(dict(engine="mysql", engine_version="8.0", instance_class="db.t4g.micro", allocated_storage_gb=20),
+                 overrides)
+
+
+def aurora_mysql(**overrides) -> DatabaseArgs:
+    return _args(dict(engine="aurora-mysql", engine_version="8.0.mysql_aurora.3.10.1", instance_class="db.r6g.large",
+                      instances=2), overrides)
+
+
+def test_mysql_forces_tls_and_writes_every_log_it_exports(record) -> None:
+    mon = record(lambda: Database("db", mysql(parameters={"long_query_time": "2"})))
+    group = mon.one("aws:rds/parameterGroup:ParameterGroup")
+    assert group.inputs["family"] == "mysql8.0"
+    params = {p["name"]: (p["value"], p["applyMethod"]) for p in group.inputs["parameters"]}
+    assert params["require_secure_transport"] == ("1", "immediate")
+    # The default exports (error, slowquery): MySQL writes the slow-query log only when on, to a file.
+    instance = mon.one("aws:rds/instance:Instance").inputs
+    assert instance["enabledCloudwatchLogsExports"] == ["error", "slowquery"]
+    assert params["slow_query_log"] == ("1", "immediate") and params["log_output"] == ("FILE", "immediate")
+    assert "general_log" not in params
+    assert params["long_query_time"] == ("2", "pending-reboot")
+    assert instance["port"] == 3306 and instance["engine"] == "mysql" and instance["engineVersion"] == "8.0"
+    assert instance["iamDatabaseAuthenticationEnabled"] is True and instance["storageEncrypted"] is True
+    assert instance["manageMasterUserPassword"] is True and instance["publiclyAccessible"] is False
+    assert "optionGroupName" not in instance  # no audit log asked, no plugin
+    assert sorted(g.inputs["name"] for g in mon.of_type("aws:cloudwatch/logGroup:LogGroup")) == [
+        "/aws/rds/instance/platform-test-db/error", "/aws/rds/instance/platform-test-db/slowquery"]
+
+
+def test_mysql_audit_log_comes_from_the_audit_plugin_option(record) -> None:
+    mon = record(lambda: Database("db", mysql(engine_version="8.0.42", log_exports=["error", "audit"])))
+    options = mon.one("aws:rds/optionGroup:OptionGroup")
+    assert (options.inputs["engineName"], options.inputs["majorEngineVersion"]) == ("mysql", "8.0")
+    (plugin,) = options.inputs["options"]
+    assert plugin["optionName"] == "MARIADB_AUDIT_PLUGIN"
+    assert plugin["optionSettings"] == [{"name": "SERVER_AUDIT_EVENTS", "value": "CONNECT,QUERY_DCL,QUERY_DDL"}]
+    assert mon.one("aws:rds/instance:Instance").inputs["optionGroupName"] == options.outputs["name"]
+    params = {p["name"] for p in mon.one("aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]}
+    assert params == {"require_secure_transport"}  # slowquery not exported: its switches are not set
+
+
+@pytest.mark.parametrize(("version", "ok"), [("8.0", True), ("8.0.42", True), ("8.4", False), ("8.4.7", False)])
+def test_mysql_audit_log_is_refused_where_the_plugin_is_not_offered(version, ok) -> None:
+    if ok:
+        assert "audit" in mysql(engine_version=version, log_exports=["audit"]).settings.exported_logs
+    else:
+        with pytest.raises(ValidationError, match="RDS for MySQL writes an audit log only from MySQL 8.0.28"):
+            mysql(engine_version=version, log_exports=["audit"])
+
+
+@pytest.mark.parametrize(("major", "minor", "offered"), [
+    ("8.0", None, True),   # RDS picks the current 8.0 minor
+    ("8.0", "28", True),   # the first version with the plugin (nearest passing)
+    ("8.0", "27", False),  # nearest failing (AWS's data no longer offers it, so only the helper sees it)
+    ("8.4", None, False),
+])
+def test_the_audit_plugin_boundary(major, minor, offered) -> None:
+    from components.database import _mysql_audit_plugin
+
+    assert _mysql_audit_plugin(major, minor) is offered
+
+
+def test_aurora_mysql_cluster_audits_forces_tls_and_can_backtrack(record) -> None:
+    mon = record(lambda: Database("db", aurora_mysql(backtrack_hours=24, protect=True)))
+    cluster = mon.one("aws:rds/cluster:Cluster").inputs
+    assert cluster["engine"] == "aurora-mysql" and cluster["port"] == 3306
+    assert cluster["enabledCloudwatchLogsExports"] == ["error", "slowquery", "audit"]
+    assert cluster["backtrackWindow"] == 24 * 3600
+    group = mon.one("aws:rds/clusterParameterGroup:ClusterParameterGroup")
+    assert group.inputs["family"] == "aurora-mysql8.0"
+    params = {p["name"]: p["value"] for p in group.inputs["parameters"]}
+    assert params["require_secure_transport"] == "ON"
+    assert params["server_audit_logging"] == "1" and params["server_audit_events"] == "CONNECT,QUERY_DCL,QUERY_DDL"
+    assert params["slow_query_log"] == "1" and params["log_output"] == "FILE"
+    for member in mon.of_type("aws:rds/clusterInstance:ClusterInstance"):
+        assert member.inputs["engine"] == "aurora-mysql" and member.protect is True
+
+
+def test_backtracking_off_sets_no_window(record) -> None:
+    assert "backtrackWindow" not in record(lambda: Database("db", aurora_mysql())).one("aws:rds/cluster:Cluster").inputs
+
+
+@pytest.mark.parametrize(("make", "overrides", "message"), [
+    (mysql, {"engine_version": "5.7"}, "expected a version of mysql, MySQL 8.0 or 8.4"),
+    (mysql, {"engine_version": "8.1"}, "expected a version of mysql"),
+    (mysql, {"engine_version": "8.0.99"}, "is not offered by AWS"),
+    (aurora_mysql, {"engine_version": "8.0"}, "as Aurora names it"),
+    (aurora_mysql, {"engine_version": "3.10.1"}, "as Aurora names it"),
+    (mysql, {"parameters": {"require_secure_transport": "0"}}, "require_secure_transport is always 1"),
+    (mysql, {"parameters": {"slow_query_log": "0"}}, "slow_query_log is always 1 .it writes an exported log"),
+    (aurora_mysql, {"parameters": {"server_audit_logging": "0"}}, "server_audit_logging is always 1"),
+    (mysql, {"backtrack_hours": 1}, "backtracking is Aurora MySQL's"),
+    (rds, {"backtrack_hours": 1}, "backtracking is Aurora MySQL's"),
+    (aurora_mysql, {"backtrack_hours": 73}, "less than or equal to 72"),
+    (mysql, {"restore_from_snapshot": CLUSTER_SNAPSHOT_ARN}, "or set engine: aurora-mysql"),
+    (aurora_mysql, {"multi_az": True}, "not used with aurora-mysql"),
+    (mysql, {"log_exports": ["postgresql"]}, "mysql exports only audit, error, general, slowquery"),
+])
+def test_mysql_settings_refuse_what_aws_or_the_engine_would(make, overrides, message) -> None:
+    with pytest.raises(ValidationError, match=message):
+        make(**overrides)
+
+
+def test_mysql_parameters_the_program_does_not_own_are_free(record) -> None:
+    # Nearest passing: the general log's switch is the user's while the general log is not exported.
+    assert mysql(parameters={"general_log": "0"}).settings.parameters == {"general_log": "0"}
+    assert aurora_mysql(backtrack_hours=72).settings.backtrack_hours == 72
+
+
+def test_the_port_defaults_to_the_engines_and_can_be_moved() -> None:
+    assert mysql().settings.port == 3306 and aurora_mysql().settings.port == 3306
+    assert rds().settings.port == aurora().settings.port == 5432
+    assert mysql(port=3307).settings.port == 3307
+
+
+def test_aurora_mysql_can_pause_on_every_version_aws_offers() -> None:
+    scaling = {"min_capacity": 0, "max_capacity": 2}
+    for version in ("8.0.mysql_aurora.3.10.1", "8.4.mysql_aurora.8.4.7"):
+        aurora_mysql(engine_version=version, instance_class="db.serverless", instances=1, serverless_v2=scaling)
+
+
+@pytest.mark.parametrize(("engine", "version", "problem"), [
+    ("aurora-mysql", ("8.0", "3.08.0"), None),          # the first Aurora MySQL that pauses (nearest passing)
+    ("aurora-mysql", ("8.0", "3.07.1"), "needs Aurora MySQL 3.08.0 or later"),  # nearest failing
+    ("aurora-mysql", ("8.4", "8.4.7"), None),
+    ("aurora-postgresql", ("16", "3"), None),
+    ("aurora-postgresql", ("16", "2"), "needs Aurora PostgreSQL 16.3 or later"),
+])
+def test_the_auto_pause_boundary(engine, version, problem) -> None:
+    from components.database import _auto_pause_problem
+
+    found = _auto_pause_problem(engine, version, "x")
+    assert found is None if problem is None else problem in found
+
+
+def test_mysql_prod_durability_reads_the_engine() -> None:
+    assert mysql(multi_az=True).settings.highly_available and not mysql().settings.highly_available
+    assert aurora_mysql().settings.highly_available and not aurora_mysql(instances=1).settings.highly_available

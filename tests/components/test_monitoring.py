@@ -11,7 +11,8 @@ def build(**overrides) -> MonitoringArgs:
     values = dict(account_id="123456789012", region="us-east-1",
                   cluster_name="app-cluster", services={"api": "app-api-1", "frontend": "app-frontend-1"},
                   load_balancers={"main": "app/app-main/123"}, target_groups={"api": ("main", "targetgroup/app-api/1")},
-                  db_instances=["platform-test-db"], cache_nodes=["platform-test-cache-001", "platform-test-cache-002"])
+                  db_instances=["platform-test-db"], cache_nodes=[{"CacheClusterId": "platform-test-cache-001"},
+                                                                  {"CacheClusterId": "platform-test-cache-002"}])
     settings: dict = dict(emails=["ops@example.com"], periods=2, cpu_percent=80, memory_percent=80)
     for key, value in overrides.items():
         (settings if key in AlarmsSettings.model_fields else values)[key] = value

@@ -66,6 +66,9 @@ EXTRA: list[tuple[str, Any, Any]] = [
     pair("alb-no-http-rules",
          StackFx([Res(R.ALB_LISTENER, {"arn": "arn:https", "protocol": "HTTPS"}), Res(R.ALB_LISTENER_RULE, {"listenerArn": "arn:https"})]),
          StackFx([Res(R.ALB_LISTENER, {"arn": "arn:http", "protocol": "HTTP"}), Res(R.ALB_LISTENER_RULE, {"listenerArn": "arn:http"})])),
+    # A Memcached cluster (Memcached 1.6.12+) has one TLS switch and no mode.
+    pair("elasticache-transit-encryption", Res(R.CACHE_CLUSTER, {"engine": "memcached", "transitEncryptionEnabled": True}),
+         Res(R.CACHE_CLUSTER, {"engine": "memcached", "transitEncryptionEnabled": False})),
     pair("rds-force-ssl", Res(R.RDS_CLUSTER_PARAMS, {"family": "aurora-mysql8.0", "parameters": [{"name": "require_secure_transport", "value": "ON"}]}),
          Res(R.RDS_PARAMS, {"family": "mysql8.0", "parameters": [{"name": "require_secure_transport", "value": "OFF"}]})),
     pair("rds-force-ssl", Res(R.RDS_PARAMS, {"family": "mariadb10.11", "parameters": [{"name": "require_secure_transport", "value": "1"}]}),
@@ -133,10 +136,17 @@ EXTRA: list[tuple[str, Any, Any]] = [
          Res(R.RDS_CLUSTER, {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["postgresql"]})),
     pair("rds-log-exports", Res(R.RDS_CLUSTER, {"engine": "aurora-postgresql", "enabledCloudwatchLogsExports": ["postgresql"]}),
          Res(R.RDS_INSTANCE, {"engine": "mariadb", "enabledCloudwatchLogsExports": ["general"]})),
+    # Aurora MySQL exports its audit log too (RDS.34): error alone fails, error and audit pass.
+    pair("rds-log-exports", Res(R.RDS_CLUSTER, {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["error", "audit"]}),
+         Res(R.RDS_CLUSTER, {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["error", "slowquery"]})),
     pair("rds-enhanced-monitoring", Res(R.RDS_CLUSTER_INSTANCE, {"monitoringInterval": 1}), Res(R.RDS_INSTANCE, {})),
     pair("rds-iam-auth", Res(R.RDS_CLUSTER, {"iamDatabaseAuthenticationEnabled": True}),
          Res(R.RDS_INSTANCE, {"engine": "postgres", "iamDatabaseAuthenticationEnabled": False})),
     # resilience
+    # Minor upgrades are not Memcached's to take: only the subnet group is judged.
+    pair("elasticache-maintained", Res(R.CACHE_CLUSTER, {"engine": "memcached", "autoMinorVersionUpgrade": False,
+                                                          "subnetGroupName": "cache-subnets"}),
+         Res(R.CACHE_CLUSTER, {"engine": "memcached"})),
     pair("rds-backup-retention", Res(R.RDS_CLUSTER, {"backupRetentionPeriod": 7, "tags": PROD}), Res(R.RDS_CLUSTER, {"tags": DEV})),
     pair("rds-deletion-protection-prod", Res(R.RDS_CLUSTER, {"deletionProtection": True, "tags": PROD}),
          Res(R.RDS_INSTANCE, {"tags": PROD})),

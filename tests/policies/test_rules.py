@@ -388,6 +388,9 @@ CASES: dict[str, tuple[Any, Any]] = {
                  *[Res(R.RDS_EVENTS, {"sourceType": k}, k) for k in ("db-cluster", "db-instance", "db-parameter-group", "db-security-group")]]),
         StackFx([Res(R.RDS_INSTANCE, {}, "db"), Res(R.RDS_CLUSTER, {}, "c"), Res(R.RDS_PARAMS, {}, "p"),
                  Res(R.RDS_EVENTS, {"sourceType": "db-snapshot"}, "s")])),
+    # Backtracking is Aurora MySQL's: a 1-second window passes, 0 fails (PostgreSQL clusters are never judged).
+    "rds-aurora-backtrack": (Res(R.RDS_CLUSTER, {"engine": "aurora-mysql", "backtrackWindow": 1}),
+                             Res(R.RDS_CLUSTER, {"engine": "aurora-mysql", "backtrackWindow": 0})),
     "rds-non-default-port": (Res(R.RDS_INSTANCE, {"engine": "postgres", "port": 6432}), Res(R.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 5432})),
     "route53-query-logging": (StackFx([Res(R.ZONE, {"zoneId": "Z1"}), Res(R.QUERY_LOG, {"zoneId": "Z1"})]),
                               StackFx([Res(R.ZONE, {"zoneId": "Z1"}), Res(R.QUERY_LOG, {"zoneId": "Z2"})])),
@@ -468,3 +471,8 @@ def test_rules_are_well_formed() -> None:
 ])
 def test_eks_endpoint_boundaries(props: dict[str, Any], fires: bool) -> None:
     assert bool(evaluate("eks-endpoint-private", Res(R.EKS_COMPONENT, props))) is fires
+
+
+def test_backtracking_is_judged_only_on_aurora_mysql() -> None:
+    assert evaluate("rds-aurora-backtrack", Res(R.RDS_CLUSTER, {"engine": "aurora-postgresql"})) == []
+    assert evaluate("rds-aurora-backtrack", Res(R.RDS_CLUSTER, {"engine": "aurora-mysql"}))  # unset: AWS's 0

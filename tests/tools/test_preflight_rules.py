@@ -107,6 +107,13 @@ def test_region(region: str, bad: bool) -> None:
     ("aws:rds/cluster:Cluster", "aurora-postgresql", "16.6", True),
     ("aws:rds/clusterInstance:ClusterInstance", "aurora-postgresql", "16.4", True),  # the landed dev's
     ("aws:rds/clusterInstance:ClusterInstance", "aurora-postgresql", "16.15", False),
+    ("aws:rds/instance:Instance", "mysql", "8.0", False),            # MySQL's major is two numbers
+    ("aws:rds/instance:Instance", "mysql", "8.4", False),
+    ("aws:rds/instance:Instance", "mysql", "8.1", True),             # never a major RDS offered
+    ("aws:rds/instance:Instance", "mysql", "8.0.42", False),         # the oldest current 8.0 minor
+    ("aws:rds/instance:Instance", "mysql", "8.0.41", True),          # the newest deprecated one
+    ("aws:rds/cluster:Cluster", "aurora-mysql", "8.0.mysql_aurora.3.10.6", False),
+    ("aws:rds/cluster:Cluster", "aurora-mysql", "8.0.mysql_aurora.3.11.0", True),   # deprecated
 ])
 def test_rds_engine_version(typ: str, engine: str, version: str, bad: bool) -> None:
     found = hits("rds-engine-version", res(typ, "db", {"engine": engine, "engineVersion": version}))
@@ -121,6 +128,9 @@ def test_rds_engine_version(typ: str, engine: str, version: str, bad: bool) -> N
     ("aurora-postgresql", "db.serverless", False),
     ("postgres", "db.t4g.micro", False),
     ("postgres", "db.serverless", True),
+    ("mysql", "db.t4g.micro", False),
+    ("aurora-mysql", "db.t4g.micro", True),    # Aurora MySQL starts at db.t4g.medium
+    ("aurora-mysql", "db.t4g.medium", False),
 ])
 def test_rds_instance_class(engine: str, cls: str, bad: bool) -> None:
     found = hits("rds-instance-class", res("aws:rds/clusterInstance:ClusterInstance", "db-1",
@@ -135,6 +145,10 @@ def test_rds_instance_class(engine: str, cls: str, bad: bool) -> None:
     ("aws:rds/instance:Instance", "postgres", ["postgresql", "upgrade"], []),
     ("aws:rds/instance:Instance", "postgres", ["instance"], ["enabledCloudwatchLogsExports[0]"]),
     ("aws:rds/instance:Instance", "postgres", None, []),
+    ("aws:rds/instance:Instance", "mysql", ["error", "slowquery", "audit", "general"], []),
+    ("aws:rds/instance:Instance", "mysql", ["error", "postgresql"], ["enabledCloudwatchLogsExports[1]"]),
+    ("aws:rds/instance:Instance", "mysql", ["instance"], ["enabledCloudwatchLogsExports[0]"]),   # Aurora's only
+    ("aws:rds/cluster:Cluster", "aurora-mysql", ["error", "slowquery", "audit", "instance"], []),
 ])
 def test_rds_log_exports(typ: str, engine: str, exports: list[str] | None, bad: list[str]) -> None:
     inputs = {"engine": engine, **({"enabledCloudwatchLogsExports": exports} if exports is not None else {})}
@@ -156,11 +170,23 @@ def test_rds_master_username(typ: str, prop: str, engine: str, name: str, bad: b
     assert bool(hits("rds-master-username", res(typ, "db", {"engine": engine, prop: name}))) is bad
 
 
-@pytest.mark.parametrize(("family", "bad"), [("postgres16", False), ("postgres15", True)])
-def test_rds_parameter_family(family: str, bad: bool) -> None:
+@pytest.mark.parametrize(("engine", "version", "family", "bad"), [
+    ("postgres", "16", "postgres16", False), ("postgres", "16", "postgres15", True),
+    ("mysql", "8.0", "mysql8.0", False), ("mysql", "8.0.42", "mysql8.0", False), ("mysql", "8.4.7", "mysql8.0", True),
+    ("mysql", "8.0.42", "mysql8", True),   # MySQL's family keeps the minor of its major
+])
+def test_rds_parameter_family(engine: str, version: str, family: str, bad: bool) -> None:
     group = res("aws:rds/parameterGroup:ParameterGroup", "db-params", {"family": family})
-    db = res("aws:rds/instance:Instance", "db", {"engine": "postgres", "engineVersion": "16",
+    db = res("aws:rds/instance:Instance", "db", {"engine": engine, "engineVersion": version,
                                                 "parameterGroupName": group.outputs["name"]})
+    assert bool(hits("rds-parameter-family", group, db)) is bad
+
+
+@pytest.mark.parametrize(("family", "bad"), [("aurora-mysql8.0", False), ("aurora-mysql8", True), ("mysql8.0", True)])
+def test_aurora_mysql_cluster_parameter_family(family: str, bad: bool) -> None:
+    group = res("aws:rds/clusterParameterGroup:ClusterParameterGroup", "db-params", {"family": family})
+    db = res("aws:rds/cluster:Cluster", "db", {"engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.10.6",
+                                              "dbClusterParameterGroupName": group.outputs["name"]})
     assert bool(hits("rds-parameter-family", group, db)) is bad
 
 
@@ -169,6 +195,12 @@ def test_rds_parameter_family(family: str, bad: bool) -> None:
 def test_cache_engine_version(engine: str, version: str, bad: bool) -> None:
     group = res("aws:elasticache/replicationGroup:ReplicationGroup", "cache", {"engine": engine, "engineVersion": version})
     assert bool(hits("cache-engine-version", group)) is bad
+
+
+@pytest.mark.parametrize(("version", "bad"), [("1.6.22", False), ("1.6.23", True)])
+def test_a_memcached_clusters_version_is_one_elasticache_offers(version: str, bad: bool) -> None:
+    cluster = res("aws:elasticache/cluster:Cluster", "cache", {"engine": "memcached", "engineVersion": version})
+    assert bool(hits("cache-engine-version", cluster)) is bad
 
 
 @pytest.mark.parametrize(("node", "region", "bad"), [("cache.t4g.micro", "us-east-1", False),
@@ -183,6 +215,8 @@ def test_cache_node_type(node: str, region: str, bad: bool) -> None:
     ("redis", "6.2", "redis6", True),  # what the cache component named it before the data did
     ("valkey", "8.0", "valkey8", False),
     ("valkey", "8.0", "valkey7", True),
+    ("memcached", "1.6.22", "memcached1.6", False),
+    ("memcached", "1.6.22", "memcached1.5", True),
 ])
 def test_cache_parameter_family(engine: str, version: str, family: str, bad: bool) -> None:
     params = res("aws:elasticache/parameterGroup:ParameterGroup", "cache-params", {"family": family})

@@ -83,6 +83,11 @@ CFN_MAP: dict[str, CfnMapping] = {
         "logDeliveryConfigurations[].logType": "LogDeliveryConfigurations[].LogType",
         "logDeliveryConfigurations[].logFormat": "LogDeliveryConfigurations[].LogFormat",
         "logDeliveryConfigurations[].destinationType": "LogDeliveryConfigurations[].DestinationType", **_TAGS}),
+    "aws:elasticache/cluster:Cluster": CfnMapping("AWS::ElastiCache::CacheCluster", {
+        "engine": "Engine", "engineVersion": "EngineVersion", "nodeType": "CacheNodeType",
+        "numCacheNodes": "NumCacheNodes", "port": "Port", "azMode": "AZMode", "clusterId": "ClusterName",
+        "maintenanceWindow": "PreferredMaintenanceWindow", "transitEncryptionEnabled": "TransitEncryptionEnabled",
+        **_TAGS}),
     "aws:elasticache/parameterGroup:ParameterGroup": CfnMapping("AWS::ElastiCache::ParameterGroup", {
         "family": "CacheParameterGroupFamily", "description": "Description", **_TAGS}),
     "aws:ecs/taskDefinition:TaskDefinition": CfnMapping("AWS::ECS::TaskDefinition", {

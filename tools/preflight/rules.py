@@ -29,6 +29,7 @@ RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 RDS_PARAMS = "aws:rds/parameterGroup:ParameterGroup"
 RDS_CLUSTER_PARAMS = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 CACHE_PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -96,10 +97,6 @@ class Rule:
     source: str
     """The AWS data or page this encodes, with the date checked."""
     check: Callable[[Graph, Context], Iterable[Hit]]
-
-
-def _major(version: Any) -> str:
-    return str(version).split(".")[0]
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -182,14 +179,14 @@ def _family_matches(g: Graph, rec: Recorded, prop: str, group_type: str) -> Iter
     engine, version = rec.inputs.get("engine"), rec.inputs.get("engineVersion")
     if group is None or not engine or version is None:
         return
-    expected = f"{engine}{_major(version)}"
+    expected = aws_data.rds_parameter_family(str(engine), str(version))
     if group.inputs.get("family") != expected:
         yield Hit(group, "family", group.inputs.get("family"),
                   f"{rec.name} runs {engine} {version}, whose parameter group family is {expected}")
 
 
 def _cache_engine_version(g: Graph, ctx: Context) -> Iterator[Hit]:
-    for rec in g.of(CACHE_GROUP):
+    for rec in g.of(CACHE_GROUP, CACHE_CLUSTER):
         engine, version = str(rec.inputs.get("engine", "redis")), rec.inputs.get("engineVersion")
         offered = aws_data.cache_engine_versions(engine)
         if version is not None and str(version) not in offered:
@@ -198,7 +195,7 @@ def _cache_engine_version(g: Graph, ctx: Context) -> Iterator[Hit]:
 
 def _cache_node_type(g: Graph, ctx: Context) -> Iterator[Hit]:
     types = aws_data.cache_node_types(ctx.region)
-    for rec in g.of(CACHE_GROUP):
+    for rec in g.of(CACHE_GROUP, CACHE_CLUSTER):
         node = rec.inputs.get("nodeType")
         if node and types and node not in types:
             yield Hit(rec, "nodeType", node, f"{node} is not offered in {ctx.region}")
@@ -210,7 +207,7 @@ def _cache_parameter_family(g: Graph, ctx: Context) -> Iterator[Hit]:
         if group.inputs.get("family") not in families:
             yield Hit(group, "family", group.inputs.get("family"),
                       f"ElastiCache parameter group families are {' | '.join(families)}")
-    for rec in g.of(CACHE_GROUP):
+    for rec in g.of(CACHE_GROUP, CACHE_CLUSTER):
         group = g.ref(rec.inputs.get("parameterGroupName"), CACHE_PARAMS)
         engine, version = str(rec.inputs.get("engine", "redis")), str(rec.inputs.get("engineVersion", ""))
         expected = aws_data.cache_parameter_group_family(engine, version)
