@@ -17,7 +17,7 @@ from components import (
     Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, Firewall, FirewallArgs,
     GithubDeploy, GithubDeployArgs, Monitoring, MonitoringArgs, Network, NetworkArgs, Queues, QueuesArgs, Registry,
     RegistryArgs, Secrets,
-    SecretsArgs, Storage, StorageArgs,
+    SecretsArgs, ServedBucket, Storage, StorageArgs,
 )
 from components.data_layer import DataLayer, DataLayerArgs
 from components.external_buckets import ExternalBuckets, ExternalBucketsArgs
@@ -50,7 +50,8 @@ else:
         subnets=network.subnets_by_az["private"] or {s: s for s in (adopted.subnet_ids.private if adopted else [])},
     )) if config.file_system else None
     storage = own["storage"] = Storage("storage", StorageArgs(
-        settings=config.buckets, region=region, protect=protect, tags=tags)) if config.buckets else None
+        settings=config.buckets, region=region, protect=protect, tags=tags,
+        served=frozenset(config.edge.buckets if config.edge else ()))) if config.buckets else None
 
 # -- images, domain, firewall --------------------------------------------------------------------
 registry = Registry("registry", RegistryArgs(
@@ -58,7 +59,8 @@ registry = Registry("registry", RegistryArgs(
 edge_cfg = config.edge
 cloudfront = bool(edge_cfg and edge_cfg.cloudfront)
 domain = Domain("domain", DomainArgs(
-    settings=config.domain, region=region, hostnames=config.hostnames(), cloudfront_certificate=cloudfront,
+    settings=config.domain, region=region, hostnames=config.hostnames(),
+    cloudfront_certificate=bool(edge_cfg and edge_cfg.needs_cloudfront),
     private_vpc_id=network.vpc_id if config.domain.private else None, protect=protect, tags=tags,
 )) if config.domain else None
 waf = edge_cfg.waf if edge_cfg else None
@@ -69,6 +71,9 @@ lb_wafs = {key: config.load_balancer_waf(key) for key in sorted(config.load_bala
 # Beside CloudFront, the stack's rules in a regional ACL for whatever reaches a load balancer directly (ws.).
 direct_firewall = Firewall("waf-direct", FirewallArgs(settings=waf, scope="REGIONAL", region=region, tags=tags)
                            ) if waf and cloudfront and (edge_cfg.direct_hostnames or "edge" in lb_wafs.values()) else None
+# Without CloudFront in front of the site, a bucket on a hostname of its own still is: the stack's rules at CloudFront.
+cdn_firewall = Firewall("waf-cdn", FirewallArgs(settings=waf, scope="CLOUDFRONT", region=region, tags=tags)
+                        ) if waf and not cloudfront and edge_cfg.bucket_hostnames else None
 shared_acl = (direct_firewall or firewall) if waf else None
 lb_acls = {key: shared_acl.web_acl_arn if own == "edge" else Firewall(f"{key}-waf", FirewallArgs(
     settings=own, scope="REGIONAL", region=region, tags=tags)).web_acl_arn
@@ -160,8 +165,13 @@ if edge_cfg is not None and containers is not None and domain is not None:
         origin_header_value=getattr(containers, "origin_secrets", {}).get(lb_key),
         web_acl_arn=firewall.web_acl_arn if firewall else None,
         load_balancer_web_acl_arn=direct_firewall.web_acl_arn if direct_firewall else None,
+        buckets={role: ServedBucket(domain_name=storage.bucket_domain_names[role], arn=storage.bucket_arns[role],
+                                    kms_key_arn=storage.kms_key_arn) for role in edge_cfg.buckets},
+        bucket_web_acl_arn=cdn_firewall.web_acl_arn if cdn_firewall else None,
         account_id=account_id, tags=tags,
     ))
+    if edge_cfg.buckets:
+        storage.serve_through_cloudfront(account_id, edge.bucket_distribution_arns)
 
 # -- backups -------------------------------------------------------------------------------------------
 backup = None

@@ -581,6 +581,10 @@ class StackConfig(Settings):
             return "has no URL form: Memcached clients take a host and a port; write {cache.host}:{cache.port}"
         if root == "pipeline" and not svc.pipeline:
             return "needs rights on the pipeline; set pipeline (e.g. [start])"
+        if root == "buckets" and ref.parts[-1] == "host":
+            if self.edge is None or named not in self.edge.buckets:
+                return f"names a bucket CloudFront does not serve; add {named} to edge.buckets"
+            return None
         if root == "buckets" and named not in svc.buckets:
             return f"names a bucket the service has no rights on; add {named} to its buckets"
         if root == "volumes" and named not in [v.access_point for v in svc.volumes]:
@@ -681,6 +685,13 @@ class StackConfig(Settings):
                             "only public origins here (no VPC origin); make it internet-facing or set cloudfront: false")
         if domain is not None and domain.private and edge.cloudfront:
             problems.append("@edge.cloudfront: a private domain is not reachable from CloudFront; set cloudfront: false")
+        for role in sorted(edge.buckets):
+            if role not in self.buckets:
+                where = (f"the data stack's bucket policy is the data stack's to write; serve {role!r} from a stack "
+                         "that owns it" if self.layer == "app" else f"platform:buckets has {', '.join(sorted(self.buckets)) or 'none'}")
+                problems.append(f"@edge.buckets.{role}: not a bucket of this stack ({where})")
+        if edge.bucket_hostnames and domain is not None and domain.private:
+            problems.append("@edge.buckets: a private domain is not reachable from CloudFront; serve no bucket on it")
         return problems
 
     def load_balancer_waf(self, key: str) -> WafSettings | Literal["edge"] | None:
@@ -788,6 +799,12 @@ class StackConfig(Settings):
         """Labels under domain.name the stack points somewhere: the edge's, then the load balancers' own."""
         edge = self.edge.labels() if self.edge is not None else []
         return [*edge, *(lb.hostname for lb in self.load_balancers.values() if lb.hostname)]
+
+    def bucket_host(self, role: str) -> str:
+        """The name CloudFront serves bucket `role` under: its own hostname, else the site's (its paths)."""
+        assert self.edge is not None and self.domain is not None and role in self.edge.buckets
+        label = self.edge.buckets[role].hostname or (self.edge.hostnames[0] if self.edge.hostnames else "")
+        return f"{label}.{self.domain.name}" if label else self.domain.name
 
     def certificate_names(self) -> list[str]:
         """Every name the stack's certificate must cover (`components.domain.certificate_names`)."""

@@ -136,6 +136,8 @@ class Resolver:
         if ref.root == "pipeline":
             return getattr(self.pipeline, f"{field}_name" if field.endswith("_bucket") else field)
         if ref.root == "buckets":
+            if field == "host":
+                return pulumi.Output.from_input(self.config.bucket_host(ref.parts[1]))
             owner = self._bucket_owner(ref.parts[1])
             return (owner.bucket_names if field == "name" else owner.bucket_arns)[ref.parts[1]]
         if ref.root == "queues":

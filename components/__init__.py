@@ -28,7 +28,7 @@ from components.container_service import (
 )
 from components.database import Database, DatabaseArgs, DatabaseSettings
 from components.domain import Domain, DomainArgs, DomainSettings
-from components.edge import Edge, EdgeArgs, EdgeSettings
+from components.edge import Edge, EdgeArgs, EdgeSettings, ServedBucket
 from components.file_system import AccessPointSettings, FileSystem, FileSystemArgs, FileSystemSettings
 from components.firewall import Firewall, FirewallArgs, WafSettings
 from components.github_deploy import GithubDeploy, GithubDeployArgs, GithubSettings
@@ -47,7 +47,7 @@ __all__ = [
     "BatchPipeline", "BatchPipelineArgs", "BatchStepSettings", "BucketLifecycleSettings", "BudgetSettings", "Cache",
     "CacheArgs", "CacheSettings", "ClusterSettings", "ComposedSecrets", "ComposedSecretsArgs", "Composition", "ContainerHealthCheckSettings", "ContainerService",
     "ContainerServiceArgs", "Database", "DatabaseArgs", "DatabaseSettings", "Domain", "DomainArgs", "DomainSettings",
-    "Edge", "EdgeArgs", "EdgeSettings", "EksSettings", "FileSystem", "FileSystemArgs", "FileSystemSettings",
+    "Edge", "EdgeArgs", "EdgeSettings", "ServedBucket", "EksSettings", "FileSystem", "FileSystemArgs", "FileSystemSettings",
     "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "GithubSettings", "ImageSettings",
     "LoadBalancerSettings", "LoadBalancerSpec", "Monitoring", "MonitoringArgs", "Network", "NetworkArgs",
     "NetworkSettings", "NodeGroupSettings", "PipelineSettings", "QueueSettings", "Queues", "QueuesArgs", "Registry", "RegistryArgs", "RegistrySettings",

@@ -34,12 +34,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
 """References of the form `{<root>.<field>}`."""
 
 NAMED_FIELDS: dict[str, tuple[str, ...]] = {
-    "buckets": ("name", "arn"),
+    "buckets": ("name", "arn", "host"),
     "volumes": ("path",),
     "services": ("url", "host", "port"),
     "queues": ("url", "arn", "name"),
 }
-"""References of the form `{<root>.<name>.<field>}`: a bucket, a mounted access point, a peer, a queue."""
+"""References of the form `{<root>.<name>.<field>}`: a bucket (its `host`: the name CloudFront serves it under,
+`edge.buckets`), a mounted access point, a peer, a queue."""
 
 SECRET_ROOT = "secrets"
 """`{secrets.<key>}` (the whole value) or `{secrets.<key>.<json key>}`: an application secret."""

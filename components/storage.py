@@ -3,7 +3,9 @@
 Each bucket is private (public access blocked, no ACLs, TLS-only policy), SSE-KMS with a bucket
 key under one rotating key of the component, versioned with replaced versions expiring, and
 optionally tiered to colder storage. Services get exactly the access they name through
-`grant`: `read` (get + list) or `read_write` (also put and delete) on named buckets.
+`grant`: `read` (get + list) or `read_write` (also put and delete) on named buckets. A bucket the
+edge serves (`edge.buckets`) is read by its CloudFront distribution alone, through Origin Access
+Control: `serve_through_cloudfront` writes its policy and lets that distribution decrypt with the key.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components._bucket import (
-    BucketLifecycleSettings, BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
+    BucketLifecycleSettings, BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, bucket_policy,
+    object_access_statements, private_bucket,
 )
 from pydantic import Field
 
@@ -54,12 +57,16 @@ class StorageArgs:
     """The stack's region (the key may only be used through S3 there)."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the buckets and the key."""
+    served: frozenset[str] = frozenset()
+    """Buckets CloudFront serves (`edge.buckets`): their policy waits for the distribution (`serve_through_cloudfront`)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every resource."""
 
     def __post_init__(self) -> None:
         if not self.settings:
             raise ValueError("StorageArgs: at least one bucket is required")
+        if not self.served <= set(self.settings):
+            raise ValueError(f"StorageArgs: served buckets {sorted(self.served - set(self.settings))} are not buckets here")
 
 
 class Storage(pulumi.ComponentResource):
@@ -71,6 +78,8 @@ class Storage(pulumi.ComponentResource):
     """Bucket ARN by role."""
     kms_key_arn: pulumi.Output[str]
     """The key encrypting every bucket."""
+    bucket_domain_names: dict[str, pulumi.Output[str]]
+    """Regional S3 domain name by role (a CloudFront origin)."""
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("platform:components:Storage", name, None, opts)
@@ -79,7 +88,7 @@ class Storage(pulumi.ComponentResource):
         self._key = key
         self._buckets = {
             role: private_bucket(self, name, role, BucketSpec(
-                kms_key_arn=key.arn, protect=args.protect, tags=args.tags,
+                kms_key_arn=key.arn, protect=args.protect, tags=args.tags, defer_policy=role in args.served,
                 lifecycle=[Expiry(id=f"{role}-tiering", transition_days=spec.transition_days,
                                   transition_storage_class=spec.storage_class, expiration_days=spec.expiration_days,
                                   noncurrent_expiration_days=spec.noncurrent_expiration_days)]))
@@ -88,7 +97,35 @@ class Storage(pulumi.ComponentResource):
         self.bucket_names = {role: b.bucket for role, b in self._buckets.items()}
         self.bucket_arns = {role: b.arn for role, b in self._buckets.items()}
         self.kms_key_arn = key.arn
+        self.bucket_domain_names = {role: b.bucket_regional_domain_name for role, b in self._buckets.items()}
         self.register_outputs({"bucket_names": self.bucket_names, "kms_key_arn": self.kms_key_arn})
+
+    def serve_through_cloudfront(self, account_id: pulumi.Input[str], distribution_arns: Mapping[str, pulumi.Input[str]]) -> None:
+        """Let each served bucket's distribution, and no other, read its objects and decrypt them with the key.
+
+        CloudFront signs its requests to an OAC origin as the service principal; with SSE-KMS the key policy must let
+        that principal decrypt, limited to the distribution (CloudFront Developer Guide, "Restricting access to an
+        Amazon S3 origin", SSE-KMS; checked 2026-12-04).
+        """
+        if set(distribution_arns) != set(self._args.served):
+            raise ValueError(f"{self._name}: serve exactly the buckets named served ({sorted(self._args.served)})")
+        for role, arn in sorted(distribution_arns.items()):
+            bucket = self._buckets[role]
+            bucket_policy(self, f"{self._name}-{role}", bucket, [{
+                "Sid": "CloudFrontReadsThroughOac", "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+                "Resource": pulumi.Output.concat(bucket.arn, "/*"),
+                "Condition": {"StringEquals": {"AWS:SourceArn": arn}},
+            }])
+        # The key's policy as AWS writes it by default (the account administers it through IAM), plus CloudFront.
+        aws.kms.KeyPolicy(f"{self._name}-key", key_id=self._key.key_id, policy=policy_document([
+            {"Sid": "AccountAdministers", "Effect": "Allow",
+             "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "CloudFrontDecryptsServedObjects", "Effect": "Allow",
+             "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*",
+             "Condition": {"StringEquals": {"AWS:SourceArn": [arn for _, arn in sorted(distribution_arns.items())]}}},
+        ]), opts=child_opts(self))
 
     def grant(self, peer: str, role_name: pulumi.Input[str], access: Mapping[str, BucketAccess]) -> aws.iam.RolePolicy:
         """Attach to `role_name` exactly `access` (bucket role -> read | read_write), one policy named after `peer`."""

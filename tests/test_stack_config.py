@@ -1128,3 +1128,35 @@ def test_a_mysql_class_aws_does_not_offer_for_the_engine_is_refused() -> None:
     database = {"engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.10.6", "instance_class": "db.t4g.micro"}
     assert any(p.startswith("database.instance_class: db.t4g.micro is not orderable for aurora-mysql")
                for p in problems(_with("database", database)))
+
+
+# -- application buckets served by CloudFront (issue 22) -------------------------------------------------------------
+
+def test_only_this_stacks_buckets_are_served_and_their_host_is_injectable() -> None:
+    config = raw("dev")
+    config["edge"]["buckets"] = {"media": {"hostname": "files"}}
+    assert "edge.buckets.media: not a bucket of this stack (platform:buckets has none)" in problems(config)
+    config["buckets"] = {"media": {}}
+    config["services"]["api"]["inject"] = {"MEDIA_HOST": "{buckets.media.host}"}
+    loaded = from_mapping(config)   # nearest passing: the bucket exists here
+    assert loaded.bucket_host("media") == f"files.{loaded.domain.name}"
+    assert "files" in loaded.hostnames()   # the certificate covers it
+    config["edge"]["buckets"] = {"media": {"paths": ["/media/*"]}}
+    on_paths = from_mapping(config)
+    first = on_paths.edge.hostnames[0]
+    assert on_paths.bucket_host("media") == (f"{first}.{on_paths.domain.name}" if first else on_paths.domain.name)
+
+
+def test_a_bucket_host_needs_the_bucket_served() -> None:
+    config = raw("dev")
+    config["buckets"] = {"media": {}}
+    config["services"]["api"]["inject"] = {"MEDIA_HOST": "{buckets.media.host}"}
+    assert any("{buckets.media.host} names a bucket CloudFront does not serve; add media to edge.buckets" in p
+               for p in problems(config))
+
+
+def test_an_app_stack_cannot_serve_the_data_stacks_bucket() -> None:
+    config = raw(PROJECT_DIR / "examples" / "Pulumi.semiont-app.yaml")
+    config["edge"]["buckets"] = {"uploads": {"paths": ["/files/*"]}}
+    assert any(p.startswith("edge.buckets.uploads: not a bucket of this stack (the data stack's bucket policy is the "
+                            "data stack's to write") for p in problems(config))

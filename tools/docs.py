@@ -250,7 +250,8 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("pavi", ("examples/Pulumi.pavi.yaml",), "-", "no published total; two internal ALBs in the existing VPC"),
     ("mastodon", ("examples/Pulumi.mastodon.yaml",), "$52.97 itemised (about $65 in words)",
      "the published lines match (Fargate Spot, RDS and Redis micro, ALB hours, S3, Route53); it predates the public "
-     "IPv4 charge (the ALB's two nodes and the three tasks: $18) and has no WAF ($9), alarms, keys or secrets"),
+     "IPv4 charge (the ALB's two nodes and the three tasks: $18) and has no WAF ($9), alarms, keys or secrets; media "
+     "served by CloudFront on files. adds its own CloudFront-scope ACL ($9)"),
     ("airflow", ("examples/Pulumi.airflow.yaml",), "-",
      "no published total; webserver, scheduler and Flower run around the clock on demand (1 vCPU / 2 GB x86 each, "
      "$108) where the template scales the first two to zero at night; Flower's own ALB ($24) and WAF ($10); six "

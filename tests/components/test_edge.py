@@ -8,7 +8,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from components import Edge, EdgeArgs, EdgeSettings
+from components import Edge, EdgeArgs, EdgeSettings, ServedBucket
 from components.edge import CacheBehaviorSettings, CacheTtlSettings
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/cf"
@@ -24,6 +24,7 @@ def build(**overrides) -> EdgeArgs:
                   load_balancer_zone_id="Z32O12XQLNTSW2", load_balancer_arn=LB_ARN,
                   cloudfront_certificate_arn=CERT, origin_header_value="s3cr3t",
                   web_acl_arn=ACL, account_id="123456789012", tags={"env": "test"})
+    values["buckets"] = overrides.pop("bucket_args", {})
     for key, value in overrides.items():
         (settings if key in EdgeSettings.model_fields else values)[key] = value
     return EdgeArgs(settings=EdgeSettings(**settings), **values)
@@ -271,3 +272,86 @@ def test_cached_paths_come_first_in_the_order_written_with_their_own_cache_key(r
     assert key["cookiesConfig"] == {"cookieBehavior": "whitelist", "cookies": {"items": ["wordpress_logged_in"]}}
     assert key["headersConfig"] == {"headerBehavior": "whitelist", "headers": {"items": ["Accept-Language", "Host"]}}
     assert behaviors["/api/*"]["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # still uncached
+
+
+# -- application buckets through Origin Access Control (issue 22) ----------------------------------------------------
+
+MEDIA = ServedBucket(domain_name="storage-media.s3.eu-west-1.amazonaws.com",
+                     arn="arn:aws:s3:::storage-media", kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/media")
+
+
+def test_a_bucket_on_paths_is_matched_first_read_only_and_keyed_by_path_alone(record) -> None:
+    mon = record(lambda: Edge("edge", _with_buckets({"media": {"paths": ["/media/*"], "ttl": {"default": 3600}}},
+                                                    cache=[{"paths": ["/static/*"]}])))
+    dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
+    origin = next(o for o in dist["origins"] if o["originId"] == "bucket-media")
+    oac = mon.one("aws:cloudfront/originAccessControl:OriginAccessControl")
+    assert origin["domainName"] == MEDIA.domain_name and origin["originAccessControlId"] == oac.id
+    assert (oac.inputs["signingBehavior"], oac.inputs["signingProtocol"]) == ("always", "sigv4")
+    order = [(b["pathPattern"], b["targetOriginId"]) for b in dist["orderedCacheBehaviors"]]
+    assert order == [("/media/*", "bucket-media"), ("/static/*", "load-balancer"), ("/api/*", "load-balancer"),
+                     ("/ws/*", "load-balancer")]
+    media = dist["orderedCacheBehaviors"][0]
+    assert media["allowedMethods"] == ["GET", "HEAD", "OPTIONS"] and media["viewerProtocolPolicy"] == "redirect-to-https"
+    policy = mon.one("aws:cloudfront/cachePolicy:CachePolicy", "edge-bucket-media").inputs
+    assert media["cachePolicyId"] == mon.one("aws:cloudfront/cachePolicy:CachePolicy", "edge-bucket-media").id
+    assert policy["defaultTtl"] == 3600
+    key = policy["parametersInCacheKeyAndForwardedToOrigin"]
+    assert (key["queryStringsConfig"]["queryStringBehavior"], key["cookiesConfig"]["cookieBehavior"],
+            key["headersConfig"]["headerBehavior"]) == ("none", "none", "none")
+    assert mon.one("platform:components:Edge").registered_outputs["bucket_distribution_arns"] == {
+        "media": mon.one("aws:cloudfront/distribution:Distribution").outputs["arn"]}
+
+
+def _with_buckets(buckets: dict, **overrides) -> EdgeArgs:
+    """`build` with `buckets` served, each read from MEDIA."""
+    return build(buckets=buckets, **overrides, **{"bucket_args": {role: MEDIA for role in buckets}})
+
+
+def test_a_bucket_on_its_own_hostname_gets_a_distribution_of_its_own(record) -> None:
+    mon = record(lambda: Edge("edge", _with_buckets({"media": {"hostname": "files"}})))
+    own = mon.one("aws:cloudfront/distribution:Distribution", "edge-media-cdn")
+    d = own.inputs
+    assert d["aliases"] == ["files.example.com"] and [o["originId"] for o in d["origins"]] == ["bucket-media"]
+    assert d["defaultCacheBehavior"]["targetOriginId"] == "bucket-media"
+    assert d["defaultCacheBehavior"]["allowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    assert d["webAclId"] == ACL and d["defaultRootObject"] == "index.html"
+    assert d["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.2_2021"
+    assert records(mon)[("files.example.com", "A")]["aliases"][0]["name"] == own.outputs["domainName"]
+    assert ("files.example.com", "AAAA") in records(mon)
+    # Its access logs go to the one log bucket through a delivery source of its own.
+    sources = {s.name: s.inputs for s in mon.of_type("aws:cloudwatch/logDeliverySource:LogDeliverySource")}
+    assert sources["edge-media-access-logs"]["resourceArn"] == own.outputs["arn"]
+    assert len(mon.of_type("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")) == 1
+    site = mon.one("aws:cloudfront/distribution:Distribution", "edge-cdn").inputs
+    assert "bucket-media" not in [o["originId"] for o in site["origins"]]
+
+
+def test_without_cloudfront_for_the_site_a_bucket_hostname_uses_the_cloudfront_scope_acl(record) -> None:
+    cdn_acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/waf-cdn-acl/1"
+    mon = record(lambda: Edge("edge", _with_buckets({"media": {"hostname": "files"}}, cloudfront=False,
+                                                    bucket_web_acl_arn=cdn_acl,
+                                                    web_acl_arn="arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1")))
+    (dist,) = mon.of_type("aws:cloudfront/distribution:Distribution")
+    assert dist.name == "edge-media-cdn" and dist.inputs["webAclId"] == cdn_acl
+
+
+@pytest.mark.parametrize(("buckets", "edge", "problem"), [
+    ({"media": {}}, {}, "set one of paths and hostname"),
+    ({"media": {"paths": ["/m/*"], "hostname": "files"}}, {}, "set one of paths and hostname"),
+    ({"media": {"paths": ["m/*"]}}, {}, "path patterns start with /"),
+    ({"media": {"hostname": "files.cdn"}}, {}, "a single DNS label"),
+    ({"media": {"paths": ["/api/*"]}}, {}, "/api/* is already in api_paths"),
+    ({"media": {"hostname": "www"}}, {}, "'www' already serves the site"),
+    ({"media": {"hostname": "files"}, "avatars": {"hostname": "files"}}, {}, "each bucket needs a hostname of its own"),
+    ({"media": {"paths": ["/m/*"]}}, {"cloudfront": False}, "paths of the site are CloudFront's"),
+])
+def test_a_served_bucket_is_refused_where_cloudfront_could_not_serve_it(buckets, edge, problem) -> None:
+    with pytest.raises(ValidationError, match=re.escape(problem)):
+        EdgeSettings(**{"hostnames": ["", "www"], **edge, "buckets": buckets})
+
+
+def test_a_bucket_hostname_alone_needs_cloudfront_and_the_certificate() -> None:
+    served = EdgeSettings(cloudfront=False, buckets={"media": {"hostname": "files"}})
+    assert served.needs_cloudfront and "files" in served.labels()        # the certificate covers it
+    assert not EdgeSettings(cloudfront=False).needs_cloudfront           # nearest passing without it

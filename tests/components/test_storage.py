@@ -70,3 +70,42 @@ def test_a_grant_on_an_unknown_bucket_is_refused(record) -> None:
 def test_no_buckets_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one bucket"):
         build(settings={})
+
+
+# -- buckets CloudFront serves (issue 22) ------------------------------------------------------------------------------
+
+DIST = "arn:aws:cloudfront::123456789012:distribution/E2MEDIA"
+
+
+def test_a_served_bucket_is_read_by_its_distribution_alone_and_decrypted_with_the_key(record) -> None:
+    def serve():
+        storage = Storage("storage", build(served=frozenset({"media"})))
+        storage.serve_through_cloudfront("123456789012", {"media": DIST})
+
+    mon = record(serve)
+    policies = {p.name: json.loads(p.inputs["policy"]) for p in mon.of_type("aws:s3/bucketPolicy:BucketPolicy")}
+    assert set(policies) == {"storage-media", "storage-exports"}   # one policy each: deferred, then written
+    media = {s["Sid"]: s for s in policies["storage-media"]["Statement"]}
+    assert media["DenyInsecureTransport"]["Effect"] == "Deny"
+    read = media["CloudFrontReadsThroughOac"]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and read["Action"] == "s3:GetObject"
+    assert read["Resource"].endswith("/*") and read["Condition"] == {"StringEquals": {"AWS:SourceArn": DIST}}
+    assert "CloudFrontReadsThroughOac" not in {s.get("Sid") for s in policies["storage-exports"]["Statement"]}
+    key = mon.one("aws:kms/key:Key")
+    key_policy = mon.one("aws:kms/keyPolicy:KeyPolicy")
+    assert key_policy.inputs["keyId"] == key.outputs["keyId"]
+    statements = {s["Sid"]: s for s in json.loads(key_policy.inputs["policy"])["Statement"]}
+    assert statements["AccountAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    decrypt = statements["CloudFrontDecryptsServedObjects"]
+    assert decrypt["Action"] == "kms:Decrypt" and decrypt["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert decrypt["Condition"] == {"StringEquals": {"AWS:SourceArn": [DIST]}}
+
+
+def test_without_served_buckets_the_key_keeps_its_default_policy(record) -> None:
+    mon = record(lambda: Storage("storage", build()))
+    assert mon.of_type("aws:kms/keyPolicy:KeyPolicy") == []
+
+
+def test_serving_names_exactly_the_served_buckets() -> None:
+    with pytest.raises(ValueError, match="served buckets \\['nope'\\] are not buckets here"):
+        build(served=frozenset({"nope"}))

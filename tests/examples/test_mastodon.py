@@ -94,3 +94,17 @@ def test_mail_goes_out_as_the_domain_signed_with_dkim(mon) -> None:
     records = {r.inputs["name"]: r.inputs.get("records") for r in mon.of_type("aws:route53/record:Record")}
     assert all(records[f"{t}._domainkey.social.example.org"] == [f"{t}.dkim.amazonses.com"] for t in tokens)
     assert records["_dmarc.social.example.org"] == ["v=DMARC1; p=quarantine"]
+
+
+def test_media_is_served_by_its_own_distribution_which_alone_reads_the_bucket(mon) -> None:
+    media_cdn = mon.one("aws:cloudfront/distribution:Distribution", "edge-media-cdn")
+    assert media_cdn.inputs["aliases"] == ["files.social.example.org"]
+    assert media_cdn.inputs["webAclId"] == mon.one("aws:wafv2/webAcl:WebAcl", "waf-cdn-acl").outputs["arn"]
+    assert mon.one("aws:wafv2/webAcl:WebAcl", "waf-cdn-acl").inputs["scope"] == "CLOUDFRONT"
+    env = {e["name"]: e["value"] for e in container_of(mon, "app-web")["environment"]}
+    assert env["S3_ALIAS_HOST"] == "files.social.example.org"
+    policy = json.loads(mon.one("aws:s3/bucketPolicy:BucketPolicy", "storage-media").inputs["policy"])
+    read = next(s for s in policy["Statement"] if s.get("Sid") == "CloudFrontReadsThroughOac")
+    assert read["Condition"]["StringEquals"]["AWS:SourceArn"] == media_cdn.outputs["arn"]
+    # The site itself is still not behind CloudFront: its name points at the load balancer.
+    assert [d.name for d in mon.of_type("aws:cloudfront/distribution:Distribution")] == ["edge-media-cdn"]

@@ -142,6 +142,12 @@ BREAKS = [
      "access", "app-media-cleanup scheduler", "states:StartExecution", "services.media-cleanup.schedule"),
     (MASTODON, "aws:iam/rolePolicy:RolePolicy", "app-media-cleanup-schedule-role", without_statement("PassTaskRoles"),
      "access", "app-media-cleanup schedule machine", "iam:PassRole", "services.media-cleanup.schedule"),
+    # A bucket CloudFront serves: its policy admits the distribution, the key lets it decrypt (the KeyPolicy resource
+    # replaces the key's default policy).
+    (MASTODON, "aws:s3/bucketPolicy:BucketPolicy", "storage-media", without_statement("CloudFrontReadsThroughOac"),
+     "access", "CloudFront (bucket media)", "s3:GetObject", "edge.buckets.media"),
+    (MASTODON, "aws:kms/keyPolicy:KeyPolicy", "storage-key", without_statement("CloudFrontDecryptsServedObjects"),
+     "access", "CloudFront (bucket media)", "kms:Decrypt", "edge.buckets.media"),
     # Public tasks leave through the internet gateway; without it they cannot pull their image.
     (MASTODON, "aws:ec2/route:Route", "network-public-default", None,
      "network", "app-web tasks", "TCP 443 to aws:logs", "services.web"),

@@ -130,6 +130,15 @@ def index(monitor: RecordingMonitor, account: str) -> PolicyIndex:
             doc = _document(rec.inputs.get("policy"))
             label = f"key policy of {rec.name}" if doc is not None else f"default key policy of {rec.name}"
             out.keys[str(rec.outputs.get("arn"))] = Source(label, doc if doc is not None else default_key_policy(account))
+    # A KeyPolicy resource replaces its key's policy (default or written on the key) once it is applied.
+    keys_by_id = {str(r.outputs.get("keyId") or r.outputs.get("id")): str(r.outputs.get("arn")) for r in records
+                  if r.type == "aws:kms/key:Key"}
+    for rec in records:
+        if rec.type == "aws:kms/keyPolicy:KeyPolicy":
+            arn = keys_by_id.get(str(rec.inputs.get("keyId")))
+            doc = _document(rec.inputs.get("policy"))
+            if arn is not None and doc is not None:
+                out.keys[arn] = Source(f"key policy {rec.name}", doc)
     file_systems = {str(r.outputs.get("id")): str(r.outputs.get("arn")) for r in records
                     if r.type == "aws:efs/fileSystem:FileSystem"}
     for rec in records:
