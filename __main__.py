@@ -20,6 +20,7 @@ from components import (
     SecretsArgs, ServedBucket, Storage, StorageArgs,
 )
 from components.data_layer import DataLayer, DataLayerArgs
+from components.batch_pipeline import OutsideBucket
 from components.external_buckets import ExternalBuckets, ExternalBucketsArgs
 
 config = stack_config.load()  # fails with one clear message before any resource is declared
@@ -82,12 +83,15 @@ lb_acls = {key: shared_acl.web_acl_arn if own == "edge" else Firewall(f"{key}-wa
 # -- pipeline, and the values services inject that contain a secret ------------------------------------
 resolver = wiring.Resolver(config, database=database, secrets=secrets, cache=cache, file_system=file_system,
                            storage=storage, registry=registry, account_id=account_id)
-pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
-    settings=config.pipeline, jobs=resolver.jobs(), vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
-    region=region, account_id=account_id, protect=protect, tags=tags)) if config.pipeline else None
-queues = resolver.queues = Queues("queues", QueuesArgs(settings=config.queues, tags=tags)) if config.queues else None
 external = resolver.external_buckets = ExternalBuckets("external", ExternalBucketsArgs(
     settings=config.external_buckets, region=region)) if config.external_buckets else None
+pipeline = resolver.pipeline = BatchPipeline("pipeline", BatchPipelineArgs(
+    settings=config.pipeline, jobs=resolver.jobs(), vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
+    region=region, account_id=account_id, protect=protect, tags=tags,
+    outside_buckets={b: OutsideBucket(arn=external.bucket_arns[b], kms_key_arn=external.kms_key_arn(b))
+                     for b in config.pipeline.external_buckets} if external else {},
+)) if config.pipeline else None
+queues = resolver.queues = Queues("queues", QueuesArgs(settings=config.queues, tags=tags)) if config.queues else None
 compositions = resolver.compositions()
 composed = resolver.composed = ComposedSecrets("composed", ComposedSecretsArgs(
     compositions=compositions, account_id=account_id, region=region, tags=tags)) if compositions else None
@@ -207,6 +211,8 @@ if config.alarms is not None:
         state_machines={**({"pipeline": pipeline.state_machine_arn} if pipeline else {}),
                         **{f"{svc}-schedule": arn for svc, arn in getattr(containers, "schedule_machine_arns", {}).items()}},
         dead_letter_queues={**(queues.dead_letter_names if queues else {}),
+                            **({"pipeline-schedule": pipeline.schedule_dead_letter_name}
+                               if pipeline is not None and pipeline.schedule_dead_letter_name is not None else {}),
                             **{f"{svc}-schedule": q for svc, q in getattr(containers, "schedule_dead_letter_names", {}).items()}},
         event_alerts={"pipeline-job-failed": pipeline.failure_event_pattern} if pipeline else {},
         tags=tags,

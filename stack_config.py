@@ -532,6 +532,10 @@ class StackConfig(Settings):
                         problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
             if "private" not in self.subnet_tiers():
                 problems.append("@pipeline: jobs run in private subnets; the network has none")
+            for bucket in sorted(self.pipeline.external_buckets):
+                if bucket not in self.external_buckets:
+                    problems.append(f"@pipeline.external_buckets.{bucket}: not in platform:external_buckets "
+                                    f"({', '.join(sorted(self.external_buckets)) or 'none'}); name it there with its ARN")
         for name, svc in self.services.items():
             if svc.volumes and self.file_system is None and self.data_stack is None:
                 problems.append(f"@services.{name}.volumes: needs platform:file_system")

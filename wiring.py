@@ -229,7 +229,7 @@ class Resolver:
                              why="follow (and stop) the runs it started")]
             if "submit" in svc.pipeline:
                 uses.append(Use(actions=["batch:SubmitJob"], key=key, why="submit a pipeline job",
-                                resources=[p.job_queue_arn, *p.job_definition_arns.values()]))
+                                resources=[*p.job_queue_arns.values(), *p.job_definition_arns.values()]))
             for right, arn, actions in (("read_uploads", p.uploads_bucket_arn, ["s3:GetObject"]),
                                         ("write_uploads", p.uploads_bucket_arn, ["s3:PutObject", "s3:AbortMultipartUpload"]),
                                         ("read_results", p.results_bucket_arn, ["s3:GetObject"])):

@@ -35,22 +35,18 @@ _CRON = re.compile(r"^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 
 
-class ScheduleSettings(Settings):
-    """When the service's task runs (EventBridge Scheduler), and what happens when a run fails or overlaps."""
+class StartScheduleSettings(Settings):
+    """When EventBridge Scheduler starts a state machine, and how long it keeps trying."""
 
     expression: str
     """`cron(minutes hours day-of-month month day-of-week year)` or `rate(<n> minute|minutes|hour|hours|day|days)`,
     as EventBridge Scheduler reads them, e.g. `cron(0 3 * * ? *)` (03:00 daily) or `rate(15 minutes)`."""
     timezone: str = "UTC"
     """IANA time zone the cron expression is read in (e.g. Europe/Berlin); daylight saving is followed."""
-    overlap: Literal["skip", "allow"] = "skip"
-    """`skip`: a run whose predecessor is still running ends without starting the task; `allow`: runs may overlap."""
     retries: int = Field(2, ge=0, le=185)
     """Times Scheduler retries a start it could not make (0-185, Scheduler API RetryPolicy; checked 2026-12-04)."""
     max_event_age_seconds: int = Field(3600, ge=60, le=86400)
     """How long Scheduler keeps retrying a start (60-86400 s), after which it goes to the dead-letter queue."""
-    timeout_seconds: int = Field(3600, ge=60, le=86400)
-    """Longest a run may take before it is stopped and counted as failed."""
 
     @field_validator("timezone")
     @classmethod
@@ -60,12 +56,21 @@ class ScheduleSettings(Settings):
         return value
 
     @model_validator(mode="after")
-    def _rules(self) -> ScheduleSettings:
+    def _rules(self) -> StartScheduleSettings:
         problems = Problems()
         problem = expression_problem(self.expression)
         if problem is not None:
             problems.add("expression", problem)
         return problems.done(self)
+
+
+class ScheduleSettings(StartScheduleSettings):
+    """When the service's task runs (EventBridge Scheduler), and what happens when a run fails or overlaps."""
+
+    overlap: Literal["skip", "allow"] = "skip"
+    """`skip`: a run whose predecessor is still running ends without starting the task; `allow`: runs may overlap."""
+    timeout_seconds: int = Field(3600, ge=60, le=86400)
+    """Longest a run may take before it is stopped and counted as failed."""
 
 
 def expression_problem(expression: str) -> str | None:
@@ -166,37 +171,12 @@ def build_schedule(parent: pulumi.Resource, run: ScheduledRun, *, region: str, a
         description=f"{base}: run the scheduled task", names=("log", "role", "machine"),
         log_group_name=f"/aws/vendedlogs/states/{physical_name(base, 180)}-schedule", log_level="ERROR",
         retention_days=30, tags=tags, statements=statements)
-    dead = aws.sqs.Queue(f"{base}-schedule-dead-letters", name=physical_name(f"{base}-schedule-dead-letters", 80),
-                         message_retention_seconds=14 * 86400, sqs_managed_sse_enabled=True,
-                         tags=tags_for(tags, base, "schedule-dead-letters"), opts=child_opts(parent))
-    role = service_role(
-        parent, f"{base}-scheduler",
-        trust=assume_role_policy("scheduler.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account_id}}),
-        description=f"{base}: EventBridge Scheduler starts the run, or parks it in the dead-letter queue",
-        tags=tags_for(tags, base, "scheduler"),
-        policy=policy_document([
-            {"Sid": "StartRun", "Effect": "Allow", "Action": "states:StartExecution", "Resource": built.machine.arn},
-            {"Sid": "ParkFailedStart", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dead.arn}]))
-    aws.scheduler.Schedule(
-        f"{base}-schedule", name=physical_name(f"{base}-schedule", 64),
-        description=f"{base}: {s.expression} ({s.timezone})", schedule_expression=s.expression,
-        schedule_expression_timezone=s.timezone,
-        flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-        target=aws.scheduler.ScheduleTargetArgs(
-            arn=built.machine.arn, role_arn=role.arn, input="{}",
-            retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
-                maximum_retry_attempts=s.retries, maximum_event_age_in_seconds=s.max_event_age_seconds),
-            dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dead.arn)),
-        opts=child_opts(parent))
-    who, scheduler = f"{base} schedule machine", f"{base} scheduler"
+    dead_name, starts = start_on_schedule(parent, f"{base}-schedule", machine_arn=built.machine.arn, settings=s,
+                                          account_id=account_id, tags=tags, key=run.key, run_input="{}",
+                                          role_name=f"{base}-scheduler", what=f"{base}: ")
+    who = f"{base} schedule machine"
     needs: list[Need] = [
-        *built.needs,
-        assumed_by(scheduler, "scheduler.amazonaws.com", role.arn, "start the run with its role", run.key,
-                   {"aws:SourceAccount": account_id}),
-        Access(workload=scheduler, principal=role.arn, actions=["states:StartExecution"], resources=[built.machine.arn],
-               key=run.key, why="start the run"),
-        Access(workload=scheduler, principal=role.arn, actions=["sqs:SendMessage"], resources=[dead.arn], key=run.key,
-               why="park a start that failed every retry"),
+        *built.needs, *starts,
         Access(workload=who, principal=built.role.arn, actions=["ecs:RunTask"], resources=[run.task_definition_arn],
                key=run.key, why="run the task", context={"ecs:cluster": run.cluster_arn}),
         Access(workload=who, principal=built.role.arn, actions=["ecs:DescribeTasks", "ecs:StopTask"],
@@ -214,4 +194,44 @@ def build_schedule(parent: pulumi.Resource, run: ScheduledRun, *, region: str, a
         needs.append(Access(workload=who, principal=built.role.arn, actions=["ecs:ListTasks"], resources=["*"],
                             key=run.key, why="see whether the previous run still runs",
                             context={"ecs:cluster": run.cluster_arn}))
-    return BuiltSchedule(machine_arn=built.machine.arn, dead_letter_name=dead.name, needs=needs)
+    return BuiltSchedule(machine_arn=built.machine.arn, dead_letter_name=dead_name, needs=needs)
+
+
+def start_on_schedule(parent: pulumi.Resource, base: str, *, machine_arn: pulumi.Input[str],
+                      settings: StartScheduleSettings, account_id: pulumi.Input[str], tags: Mapping[str, str],
+                      key: str, run_input: str, role_name: str, what: str) -> tuple[pulumi.Output[str], list[Need]]:
+    """An EventBridge Scheduler schedule `<base>` starting `machine_arn` with `run_input`, its role (start that
+    machine, park a start it gave up on) and its encrypted dead-letter queue `<base>-dead-letters`.
+
+    Returns the queue's name (alarmed when not empty) and what the scheduler does at run time."""
+    dead = aws.sqs.Queue(f"{base}-dead-letters", name=physical_name(f"{base}-dead-letters", 80),
+                         message_retention_seconds=14 * 86400, sqs_managed_sse_enabled=True,
+                         tags=tags_for(tags, base, "dead-letters"), opts=child_opts(parent))
+    role = service_role(
+        parent, role_name,
+        trust=assume_role_policy("scheduler.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account_id}}),
+        description=f"{what}EventBridge Scheduler starts the run, or parks it in the dead-letter queue",
+        tags=tags_for(tags, role_name.removesuffix("-scheduler"), "scheduler"),
+        policy=policy_document([
+            {"Sid": "StartRun", "Effect": "Allow", "Action": "states:StartExecution", "Resource": machine_arn},
+            {"Sid": "ParkFailedStart", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dead.arn}]))
+    aws.scheduler.Schedule(
+        base, name=physical_name(base, 64),
+        description=f"{what}{settings.expression} ({settings.timezone})", schedule_expression=settings.expression,
+        schedule_expression_timezone=settings.timezone,
+        flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+        target=aws.scheduler.ScheduleTargetArgs(
+            arn=machine_arn, role_arn=role.arn, input=run_input,
+            retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                maximum_retry_attempts=settings.retries, maximum_event_age_in_seconds=settings.max_event_age_seconds),
+            dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dead.arn)),
+        opts=child_opts(parent))
+    scheduler = role_name.removesuffix("-scheduler") + " scheduler"
+    return dead.name, [
+        assumed_by(scheduler, "scheduler.amazonaws.com", role.arn, "start the run with its role", key,
+                   {"aws:SourceAccount": account_id}),
+        Access(workload=scheduler, principal=role.arn, actions=["states:StartExecution"], resources=[machine_arn],
+               key=key, why="start the run"),
+        Access(workload=scheduler, principal=role.arn, actions=["sqs:SendMessage"], resources=[dead.arn], key=key,
+               why="park a start that failed every retry"),
+    ]

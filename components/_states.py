@@ -62,7 +62,7 @@ class BatchJobTask:
     job_queue_arn: pulumi.Input[str]
     job_definition_arn: pulumi.Input[str]
     environment: Mapping[str, str] = field(default_factory=dict)
-    """Container environment overrides; values starting with `$` are JSONPath into the input."""
+    """Container environment overrides; values starting with `$` are JSONPath into the input, `States.` an intrinsic."""
     next: str | None = None
     """The following state; None ends the execution here."""
     result_path: str = "$.job"
@@ -70,7 +70,8 @@ class BatchJobTask:
     catch: Sequence[Catch] = ()
 
     def to_asl(self) -> dict[str, Any]:
-        overrides = [{"Name": k, "Value.$": v} if v.startswith("$") else {"Name": k, "Value": v}
+        # `$...` is a path into the input, `States.<fn>(...)` an intrinsic function; anything else is literal.
+        overrides = [{"Name": k, "Value.$": v} if v.startswith(("$", "States.")) else {"Name": k, "Value": v}
                      for k, v in sorted(self.environment.items())]
         state: dict[str, Any] = {
             "Type": "Task",
@@ -82,13 +83,7 @@ class BatchJobTask:
         }
         if self.retry:
             state["Retry"] = [r.to_asl() for r in self.retry]
-        if self.catch:
-            state["Catch"] = [c.to_asl() for c in self.catch]
-        if self.next is None:
-            state["End"] = True
-        else:
-            state["Next"] = self.next
-        return state
+        return _ending(state, self.next, self.catch)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +121,92 @@ class Fail:
         return {"Type": "Fail", "Error": self.error, "Cause": self.cause}
 
 
-State = BatchJobTask | RedeployServiceTask | Fail
+@dataclass(frozen=True, kw_only=True)
+class PrepareInput:
+    """A JSONata Pass state (in a JSONPath machine) that turns whatever started the execution into the one input
+    shape every later state reads, so no path of theirs can be missing (a JSONPath on an absent field fails)."""
+
+    output: str
+    """The JSONata expression, `{% ... %}`."""
+    next: str
+
+    def to_asl(self) -> dict[str, Any]:
+        return {"Type": "Pass", "QueryLanguage": "JSONata", "Output": self.output, "Next": self.next}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Branch:
+    """A chain of states run inside a Parallel or Map state (its own scope: errors end it, its parent catches)."""
+
+    start_at: str
+    states: Mapping[str, BatchJobTask | ForEach]
+
+    def __post_init__(self) -> None:
+        _check_transitions(self.start_at, self.states)
+
+    def to_asl(self) -> dict[str, Any]:
+        return {"StartAt": self.start_at, "States": {name: state.to_asl() for name, state in self.states.items()}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParallelBranches:
+    """Run branches at once and continue when every one has finished; the input goes on unchanged."""
+
+    branches: Sequence[Branch]
+    next: str | None = None
+    catch: Sequence[Catch] = ()
+
+    def to_asl(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"Type": "Parallel", "Branches": [b.to_asl() for b in self.branches], "ResultPath": None}
+        return _ending(state, self.next, self.catch)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForEach:
+    """Run a chain once per item of a list in the input (an inline Map), at most `max_concurrency` at a time."""
+
+    items_path: str
+    max_concurrency: int
+    item_selector: Mapping[str, str]
+    """Each iteration's input (`key.$`: a path into the input, or `$$.Map.Item.Value`)."""
+    body: Branch
+    next: str | None = None
+    catch: Sequence[Catch] = ()
+
+    def to_asl(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "Type": "Map", "ItemsPath": self.items_path, "MaxConcurrency": self.max_concurrency,
+            "ItemSelector": {f"{k}.$": v for k, v in self.item_selector.items()},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **self.body.to_asl()}, "ResultPath": None}
+        return _ending(state, self.next, self.catch)
+
+
+def _ending(state: dict[str, Any], next_state: str | None, catch: Sequence[Catch]) -> dict[str, Any]:
+    if catch:
+        state["Catch"] = [c.to_asl() for c in catch]
+    if next_state is None:
+        state["End"] = True
+    else:
+        state["Next"] = next_state
+    return state
+
+
+State = BatchJobTask | RedeployServiceTask | Fail | PrepareInput | ParallelBranches | ForEach
+
+
+def _targets(state: Any) -> list[str]:
+    """The states `state` may go to next (its Next and its Catch targets)."""
+    targets = [state.next] if getattr(state, "next", None) else []
+    return targets + [c.next for c in getattr(state, "catch", ())]
+
+
+def _check_transitions(start_at: str, states: Mapping[str, Any]) -> None:
+    if start_at not in states:
+        raise ValueError(f"StartAt {start_at!r} is not a state")
+    for name, state in states.items():
+        for target in _targets(state):
+            if target not in states:
+                raise ValueError(f"state {name!r} transitions to unknown state {target!r}")
 
 SECRET_READ = "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue"
 """Step Functions' AWS SDK integration calling Secrets Manager GetSecretValue."""
@@ -184,15 +264,10 @@ class StateMachineDefinition:
     timeout_seconds: int
 
     def __post_init__(self) -> None:
-        if self.start_at not in self.states:
-            raise ValueError(f"StartAt {self.start_at!r} is not a state")
-        for name, state in self.states.items():
-            targets = [state.next] if isinstance(state, BatchJobTask) and state.next else []
-            if isinstance(state, BatchJobTask):
-                targets += [c.next for c in state.catch]
-            for target in targets:
-                if target not in self.states:
-                    raise ValueError(f"state {name!r} transitions to unknown state {target!r}")
+        _check_transitions(self.start_at, self.states)
+        names = [n for n in _all_names(self.states)]
+        if len(names) != len(set(names)):
+            raise ValueError(f"state names repeat across branches: {sorted({n for n in names if names.count(n) > 1})}")
 
     def to_json(self) -> pulumi.Output[str]:
         """The ASL document (ARNs may still be Outputs)."""
@@ -202,6 +277,15 @@ class StateMachineDefinition:
             "TimeoutSeconds": self.timeout_seconds,
             "States": {name: state.to_asl() for name, state in self.states.items()},
         })
+
+
+def _all_names(states: Mapping[str, Any]) -> list[str]:
+    """Every state name of a machine, nested ones included (ASL wants them unique across the machine)."""
+    names = list(states)
+    for state in states.values():
+        for branch in [*getattr(state, "branches", ()), *([state.body] if isinstance(state, ForEach) else [])]:
+            names += _all_names(branch.states)
+    return names
 
 
 RUN_TASK_SYNC = "arn:aws:states:::ecs:runTask.sync"

@@ -18,6 +18,7 @@ This includes:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,15 +37,64 @@ from components._common import (
 from components._runtime import (
     Access, Need, Trigger, api_egress_needs, assumed_by, image_pull_needs, log_needs, published, secret_read_needs,
 )
+from components._scheduled import StartScheduleSettings, start_on_schedule
 from components._states import (
-    BATCH_SERVICE_ERRORS, TARGET_RETRY, BatchJobTask, Catch, Fail, Retry, StateMachineDefinition, logged_state_machine,
-    machine_starter,
+    BATCH_SERVICE_ERRORS, TARGET_RETRY, BatchJobTask, Branch, Catch, Fail, ForEach, ParallelBranches, PrepareInput, Retry,
+    StateMachineDefinition, logged_state_machine, machine_starter,
 )
 from components._settings import ImageSettings, Problems, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching
+from components.storage import BUCKET_ACTIONS, BucketAccess
 from components._service import WorkloadRefs
 
 PipelineAccess = Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]
 _FAILED_STATE = "PipelineFailed"
+_PREPARE_STATE = "Prepare"
+_INLINE_MAP_CONCURRENCY = 40
+"""An inline Map state runs at most 40 iterations at once (Step Functions Developer Guide, "Map state in inline
+mode"; checked 2026-12-04)."""
+RESERVED_ENV = frozenset({"UPLOADS_BUCKET", "RESULTS_BUCKET", "INPUT_BUCKET", "INPUT_KEY", "EXECUTION_NAME"})
+"""Environment the platform gives every job (the buckets, the object that started the run, the execution)."""
+
+
+class ForEachSettings(Settings):
+    """One job per item of a list parameter, some at a time."""
+
+    parameter: str
+    """A parameter of kind list (`pipeline.parameters`) whose items the step runs over."""
+    env: matching(r"^[A-Z][A-Z0-9_]{0,63}$", "an environment variable name such as CHROMOSOME") = "ITEM"  # type: ignore[valid-type]
+    """The environment variable each job finds its item in."""
+    max_concurrency: int = Field(10, ge=1, le=1000)
+    """Items run at once (an inline Map runs at most 40 at a time whatever is asked; Step Functions Developer Guide,
+    "Map state", checked 2026-12-04)."""
+    max_items: int = Field(100, ge=1, le=10000)
+    """The most items a run takes (more fail the run at its start); bounds the run's timeout."""
+
+
+class ParameterSettings(Settings):
+    """A value each execution passes to every job (its environment variable is the name in upper case)."""
+
+    kind: Literal["string", "list"] = "string"
+    """`string`, or `list` (of strings: a for_each runs over it; jobs get it as a JSON array)."""
+    default: str | list[str] | None = None
+    """Used when the execution's input has none; unset: the parameter is required."""
+    description: str = ""
+    """What it is, for operators starting runs."""
+
+    @model_validator(mode="after")
+    def _default_kind(self) -> ParameterSettings:
+        problems = Problems()
+        if self.default is not None and isinstance(self.default, list) != (self.kind == "list"):
+            problems.add("default", f"a {self.kind} parameter's default is a {'list of strings' if self.kind == 'list' else 'string'}")
+        return problems.done(self)
+
+
+class QueueSettings(Settings):
+    """A Batch job queue: jobs of a higher priority start first where queues share compute."""
+
+    priority: int = Field(1, ge=0, le=1000)
+    """Batch's queue priority (0-1000, higher first; AWS::Batch::JobQueue Priority)."""
+    spot: bool = True
+    """Spot capacity first (falling back to on-demand); false: on-demand only, for work that must not wait."""
 
 
 class BatchStepSettings(Settings):
@@ -70,6 +120,17 @@ class BatchStepSettings(Settings):
     """Batch attempts (capacity interruptions retry; application failures do not)."""
     timeout_seconds: int = Field(3600, ge=60, le=1209600)
     """Per-attempt timeout."""
+    after: list[str] | None = None
+    """Steps this one waits for. Unset: the step before it in the list (none for the first); `[]`: it starts the
+    run. Steps whose waits allow it run at once (a Parallel state); the chains between forks run in order."""
+    for_each: ForEachSettings | None = None
+    """Run this step once per item of a list parameter (a Map state); a chain of steps with the same for_each runs
+    as one Map, item by item."""
+    queue: str = "default"
+    """The job queue (`pipeline.queues`) its jobs wait in."""
+    scratch_gb: int | None = Field(None, ge=21, le=200)
+    """Fargate only: the job's ephemeral storage in GiB (21-200; Batch API Reference EphemeralStorage, checked
+    2026-12-04); unset: Fargate's 20 GiB. EC2 jobs use the instances' volume (`pipeline.instance_volume_gb`)."""
 
 
 class PipelineSettings(Settings):
@@ -91,8 +152,20 @@ class PipelineSettings(Settings):
     """Lifecycle of the uploads bucket."""
     results: BucketLifecycleSettings = BucketLifecycleSettings()
     """Lifecycle of the results bucket."""
+    trigger: Literal["uploads", "schedule", "manual"] = "uploads"
+    """What starts a run: each upload (under trigger_prefix), a schedule, or an operator or a service (`start`)."""
     trigger_prefix: str = ""
     """Only uploads under this key prefix start the pipeline ("" = all)."""
+    schedule: StartScheduleSettings | None = None
+    """With trigger: schedule, when runs start (EventBridge Scheduler, with retries and a dead-letter queue)."""
+    parameters: dict[matching(r"^[a-z][a-z0-9_]{0,39}$", "a parameter name such as sample_id"), ParameterSettings] = {}  # type: ignore[valid-type]
+    """Values each run passes to every job: `{"parameters": {"sample_id": "NA12878"}}` as the execution's input."""
+    queues: dict[matching(r"^[a-z][a-z0-9-]{0,39}$", "a queue name such as default or priority"), QueueSettings] = {"default": QueueSettings()}  # type: ignore[valid-type]
+    """Job queues sharing the compute environments, by name (steps pick one; `default` unless they say)."""
+    external_buckets: dict[str, BucketAccess] = {}
+    """Buckets outside the stack (`platform:external_buckets`) the jobs may read or write."""
+    instance_volume_gb: int = Field(100, ge=30, le=16384)
+    """ec2_spot: each instance's encrypted gp3 root volume, the jobs' scratch space (the ECS AMI needs 30)."""
     log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
     """Step Functions execution logging level."""
     log_retention_days: RetentionDays = 30
@@ -106,6 +179,8 @@ class PipelineSettings(Settings):
         names = [s.name for s in self.steps]
         if len(set(names)) != len(names):
             problems.add("steps", f"step names must be unique; got {names}")
+        self._graph_rules(problems, names)
+        self._start_rules(problems)
         for i, step in enumerate(self.steps):
             if self.compute == "fargate":
                 # Batch on Fargate takes ECS Fargate's pairs (Batch API reference ResourceRequirement).
@@ -114,7 +189,75 @@ class PipelineSettings(Settings):
                 problems.add(f"steps[{i}].vcpu", f"EC2 jobs take whole vCPUs; got {step.vcpu:g}")
         if self.compute == "fargate" and "instance_types" in self.model_fields_set:
             problems.add("instance_types", "only for compute: ec2_spot")
+        if self.compute == "fargate" and "instance_volume_gb" in self.model_fields_set:
+            problems.add("instance_volume_gb", "only for compute: ec2_spot (Fargate jobs take steps[].scratch_gb)")
+        for i, step in enumerate(self.steps):
+            if step.scratch_gb is not None and self.compute != "fargate":
+                problems.add(f"steps[{i}].scratch_gb", "Fargate only; EC2 jobs use pipeline.instance_volume_gb")
+            if step.queue not in self.queues:
+                problems.add(f"steps[{i}].queue", f"not a queue of pipeline.queues ({', '.join(sorted(self.queues))})")
+        if "default" not in self.queues and any("queue" not in s.model_fields_set for s in self.steps):
+            problems.add("queues", "steps that name no queue wait in `default`; declare it, or name a queue in each step")
         return problems.done(self)
+
+    def _graph_rules(self, problems: Problems, names: list[str]) -> None:
+        """Waits name other steps and never go round; a for_each names a list parameter."""
+        for i, step in enumerate(self.steps):
+            for name in step.after or []:
+                if name not in names or name == step.name:
+                    problems.add(f"steps[{i}].after", f"names no other step ({', '.join(n for n in names if n != step.name)}); "
+                                                      f"got {name!r}")
+            if step.for_each is not None:
+                param = self.parameters.get(step.for_each.parameter)
+                if param is None or param.kind != "list":
+                    lists = [k for k, p in self.parameters.items() if p.kind == "list"]
+                    problems.add(f"steps[{i}].for_each.parameter", f"names no list parameter ({', '.join(lists) or 'none declared'}); "
+                                                                   f"got {step.for_each.parameter!r}")
+                taken = {n.upper() for n in self.parameters} | set(step.environment) | RESERVED_ENV
+                if step.for_each.env in taken:
+                    problems.add(f"steps[{i}].for_each.env", f"{step.for_each.env} is already set (a parameter, the step's "
+                                                             "environment or the platform's); pick another")
+            clash = sorted(({n.upper() for n in self.parameters} | RESERVED_ENV) & set(step.environment))
+            if clash:
+                problems.add(f"steps[{i}].environment", f"{', '.join(clash)} are set by the platform or a parameter")
+        if not problems.lines:
+            try:
+                self.waits()
+                _layers(self)
+            except ValueError as cycle:
+                problems.add("steps", str(cycle))
+
+    def _start_rules(self, problems: Problems) -> None:
+        """What starts a run can give every required parameter."""
+        if (self.trigger == "schedule") != (self.schedule is not None):
+            problems.add("schedule", "set schedule together with trigger: schedule (and only then)")
+        if self.trigger != "uploads" and "trigger_prefix" in self.model_fields_set:
+            problems.add("trigger_prefix", "only for trigger: uploads")
+        required = sorted(k for k, p in self.parameters.items() if p.default is None)
+        if required and self.trigger != "manual":
+            problems.add("parameters", f"{', '.join(required)} {'has' if len(required) == 1 else 'have'} no default, but "
+                                       f"{'an upload' if self.trigger == 'uploads' else 'the schedule'} starts runs without "
+                                       "parameters: give a default, or set trigger: manual")
+
+    def waits(self) -> dict[str, list[str]]:
+        """Each step's waits: its `after`, else the step before it."""
+        names = [s.name for s in self.steps]
+        return {s.name: list(s.after) if s.after is not None else names[max(i - 1, 0):i] for i, s in enumerate(self.steps)}
+
+    @property
+    def prepared(self) -> bool:
+        """The machine starts by shaping its input (parameters, lists, or a start that is not an upload)."""
+        return bool(self.parameters) or self.trigger != "uploads"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutsideBucket:
+    """A bucket outside the stack the jobs use (`platform:external_buckets`)."""
+
+    arn: pulumi.Input[str]
+    """The bucket's ARN."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """Its SSE-KMS key, if it has one of its own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,12 +276,17 @@ class BatchPipelineArgs:
     """The stack's region."""
     account_id: pulumi.Input[str]
     """The account (role trust conditions)."""
+    outside_buckets: Mapping[str, OutsideBucket] = field(default_factory=dict)
+    """The buckets `settings.external_buckets` names, as the stack knows them."""
     protect: bool = False
     """Pulumi `protect` + `retainOnDelete` on the buckets and their key."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 
     def __post_init__(self) -> None:
+        if set(self.outside_buckets) != set(self.settings.external_buckets):
+            raise ValueError(f"BatchPipelineArgs: outside_buckets must be exactly settings.external_buckets "
+                             f"({sorted(self.settings.external_buckets)})")
         names = [step.name for step in self.settings.steps]
         if sorted(self.jobs) != sorted(names):
             raise ValueError(f"BatchPipelineArgs: jobs must resolve exactly the steps {names}; got {sorted(self.jobs)}")
@@ -162,7 +310,13 @@ class BatchPipeline(pulumi.ComponentResource):
     state_machine_name: pulumi.Output[str]
     """Its name (alarm dimensions)."""
     job_queue_arn: pulumi.Output[str]
-    """The Batch job queue every step submits to."""
+    """The `default` job queue (else the first)."""
+    job_queue_arns: dict[str, pulumi.Output[str]]
+    """Every job queue by name."""
+    job_role_name: pulumi.Output[str]
+    """The role every job runs with (grants to buckets outside the stack attach here)."""
+    schedule_dead_letter_name: pulumi.Output[str] | None
+    """With trigger: schedule, the queue of starts Scheduler gave up on (alarmed when not empty)."""
     job_definition_arns: dict[str, pulumi.Output[str]]
     """Job definition ARN (current revision) by step."""
     security_group_id: pulumi.Output[str]
@@ -177,7 +331,7 @@ class BatchPipeline(pulumi.ComponentResource):
         self._name, self._args = name, args
         key = bucket_kms_key(self, name, "pipeline buckets", args.tags, args.protect)
         uploads = private_bucket(self, name, "uploads", BucketSpec(
-            kms_key_arn=key.arn, eventbridge=True, protect=args.protect, tags=args.tags,
+            kms_key_arn=key.arn, eventbridge=args.settings.trigger == "uploads", protect=args.protect, tags=args.tags,
             lifecycle=[_expiry("uploads", args.settings.uploads)]))
         results = private_bucket(self, name, "results", BucketSpec(
             kms_key_arn=key.arn, protect=args.protect, tags=args.tags,
@@ -194,11 +348,7 @@ class BatchPipeline(pulumi.ComponentResource):
                                        retention_in_days=args.settings.log_retention_days,
                                        tags=tags_for(args.tags, name, "jobs"), opts=child_opts(self))
         environments = self._compute(sg)
-        queue = aws.batch.JobQueue(
-            f"{name}-queue", state="ENABLED", priority=1,
-            compute_environment_orders=[aws.batch.JobQueueComputeEnvironmentOrderArgs(order=i + 1, compute_environment=ce.arn)
-                                        for i, ce in enumerate(environments)],
-            tags=tags_for(args.tags, name, "queue"), opts=child_opts(self))
+        queues = {key: self._job_queue(key, spec, environments) for key, spec in sorted(args.settings.queues.items())}
         job_role = self._job_role()
         definitions = {step.name: self._job_definition(step, args.jobs[step.name], logs, job_role)
                        for step in args.settings.steps}
@@ -206,22 +356,28 @@ class BatchPipeline(pulumi.ComponentResource):
             f"{name} jobs", sg.id, args.subnet_ids, key="pipeline.steps",
             pulls_from_ecr=any(refs.repository_arn is not None for refs in args.jobs.values()),
             reads_secrets=any(refs.secrets for refs in args.jobs.values()))
-        self._queue, self._definitions = queue, definitions
+        self._queues, self._definitions, self._job_role_name = queues, definitions, job_role.name
         machine = self._state_machine()
         self._machine = machine
-        self._trigger(machine, uploads)
+        self.schedule_dead_letter_name: pulumi.Output[str] | None = None
+        if args.settings.trigger == "uploads":
+            self._trigger(machine, uploads)
+        elif args.settings.trigger == "schedule":
+            self._scheduled(machine)
 
         self.uploads_bucket_name, self.uploads_bucket_arn = uploads.bucket, uploads.arn
         self.results_bucket_name, self.results_bucket_arn = results.bucket, results.arn
         self.kms_key_arn = key.arn
         self.state_machine_arn, self.state_machine_name = machine.arn, machine.name
-        self.job_queue_arn = queue.arn
+        self.job_queue_arn = queues["default"].arn if "default" in queues else next(iter(queues.values())).arn
+        self.job_queue_arns = {key: q.arn for key, q in queues.items()}
+        self.job_role_name = job_role.name
         self.job_definition_arns = {n: d.arn for n, d in definitions.items()}
         self.security_group_id = sg.id
         self.runtime_needs = published(self._needs)
         self.failure_event_pattern = pulumi.Output.json_dumps({
             "source": ["aws.batch"], "detail-type": ["Batch Job State Change"],
-            "detail": {"status": ["FAILED"], "jobQueue": [queue.arn]}})
+            "detail": {"status": ["FAILED"], "jobQueue": [q.arn for q in queues.values()]}})
         self.register_outputs({
             "uploads_bucket_name": self.uploads_bucket_name, "uploads_bucket_arn": self.uploads_bucket_arn,
             "results_bucket_name": self.results_bucket_name, "results_bucket_arn": self.results_bucket_arn,
@@ -263,7 +419,21 @@ class BatchPipeline(pulumi.ComponentResource):
 
     def _submit_resources(self) -> list[pulumi.Input[str]]:
         # SubmitJob authorises the queue and the job definition (any revision of ours).
-        return [self._queue.arn, *[pulumi.Output.concat(d.arn_prefix, ":*") for d in self._definitions.values()]]
+        return [*[q.arn for q in self._queues.values()],
+                *[pulumi.Output.concat(d.arn_prefix, ":*") for d in self._definitions.values()]]
+
+    def _job_queue(self, key: str, spec: QueueSettings,
+                   environments: list[aws.batch.ComputeEnvironment]) -> aws.batch.JobQueue:
+        """A queue over the compute environments (Spot first), or over on-demand alone (`spot: false`)."""
+        name = self._name
+        # The default queue keeps the name the program gave its one queue before queues could be named.
+        logical = f"{name}-queue" if key == "default" else f"{name}-queue-{key}"
+        ordered = environments if spec.spot else environments[-1:]  # the last environment is the on-demand one
+        return aws.batch.JobQueue(
+            logical, state="ENABLED", priority=spec.priority,
+            compute_environment_orders=[aws.batch.JobQueueComputeEnvironmentOrderArgs(order=i + 1, compute_environment=ce.arn)
+                                        for i, ce in enumerate(ordered)],
+            tags=tags_for(self._args.tags, name, "queue" if key == "default" else f"queue-{key}"), opts=child_opts(self))
 
     # -- compute ---------------------------------------------------------------------------------------
     def _compute(self, sg: aws.ec2.SecurityGroup) -> list[aws.batch.ComputeEnvironment]:
@@ -307,7 +477,8 @@ class BatchPipeline(pulumi.ComponentResource):
                                                                       http_put_response_hop_limit=2),
             block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                 device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    encrypted="true", volume_size=100, volume_type="gp3", delete_on_termination="true"))],
+                    encrypted="true", volume_size=args.settings.instance_volume_gb, volume_type="gp3",
+                    delete_on_termination="true"))],
             tags=tags_for(args.tags, name, "instances"), opts=child_opts(self))
         return profile, template
 
@@ -341,7 +512,27 @@ class BatchPipeline(pulumi.ComponentResource):
                    why="read and write SSE-KMS objects", resources=[self._key.arn], context=s3),
             self._assumed_by_tasks(who, role),
         ]
+        self._outside(role)
         return role
+
+    def _outside(self, role: aws.iam.Role) -> None:
+        """The jobs' rights on buckets outside the stack: exactly the access each is named with."""
+        args = self._args
+        if not args.settings.external_buckets:
+            return
+        statements: list[dict[str, Any]] = []
+        who = f"{self._name} jobs"
+        for bucket, mode in sorted(args.settings.external_buckets.items()):
+            outside = args.outside_buckets[bucket]
+            sid = "".join(p.title() for p in f"{mode}_{bucket}".replace("-", "_").split("_"))
+            statements += object_access_statements(sid, outside.arn, BUCKET_ACTIONS[mode])
+            self._needs.append(Access(workload=who, principal=role.arn, actions=BUCKET_ACTIONS[mode],
+                                      resources=[pulumi.Output.concat(outside.arn, "/input/1")],
+                                      key=f"pipeline.external_buckets.{bucket}", why=f"{mode.replace('_', '/')} {bucket}"))
+            if outside.kms_key_arn is not None:
+                statements.append({**bucket_key_statement(outside.kms_key_arn, args.region), "Sid": f"{sid}Key"})
+        aws.iam.RolePolicy(f"{self._name}-job-outside", role=role.name, policy=policy_document(statements),
+                           opts=child_opts(self))
 
     def _assumed_by_tasks(self, who: str, role: aws.iam.Role) -> Access:
         return assumed_by(who, "ecs-tasks.amazonaws.com", role.arn, "run the job with its role", "pipeline.steps",
@@ -381,6 +572,8 @@ class BatchPipeline(pulumi.ComponentResource):
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": logs.name, "awslogs-region": args.region, "awslogs-stream-prefix": step.name}},
         }
+        if step.scratch_gb is not None:
+            container["ephemeralStorage"] = {"sizeInGiB": step.scratch_gb}
         if fargate:
             container.update({
                 "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
@@ -406,23 +599,78 @@ class BatchPipeline(pulumi.ComponentResource):
 
     # -- orchestration -----------------------------------------------------------------------------------
     def _definition(self) -> StateMachineDefinition:
-        """The machine: each step submits its job and waits; any failure ends in `PipelineFailed`."""
-        steps, queue, definitions = self._args.settings.steps, self._queue, self._definitions
-        states: dict[str, BatchJobTask | Fail] = {}
-        for i, step in enumerate(steps):
-            states[step.name] = BatchJobTask(
-                job_name=step.name, job_queue_arn=queue.arn, job_definition_arn=definitions[step.name].arn,
-                environment={"INPUT_BUCKET": "$.detail.bucket.name", "INPUT_KEY": "$.detail.object.key",
-                             "EXECUTION_NAME": "$$.Execution.Name"},
-                next=steps[i + 1].name if i + 1 < len(steps) else None,
-                result_path=f"$.jobs.{step.name.replace('-', '_')}",
-                retry=[Retry(errors=BATCH_SERVICE_ERRORS)],
-                catch=[Catch(errors=["States.ALL"], next=_FAILED_STATE)],
-            )
+        """The machine: the steps' layers in order (a chain inline, chains at once in a Parallel state, a for_each
+        chain in a Map state); any failure ends in `PipelineFailed`."""
+        settings = self._args.settings
+        layers = _layers(settings)
+        catch = [Catch(errors=["States.ALL"], next=_FAILED_STATE)]
+        states: dict[str, Any] = {}
+        heads = [self._unit_head(layer) for layer in layers]
+        for i, layer in enumerate(layers):
+            then = heads[i + 1] if i + 1 < len(layers) else None
+            if len(layer) == 1 and layer[0][0].for_each is None:
+                states.update(self._chain(layer[0], then, catch))
+            elif len(layer) == 1:
+                states[heads[i]] = self._for_each(layer[0], then, catch)
+            else:
+                states[heads[i]] = ParallelBranches(branches=[self._branch(chain) for chain in layer], next=then,
+                                                    catch=catch)
+        start = heads[0]
+        if settings.prepared:
+            states = {_PREPARE_STATE: PrepareInput(output=prepare_expression(settings), next=start), **states}
+            start = _PREPARE_STATE
         states[_FAILED_STATE] = Fail(error=_FAILED_STATE, cause="A pipeline step failed; its error is in the execution history.")
         return StateMachineDefinition(
-            comment=f"{self._name}: {' -> '.join(s.name for s in steps)}", start_at=steps[0].name, states=states,
-            timeout_seconds=sum(s.timeout_seconds * s.retry_attempts for s in steps) + 3600)
+            comment=f"{self._name}: {_describe(layers)}", start_at=start, states=states,
+            timeout_seconds=sum(s.timeout_seconds * s.retry_attempts * _rounds(s) for s in settings.steps) + 3600)
+
+    @staticmethod
+    def _unit_head(layer: list[list[BatchStepSettings]]) -> str:
+        """The state a layer starts at: its chain's first step, its Map, or its Parallel."""
+        first = layer[0][0].name
+        if len(layer) > 1:
+            return f"together-{first}"
+        return f"each-{first}" if layer[0][0].for_each is not None else first
+
+    def _chain(self, chain: list[BatchStepSettings], then: str | None,
+               catch: list[Catch], item: str | None = None) -> dict[str, BatchJobTask]:
+        """The chain's jobs in order, the last going on to `then`."""
+        names = [s.name for s in chain]
+        return {step.name: self._task(step, names[i + 1] if i + 1 < len(names) else then, catch, item)
+                for i, step in enumerate(chain)}
+
+    def _branch(self, chain: list[BatchStepSettings]) -> Branch:
+        """A chain inside a Parallel state: no Catch of its own (the Parallel state catches)."""
+        if chain[0].for_each is not None:
+            head = f"each-{chain[0].name}"
+            return Branch(start_at=head, states={head: self._for_each(chain, None, [])})
+        return Branch(start_at=chain[0].name, states=self._chain(chain, None, []))
+
+    def _for_each(self, chain: list[BatchStepSettings], then: str | None, catch: list[Catch]) -> ForEach:
+        each = chain[0].for_each
+        assert each is not None
+        return ForEach(
+            items_path=f"$.lists.{each.parameter}", max_concurrency=each.max_concurrency,
+            item_selector={"input": "$.input", "parameters": "$.parameters", "lists": "$.lists",
+                           "item": "$$.Map.Item.Value"},
+            body=Branch(start_at=chain[0].name, states=self._chain(chain, None, [], item=each.env)),
+            next=then, catch=catch)
+
+    def _task(self, step: BatchStepSettings, then: str | None, catch: list[Catch], item: str | None) -> BatchJobTask:
+        settings = self._args.settings
+        environment = ({"INPUT_BUCKET": "$.input.bucket", "INPUT_KEY": "$.input.key"} if settings.prepared
+                       else {"INPUT_BUCKET": "$.detail.bucket.name", "INPUT_KEY": "$.detail.object.key"})
+        environment["EXECUTION_NAME"] = "$$.Execution.Name"
+        for name, param in sorted(settings.parameters.items()):
+            environment[name.upper()] = (f"States.JsonToString($.lists.{name})" if param.kind == "list"
+                                         else f"$.parameters.{name}")
+        if item is not None:
+            environment[item] = "$.item"
+        return BatchJobTask(
+            job_name=step.name, job_queue_arn=self._queues[step.queue].arn,
+            job_definition_arn=self._definitions[step.name].arn, environment=environment, next=then,
+            result_path=f"$.jobs.{step.name.replace('-', '_')}", retry=[Retry(errors=BATCH_SERVICE_ERRORS)],
+            catch=catch)
 
     def _state_machine(self) -> aws.sfn.StateMachine:
         name, args = self._name, self._args
@@ -445,7 +693,8 @@ class BatchPipeline(pulumi.ComponentResource):
         who = f"{name} state machine"
         self._needs += [*built.needs,
                         Access(workload=who, principal=built.role.arn, actions=["batch:SubmitJob"], key="pipeline.steps",
-                               resources=[self._queue.arn, *[d.arn for d in self._definitions.values()]],
+                               resources=[*[q.arn for q in self._queues.values()],
+                                          *[d.arn for d in self._definitions.values()]],
                                why="submit each step's job"),
                         Access(workload=who, principal=built.role.arn, actions=["batch:DescribeJobs", "batch:TerminateJob"],
                                resources=["*"], key="pipeline.steps", why="follow the jobs (and stop them on timeout)"),
@@ -453,6 +702,18 @@ class BatchPipeline(pulumi.ComponentResource):
                                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                                why="the .sync integration's managed rule reports job completion")]
         return built.machine
+
+    def _scheduled(self, machine: aws.sfn.StateMachine) -> None:
+        """EventBridge Scheduler starts a run with no parameters (each takes its default)."""
+        name, args = self._name, self._args
+        schedule = args.settings.schedule
+        assert schedule is not None  # PipelineSettings pairs them
+        dead, needs = start_on_schedule(self, f"{name}-schedule", machine_arn=machine.arn, settings=schedule,
+                                        account_id=args.account_id, tags=args.tags, key="pipeline.schedule",
+                                        run_input=json.dumps({"parameters": {}}), role_name=f"{name}-scheduler",
+                                        what=f"{name}: ")
+        self.schedule_dead_letter_name = dead
+        self._needs += needs
 
     def _trigger(self, machine: aws.sfn.StateMachine, uploads: aws.s3.Bucket) -> None:
         name, args = self._name, self._args
@@ -481,3 +742,109 @@ def _ecs_tasks_trust(args: BatchPipelineArgs) -> pulumi.Output[str]:
 def _expiry(prefix: str, rule: BucketLifecycleSettings) -> Expiry:
     return Expiry(id=f"{prefix}-lifecycle", transition_days=rule.transition_days,
                   transition_storage_class=rule.storage_class, expiration_days=rule.expiration_days)
+
+
+def _layers(settings: PipelineSettings) -> list[list[list[BatchStepSettings]]]:
+    """The steps as the machine runs them: layers run one after another; a layer's chains run at once; a chain's
+    steps run in order.
+
+    A chain is a path whose inner steps have one wait and one follower (and the same for_each). A layer holds the
+    chains whose waits all lie in earlier layers, placed as early as they can be: for a fork and a join
+    (A -> {B -> C, D} -> E) that is exactly the graph. Where waits cross (A -> C, B -> C, B -> D) a chain may also
+    wait for a chain of the layer before that it does not name: later, never earlier, than it asks.
+    """
+    waits = settings.waits()
+    by_name = {s.name: s for s in settings.steps}
+    followers: dict[str, list[str]] = {s.name: [] for s in settings.steps}
+    for name, before in waits.items():
+        for b in before:
+            followers[b].append(name)
+    # Chains: start at each step that does not simply continue its one predecessor's chain.
+    def continues(name: str) -> bool:
+        before = waits[name]
+        return (len(before) == 1 and len(followers[before[0]]) == 1
+                and by_name[before[0]].for_each == by_name[name].for_each)
+    chains: list[list[str]] = []
+    chain_of: dict[str, int] = {}
+    for step in settings.steps:
+        if continues(step.name):
+            continue
+        chain = [step.name]
+        while len(followers[chain[-1]]) == 1 and continues(followers[chain[-1]][0]):
+            chain.append(followers[chain[-1]][0])
+        for n in chain:
+            chain_of[n] = len(chains)
+        chains.append(chain)
+    if len(chain_of) != len(by_name):
+        raise ValueError("the steps' waits go round in a cycle: "
+                         + ", ".join(sorted(n for n in by_name if n not in chain_of)))
+    # Layer of a chain: one after the latest layer of the chains its first step waits for.
+    layer: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def depth(c: int) -> int:
+        if c in layer:
+            return layer[c]
+        if c in visiting:
+            raise ValueError(f"the steps' waits go round in a cycle through {chains[c][0]}")
+        visiting.add(c)
+        before = {chain_of[b] for b in waits[chains[c][0]]}
+        layer[c] = 1 + max((depth(b) for b in before), default=-1)
+        visiting.discard(c)
+        return layer[c]
+
+    for c in range(len(chains)):
+        depth(c)
+    layers: list[list[list[BatchStepSettings]]] = [[] for _ in range(max(layer.values()) + 1)]
+    for c, chain in enumerate(chains):
+        layers[layer[c]].append([by_name[n] for n in chain])
+    return layers
+
+
+def _rounds(step: BatchStepSettings) -> int:
+    """How many times over a step's jobs may run one after another: once, or its items in batches."""
+    each = step.for_each
+    return 1 if each is None else -(-each.max_items // min(each.max_concurrency, _INLINE_MAP_CONCURRENCY))
+
+
+def _describe(layers: list[list[list[BatchStepSettings]]]) -> str:
+    """`a -> (b -> c | d) -> e`, with `each x` for a for_each chain."""
+    def chain(steps: list[BatchStepSettings]) -> str:
+        text = " -> ".join(s.name for s in steps)
+        return f"each {steps[0].for_each.parameter}: {text}" if steps[0].for_each is not None else text
+    return " -> ".join(chain(layer[0]) if len(layer) == 1 else "(" + " | ".join(chain(c) for c in layer) + ")"
+                       for layer in layers)
+
+
+def prepare_expression(settings: PipelineSettings) -> str:
+    """The JSONata of the `Prepare` state: the object that started the run (an upload's bucket and key, else empty),
+    each declared parameter (the input's, else its default; a required one missing fails the run here) as a string,
+    each list parameter as a list of strings (no longer than its for_each steps take). Undeclared input is dropped."""
+    defaults = {k: p.default for k, p in settings.parameters.items() if p.default is not None}
+    limits: dict[str, int] = {}
+    for step in settings.steps:
+        if step.for_each is not None:
+            name = step.for_each.parameter
+            limits[name] = min(limits.get(name, step.for_each.max_items), step.for_each.max_items)
+    checks, strings, lists = [], [], []
+    for name, param in sorted(settings.parameters.items()):
+        value = f"$lookup($p, {json.dumps(name)})"
+        if param.default is None:
+            checks.append(f"$exists({value}) ? true : $error({json.dumps(f'parameter {name} is required')})")
+        if param.kind == "list":
+            lists.append(f"{json.dumps(name)}: [$map({value}, $string)]")
+            if name in limits:
+                checks.append(f"$count([{value}]) <= {limits[name]} ? true : "
+                              f"$error({json.dumps(f'parameter {name} has more than {limits[name]} items')})")
+        else:
+            strings.append(f"{json.dumps(name)}: $string({value})")
+    body = "; ".join([
+        "$in := $states.input",
+        f"$p := $merge([{json.dumps(defaults)}, $exists($in.parameters) ? $in.parameters : {{}}])",
+        *checks,
+        ('{"input": {"bucket": $exists($in.detail.bucket.name) ? $in.detail.bucket.name : "", '
+         '"key": $exists($in.detail.object.key) ? $in.detail.object.key : ""}, '
+         f'"parameters": {{{", ".join(strings)}}}, "lists": {{{", ".join(lists)}}}}}'),
+    ])
+    return f"{{% ({body}) %}}"
+

@@ -1160,3 +1160,12 @@ def test_an_app_stack_cannot_serve_the_data_stacks_bucket() -> None:
     config["edge"]["buckets"] = {"uploads": {"paths": ["/files/*"]}}
     assert any(p.startswith("edge.buckets.uploads: not a bucket of this stack (the data stack's bucket policy is the "
                             "data stack's to write") for p in problems(config))
+
+
+def test_pipeline_jobs_name_only_outside_buckets_the_stack_knows() -> None:
+    config = raw("dev")
+    config["pipeline"]["external_buckets"] = {"references": "read"}
+    assert any(p.startswith("pipeline.external_buckets.references: not in platform:external_buckets (none)")
+               for p in problems(config))
+    config["external_buckets"] = {"references": {"arn": "arn:aws:s3:::broad-references"}}
+    assert from_mapping(config).pipeline.external_buckets == {"references": "read"}   # nearest passing

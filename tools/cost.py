@@ -518,7 +518,7 @@ FREE: frozenset[str] = frozenset({
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
     # Data-store configuration (the stores themselves are priced).
     "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/optionGroup:OptionGroup", "aws:kms/keyPolicy:KeyPolicy", "aws:elasticache/subnetGroup:SubnetGroup",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/optionGroup:OptionGroup", "aws:kms/keyPolicy:KeyPolicy", "aws:iam/instanceProfile:InstanceProfile", "aws:elasticache/subnetGroup:SubnetGroup",
     "aws:elasticache/parameterGroup:ParameterGroup", "aws:efs/mountTarget:MountTarget", "aws:efs/accessPoint:AccessPoint",
     "aws:efs/backupPolicy:BackupPolicy", "aws:efs/fileSystemPolicy:FileSystemPolicy",
     "aws:secretsmanager/secretVersion:SecretVersion",

@@ -259,6 +259,9 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("wordpress", ("examples/Pulumi.wordpress.yaml",), "-",
      "no published total; the reference architecture's production shape: three NAT gateways ($111), three "
      "Memcached nodes ($142), two Aurora MySQL instances ($107); backtracking's change records are unpriced"),
+    ("genomics", ("examples/Pulumi.genomics.yaml",), "-",
+     "no published total; idle it costs its NAT gateway, keys and logs: the EC2 instances Batch launches per job are "
+     "unpriced (Batch picks their types), so a run's cost is its jobs' instance hours on top"),
 ]
 """Stacks whose estimate the README shows: (system, stack files, the document's figure, why they differ)."""
 

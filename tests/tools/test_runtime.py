@@ -21,6 +21,7 @@ ALLTHRIVE = PROJECT_DIR / "examples" / "Pulumi.allthrive.yaml"
 DEV = PROJECT_DIR / "tests" / "fixtures" / "Pulumi.fixture-dev.yaml"
 AIRFLOW = PROJECT_DIR / "examples" / "Pulumi.airflow.yaml"
 MASTODON = PROJECT_DIR / "examples" / "Pulumi.mastodon.yaml"
+GENOMICS = PROJECT_DIR / "examples" / "Pulumi.genomics.yaml"
 
 
 def stage(ref: Any, monitor: RecordingMonitor | None = None) -> list[RuntimeFinding]:
@@ -142,6 +143,9 @@ BREAKS = [
      "access", "app-media-cleanup scheduler", "states:StartExecution", "services.media-cleanup.schedule"),
     (MASTODON, "aws:iam/rolePolicy:RolePolicy", "app-media-cleanup-schedule-role", without_statement("PassTaskRoles"),
      "access", "app-media-cleanup schedule machine", "iam:PassRole", "services.media-cleanup.schedule"),
+    # Pipeline jobs read buckets outside the stack only through their own grant.
+    (GENOMICS, "aws:iam/rolePolicy:RolePolicy", "pipeline-job-outside", without_statement("ReadBroadReferences"),
+     "access", "pipeline jobs", "s3:GetObject", "pipeline.external_buckets.broad-references"),
     # A bucket CloudFront serves: its policy admits the distribution, the key lets it decrypt (the KeyPolicy resource
     # replaces the key's default policy).
     (MASTODON, "aws:s3/bucketPolicy:BucketPolicy", "storage-media", without_statement("CloudFrontReadsThroughOac"),
