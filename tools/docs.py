@@ -259,6 +259,10 @@ ESTIMATES: list[tuple[str, tuple[str, ...], str, str]] = [
     ("wordpress", ("examples/Pulumi.wordpress.yaml",), "-",
      "no published total; the reference architecture's production shape: three NAT gateways ($111), three "
      "Memcached nodes ($142), two Aurora MySQL instances ($107); backtracking's change records are unpriced"),
+    ("petclinic", ("examples/Pulumi.petclinic.yaml",), "-",
+     "no published total; two NAT gateways ($74 with their addresses), three 1 vCPU / 2 GB tasks ($89), the ALB and "
+     "its WAF; a db.t4g.small where the template asks a db.r4.2xlarge (a previous generation the price lists leave "
+     "out)"),
     ("genomics", ("examples/Pulumi.genomics.yaml",), "-",
      "no published total; idle it costs its NAT gateway, keys and logs: the EC2 instances Batch launches per job are "
      "unpriced (Batch picks their types), so a run's cost is its jobs' instance hours on top"),
