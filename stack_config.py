@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import typing
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -88,18 +89,31 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    # Walk the model tree along `loc` to list the keys that were allowed where a typo was made.
+    # Walk the model tree along `loc` to list the keys that were allowed where a typo was made. A map of models
+    # (`services`, `load_balancers`) puts the entry's name in `loc` before the entry's own keys: step over it.
     current: Any = model
+    entry_name_next = False
     for part in loc[:-1]:
+        if entry_name_next:
+            entry_name_next = False
+            continue
         if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
             continue
         field = current.model_fields.get(part)
         if field is None:
             return []
         current = _model_in(field.annotation)
+        entry_name_next = _is_map(field.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return sorted(current.model_fields)
     return []
+
+
+def _is_map(annotation: Any) -> bool:
+    """A mapping (possibly optional) whose values are read by name."""
+    if typing.get_origin(annotation) is dict:
+        return True
+    return any(_is_map(arg) for arg in typing.get_args(annotation) if arg is not type(None))
 
 
 def _model_in(annotation: Any) -> Any:
@@ -852,22 +866,69 @@ def from_mapping(raw: Mapping[str, Any], source: str = "stack config", stack: st
         raise ConfigError(format_errors(exc, StackConfig, source)) from None
 
 
-def _runtime_config(project: str) -> dict[str, str]:
+def _runtime_config() -> dict[str, str]:
     # pulumi.Config cannot list keys; the runtime's config map (and PULUMI_CONFIG, which the
     # language host uses) can, and listing them is what lets a misspelt top-level key fail.
     from pulumi.runtime import config as runtime_config
 
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{project}:"
-    return {k[len(prefix):]: v for k, v in merged.items() if k.startswith(prefix)}
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
+READ_NAMESPACES = ("aws", "kubernetes", "pulumi")
+"""Config namespaces something in this program reads besides the project's own: the AWS and Kubernetes providers'
+settings and Pulumi's (`pulumi:tags`). Pulumi itself ignores keys of any other namespace, so a typo there
+(`platfrom:backup`) would silently drop a whole section."""
+
+
+def namespace_problems(keys: list[str], project: str) -> list[str]:
+    """A line for each config key whose namespace nothing here reads, with the key it was probably meant as."""
+    problems = []
+    known = [project, *READ_NAMESPACES]
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace in known:
+            continue
+        close = difflib.get_close_matches(namespace, known, n=1, cutoff=0.6)
+        if close:
+            fix = f"did you mean {close[0]}:{name}?"
+        elif re.fullmatch(r"[A-Za-z][\w.-]*", namespace):
+            fix = (f"{namespace!r} would be another project's or provider's namespace; this project is {project!r} "
+                   f"and reads only {', '.join(known)}")
+        else:
+            fix = f"namespaces here are {', '.join(known)}"
+        problems.append(f"{key}: nothing reads the namespace {namespace!r} (Pulumi ignores such keys); {fix}")
+    return problems
+
+
+def default_tags_problems(value: str | None) -> list[str]:
+    """What AWS or the provider would refuse in `aws:defaultTags` ({"tags": {key: value}}; keys may not start with
+    aws:, which AWS reserves - Tagging AWS Resources User Guide, checked 2026-11-30)."""
+    if value is None:
+        return []
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return [f"aws:defaultTags: expected a mapping with one key, tags; got {value!r}"]
+    tags = doc.get("tags") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or set(doc) != {"tags"} or not isinstance(tags, dict):
+        return ["aws:defaultTags: expected `tags:` holding a mapping of tag keys to values, e.g. "
+                "aws:defaultTags: {tags: {project: web, env: dev}}; a list or other keys are not read"]
+    return [f"aws:defaultTags.tags.{k}: tag keys starting with aws: are AWS's own; rename it"
+            for k in sorted(tags) if str(k).lower().startswith("aws:")]
 
 
 def load() -> StackConfig:
     """Read and validate this stack's config; called once, first thing, by `__main__.py`."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
     source = f"Pulumi.{stack}.yaml"
+    config = _runtime_config()
+    outside = namespace_problems([k for k in config if not k.startswith(f"{project}:")], project)
+    outside += default_tags_problems(config.get("aws:defaultTags"))
+    if outside:
+        raise ConfigError(f"invalid stack config in {source}:\n" + "\n".join(f"  - {line}" for line in outside))
+    prefix = f"{project}:"
     raw: dict[str, Any] = {}
-    for key, value in _runtime_config(project).items():
+    for key, value in ((k[len(prefix):], v) for k, v in config.items() if k.startswith(prefix)):
         if key in _STRING_KEYS:
             raw[key] = value
             continue

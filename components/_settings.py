@@ -79,7 +79,7 @@ MaintenanceWindow = matching(
 )
 """A weekly UTC window `ddd:hh:mm-ddd:hh:mm`, e.g. `mon:04:00-mon:05:00`."""
 
-ResourceName = matching(r"^[a-z][a-z0-9-]{0,27}$", "a short lowercase name such as api or frontend")
+ResourceName = matching(r"^[a-z][a-z0-9-]{0,27}$", "a name of 1-28 lowercase ASCII letters, digits or hyphens starting with a letter, such as api or frontend")
 EnvName = matching(r"^[A-Za-z_][A-Za-z0-9_]*$", "an environment variable name such as DB_HOST (letters, digits, _)")
 """A portable environment variable name."""
 

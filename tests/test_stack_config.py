@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -1169,3 +1170,84 @@ def test_pipeline_jobs_name_only_outside_buckets_the_stack_knows() -> None:
                for p in problems(config))
     config["external_buckets"] = {"references": {"arn": "arn:aws:s3:::broad-references"}}
     assert from_mapping(config).pipeline.external_buckets == {"references": "read"}   # nearest passing
+
+
+# -- a newcomer is never misled (issue 23) ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "fix"), [
+    ("platfrom:backup", "did you mean platform:backup?"),            # a typo drops a whole section in Pulumi
+    ("platfom:alarms", "did you mean platform:alarms?"),
+    ("awss:region", "did you mean aws:region?"),
+    ("myapp:database", "this project is 'platform' and reads only platform, aws, kubernetes, pulumi"),
+    ("9x:y", "namespaces here are platform, aws, kubernetes, pulumi"),
+])
+def test_a_key_in_a_namespace_nothing_reads_is_refused_with_its_fix(key: str, fix: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("dev", overrides={key: {"a": 1}})
+    (line,) = str(caught.value).splitlines()[1:]
+    assert line.startswith(f"  - {key}: nothing reads the namespace") and line.endswith(fix)
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ({"tags": {"aws:owner": "x"}}, "aws:defaultTags.tags.aws:owner: tag keys starting with aws: are AWS's own"),
+    ({"tags": {"AWS:Owner": "x"}}, "aws:defaultTags.tags.AWS:Owner: tag keys starting with aws:"),
+    ({"tags": ["project"]}, "aws:defaultTags: expected `tags:` holding a mapping"),
+    (["project"], "aws:defaultTags: expected `tags:` holding a mapping"),
+    ({"project": "web"}, "aws:defaultTags: expected `tags:` holding a mapping"),
+])
+def test_default_tags_aws_would_refuse_are_refused(value, problem) -> None:
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        load_config("dev", overrides={"aws:defaultTags": value})
+    assert load_config("dev", overrides={"aws:defaultTags": {"tags": {"awsome": "x"}}})  # nearest passing
+
+
+@pytest.mark.parametrize(("section", "typo", "hint"), [
+    ("services", "cpux", "Did you mean 'cpu'?"),
+    ("load_balancers", "schemex", "Did you mean 'scheme'?"),
+    ("secrets", "descriptionx", "Did you mean 'description'?"),
+])
+def test_a_typo_inside_a_named_entry_lists_the_entrys_keys(section: str, typo: str, hint: str) -> None:
+    config = raw("dev")
+    entries = config.setdefault(section, {}) or {}
+    name = next(iter(entries), "k")
+    entries.setdefault(name, {})[typo] = 1
+    config[section] = entries
+    (line,) = [p for p in problems(config) if p.startswith(f"{section}.{name}.{typo}")]
+    listed = line.split("Allowed keys here: ")[1].split(", ")
+    assert hint in line and typo.removesuffix("x") in listed and len(listed) > 2
+
+
+def test_a_name_outside_the_grammar_says_what_a_name_may_be() -> None:
+    config = raw("dev")
+    config["services"]["API"] = next(iter(config["services"].values()))
+    assert any(p.startswith("services.API (the name): expected a name of 1-28 lowercase ASCII letters, digits or hyphens")
+               for p in problems(config))
+
+
+def test_a_value_yaml_read_otherwise_is_named_in_the_refusal(tmp_path: Path) -> None:
+    from tools.harness import annotate_lines, load_stack_config
+
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    text = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+    assert 'engine_version: "16.15"' in text
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(text.replace('engine_version: "16.15"', "engine_version: 16.10"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, project_dir=tmp_path)
+    message = annotate_lines(str(caught.value), load_stack_config(path, tmp_path))
+    assert ("database.engine_version: expected a string; got 16.1 (YAML reads 16.10 as the number 16.1: quote it to "
+            "keep what you wrote)") in message
+
+
+def test_a_nested_secure_value_is_a_secret_wherever_a_string_is(tmp_path: Path) -> None:
+    from tools.harness import load_stack_config
+
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    text = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(text.replace("config:\n", "config:\n  platform:tags:\n    owner: {secure: AAABADsomething}\n", 1)
+                    if "platform:tags:" not in text else text.replace("platform:tags:\n", "platform:tags:\n    secret-owner: {secure: AAABAD}\n", 1))
+    stack_file = load_stack_config(path, tmp_path)
+    assert "platform:tags" in stack_file.secret_keys
+    assert "offline-placeholder-secret" in stack_file.config["platform:tags"]
+    assert load_config(path, project_dir=tmp_path)   # a string setting takes it

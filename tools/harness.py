@@ -790,6 +790,8 @@ class StackFile:
     """The stack file's `config:` mapping as YAML values (objects stay objects)."""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each key path under `config:` (`platform:database.engine_version` -> 25)."""
+    ambiguous: Mapping[str, str] = field(default_factory=dict)
+    """Key paths whose unquoted value YAML reads as something else than it looks (`stack_yaml.ambiguous_values`)."""
 
     @property
     def name(self) -> str:
@@ -856,14 +858,27 @@ def load_stack_config(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Stack
     secret_keys: list[str] = []
     for key, value in raw.items():
         full = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            # Offline there is no secrets provider: the program sees a placeholder marked secret.
-            config[full] = "offline-placeholder-secret"
+        # Offline there is no secrets provider: the program sees a placeholder where a `secure:` value is, at the
+        # top or nested in an object (Pulumi decrypts both), and the key is marked secret.
+        plain, secret = _without_secure(value)
+        config[full] = "offline-placeholder-secret" if secret and not isinstance(plain, (dict, list)) else _engine_string(plain)
+        if secret:
             secret_keys.append(full)
-        else:
-            config[full] = _engine_string(value)
     return StackFile(project=project, stack=stack, path=path, config=config, secret_keys=secret_keys, raw=raw,
-                     lines=lines)
+                     lines=lines, ambiguous=stack_yaml.ambiguous_values(path))
+
+
+def _without_secure(value: Any) -> tuple[Any, bool]:
+    """`value` with every `{secure: ...}` replaced by the offline placeholder, and whether there was one."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return "offline-placeholder-secret", True
+    if isinstance(value, dict):
+        parts = {k: _without_secure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in parts.items()}, any(secret for _, secret in parts.values())
+    if isinstance(value, list):
+        items = [_without_secure(v) for v in value]
+        return [v for v, _ in items], any(secret for _, secret in items)
+    return value, False
 
 
 def _reset_runtime(config: Mapping[str, str], secret_keys: list[str]) -> None:
@@ -991,11 +1006,24 @@ def annotate_lines(message: str, stack_file: StackFile) -> str:
     (`  - Pulumi.dev.yaml:25: database.engine_version: ...`), when the file sets it."""
     annotated = []
     for line in message.splitlines():
-        match = re.match(r"^(  - )([\w.:\[\]'-]+): ", line)
+        match = re.match(r"^(  - )([\w.:\[\]'-]+)( \(the name\))?: ", line)
         number = _line_of(stack_file, match.group(2)) if match else None
+        if match:
+            line += _ambiguity(stack_file, match.group(2), named=bool(match.group(3)))
         annotated.append(f"{match.group(1)}{stack_file.path.name}:{number}: {line[len(match.group(1)):]}"
                          if match and number else line)
     return "\n".join(annotated)
+
+
+def _ambiguity(stack_file: StackFile, key: str, *, named: bool) -> str:
+    """` (YAML reads 16.10 as the number 16.1: quote it, "16.10")` when the file's value at `key` is not what YAML
+    made of it; "" otherwise."""
+    path = key if ":" in key.split(".")[0] else f"{stack_file.project}:{key}"
+    path = re.sub(r"\['([^']*)'\]", r".\1", path)
+    if named:
+        path = re.sub(r"\[(\d+)\]$", r".\1", path) + " (the name)"
+    surprise = stack_file.ambiguous.get(path)
+    return f" ({surprise}: quote it to keep what you wrote)" if surprise else ""
 
 
 def _line_of(stack_file: StackFile, key: str) -> int | None:

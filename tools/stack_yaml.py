@@ -9,6 +9,7 @@ so messages about a value can point at the line that set it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,11 @@ class _LineLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
+        # Merge keys (`<<: *defaults`) are YAML the CLI reads: the mapping takes the merged keys, its own win. Only
+        # its own keys are checked for repeats; flattening first leaves no merge key to construct.
+        own = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
+        self.flatten_mapping(node)
+        for key_node, _ in own:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in seen:
@@ -44,13 +49,71 @@ def _key_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            lines.setdefault(path, key_node.start_mark.line + 1)
+            # A mapping's own key follows the keys it merged (`<<:`), and wins: its line is the one that counts.
+            lines[path] = key_node.start_mark.line + 1
             _key_lines(value_node, path, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             path = f"{prefix}[{i}]"
             lines.setdefault(path, item.start_mark.line + 1)
             _key_lines(item, path, lines)
+
+
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _surprise(node: yaml.ScalarNode) -> str | None:
+    """How YAML read an unquoted scalar when that is not what its text looks like, or None.
+
+    YAML 1.1 (PyYAML, and parsers that keep its rules) reads `NO`/`yes`/`on` as booleans, `0755`/`010` as octal
+    numbers, `1:30` as sexagesimal, and drops a number's trailing zeros (`16.10` is 16.1): a version, a country code
+    or a file mode silently becomes something else."""
+    if node.style is not None:
+        return None
+    text, tag = node.value, node.tag
+    if tag == "tag:yaml.org,2002:bool" and text.lower() not in ("true", "false"):
+        return f"YAML reads {text} as the boolean {text.lower() in ('yes', 'on', 'y', 'true')!s}".replace("True", "true").replace("False", "false")
+    if tag == "tag:yaml.org,2002:int" and (re.fullmatch(r"[-+]?0[0-9_]+", text) or ":" in text or "_" in text):
+        return f"YAML reads {text} as the number {yaml.safe_load(text)}"
+    if tag == "tag:yaml.org,2002:float":
+        value = yaml.safe_load(text)
+        if repr(value) != text and text.lower() not in (".inf", "-.inf", ".nan"):
+            return f"YAML reads {text} as the number {value!r}"
+    return None
+
+
+def _surprises(node: yaml.Node, prefix: str, found: dict[str, str]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:str":
+                kind = {"int": "number", "float": "number", "bool": "boolean"}.get(key_node.tag.rsplit(":", 1)[-1], "value")
+                found[f"{path} (the name)"] = f"YAML reads the name {key_node.value} as a {kind}, not a name"
+            _surprises(value_node, path, found)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _surprises(item, f"{prefix}[{i}]", found)
+    elif isinstance(node, yaml.ScalarNode):
+        surprise = _surprise(node)
+        if surprise:
+            found[prefix] = surprise
+
+
+def ambiguous_values(path: Path) -> dict[str, str]:
+    """Key paths under `config:` whose unquoted value (or key) YAML reads as something its text does not say, with
+    what it read (`platform:database.engine_version` -> `YAML reads 16.10 as the number 16.1`)."""
+    try:
+        node = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}  # `load` reports it
+    found: dict[str, str] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == "config":
+                _surprises(value_node, "", found)
+    return found
 
 
 def load(path: Path) -> tuple[dict[str, Any], dict[str, int]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.stack_yaml import StackFileError, load
+from tools.stack_yaml import StackFileError, ambiguous_values, load
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -50,3 +50,43 @@ def test_the_same_key_in_two_mappings_is_fine(tmp_path: Path) -> None:
 def test_an_empty_file_or_config_is_an_empty_config(tmp_path: Path) -> None:
     assert load(write(tmp_path, ""))[0] == {"config": {}}
     assert load(write(tmp_path, "config:\n"))[0] == {"config": {}}
+
+
+# -- what YAML makes of unquoted values, and merge keys (issue 23) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("16.10", "YAML reads 16.10 as the number 16.1"),       # a version loses its trailing zero
+    ("3.20", "YAML reads 3.20 as the number 3.2"),
+    ("NO", "YAML reads NO as the boolean false"),           # Norway's country code
+    ("yes", "YAML reads yes as the boolean true"),
+    ("off", "YAML reads off as the boolean false"),
+    ("0755", "YAML reads 0755 as the number 493"),          # a file mode, octal
+    ("010", "YAML reads 010 as the number 8"),
+    ("1:30", "YAML reads 1:30 as the number 90"),           # sexagesimal
+])
+def test_a_value_yaml_reads_otherwise_is_named_with_what_it_read(tmp_path: Path, written: str, read: str) -> None:
+    path = write(tmp_path, f"config:\n  platform:x:\n    v: {written}\n    quoted: \"{written}\"\n")
+    assert ambiguous_values(path) == {"platform:x.v": read}   # the quoted one is what was written
+
+
+@pytest.mark.parametrize("written", ["16.15", "true", "false", "1.5", "100", "0", "-3", "dev"])
+def test_values_yaml_reads_as_written_are_not_flagged(tmp_path: Path, written: str) -> None:
+    assert ambiguous_values(write(tmp_path, f"config:\n  platform:x: {written}\n")) == {}
+
+
+def test_a_numeric_name_is_flagged_as_a_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "config:\n  platform:services:\n    5: {cpu: 256}\n")
+    assert ambiguous_values(path) == {"platform:services.5 (the name)": "YAML reads the name 5 as a number, not a name"}
+
+
+def test_merge_keys_are_read_and_the_mappings_own_keys_win(tmp_path: Path) -> None:
+    text = ("base: &web {cpu: 256, memory: 512}\n"
+            "config:\n  platform:services:\n    api: {<<: *web, memory: 1024}\n    worker:\n      <<: *web\n")
+    doc, lines = load(write(tmp_path, text))
+    services = doc["config"]["platform:services"]
+    assert services["api"] == {"cpu": 256, "memory": 1024} and services["worker"] == {"cpu": 256, "memory": 512}
+    assert lines["platform:services.api.memory"] == 4   # its own line, not the anchor's
+    # A key written twice among a mapping's own keys is still refused.
+    with pytest.raises(StackFileError, match="written twice"):
+        load(write(tmp_path, "base: &b {a: 1}\nconfig:\n  platform:x: {<<: *b, c: 1, c: 2}\n"))
