@@ -111,6 +111,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+RUN_VERBS = (("test", "run the test suite (pytest arguments pass through)"),
+             ("setup", "create .venv and install the pinned requirements, nothing else"))
+"""Verbs `./run` handles itself, before `python -m tools`."""
+
+
+def verbs_help() -> str:
+    """Every verb of `./run` with one line each (`./run`, `./run help`)."""
+    parser = _parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    rows = [(choice.dest, choice.help or "") for choice in subparsers._choices_actions] + list(RUN_VERBS)
+    width = max(len(name) for name, _ in rows)
+    lines = [f"  {name.ljust(width)}  {text}" for name, text in rows]
+    return "usage: ./run <verb> [arguments]  (./run <verb> --help for its arguments)\n" + "\n".join(lines)
+
+
 def _new_stack(args: argparse.Namespace) -> int:
     from tools.new_stack import NewStackError, create, todo
 
@@ -270,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     # A run that stops on bad input leaves Outputs nobody awaits; asyncio would log each one at exit.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("help", "-h", "--help") and len(argv) == 1:
+        print(verbs_help())
+        return EXIT_OK
     args = _parser().parse_args(argv)
     from stack_config import ConfigError
     from tools.harness import HarnessError

@@ -12,13 +12,20 @@ between two stacks of one project:
 - the source's name as a DNS label in `platform:domain` becomes the new name (`dev.platform.example.com`
   -> `staging.platform.example.com`), so the two stacks do not claim one hosted zone.
 
-Nothing else is guessed: the command prints what it changed and what is left to do by hand (the
+- the VPC takes the first /16 of 10.0.0.0/8 no other stack of the project uses (two stacks' networks may be
+  peered or share a transit gateway one day, and overlapping ranges cannot be routed).
+
+Everything else that is environment-specific stays as the source had it and is marked for review: each line
+naming the source (`dev` in a comment, a waiver's reason) or setting what environments differ in (the budget,
+Spot capacity, sizes of the database, cache and tasks) ends with `# from <source>: review`, and `plan` lists
+those lines until the marks are removed. The command prints what it changed and what is left to do by hand (the
 GitHub environment, the preview role variable, the domain delegation), and the new file must pass
 `./run plan <name>` like any other. The workflows find the new stack by its file.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 from pathlib import Path
@@ -27,6 +34,53 @@ from tools.harness import PROJECT_DIR
 from tools.route import PROMOTION
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+REVIEW_MARK = "# from {source}: review"
+"""Appended to each line of a new stack that still carries its source's environment-specific value."""
+_ENV_SPECIFIC = re.compile(r"^\s*(budget|fixed_usd|monthly_usd|fargate_spot|instance_class|node_type|nodes|multi_az|"
+                           r"instances|desired_count|min_capacity|max_capacity|cpu|memory|reason|backup_retention_days|"
+                           r"retention_days|log_retention_days):")
+"""Keys whose values environments usually differ in (sizes, durability, money, waiver reasons)."""
+
+
+def _free_cidr(project_dir: Path, source_cidr: str) -> str | None:
+    """The first /16 of 10.0.0.0/8 overlapping no network of the project's stack files."""
+    taken = []
+    for path in project_dir.glob("Pulumi.*.yaml"):
+        for match in re.finditer(r"^\s*cidr:\s*([\d./]+)", path.read_text(), flags=re.M):
+            try:
+                taken.append(ipaddress.ip_network(match.group(1), strict=False))
+            except ValueError:
+                continue
+    size = ipaddress.ip_network(source_cidr, strict=False).prefixlen
+    for candidate in ipaddress.ip_network("10.0.0.0/8").subnets(new_prefix=size):
+        if not any(candidate.overlaps(t) for t in taken):
+            return str(candidate)
+    return None
+
+
+def _mark_for_review(text: str, source: str) -> tuple[str, list[int]]:
+    """`text` with the review mark on each line that names the source or sets an environment-specific value."""
+    mark = REVIEW_MARK.format(source=source)
+    lines, marked = text.splitlines(), []
+    word = re.compile(rf"\b{re.escape(source)}\b")
+    block_indent: int | None = None  # inside a block scalar (`key: |`) a `#` would become part of the text
+    for i, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue
+        block_indent = indent if re.search(r":\s*[|>][-+]?\s*(#.*)?$", line) else None
+        if line.lstrip().startswith("#") or mark in line or block_indent is not None:
+            continue
+        if word.search(line) or _ENV_SPECIFIC.match(line):
+            lines[i] = f"{line}  {mark}"
+            marked.append(i + 1)
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else ""), marked
+
+
+def review_lines(path: Path) -> list[int]:
+    """The lines of a stack file still marked for review since `new-stack` wrote it."""
+    pattern = re.compile(REVIEW_MARK.format(source=r"[\w-]+"))
+    return [i + 1 for i, line in enumerate(path.read_text().splitlines()) if pattern.search(line)]
 
 
 class NewStackError(Exception):
@@ -64,7 +118,17 @@ def create(name: str, source: str, env: str | None = None, project_dir: Path = P
                     f"platform:github.create_provider: false (the provider stays in {source})", changes)
     text = _replace(text, rf"(?<=[\s\"'.*]){re.escape(source)}(?=\.[a-z0-9-]+\.)", name,
                     f"platform:domain: {source}.<domain> -> {name}.<domain>", changes)
-    header = f"# {name}: created from {src.name} by `./run new-stack {name} --from {source}`; review the comments below.\n"
+    cidr = re.search(r"^(\s*cidr:\s*)([\d./]+)", text, flags=re.M)
+    if cidr is not None:
+        free = _free_cidr(project_dir, cidr.group(2))
+        if free is not None:
+            text = _replace(text, rf"^(\s*cidr:\s*){re.escape(cidr.group(2))}", rf"\g<1>{free}",
+                            f"platform:network.cidr: {free} (no other stack uses it)", changes)
+    text, marked = _mark_for_review(text, source)
+    if marked:
+        changes.append(f"{len(marked)} line(s) that still carry {source}'s values marked `{REVIEW_MARK.format(source=source)}`: "
+                       "`plan` lists them until the marks are removed")
+    header = f"# {name}: created from {src.name} by `./run new-stack {name} --from {source}`; review the marked lines.\n"
     dst.write_text(header + text)
     policy_src = project_dir / "policies" / f"config.{source}.json"
     if policy_src.is_file():

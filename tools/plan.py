@@ -117,8 +117,18 @@ def render_summary(monitor: RecordingMonitor, stack_file: StackFile, report: Pol
         for line in cost.unpriced_lines():
             lines.append(f"  WARNING:   unpriced, left out of the cost: {line.component}/{line.resource}: {line.item}")
         lines.extend(f"  {entry}" for entry in budget_lines(cost))
+    from tools.new_stack import review_lines
+
+    review = review_lines(stack_file.path)
+    if review:
+        lines.append(f"  REVIEW:    {len(review)} line(s) still carry the values of the stack this one was copied from "
+                     f"(marked `# from <stack>: review`; remove a mark once the value suits this stack): "
+                     f"lines {', '.join(map(str, review))}")
     if drawings:
-        lines.append(f"  diagram:   {', '.join(str(d) for d in drawings)}")
+        from tools.diagram import graphviz_available
+
+        hint = "" if graphviz_available() else " (no PNG/SVG: graphviz's `dot` is missing; apt-get install graphviz)"
+        lines.append(f"  diagram:   {', '.join(str(d) for d in drawings)}{hint}")
     if json_path is not None:
         lines.append(f"  graph:     {json_path}")
     if preflight is not None and preflight.errors:

@@ -346,3 +346,23 @@ def test_a_work_queue_is_priced_by_its_requests_and_its_dead_letter_queue_is_fre
     assert (requests.quantity, requests.unit_price, requests.monthly) == (0.5, 0.40, 0.20)  # small: 0.5 million
     (dead,) = [x for x in est.lines if x.resource == "queues-jobs-dead-letters" and x.type == "aws:sqs/queue:Queue"]
     assert dead.monthly == 0 and dead.kind == "free"
+
+
+def test_the_first_services_a_team_adds_to_dev_fit_its_budget(tmp_path: Path) -> None:
+    # The first hour (issue 23): dev idled a cent under its budget, so the first service a team added failed the
+    # plan. Whatever dev idles at today, two small always-on Spot services (README "Adding a service") must fit.
+    from tools.cost import estimate_stack
+
+    from tools.harness import PROJECT_DIR
+
+    doc = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    services = doc["config"]["platform:services"]
+    template = next(iter(services.values()))
+    for name in ("extra-a", "extra-b"):
+        services[name] = {"image": template["image"], "cpu": 256, "memory": 512, "command": ["worker"],
+                          "capacity": {"fargate": {"base": 0, "weight": 0}, "fargate_spot": {"base": 1, "weight": 1}}}
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    est = estimate_stack(path)
+    assert est.total("fixed") > estimate_stack(PROJECT_DIR / "Pulumi.dev.yaml").total("fixed")   # they cost
+    assert est.over_budget() == []

@@ -42,10 +42,18 @@ def test_staging_from_dev_is_a_valid_stack_of_its_own(project: Path) -> None:
     assert config.domain.name == "staging.platform.example.com" != dev.domain.name
     assert config.domain.alternative_names == ["*.staging.platform.example.com"]
     assert (project / "policies" / "config.staging.json").read_text() == (project / "policies" / "config.dev.json").read_text()
-    assert len(changes) == 6
-    # Everything else is dev's, comments included.
-    assert config.network == dev.network and config.services == dev.services
-    assert "# dev: cheap." in (project / "Pulumi.staging.yaml").read_text()
+    assert len(changes) == 8
+    # Its own network: no other stack's range (two stacks may be peered one day).
+    import ipaddress
+
+    assert not ipaddress.ip_network(config.network.cidr).overlaps(ipaddress.ip_network(dev.network.cidr))
+    # Everything else is dev's, comments included, and what environments differ in is marked for review.
+    assert config.network.model_copy(update={"cidr": dev.network.cidr}) == dev.network and config.services == dev.services
+    text = (project / "Pulumi.staging.yaml").read_text()
+    assert "# dev: cheap." in text
+    marked = [line for line in text.splitlines() if line.endswith("# from dev: review")]
+    assert any("fargate_spot" in line for line in marked) and any("fixed_usd" in line or "budget" in line for line in marked)
+    assert not any(line.lstrip().startswith("#") for line in marked)   # comments are not values
 
 
 def test_the_workflows_find_it_between_dev_and_prod(project: Path) -> None:
@@ -65,3 +73,27 @@ def test_bad_requests_are_refused_before_anything_is_written(project: Path, name
     with pytest.raises(NewStackError, match=message):
         create(name, source, env=env, project_dir=project)
     assert sorted(p.name for p in project.iterdir()) == before
+
+
+def test_the_plan_of_a_copied_stack_lists_what_still_carries_the_sources_values(project: Path, capsys) -> None:
+    from tools.__main__ import main
+    from tools.new_stack import review_lines
+
+    create("staging", "dev", project_dir=project)
+    path = project / "Pulumi.staging.yaml"
+    marked = review_lines(path)
+    assert marked
+    assert main(["plan", str(path)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("REVIEW:")]
+    assert line.endswith("lines " + ", ".join(map(str, marked)))
+    # Reviewed: the marks go, and so does the line.
+    path.write_text(path.read_text().replace("  # from dev: review", ""))
+    assert review_lines(path) == []
+
+
+def test_a_block_scalar_is_never_marked(tmp_path: Path) -> None:
+    from tools.new_stack import _mark_for_review
+
+    text = "config:\n  platform:x:\n    note: |\n      runs in dev\n      cpu: 1\n    cpu: 256\n"
+    marked_text, marked = _mark_for_review(text, "dev")
+    assert marked == [6] and "runs in dev\n" in marked_text

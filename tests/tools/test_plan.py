@@ -160,3 +160,28 @@ def test_config_errors_name_the_stack_file_line(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if 'engine_version: "16.4"' in text)
     assert f"  - Pulumi.variant.yaml:{line}: database.engine_version: postgres 16.4 is deprecated" in err
+
+
+# -- the first hour (issue 23) -----------------------------------------------------------------------------------------
+
+def test_run_without_a_verb_or_with_help_lists_every_verb_one_line_each(capsys) -> None:
+    from tools.__main__ import RUN_VERBS, _parser
+
+    parser = _parser()
+    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for argv in ([], ["help"], ["--help"]):
+        assert main(argv) == 0
+        listed = capsys.readouterr().out.splitlines()[1:]
+        names = [line.split()[0] for line in listed]
+        assert names == [*subparsers.choices, *(name for name, _ in RUN_VERBS)]
+        assert all(len(line.split(None, 1)) == 2 for line in listed)   # each with its line
+
+
+def test_plan_without_graphviz_writes_the_mermaid_and_says_how_to_get_images(monkeypatch, capsys) -> None:
+    import shutil
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
+    assert main(["plan", str(FIXTURE_DEV)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("diagram:")]
+    assert line.endswith(".mmd (no PNG/SVG: graphviz's `dot` is missing; apt-get install graphviz)")
