@@ -441,7 +441,6 @@ class StackConfig(Settings):
         problems: list[str] = []
         repositories = set(self.registry.repositories) if self.registry else set()
         access_points = self.access_point_names()
-        secret_keys = self.secret_keys()
         bucket_names = self.bucket_names()
         routes_by_lb: dict[str, list[tuple[str, int]]] = {}
         defaults_by_lb: dict[str, list[str]] = {}
@@ -467,14 +466,7 @@ class StackConfig(Settings):
                 if svc.default_route:
                     defaults_by_lb.setdefault(svc.load_balancer, []).append(name)
             for var, ref in svc.secrets.items():
-                if ref.secret == "database":
-                    if not self.has_store("database"):
-                        problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
-                    elif ref.key not in (None, "username", "password"):
-                        problems.append(f"@{at}.secrets.{var}.key: the database secret holds username and password; got {ref.key!r}")
-                elif ref.secret is not None and ref.secret not in secret_keys:
-                    problems.append(f"@{at}.secrets.{var}.secret: {ref.secret!r} is not in platform:secrets "
-                                    f"({', '.join(sorted(secret_keys)) or 'none'})")
+                problems.extend(self._secret_ref_problems(f"{at}.secrets.{var}", ref))
             for i, volume in enumerate(svc.volumes):
                 if volume.access_point not in access_points:
                     problems.append(f"@{at}.volumes[{i}].access_point: {volume.access_point!r} is not in "
@@ -540,10 +532,7 @@ class StackConfig(Settings):
                     problems.append(f"@{at}.image.repository: {step.image.repository!r} is not in registry.repositories "
                                     f"({', '.join(sorted(repositories)) or 'none'}); add it there or use image.uri")
                 for var, ref in step.secrets.items():
-                    if ref.secret is not None and ref.secret != "database" and ref.secret not in secret_keys:
-                        problems.append(f"@{at}.secrets.{var}.secret: {ref.secret!r} is not in platform:secrets")
-                    if ref.secret == "database" and not self.has_store("database"):
-                        problems.append(f"@{at}.secrets.{var}.secret: `database` needs platform:database")
+                    problems.extend(self._secret_ref_problems(f"{at}.secrets.{var}", ref))
             if "private" not in self.subnet_tiers():
                 problems.append("@pipeline: jobs run in private subnets; the network has none")
             for bucket in sorted(self.pipeline.external_buckets):
@@ -585,6 +574,20 @@ class StackConfig(Settings):
                         ", so the platform cannot compose it at deploy (it may not have a value yet); inject it alone "
                         "({secrets.<key>}) and compose in the application, or let the platform generate it (generate:)")
         return problems
+
+    def _secret_ref_problems(self, at: str, ref: Any) -> list[str]:
+        """What is wrong with a workload's `secrets.<VAR>` reference: a secret the stack lacks, a key it has not."""
+        secret_keys = self.secret_keys()
+        if ref.secret == "database":
+            if not self.has_store("database"):
+                return [f"@{at}.secret: `database` needs platform:database"]
+            if ref.key not in (None, "username", "password"):
+                return [f"@{at}.key: the database secret holds username and password; got {ref.key!r}"]
+        elif ref.secret is not None and ref.secret not in secret_keys:
+            return [f"@{at}.secret: {ref.secret!r} is not in platform:secrets ({', '.join(sorted(secret_keys)) or 'none'})"]
+        elif ref.secret in self.secrets and self.secrets[ref.secret].generate is not None and ref.key is not None:
+            return [f"@{at}.key: {ref.secret!r} is generated: one string without JSON keys; remove key"]
+        return []
 
     def _unreachable(self, name: str, svc: ServiceSettings, ref: Any) -> str | None:
         """Why service `name` cannot use reference `ref`, or None."""

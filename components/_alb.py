@@ -93,6 +93,12 @@ class TargetHealthCheckSettings(Settings):
             problems.add("path", f"must start with /; got {self.path!r}")
         if self.timeout >= self.interval:
             problems.add("timeout", f"must be shorter than interval ({self.interval}s); got {self.timeout}s")
+        # An ALB's HTTP matcher takes codes from 200 to 499, single or as ranges (ELBv2 API Reference, Matcher
+        # HttpCode; checked 2026-12-04).
+        for part in self.matcher.split(","):
+            low, _, high = part.partition("-")
+            if not 200 <= int(low) <= int(high or low) <= 499:
+                problems.add("matcher", f"codes run from 200 to 499, a range low to high; got {part}")
         return problems.done(self)
 
 

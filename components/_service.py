@@ -248,7 +248,7 @@ class ServiceSettings(Settings):
                 if var in getattr(self, other):
                     problems.add(f"inject.{var}", f"{var} is also set in {other}; keep one")
         if self.load_balancer is None:
-            for key in ("routes", "default_route", "grace_period"):
+            for key in ("routes", "default_route", "grace_period", "health_check"):
                 if key in self.model_fields_set and getattr(self, key):
                     problems.add(key, "only for services behind a load balancer; set load_balancer")
             if self.scaling is not None and self.scaling.requests_per_target is not None:

@@ -8,6 +8,7 @@ key; the `@key: problem` lines that `Problems` produces are how a validator name
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,12 +17,30 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from components import aws_data
 
 
+ORDERED_LISTS = frozenset({"command", "entrypoint", "args"})
+"""List settings where an entry may repeat: a command's words are the author's sequence."""
+
+
 class Settings(BaseModel):
     """Base of every settings model: typos fail (`extra="forbid"`) and values are read-only."""
 
     # Attribute docstrings become field descriptions: the README's config reference is generated
     # from them (`./run readme --write`), so the docs cannot drift from the model.
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> Any:
+        # A list of names, paths, hosts or rights holds each once: a repeat becomes a duplicate resource, a listener
+        # condition AWS refuses, or nothing at all, silently. Commands and arguments are sequences, not sets.
+        problems = Problems()
+        for key, value in self:
+            if key in ORDERED_LISTS or not isinstance(value, list):
+                continue
+            scalars = [v for v in value if isinstance(v, (str, int, float))]
+            repeated = sorted({str(v) for v in scalars if scalars.count(v) > 1})
+            if repeated:
+                problems.add(key, f"lists each entry once; {', '.join(repeated)} repeat(s)")
+        return problems.done(self)
 
 
 class Problems:
@@ -150,6 +169,11 @@ def fargate_problem(problems: Problems, key: str, cpu_units: float, memory: int,
 
 # -- references a service or a pipeline step makes; the program resolves them to ARNs (wiring.py) --
 
+IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+"""A tag as registries take it (OCI Distribution Specification, "Pulling manifests": `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`;
+ECR follows it; checked 2026-12-04)."""
+
+
 class ImageSettings(Settings):
     """Either one of our ECR repositories plus a tag, or an external image URI."""
 
@@ -169,6 +193,8 @@ class ImageSettings(Settings):
             problems.add("tag", f"required with repository {self.repository!r} (immutable tags: no `latest`)")
         if self.uri is not None and self.tag is not None:
             problems.add("tag", "goes with repository; put the tag in the uri")
+        if self.tag is not None and not IMAGE_TAG.fullmatch(self.tag):
+            problems.add("tag", f"image tags are 1-128 letters, digits, _ . and -, not starting with . or -; got {self.tag!r}")
         return problems.done(self)
 
 

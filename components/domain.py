@@ -144,6 +144,14 @@ class DomainSettings(Settings):
             if record.type == "CNAME" and others:
                 problems.add(f"records[{i}]", f"a CNAME is the only record a name may have (RFC 1034, 3.6.2); "
                                               f"{record.name} also has {', '.join(others)}")
+        for i, alt in enumerate(self.alternative_names):
+            bare = alt.removeprefix("*.")
+            if bare != self.name and not bare.endswith(f".{self.name}"):
+                # ACM's DNS validation records go into this zone: a name outside it would never validate.
+                problems.add(f"alternative_names[{i}]", f"{alt} is outside the zone {self.name}, where the certificate's "
+                                                        f"validation records go; use a name under it (e.g. *.{self.name})")
+            elif alt == self.name or alt in self.alternative_names[:i]:
+                problems.add(f"alternative_names[{i}]", f"{alt} is already on the certificate; remove the repeat")
         if self.email is not None and self.private:
             problems.add("email", "SES verifies the domain through public DNS; a private zone cannot send mail")
         if self.zone == "create" and self.zone_id is not None:

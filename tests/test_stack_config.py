@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -234,8 +235,12 @@ def test_a_health_check_path_must_start_with_a_slash() -> None:
          "services.api.desired_count: must lie within scaling.min..max (1..2); got 5"),
         (lambda m: _service(m, "api")["scaling"].update(min=3),
          "services.api.scaling.max: must be >= min (3); got 2"),
-        (lambda m: [_service(m, s).update(load_balancer=None, routes=[], default_route=False) for s in ("api", "frontend")],
+        (lambda m: [(_service(m, s).update(load_balancer=None, routes=[], default_route=False),
+                     _service(m, s).pop("health_check", None)) for s in ("api", "frontend")],
          "load_balancers.main: no service uses it"),
+        # A service no load balancer checks has no health check to set (it would be silently ignored).
+        (lambda m: _service(m, "api").update(load_balancer=None, routes=[], default_route=False),
+         "services.api.health_check: only for services behind a load balancer"),
         (lambda m: m.pop("domain"), "domain: load balancers serve HTTPS and need platform:domain for their certificate"),
         (lambda m: m["edge"].update(hostnames=["Bad Name"]),
          "edge.hostnames: labels are single DNS labels such as www or api; got 'Bad Name'"),
@@ -1251,3 +1256,75 @@ def test_a_nested_secure_value_is_a_secret_wherever_a_string_is(tmp_path: Path) 
     assert "platform:tags" in stack_file.secret_keys
     assert "offline-placeholder-secret" in stack_file.config["platform:tags"]
     assert load_config(path, project_dir=tmp_path)   # a string setting takes it
+
+
+@pytest.mark.parametrize(("matcher", "ok"), [
+    ("200", True), ("199", False),            # ALB takes 200-499
+    ("499", True), ("500", False),
+    ("200-399", True), ("200-500", False), ("399-200", False), ("200,302", True), ("200,502", False),
+])
+def test_a_health_check_matcher_stays_within_what_an_alb_takes(matcher: str, ok: bool) -> None:
+    from components._alb import TargetHealthCheckSettings
+
+    if ok:
+        assert TargetHealthCheckSettings(matcher=matcher).matcher == matcher
+    else:
+        with pytest.raises(ValidationError, match="codes run from 200 to 499"):
+            TargetHealthCheckSettings(matcher=matcher)
+
+
+@pytest.mark.parametrize(("tag", "ok"), [
+    ("v1.0.0", True), ("1.19", True), ("v1.0_rc-1", True), ("a" * 128, True),
+    ("a" * 129, False), ("-bad", False), (".bad", False), ("has space", False), ("tag/with/slash", False),
+])
+def test_an_image_tag_follows_the_registry_grammar(tag: str, ok: bool) -> None:
+    from components._settings import ImageSettings
+
+    if ok:
+        assert ImageSettings(repository="api", tag=tag).tag == tag
+    else:
+        with pytest.raises(ValidationError, match="image tags are 1-128 letters"):
+            ImageSettings(repository="api", tag=tag)
+
+
+@pytest.mark.parametrize(("names", "problem"), [
+    (["*.dev.platform.example.com"], None),
+    (["api.dev.platform.example.com"], None),
+    (["*.other.example.com"], "is outside the zone dev.platform.example.com"),
+    (["platform.example.com"], "is outside the zone"),                 # the parent is outside too
+    (["dev.platform.example.com"], "is already on the certificate"),
+    (["*.dev.platform.example.com", "*.dev.platform.example.com"], "lists each entry once"),
+])
+def test_certificate_names_stay_in_the_zone_that_validates_them(names, problem) -> None:
+    config = raw("dev")
+    config["domain"]["alternative_names"] = names
+    if problem is None:
+        assert from_mapping(config).domain.alternative_names == names
+    else:
+        assert any(problem in p for p in problems(config))
+
+
+def test_a_generated_secret_has_no_json_keys_to_read() -> None:
+    config = raw("dev")
+    generated = next(k for k, v in config["secrets"].items() if v.get("generate"))
+    config["services"]["api"]["secrets"] = {"X": {"secret": generated, "key": "k"}}
+    assert f"services.api.secrets.X.key: {generated!r} is generated: one string without JSON keys; remove key" in problems(config)
+    config["services"]["api"]["secrets"] = {"X": {"secret": generated}}
+    assert from_mapping(config).services["api"].secrets["X"].secret == generated   # nearest passing
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    (lambda c: c["edge"].update(hostnames=["", "www", "www"]), "edge.hostnames"),
+    (lambda c: c["services"]["api"].update(connects_to=["database", "database"]), "services.api.connects_to"),
+    (lambda c: c["edge"].update(api_paths=["/api/*", "/api/*"]), "edge.api_paths"),
+])
+def test_a_list_that_becomes_resources_lists_each_entry_once(change, key) -> None:
+    config = raw("dev")
+    change(config)
+    assert any(p.startswith(f"{key}: lists each entry once") for p in problems(config))
+
+
+def test_a_commands_words_may_repeat() -> None:
+    config = raw("dev")
+    config["services"]["api"]["command"] = ["sh", "-c", "-c"]
+    assert from_mapping(config).services["api"].command == ["sh", "-c", "-c"]
