@@ -64,6 +64,55 @@ follows the Terraform provider's ForceNew marks (hashicorp/terraform-provider-aw
 instance's engine and kms_key_id, an Aurora cluster's engine and db_subnet_group_name). Only schemas read are
 listed; every other type is judged by its CloudFormation schema alone."""
 
+CFN_ALIASES: dict[str, dict[str, str | None]] = {
+    # CloudFormation properties whose pulumi-aws input has another name (the provider follows Terraform's names), or
+    # none (None: a way of creating the resource this program does not use, or a resource-level choice the
+    # provider takes elsewhere). Checked against the provider's Args classes by tests/tools/test_diff.py.
+    "aws:rds/instance:Instance": {"DBClusterIdentifier": None, "DBSystemId": None, "SourceRegion": None},
+    "aws:rds/cluster:Cluster": {"RestoreToTime": None, "RestoreType": None, "SourceDBClusterIdentifier": None,
+                                "SourceDbClusterResourceId": None, "UseLatestRestorableTime": None},
+    "aws:rds/clusterInstance:ClusterInstance": {
+        # The cluster holds these: its instances take them from it (AWS::RDS::DBInstance serves both kinds).
+        "BackupTarget": None, "CharacterSetName": None, "DBName": None, "DBSystemId": None, "KmsKeyId": None,
+        "MasterUsername": None, "NcharCharacterSetName": None, "SourceRegion": None, "StorageEncrypted": None,
+        "Timezone": None},
+    "aws:elasticache/replicationGroup:ReplicationGroup": {"CacheSubnetGroupName": "subnetGroupName"},
+    "aws:ecs/taskDefinition:TaskDefinition": {"InferenceAccelerators": None},
+    "aws:ecs/service:Service": {"Role": "iamRole"},
+    "aws:lb/loadBalancer:LoadBalancer": {"Scheme": "internal"},
+    "aws:ec2/vpc:Vpc": {"VpcEncryptionControl": None},
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
+        "GroupId": "securityGroupId", "GroupName": None, "SourcePrefixListId": "prefixListId",
+        "SourceSecurityGroupId": "referencedSecurityGroupId", "SourceSecurityGroupName": None,
+        "SourceSecurityGroupOwnerId": None},
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+        "DestinationPrefixListId": "prefixListId", "DestinationSecurityGroupId": "referencedSecurityGroupId",
+        "GroupId": "securityGroupId"},
+    "aws:ec2/instance:Instance": {"ElasticGpuSpecifications": None, "ElasticInferenceAccelerators": None,
+                                  "HibernationOptions": "hibernation", "ImageId": "ami", "LicenseSpecifications": None,
+                                  "PlacementGroupName": "placementGroup", "PrivateIpAddress": "privateIp"},
+    "aws:ec2/flowLog:FlowLog": {"DeliverLogsPermissionArn": "iamRoleArn", "LogGroupName": "logDestination",
+                                "ResourceId": "vpcId", "ResourceType": None},
+    "aws:efs/accessPoint:AccessPoint": {"ClientToken": None},
+    "aws:s3/bucket:Bucket": {"BucketNamePrefix": "bucketPrefix"},
+    **{typ: {"BucketName": "bucket", "BucketNamePrefix": None, "BucketNamespace": None} for typ in (
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls")},
+    "aws:route53/record:Record": {"HostedZoneId": "zoneId", "HostedZoneName": None},
+    "aws:batch/jobQueue:JobQueue": {"JobQueueType": None},
+    "aws:backup/vault:Vault": {"EncryptionKeyArn": "kmsKeyArn"},
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": {"EncryptionKeyArn": None},
+    "aws:sns/topicSubscription:TopicSubscription": {"TopicArn": "topic"},
+    "aws:appautoscaling/policy:Policy": {"ScalingTargetId": "resourceId"},
+    "aws:eks/nodeGroup:NodeGroup": {"NodeRole": "nodeRoleArn", "Subnets": "subnetIds"},
+    # pulumi-eks's component takes these under other names and is a black box under mocks: its inputs are tested.
+    "eks:index:Cluster": {"AccessConfig": None, "BootstrapSelfManagedAddons": None, "EncryptionConfig": None,
+                          "KubernetesNetworkConfig": None, "OutpostConfig": None, "RoleArn": None},
+}
+"""CloudFormation create-only properties the name rule (`provider_input`) cannot map: their pulumi-aws input,
+or None where the provider has no such input the program could change."""
+
 ALWAYS_IN_PLACE = frozenset({"tags", "tagsAll"})
 """Inputs the provider always changes in place, even where a CloudFormation schema marks them create-only
 (AWS::Batch::ComputeEnvironment's Tags): terraform-provider-aws declares resources' tags with
@@ -107,7 +156,7 @@ DATABASE_ROUTE = ("To move the data into a new database (another engine, RDS to 
 @cache
 def create_only(typ: str) -> frozenset[str]:
     """Top-level pulumi inputs of `typ` that cannot change in place: AWS's schema's `createOnlyProperties`
-    (through the preflight's mapping, else the same name in camelCase: `KmsKeyId` is `kmsKeyId`), plus
+    (through the preflight's mapping, the aliases above, else the provider input of the same words), plus
     FORCE_NEW."""
     from components import aws_data
     from tools.preflight.cfn import CFN_MAP
@@ -118,8 +167,55 @@ def create_only(typ: str) -> frozenset[str]:
         schema = aws_data.cfn_schema(mapping.cfn_type)
         fixed = {p.split("/")[2] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/")}
         mapped = {_top(cfn_path): _top(pulumi_path) for pulumi_path, cfn_path in mapping.properties.items()}
-        found |= {mapped.get(prop, prop[:1].lower() + prop[1:]) for prop in fixed}
+        aliases = CFN_ALIASES.get(typ, {})
+        for prop in fixed:
+            name = mapped.get(prop) or (aliases[prop] if prop in aliases else provider_input(typ, prop))
+            if name is not None:
+                found.add(name)
     return frozenset(found - ALWAYS_IN_PLACE)
+
+
+@cache
+def provider_inputs(typ: str) -> frozenset[str]:
+    """The camelCase inputs pulumi-aws takes for `typ` (`aws:rds/cluster:Cluster`), read from its Args class."""
+    import importlib
+    import inspect
+
+    module, _, name = typ.removeprefix("aws:").partition(":")
+    try:
+        resource = getattr(importlib.import_module(f"pulumi_aws.{module.split('/')[0]}"), name)
+        # Where a nested block's type took `<Name>Args` (s3.BucketVersioningArgs), the resource's is `<Name>InitArgs`.
+        module_of = inspect.getmodule(resource)
+        args = getattr(module_of, f"{name}InitArgs", None) or getattr(module_of, f"{name}Args")
+    except (ImportError, AttributeError):
+        return frozenset()
+    snake = [p for p in inspect.signature(args.__init__).parameters if p != "__self__"]
+    return frozenset(re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), p) for p in snake)
+
+
+def provider_input(typ: str, cfn_property: str) -> str | None:
+    """The pulumi-aws input a CloudFormation property of `typ` is, by name: the same words (`DBSubnetGroupName` is
+    `dbSubnetGroupName`, `CustomIAMInstanceProfile` is `customIamInstanceProfile`), else the longest input the
+    property ends with (`DBClusterIdentifier` is `clusterIdentifier`: CloudFormation prefixes the type); None when
+    the provider has no such input."""
+    def flat(name: str) -> str:
+        return name.replace("_", "").lower()
+
+    from tools.preflight.cfn import CFN_MAP
+
+    inputs = provider_inputs(typ)
+    wanted = flat(cfn_property)
+    exact = [i for i in inputs if flat(i) == wanted]
+    if exact:
+        return exact[0]
+    # Only the type's own name may be the prefix (DBCluster, DB, Cluster), never another word (SourceRegion is
+    # not the provider's `region`).
+    type_name = CFN_MAP[typ].cfn_type.rsplit("::", 1)[-1] if typ in CFN_MAP else ""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*", type_name)
+    prefixes = {flat(type_name), *(flat(w) for w in words), *(flat("".join(words[:n])) for n in range(1, len(words)))}
+    suffixes = sorted((i for i in inputs if wanted.endswith(flat(i)) and wanted[:-len(flat(i))] in prefixes),
+                      key=lambda i: -len(i))
+    return suffixes[0] if suffixes else None
 
 
 def _component(resource: dict[str, Any], resources: dict[str, dict[str, Any]]) -> str:

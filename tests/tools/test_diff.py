@@ -237,3 +237,50 @@ def test_acknowledgements_are_read_from_the_stack_file(tmp_path) -> None:
     doc["config"]["platform:acknowledged_replacements"] = [{"resource": "db-instance", "reason": "snapshot restored"}]
     path.write_text(yaml.safe_dump(doc))
     assert diff.acknowledged(load_stack_config(path)) == {"db-instance": "snapshot restored"}
+
+
+# -- create-only properties as the provider names them (issue 23) ------------------------------------------------------
+
+def _create_only_properties():
+    from components import aws_data
+    from tools.preflight.cfn import CFN_MAP
+
+    for typ, mapping in sorted(CFN_MAP.items()):
+        schema = aws_data.cfn_schema(mapping.cfn_type)
+        for prop in sorted({p.split("/")[2] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/")}):
+            yield typ, prop
+
+
+@pytest.mark.parametrize(("typ", "prop"), list(_create_only_properties()), ids=lambda v: str(v))
+def test_every_create_only_property_is_an_input_the_provider_has_or_is_known_not_to_be(typ, prop) -> None:
+    from tools.diff import CFN_ALIASES, create_only, provider_input, provider_inputs
+    from tools.preflight.cfn import CFN_MAP
+
+    mapped = {cfn.split(".")[0].split("[")[0].split("$")[0]: pul.split(".")[0].split("[")[0].split("$")[0]
+              for pul, cfn in CFN_MAP[typ].properties.items()}
+    name = mapped.get(prop) or CFN_ALIASES.get(typ, {}).get(prop) or provider_input(typ, prop)
+    if name is None:
+        assert prop in CFN_ALIASES.get(typ, {}), f"{typ} {prop}: map it in CFN_ALIASES (an input, or None)"
+        return
+    inputs = provider_inputs(typ)
+    assert not inputs or name in inputs, f"{typ} {prop} -> {name}: the provider has no such input"
+    assert name in create_only(typ) or name in ("tags", "tagsAll")
+
+
+@pytest.mark.parametrize(("typ", "prop", "name"), [
+    ("aws:rds/instance:Instance", "DBSubnetGroupName", "dbSubnetGroupName"),    # words, not `dBSubnetGroupName`
+    ("aws:rds/instance:Instance", "CustomIAMInstanceProfile", "customIamInstanceProfile"),
+    ("aws:rds/cluster:Cluster", "DBClusterIdentifier", "clusterIdentifier"),     # the type's prefix dropped
+    ("aws:rds/instance:Instance", "SourceRegion", None),                        # not the provider's `region`
+])
+def test_a_cloudformation_name_becomes_the_providers(typ, prop, name) -> None:
+    from tools.diff import provider_input
+
+    assert provider_input(typ, prop) == name
+
+
+def test_moving_an_aurora_cluster_to_another_subnet_group_is_a_replacement() -> None:
+    from tools.diff import create_only
+
+    assert {"dbSubnetGroupName", "clusterIdentifier"} <= create_only("aws:rds/cluster:Cluster")
+    assert "subnetGroupName" in create_only("aws:elasticache/replicationGroup:ReplicationGroup")
