@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     diagram = verbs.add_parser("diagram", help="draw a stack's architecture (Mermaid, PNG, SVG)")
     diagram.add_argument("stack", help=STACK_HELP)
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
-    readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections")
+    readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections and the stack-file schema")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
     new = verbs.add_parser("new-stack", help="a new environment: its stack file and pack config, from a stack")
     new.add_argument("name", help="the new stack, e.g. staging")
@@ -169,16 +169,23 @@ def _readme(args: argparse.Namespace) -> int:
     from tools.harness import PROJECT_DIR
     from tools.readme import SECTIONS, current, render, sync_readme
 
+    from tools import schema
+
     path = PROJECT_DIR / "README.md"
     if args.write:
         changed = sync_readme(path)
         print(f"README.md: regenerated {', '.join(changed)}" if changed else "README.md already up to date")
+        if schema.sync():
+            print(f"{schema.SCHEMA_PATH.relative_to(PROJECT_DIR)}: regenerated")
         return 0
     text = path.read_text()
     stale = [name for name in SECTIONS if current(text, name) != render(name)]
     for name in stale:
         print(f"README.md: section {name} is stale; run `./run readme --write`", file=sys.stderr)
-    return 1 if stale else 0
+    schema_stale = not schema.SCHEMA_PATH.is_file() or schema.SCHEMA_PATH.read_text() != schema.render()
+    if schema_stale:
+        print("docs/stack-file.schema.json is stale; run `./run readme --write`", file=sys.stderr)
+    return 1 if stale or schema_stale else 0
 
 
 def _cost(args: argparse.Namespace) -> int:

@@ -128,8 +128,11 @@ def create(name: str, source: str, env: str | None = None, project_dir: Path = P
     if marked:
         changes.append(f"{len(marked)} line(s) that still carry {source}'s values marked `{REVIEW_MARK.format(source=source)}`: "
                        "`plan` lists them until the marks are removed")
+    from tools.schema import modeline
+
+    text = re.sub(r"\A# yaml-language-server:[^\n]*\n", "", text)  # the editor's schema line stays the first
     header = f"# {name}: created from {src.name} by `./run new-stack {name} --from {source}`; review the marked lines.\n"
-    dst.write_text(header + text)
+    dst.write_text(f"{modeline(dst)}\n{header}{text}")
     policy_src = project_dir / "policies" / f"config.{source}.json"
     if policy_src.is_file():
         shutil.copy(policy_src, project_dir / "policies" / f"config.{name}.json")
