@@ -136,6 +136,11 @@ def load(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         document = {}
     if not isinstance(document, dict):
         raise StackFileError(f"{source}:1: a stack file is a mapping with a `config:` key; got a {type(document).__name__}")
+    if document and "config" not in document:
+        close = [k for k in document if isinstance(k, str) and k.lower().strip() in ("configs", "conf", "configuration", "settings")]
+        hint = f"; {close[0]!r} is not read: rename it config" if close else ""
+        raise StackFileError(f"{source}:1: no `config:` section: a stack file's settings (aws:region, platform:env, "
+                             f"...) go indented under a top-level `config:` key{hint}")
     config = document.get("config", {})
     if config is None:
         config = {}
