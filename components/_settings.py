@@ -8,6 +8,7 @@ key; the `@key: problem` lines that `Problems` produces are how a validator name
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -25,8 +26,10 @@ class Settings(BaseModel):
     """Base of every settings model: typos fail (`extra="forbid"`) and values are read-only."""
 
     # Attribute docstrings become field descriptions: the README's config reference is generated
-    # from them (`./run readme --write`), so the docs cannot drift from the model.
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # from them (`./run readme --write`), so the docs cannot drift from the model. Reading them costs a
+    # quarter of a second per import; `plan --watch` plans without them (PLATFORM_FIELD_DOCS=off).
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              use_attribute_docstrings=os.environ.get("PLATFORM_FIELD_DOCS") != "off")
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Any:

@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True)
     plan = verbs.add_parser("plan", help="evaluate a stack offline and print its resource tree")
     plan.add_argument("stack", help=STACK_HELP)
+    plan.add_argument("--watch", action="store_true",
+                      help="stay running: re-plan on every save of the stack file or the code, printing what changed")
     plan.add_argument("--json", metavar="FILE", type=Path, help="write the recorded graph (and policy results) as JSON")
     plan.add_argument("--verbose", action="store_true",
                       help="also the totals by resource type and every advisory finding's resources")
@@ -248,6 +250,10 @@ def _runtime(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    if args.watch:
+        from tools.watch import watch
+
+        return watch(args.stack)
     from policies.rules import POLICIES, RULES
     from tools import diagram, plan
     from tools.cost import estimate_stack

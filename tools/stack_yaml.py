@@ -20,7 +20,11 @@ class StackFileError(Exception):
     """A stack file the CLI would refuse to read (malformed YAML, a duplicate key, wrong shape)."""
 
 
-class _LineLoader(yaml.SafeLoader):
+_FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML was built with it (its wheels are): the same documents, ten times faster."""
+
+
+class _LineLoader(_FAST_SAFE_LOADER):  # type: ignore[valid-type, misc]
     """SafeLoader that refuses duplicate keys and records the line of every key path."""
 
     def __init__(self, stream: str, source: str) -> None:
@@ -68,7 +72,7 @@ def _surprise(node: yaml.ScalarNode) -> str | None:
     YAML 1.1 (PyYAML, and parsers that keep its rules) reads `NO`/`yes`/`on` as booleans, `0755`/`010` as octal
     numbers, `1:30` as sexagesimal, and drops a number's trailing zeros (`16.10` is 16.1): a version, a country code
     or a file mode silently becomes something else."""
-    if node.style is not None:
+    if node.style:  # quoted or a block scalar: as written (libyaml gives plain scalars "" where PyYAML gives None)
         return None
     text, tag = node.value, node.tag
     if tag == "tag:yaml.org,2002:bool" and text.lower() not in ("true", "false"):
@@ -105,7 +109,7 @@ def ambiguous_values(path: Path) -> dict[str, str]:
     """Key paths under `config:` whose unquoted value (or key) YAML reads as something its text does not say, with
     what it read (`platform:database.engine_version` -> `YAML reads 16.10 as the number 16.1`)."""
     try:
-        node = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
+        node = yaml.compose(path.read_text(), Loader=_FAST_SAFE_LOADER)
     except yaml.YAMLError:
         return {}  # `load` reports it
     found: dict[str, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,47 @@ def test_plan_without_graphviz_writes_the_mermaid_and_says_how_to_get_images(mon
     assert main(["plan", str(FIXTURE_DEV)]) == 0
     (line,) = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("diagram:")]
     assert line.endswith(".mmd (no PNG/SVG: graphviz's `dot` is missing; apt-get install graphviz)")
+
+
+WATCH_SCRIPT = """
+import json, sys
+from pathlib import Path
+from tools import watch
+path = Path(sys.argv[1])
+out = []
+text, first = watch.plan_once(str(path), None)
+out.append([text, first is not None])
+path.write_text(path.read_text().replace("cpu: 256\\n      memory: 512\\n", "cpu: 512\\n      memory: 1024\\n", 1))
+text, second = watch.plan_once(str(path), first)
+out.append([text, second is not None])
+path.write_text(path.read_text().replace("cidr: 10.10.0.0/16", "cidr: 10.10.0.0/33"))
+text, third = watch.plan_once(str(path), second)
+out.append([text, third is not None])
+print(json.dumps(out))
+"""
+
+
+def test_watch_replans_a_saved_edit_and_prints_only_the_change(tmp_path: Path) -> None:
+    # In a process of its own, as `./run plan --watch` runs: the watcher forks, which a test worker with threads
+    # of its own (xdist's, the runtime's) must not do.
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(FIXTURE_DEV.read_text())
+    assert "cpu: 256\n      memory: 512\n" in path.read_text()
+    run = subprocess.run([sys.executable, "-c", WATCH_SCRIPT, str(path)], cwd=PROJECT_DIR, capture_output=True,
+                         text=True, timeout=240, check=True)
+    (first, ok1), (second, ok2), (third, ok3) = json.loads(run.stdout.strip().splitlines()[-1])
+    assert ok1 and first.startswith("planned platform/dev:")
+    assert ok2 and "replace  TaskDefinition" in second and 'cpu: "256" -> "512"' in second
+    assert "totals: 0 to create, 0 to update, 1 to replace, 0 to delete" in second
+    # A bad save is refused with its line, and the last good graph stays the base.
+    assert not ok3 and re.search(r"Pulumi\.dev\.yaml:\d+: network\.cidr: expected an IPv4 network", third)
+
+
+def test_watch_watches_the_stack_file_and_the_programs_code(tmp_path: Path) -> None:
+    from tools import watch
+
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config: {}\n")
+    watched = set(watch.snapshot(path))
+    assert str(path) in watched
+    assert str(PROJECT_DIR / "components" / "database.py") in watched and str(PROJECT_DIR / "stack_config.py") in watched
