@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -282,8 +283,21 @@ def _option(resource: dict[str, Any], key: str) -> Any:
     return resource.get("options", {}).get(key)
 
 
-def compare(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
-    """The changes from the base graph to the head graph (`plan --json` documents)."""
+GLOBAL_TYPE_PREFIXES = ("aws:iam/", "aws:route53/", "aws:cloudfront/", "aws:budgets/", "aws:organizations/")
+"""Resource types of AWS's global services: a stack moving to another region keeps them where they are."""
+
+
+def stays_on_region_move(res: dict[str, Any]) -> bool:
+    """A resource that does not follow `aws:region`: a global service's, a CLOUDFRONT-scope web ACL (always in
+    us-east-1), one pinned to a region of its own (`region` input), or a component/provider (nothing of AWS's)."""
+    inputs = res.get("inputs") or {}
+    return (res["type"].startswith(GLOBAL_TYPE_PREFIXES) or inputs.get("scope") == "CLOUDFRONT"
+            or bool(inputs.get("region")) or not res["type"].startswith("aws:"))
+
+
+def compare(base: dict[str, Any], head: dict[str, Any], *, region_move: tuple[str, str] | None = None) -> list[Change]:
+    """The changes from the base graph to the head graph (`plan --json` documents). `region_move` (from, to): the
+    stack's `aws:region` changed, which creates every regional resource anew in the new region."""
     old, new = _resources(base), _resources(head)
     was: dict[str, str] = {}  # head URN -> the base URN it continues
     continued: set[str] = set()  # those base URNs
@@ -307,6 +321,10 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
         if before["type"] != res["type"]:
             changes.append(Change("replace", urn, res["type"], res["name"], _component(res, new), keys, ["(type)"],
                                   *protection, before["inputs"], res["inputs"]))
+        elif region_move is not None and not stays_on_region_move(res):
+            changes.append(Change("replace", urn, res["type"], res["name"], _component(res, new), keys,
+                                  [f"aws:region {region_move[0]} -> {region_move[1]}"], *protection, before["inputs"],
+                                  res["inputs"]))
         elif keys:
             forcing = create_only(res["type"]) | set(_option(res, "replaceOnChanges") or [])
             forced = sorted(set(keys) if "*" in forcing else set(keys) & forcing)  # replaceOnChanges: ["*"]
@@ -415,8 +433,29 @@ def render(stack: str, base_ref: str, changes: list[Change], secrets: dict[str, 
     if before is not None and after is not None:
         lines.append(f"cost: {before:,.2f} -> {after:,.2f} USD/month ({after - before:+,.2f}; offline estimate, "
                      "fixed + usage; details: ./run cost <stack>)")
+    moved = next((f for c in changes for f in c.forced_by if f.startswith("aws:region ")), None)
+    if moved is not None:
+        lines.append(f"region: {moved.removeprefix('aws:region ')} replaces every regional resource (global ones: IAM, "
+                     "Route53, CloudFront and its web ACL, stay); the price table holds us-east-1 list prices only, so "
+                     "the cost above is us-east-1's, not the new region's")
     lines.extend(f"REFUSED: {r}" for r in refusals)
     return "\n".join(lines)
+
+
+def _base_region(ref: str, relative: Path) -> str | None:
+    """The `aws:region` the stack file had at `ref` (None for a stack the ref does not have)."""
+    import yaml
+
+    run = subprocess.run(["git", "show", f"{ref}:{relative.as_posix()}"], cwd=PROJECT_DIR, capture_output=True,
+                         text=True, check=False)
+    if run.returncode != 0:
+        return None
+    try:
+        doc = yaml.safe_load(run.stdout) or {}
+    except yaml.YAMLError:
+        return None
+    region = (doc.get("config") or {}).get("aws:region") if isinstance(doc, dict) else None
+    return region if isinstance(region, str) else None
 
 
 def _default_base() -> str:
@@ -446,7 +485,9 @@ def main(stack: str, base_ref: str | None) -> int:
         new = pool.submit(graph, PROJECT_DIR, relative, cost=True)
         before = old.result() if old is not None else {"resources": {}, "cost": 0.0}  # a new stack: all created
         after = new.result()
-    changes = compare(before, after)
+    base_region, head_region = _base_region(ref, relative), stack_file.raw.get("aws:region")
+    region_move = (base_region, head_region) if base_region and head_region and base_region != head_region else None
+    changes = compare(before, after, region_move=region_move)
     secrets: dict[str, set[str]] = defaultdict(set)  # an input secret on either side is masked
     for side in (before, after):
         for urn, r in _resources(side).items():

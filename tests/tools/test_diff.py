@@ -284,3 +284,38 @@ def test_moving_an_aurora_cluster_to_another_subnet_group_is_a_replacement() -> 
 
     assert {"dbSubnetGroupName", "clusterIdentifier"} <= create_only("aws:rds/cluster:Cluster")
     assert "subnetGroupName" in create_only("aws:elasticache/replicationGroup:ReplicationGroup")
+
+
+# -- a stack moving to another region (issue 23) -----------------------------------------------------------------------
+
+def test_moving_the_stack_to_another_region_replaces_every_regional_resource(prod_graph, tmp_path) -> None:
+    head = _variant(tmp_path, lambda c: c.update({"aws:region": "eu-west-1"}))
+    changes = diff.compare(prod_graph, head, region_move=("us-east-1", "eu-west-1"))
+    by_name = {c.name: c for c in changes}
+    resources = {r["name"]: r for r in head["resources"] if r.get("custom")}
+    for name in ("network-vpc", "db-instance", "app-main"):
+        assert by_name[name].action == "replace" and by_name[name].forced_by == ["aws:region us-east-1 -> eu-west-1"]
+    for name, res in resources.items():   # global services stay (IAM, Route53, CloudFront and its web ACL)
+        if res["type"].startswith(("aws:iam/", "aws:route53/", "aws:cloudfront/")):
+            assert name not in by_name or by_name[name].action != "replace" or not by_name[name].forced_by[0].startswith("aws:region")
+    report = diff.render("platform/prod", "abc", changes, {}, (100.0, 100.0), diff.guard(changes, {}))
+    assert "region: us-east-1 -> eu-west-1 replaces every regional resource" in report
+    assert "the cost above is us-east-1's, not the new region's" in report
+    # The same edit without the move known is what the diff showed before: updates in place.
+    assert "replace" not in {c.action for c in diff.compare(prod_graph, head) if c.name == "network-vpc"}
+
+
+def test_what_stays_when_a_stack_moves() -> None:
+    assert diff.stays_on_region_move({"type": "aws:iam/role:Role", "inputs": {}})
+    assert diff.stays_on_region_move({"type": "aws:wafv2/webAcl:WebAcl", "inputs": {"scope": "CLOUDFRONT"}})
+    assert diff.stays_on_region_move({"type": "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+                                      "inputs": {"region": "us-east-1"}})
+    assert not diff.stays_on_region_move({"type": "aws:wafv2/webAcl:WebAcl", "inputs": {"scope": "REGIONAL"}})
+    assert not diff.stays_on_region_move({"type": "aws:ec2/vpc:Vpc", "inputs": {}})
+
+
+def test_the_base_region_is_read_from_the_stack_file_at_the_ref() -> None:
+    from pathlib import Path
+
+    assert diff._base_region("HEAD", Path("Pulumi.dev.yaml")) == "us-east-1"
+    assert diff._base_region("HEAD", Path("Pulumi.nope.yaml")) is None   # a stack the base does not have
