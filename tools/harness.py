@@ -1042,6 +1042,10 @@ def _missing_export(stack_file: StackFile, stack_outputs: Mapping[str, Mapping[s
                     exc: KeyError) -> str | None:
     """Explain a StackReference read of an export the data stack does not have, or None if it is not one."""
     key = exc.args[0] if exc.args else None
+    if isinstance(key, str) and " " in key and stack_outputs:
+        # The data layer's own explanation (an export that lacks one entry): said once, not inside another.
+        line = stack_file.lines.get(f"{stack_file.project}:data_stack", 0)
+        return f"{stack_file.path.name}:{line}: platform:data_stack: {key}"
     for name, exports in stack_outputs.items():
         if isinstance(key, str) and key not in exports:
             line = stack_file.lines.get(f"{stack_file.project}:data_stack", 0)

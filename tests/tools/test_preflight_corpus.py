@@ -9,6 +9,7 @@ refuse) and a message naming the key, and never with a traceback.
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -208,3 +209,17 @@ def test_an_app_stack_whose_data_stack_lacks_a_declared_export(tmp_path: Path, c
     err = capsys.readouterr().err
     assert err.startswith("error: Pulumi.semiont-app.yaml:") and "exports no 'db_endpoint'" in err
     assert "Traceback" not in err
+
+
+def test_a_data_stack_export_that_lacks_one_entry_is_said_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression (issue 23): the data layer's explanation came back wrapped inside "exports no '<explanation>'".
+    shutil.copy(EXAMPLES / "Pulumi.semiont.yaml", tmp_path)
+    app = (EXAMPLES / "Pulumi.semiont-app.yaml").read_text()
+    assert "    secrets: [jwt-secret, oauth]" in app
+    (tmp_path / "Pulumi.semiont-app.yaml").write_text(app.replace("    secrets: [jwt-secret, oauth]",
+                                                                    "    secrets: [jwt-secret, oauth, missing-one]"))
+    assert main(["preflight", str(tmp_path / "Pulumi.semiont-app.yaml")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert err.count("missing-one") == 1 and "exports no" not in err
+    assert re.match(r"error: Pulumi\.semiont-app\.yaml:\d+: platform:data_stack: the data stack's export secrets_arns "
+                    r"has no 'missing-one'", err)
