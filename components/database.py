@@ -250,7 +250,9 @@ class DatabaseSettings(Settings):
     on MySQL, and audit on Aurora MySQL."""
     parameters: dict[matching(r"^[a-z_.]+$", "an engine parameter name such as log_min_duration_statement or long_query_time"), str] = {}  # type: ignore[valid-type]
     """Extra engine parameters (pending the next reboot). The TLS parameter (`rds.force_ssl`, `require_secure_transport`)
-    and those that turn on an exported log are the program's and cannot be overridden."""
+    and those that turn on an exported log are the program's and cannot be overridden. Names are checked for form
+    only: no AWS data the program pins lists each family's parameters (DescribeEngineDefaultParameters is an API
+    call), so a misspelt name is refused by RDS at deploy."""
 
     @model_validator(mode="before")
     @classmethod
