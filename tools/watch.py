@@ -67,9 +67,17 @@ def warm(types: list[str]) -> None:
         parts = module.split("/") if provider == "kubernetes" else module.split("/")[:1]
         path = ".".join(p for p in (package, *parts) if p and p != "index")
         try:
-            getattr(importlib.import_module(path), cls)
+            resource = getattr(importlib.import_module(path), cls)
         except (ImportError, AttributeError):
             continue  # the child imports it itself
+        # Pulumi resolves a resource class's output type hints once per process (functools.cache): resolved here,
+        # every child inherits them (a third of a warm re-plan otherwise).
+        try:
+            from pulumi import _types
+
+            _types.resource_types(resource)
+        except Exception:  # noqa: BLE001 - a warm-up only: the child resolves what this could not
+            continue
 
 
 def plan_once(stack: str, previous: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
