@@ -1328,3 +1328,17 @@ def test_a_commands_words_may_repeat() -> None:
     config = raw("dev")
     config["services"]["api"]["command"] = ["sh", "-c", "-c"]
     assert from_mapping(config).services["api"].command == ["sh", "-c", "-c"]
+
+
+def test_a_secure_value_for_a_boolean_setting_plans_offline(tmp_path: Path) -> None:
+    from tools.harness import load_stack_config
+
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    text = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+    assert "    deletion_protection: false\n" in text
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(text.replace("    deletion_protection: false\n", "    deletion_protection: {secure: AAABAD}\n", 1))
+    stack_file = load_stack_config(path, tmp_path)
+    assert "platform:database" in stack_file.secret_keys
+    assert json.loads(stack_file.config["platform:database"])["deletion_protection"] is True   # a boolean, not text
+    assert load_config(path, project_dir=tmp_path).database.deletion_protection is True

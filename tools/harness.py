@@ -860,25 +860,55 @@ def load_stack_config(ref: str | Path, project_dir: Path = PROJECT_DIR) -> Stack
         full = key if ":" in key else f"{project}:{key}"
         # Offline there is no secrets provider: the program sees a placeholder where a `secure:` value is, at the
         # top or nested in an object (Pulumi decrypts both), and the key is marked secret.
-        plain, secret = _without_secure(value)
-        config[full] = "offline-placeholder-secret" if secret and not isinstance(plain, (dict, list)) else _engine_string(plain)
+        field = full.removeprefix(f"{project}:") if full.startswith(f"{project}:") else None
+        plain, secret = _without_secure(value, (field,) if field else None)
+        config[full] = _engine_string(plain)
         if secret:
             secret_keys.append(full)
     return StackFile(project=project, stack=stack, path=path, config=config, secret_keys=secret_keys, raw=raw,
                      lines=lines, ambiguous=stack_yaml.ambiguous_values(path))
 
 
-def _without_secure(value: Any) -> tuple[Any, bool]:
-    """`value` with every `{secure: ...}` replaced by the offline placeholder, and whether there was one."""
+SECRET_PLACEHOLDER = "offline-placeholder-secret"
+"""What a `secure:` string reads as offline (there is no secrets provider to decrypt it)."""
+
+
+def _without_secure(value: Any, path: tuple[Any, ...] | None) -> tuple[Any, bool]:
+    """`value` with every `{secure: ...}` replaced by an offline placeholder of the setting's type (the string
+    placeholder; true for a boolean setting), and whether there was one. `path` locates `value` among the project's
+    settings (None: another namespace's key, whose type the program does not know)."""
     if isinstance(value, dict) and set(value) == {"secure"}:
-        return "offline-placeholder-secret", True
+        return (True if path is not None and _setting_is_bool(path) else SECRET_PLACEHOLDER), True
     if isinstance(value, dict):
-        parts = {k: _without_secure(v) for k, v in value.items()}
+        parts = {k: _without_secure(v, (*path, k) if path is not None else None) for k, v in value.items()}
         return {k: v for k, (v, _) in parts.items()}, any(secret for _, secret in parts.values())
     if isinstance(value, list):
-        items = [_without_secure(v) for v in value]
+        items = [_without_secure(v, (*path, i) if path is not None else None) for i, v in enumerate(value)]
         return [v for v, _ in items], any(secret for _, secret in items)
     return value, False
+
+
+def _setting_is_bool(path: tuple[Any, ...]) -> bool:
+    """Whether the project setting at `path` (`("database", "multi_az")`) is a boolean."""
+    import typing
+
+    import stack_config
+
+    current: Any = stack_config.StackConfig
+    annotation: Any = None
+    entry_name_next = False
+    for part in path:
+        if entry_name_next or isinstance(part, int):
+            entry_name_next = False
+            continue
+        model = stack_config._model_in(annotation) if annotation is not None else current
+        if model is None or part not in model.model_fields:
+            return False
+        annotation = model.model_fields[part].annotation
+        entry_name_next = stack_config._is_map(annotation)
+    if annotation is None:
+        return False
+    return annotation is bool or bool in [a for a in typing.get_args(annotation) if a is not type(None)]
 
 
 def _reset_runtime(config: Mapping[str, str], secret_keys: list[str]) -> None:
