@@ -223,3 +223,17 @@ def test_the_eks_calendar_is_ordered_and_consistent() -> None:
         assert 360 <= (row.extended_until - row.standard_until).days <= 366
     assert aws_data.eks_version("1.35") is not None and aws_data.eks_version("1.20") is None
     assert aws_data.eks_version("1.35").standard_until > date(2026, 11, 30)  # type: ignore[union-attr]
+
+
+def test_a_value_in_a_list_of_named_entries_is_traced_to_its_own_entry(tmp_path: Path) -> None:
+    # Regression (issue 23): five pipeline steps, three sharing a tag: each job definition named its step's line,
+    # not the first entry that wrote the same tag (list indices say nothing of which entry a resource is).
+    path = tmp_path / "Pulumi.steps.yaml"
+    path.write_text("config:\n  aws:region: us-east-1\n  platform:pipeline:\n    steps:\n"
+                    "      - {name: align, image: {repository: bwa, tag: '1.19'}}\n"
+                    "      - {name: sort, image: {repository: tools, tag: '1.19'}}\n"
+                    "      - {name: call, image: {repository: tools, tag: '1.19'}}\n")
+    stack_file = load_stack_config(path)
+    uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-steps-registry-tools:1.19"
+    assert trace(stack_file, uri, "containerProperties", "pipeline-call") == ("platform:pipeline.steps[2].image.tag", 7)
+    assert trace(stack_file, uri, "containerProperties", "pipeline-sort") == ("platform:pipeline.steps[1].image.tag", 6)

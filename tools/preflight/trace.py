@@ -49,6 +49,22 @@ def _flat(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+def _path_words(raw: Mapping[str, Any], path: str) -> set[str]:
+    """The words of a key path, with the `name` of each list entry it passes through (`pipeline.steps[4]` is the
+    step named bcftools-call): a list's indices say nothing of which entry a resource comes from."""
+    words = _words(path)
+    node: Any = raw
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+            if isinstance(node, Mapping) and isinstance(node.get("name"), str):
+                words |= _words(node["name"])
+        else:
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return words
+
+
 def trace(stack_file: StackFile | None, value: Any, prop: str | None, resource: str) -> tuple[str, int] | None:
     """(key path, line) of the stack-file value most likely behind `value`, or None."""
     if stack_file is None or value is None or value == "" or isinstance(value, Mapping):
@@ -65,7 +81,7 @@ def trace(stack_file: StackFile | None, value: Any, prop: str | None, resource: 
             score += 6
         elif prop_key and last and (last in prop_key or prop_key in last):
             score += 4
-        score += 2 * len(_words(path) & resource_words)
+        score += 2 * len(_path_words(stack_file.raw, path) & resource_words)
         if best is None or score > best[0]:
             best = (score, path)
     if best is None:
@@ -91,7 +107,7 @@ def _containing(stack_file: StackFile, value: Any, prop_key: str, resource_words
             continue
         last = _flat(re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1])
         similar = bool(prop_key) and (last == prop_key or prop_key in last or last in prop_key)
-        found.append((int(similar), len(_words(path) & named), len(leaf), path))
+        found.append((int(similar), len(_path_words(own, path) & named), len(leaf), path))
     if not found:
         return None
     _, _, length, path = max(found)
