@@ -147,22 +147,22 @@ def _with_waivers(tmp_path: Path, source: Path, waivers: list[dict], **config_ch
     return path
 
 
-def _waiver(rule: str, resource: str, expires: str = str(date.today() + timedelta(days=30))) -> dict:
+def _waiver(rule: str, resource: str, expires: str | None = None) -> dict:
+    # The date is taken when the waiver is made, not when this module was imported (a run crossing midnight).
     return {"rule": rule, "resource": resource, "reason": "a reason long enough", "owner": "platform-team",
-            "expires": expires}
+            "expires": expires or str(date.today() + timedelta(days=30))}
 
 
 def test_the_stack_files_waivers_reach_each_rules_config(tmp_path: Path) -> None:
     from tools.policy_run import stack_policy_config
 
-    path = _with_waivers(tmp_path, FIXTURE_DEV, [_waiver("alb-access-logs", "app-main"),
-                                                        _waiver("vpc-flow-logs", "*::network-vpc")])
+    flow_logs = _waiver("vpc-flow-logs", "*::network-vpc")
+    path = _with_waivers(tmp_path, FIXTURE_DEV, [_waiver("alb-access-logs", "app-main"), flow_logs])
     config = stack_policy_config(load_stack_config(path))
     assert config["alb-access-logs"]["enforcementLevel"] == "disabled"  # policies/config.dev.json stays
     assert [w["resource"] for w in config["alb-access-logs"]["waivers"]] == ["app-main"]
     assert config["vpc-flow-logs"] == {"waivers": [{"resource": "*::network-vpc", "reason": "a reason long enough",
-                                                    "owner": "platform-team",
-                                                    "expires": str(date.today() + timedelta(days=30))}]}
+                                                    "owner": "platform-team", "expires": flow_logs["expires"]}]}
 
 
 @pytest.mark.parametrize(("rule", "message"), [
