@@ -367,9 +367,15 @@ class StackConfig(Settings):
         if problems:
             return self._fail(problems)  # the other rules assume each section sits in its layer
         net = self.network
+        letters = aws_data.availability_zone_letters(self.region)
         for az in (net.availability_zones if net else None) or []:
-            if not az.startswith(self.region):
-                problems.append(f"@network.availability_zones: {az} is not in region {self.region}")
+            if not az.startswith(self.region):  # AzName's grammar holds one letter after the region
+                problems.append(f"@network.availability_zones: {az} is not in region {self.region}"
+                                + (f"; its zones are {self.region}{letters[0]} to {self.region}{letters[-1]}"
+                                   if letters else ""))
+            elif letters and az[-1] not in letters:
+                problems.append(f"@network.availability_zones: {self.region} has no zone {az} (its zones are "
+                                f"{self.region}{letters[0]} to {self.region}{letters[-1]}); pick one of those")
         for section, cfg in (("database", self.database), ("cache", self.cache)):
             if cfg is not None and cfg.subnet_tier not in self.subnet_tiers():
                 problems.append(f"@{section}.subnet_tier: the network has no {cfg.subnet_tier} subnets "

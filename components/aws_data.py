@@ -19,6 +19,7 @@ itself (0.4 s), only its JSON.
 
 from __future__ import annotations
 
+import ast
 import gzip
 import importlib.util
 import json
@@ -140,6 +141,35 @@ def regions() -> dict[str, str]:
             if not region.endswith("-global"):  # pseudo-regions of global endpoints
                 found[region] = partition["id"]
     return found
+
+
+@cache
+def _cfnlint_availability_zones() -> dict[str, list[str]]:
+    # Read as a literal from the module's source: importing cfn-lint costs 0.3 s of every plan.
+    source = (_package_dir("cfnlint") / "helpers.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(isinstance(t, ast.Name) and t.id == "AVAILABILITY_ZONES" for t in targets) and node.value:
+                return ast.literal_eval(node.value)
+    raise LookupError("cfn-lint's helpers.py no longer defines AVAILABILITY_ZONES; see components/aws_data.py")
+
+
+@cache
+def availability_zone_letters(region: str) -> str | None:
+    """The zone letters a region's AZ names may end in (`"abc"`), or None where no data covers it.
+
+    Source: cfn-lint's `cfnlint.helpers.AVAILABILITY_ZONES` (the pinned cfn-lint; read 2026-12-04),
+    the only pinned table of AZ names; botocore has none. Which letters an account sees is decided
+    per account (AWS maps names to physical zones per account: "us-west-1" shows two of a-c), so
+    the letters run from `a` to the last one the table lists, and a name past it does not exist
+    for anybody.
+    """
+    names = _cfnlint_availability_zones().get(region)
+    if not names:
+        return None
+    last = max(name[len(region):] for name in names)
+    return "".join(chr(c) for c in range(ord("a"), ord(last) + 1))
 
 
 # -- RDS ------------------------------------------------------------------------------------------

@@ -142,7 +142,10 @@ _DELETE = object()
         ("network.cidrr", "10.0.0.0/16", "network.cidrr: unknown key. Did you mean 'cidr'?"),
         ("network.egress", "nat", "network.egress: expected 'none', 'single', 'per_az' or 'instance'; got 'nat'"),
         ("network.az_count", 4, "network.az_count: expected less than or equal to 3; got 4"),
-        ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1"),
+        ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1; its zones are us-east-1a to us-east-1f"),
+        # us-east-1's last zone is f (cfn-lint's table): f is the nearest passing letter, g the nearest failing.
+        ("network.availability_zones", ["us-east-1a", "us-east-1g"], "network.availability_zones: us-east-1 has no zone us-east-1g (its zones are us-east-1a to us-east-1f); pick one of those"),
+        ("network.availability_zones", ["us-east-1a", "us-east-1z"], "us-east-1 has no zone us-east-1z"),
         ("database.engine_version", "9", "database.engine_version: expected a version of postgres, 13 or later"),
         ("database.engine_version", "16.4", "database.engine_version: postgres 16.4 is deprecated: AWS refuses new databases on it"),
         ("database.engine_version", "16.99", "database.engine_version: postgres 16.99 is not offered by AWS"),
@@ -486,6 +489,13 @@ def test_default_subnet_layout_is_inside_the_vpc_and_disjoint() -> None:
     assert len(nets) == 9
     assert all(n.subnet_of(vpc) for n in nets)
     assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+
+
+def test_the_last_zone_of_the_region_is_accepted() -> None:
+    # Nearest passing beside the refusals of us-east-1g above: f is us-east-1's last zone.
+    mapping = _with("network", {"cidr": "10.0.0.0/16", "availability_zones": ["us-east-1e", "us-east-1f"],
+                                "egress": "per_az"})
+    assert from_mapping(mapping).network.availability_zones == ["us-east-1e", "us-east-1f"]
 
 
 def test_portfolio_subnets_can_be_fixed_exactly() -> None:

@@ -18,9 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from tools import price_lists
+from tools import price_lists, stack_yaml
 from tools.harness import Recorded, RecordingMonitor
 
 TOOLS_DIR = Path(__file__).resolve().parent
@@ -50,7 +49,7 @@ class PriceTable:
     def load(cls, path: Path = PRICES_FILE) -> PriceTable:
         """Read and check the table: every entry has a unit and a price, or a list of price tables by type
         (inline or a tools/price_lists file), each with its source and date."""
-        doc = yaml.safe_load(path.read_text())
+        doc = stack_yaml.safe_load(path.read_text())
         entries = {}
         for key, entry in doc["prices"].items():
             if not entry.get("unit") or ("price" in entry) == ("sources" in entry):
@@ -86,7 +85,7 @@ class PriceTable:
 
 def usage_profile(profile: str, overrides: Mapping[str, float] | None = None, path: Path = USAGE_FILE) -> dict[str, float]:
     """A profile's usage values (tools/usage.yaml) with the stack's overrides applied."""
-    doc = yaml.safe_load(path.read_text())
+    doc = stack_yaml.safe_load(path.read_text())
     values = {k: float(v) for k, v in doc["profiles"][profile].items()}
     values.update({k: float(v) for k, v in (overrides or {}).items()})
     return values

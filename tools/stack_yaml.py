@@ -24,6 +24,11 @@ _FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser where PyYAML was built with it (its wheels are): the same documents, ten times faster."""
 
 
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` through libyaml where PyYAML has it: for the files the tools read often (Pulumi.yaml, prices)."""
+    return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # noqa: S506 - a safe loader, the C build of SafeLoader
+
+
 class _LineLoader(_FAST_SAFE_LOADER):  # type: ignore[valid-type, misc]
     """SafeLoader that refuses duplicate keys and records the line of every key path."""
 

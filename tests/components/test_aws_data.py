@@ -112,3 +112,11 @@ def test_fargate_pairs() -> None:
 def test_master_user_names(engine: str, name: str, problem: str | None) -> None:
     found = aws_data.rds_master_username_problem(engine, name)
     assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_zone_letters_run_to_the_last_zone_the_pinned_table_lists() -> None:
+    assert aws_data.availability_zone_letters("us-east-1") == "abcdef"
+    # us-west-1's accounts each see two of a-c: every letter up to the last listed is somebody's zone.
+    assert aws_data.availability_zone_letters("us-west-1") == "abc"
+    assert aws_data.availability_zone_letters("eu-west-1") == "abc"
+    assert aws_data.availability_zone_letters("xx-nowhere-1") is None

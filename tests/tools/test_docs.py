@@ -37,10 +37,15 @@ def test_readme_section_matches_its_generator(name: str) -> None:
 
 def test_readme_check_fails_on_a_stale_section(tmp_path, monkeypatch, capsys) -> None:
     import tools.harness
+    import tools.readme
 
     stale = tmp_path / "README.md"
     stale.write_text((PROJECT_DIR / "README.md").read_text().replace("| `rds-storage-encrypted` |", "| `x` |"))
     monkeypatch.setattr(tools.harness, "PROJECT_DIR", tmp_path)
+    # The mechanics (find the stale section, rewrite it, pass again) on two sections: every section's
+    # freshness is test_readme_section_matches_its_generator's, and the priced ones run every stack.
+    monkeypatch.setattr(tools.readme, "SECTIONS", {name: tools.readme.SECTIONS[name]
+                                                   for name in ("config-reference", "policy-coverage")})
     assert main(["readme"]) == 1
     assert "section policy-coverage is stale" in capsys.readouterr().err
     assert main(["readme", "--write"]) == 0
