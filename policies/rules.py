@@ -146,12 +146,18 @@ READ_ONLY = re.compile(r"^(Describe|Get|List)[A-Z]")
 """Discovery actions; on "*" they reveal metadata but change nothing."""
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 RESTRICTING_KEYS = {
-    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourcevpce", "aws:sourcevpc", "aws:sourceorgid",
-    "aws:sourceorgpaths", "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+    # the network path: a VPC endpoint, a VPC, or endpoints owned by an account or organisation
+    "aws:sourcevpce", "aws:sourcevpc", "aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths",
+    # the organisation of the caller or of the resource acted on
+    "aws:principalorgid", "aws:principalorgpaths", "aws:resourceorgid", "aws:sourceorgid", "aws:sourceorgpaths",
+    # the account, or the exact principal or resource ARN
+    "aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "aws:sourcearn", "aws:principalarn",
     "kms:calleraccount",
 }
 """Condition keys that narrow `Principal: *` to an account, organisation, network path or resource (IAM User Guide,
-global condition context keys); any other condition (aws:SecureTransport, aws:UserAgent, ...) still admits everyone."""
+"AWS global condition context keys", checked 2026-12-05: aws:VpceAccount, aws:VpceOrgID and aws:VpceOrgPaths are the
+newest); any other condition (aws:SecureTransport, aws:UserAgent, aws:SourceIp, ...) still admits everyone. See
+`_restricts` for how a condition on one of them may still restrict nothing."""
 LOG_EXPORT_BY_ENGINE = {"postgres": ("postgresql",), "aurora-postgresql": ("postgresql",), "mysql": ("error",),
                         "mariadb": ("error",), "aurora-mysql": ("error", "audit"), "aurora": ("error", "audit"),
                         "oracle": ("alert",), "sqlserver": ("error",), "db2": ("diag.log",)}
@@ -165,19 +171,60 @@ SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY
 # ==================================================================================================
 
 
+def effective_engine(res: Subject) -> str | None:
+    """The engine a database runs, as AWS reads it: `aurora` is Aurora MySQL's old name, and a cluster without an
+    engine is Aurora MySQL (the first Aurora engine, and CloudFormation's and the provider's historical default); an
+    instance without one has its engine from a snapshot or source, which the pack cannot see (None)."""
+    engine = str(res.props.get("engine") or "")
+    if engine == "aurora":
+        return "aurora-mysql"
+    if not engine and res.type == RDS_CLUSTER:
+        return "aurora-mysql"
+    return engine or None
+
+
 def _everyone(principal: Any) -> bool:
     """`Principal: "*"` or `{"AWS": "*"}` (or a list holding "*")."""
     return principal == "*" or (isinstance(principal, Mapping) and "*" in as_strings(principal.get("AWS")))
 
 
+ACCOUNT_KEYS = {"aws:sourceaccount", "aws:principalaccount", "aws:sourceowner", "aws:vpceaccount", "kms:calleraccount"}
+"""RESTRICTING_KEYS whose value is an account ID."""
+_WILD = re.compile(r"[*?]")
+
+
+def _narrows(key: str, value: str) -> bool:
+    """Whether `key` tested against `value` leaves out callers anyone could become: an exact account, an ARN in a
+    named account (or, for account-less ARNs such as a bucket's, an exact resource), an exact organisation, endpoint
+    or VPC. A wildcard where the account or organisation goes admits whoever creates a matching name."""
+    if key in ACCOUNT_KEYS:
+        return re.fullmatch(r"\d{12}", value) is not None
+    if key in ("aws:sourcearn", "aws:principalarn"):
+        parts = value.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return False
+        account, resource = parts[4], parts[5]
+        if account:
+            return re.fullmatch(r"\d{12}", account) is not None
+        return bool(resource) and not _WILD.search(resource)
+    if key.endswith("orgpaths"):  # o-org/r-root/ou-unit/...: the organisation itself must be named
+        org = value.split("/", 1)[0]
+        return org.startswith("o-") and not _WILD.search(org)
+    return bool(value) and not _WILD.search(value)
+
+
 def _restricts(condition: Any) -> bool:
-    """Whether a condition narrows who may act: a positive test of a RESTRICTING_KEYS key against a value that is
-    not only wildcards."""
+    """Whether a condition narrows who may act: a positive test of a RESTRICTING_KEYS key whose every value narrows
+    (`_narrows`). Negated operators, `Null`, `...IfExists` (true when the caller omits the key) and `ForAllValues:`
+    (true when the key is absent) restrict nothing."""
     for operator, block in (condition or {}).items() if isinstance(condition, Mapping) else ():
-        if not isinstance(block, Mapping) or "Not" in operator or operator.startswith("Null") or "IfExists" in operator:
+        op = str(operator)
+        if (not isinstance(block, Mapping) or "Not" in op or op.startswith(("Null", "ForAllValues:"))
+                or op.endswith("IfExists")):
             continue
         for key, value in block.items():
-            if str(key).lower() in RESTRICTING_KEYS and all(v.strip("*?") for v in as_strings(value)) and as_strings(value):
+            values = as_strings(value)
+            if str(key).lower() in RESTRICTING_KEYS and values and all(_narrows(str(key).lower(), v) for v in values):
                 return True
     return False
 
@@ -214,7 +261,12 @@ def _storage_encrypted(res: Subject) -> Iterator[str]:
 _efs_encrypted = _setting("encrypted", lambda v: v is True, "EFS {name} is not encrypted at rest.")
 
 
-_cache_at_rest = _setting("atRestEncryptionEnabled", lambda v: v is True, "Cache {name} is not encrypted at rest.")
+def _cache_at_rest(res: Subject) -> Iterator[str]:
+    # ElastiCache API CreateReplicationGroup, AtRestEncryptionEnabled: "Default: true when using Valkey, false when
+    # using Redis OSS" (botocore's ElastiCache model; checked 2026-12-05). The provider's engine default is redis.
+    value = res.props.get("atRestEncryptionEnabled")
+    if value is False or (value is None and str(res.props.get("engine") or "redis") != "valkey"):
+        yield f"Cache {res.name} is not encrypted at rest."
 
 
 _sns_encrypted = _setting("kmsMasterKeyId", bool, "Topic {name} has no KMS key (kmsMasterKeyId).")
@@ -583,6 +635,14 @@ def _flow_logs(stack: Stack) -> Iterator[tuple[str, str]]:
 _retention_set = _setting("retentionInDays", bool, "Log group {name} keeps logs forever (no retentionInDays).")
 
 
+def _retention_year(res: Subject) -> Iterator[str]:
+    # 0 or unset is "never expire": kept longer than any minimum.
+    days = res.props.get("retentionInDays")
+    minimum = int(res.config.get("minimumDays") or 365)
+    if days and int(days) < minimum:
+        yield f"Log group {res.name} keeps logs {int(days)} days, under {minimum}."
+
+
 def _alb_access_logs(res: Subject) -> Iterator[str]:
     if res.props.get("loadBalancerType") in (None, "application", "network") and dig(res.props, "accessLogs", "enabled") is not True:
         yield f"Load balancer {res.name} writes no access logs."
@@ -622,7 +682,11 @@ def _eks_logging(res: Subject) -> Iterator[str]:
 
 
 def _rds_log_exports(res: Subject) -> Iterator[str]:
-    engine = str(res.props.get("engine") or "postgres")
+    engine = effective_engine(res)
+    if engine is None:  # restored from a snapshot or a replica: the engine is its source's, its logs unknown here
+        if not as_strings(res.props.get("enabledCloudwatchLogsExports")):
+            yield f"Database {res.name} exports no log to CloudWatch."
+        return
     needed = LOG_EXPORT_BY_ENGINE.get(engine) or LOG_EXPORT_BY_ENGINE.get(engine.split("-")[0], ("error",))
     missing = [kind for kind in needed if kind not in as_strings(res.props.get("enabledCloudwatchLogsExports"))]
     if missing:
@@ -630,8 +694,7 @@ def _rds_log_exports(res: Subject) -> Iterator[str]:
 
 
 def _aurora_backtrack(res: Subject) -> Iterator[str]:
-    # An unset engine is read as Aurora MySQL: the provider's old default engine, `aurora`, was MySQL-compatible.
-    if str(res.props.get("engine") or "aurora-mysql") in ("aurora-mysql", "aurora") and not res.props.get("backtrackWindow"):
+    if effective_engine(res) == "aurora-mysql" and not res.props.get("backtrackWindow"):
         yield f"Aurora MySQL cluster {res.name} cannot be backtracked (backtrackWindow is 0)."
 
 
@@ -718,9 +781,15 @@ def _cache_failover(res: Subject) -> Iterator[str]:
         yield f"Cache {res.name} has no automatic multi-AZ failover."
 
 
-def _efs_backups(res: Subject) -> Iterator[str]:
-    if dig(res.props, "backupPolicy", "status") != "ENABLED":
-        yield f"File system backups are off ({res.name})."
+def _efs_backups(stack: Stack) -> Iterator[tuple[str, str]]:
+    # FSBP EFS.2 passes a file system with its automatic backups on or in an AWS Backup plan (AWS Security Hub User
+    # Guide, EFS.2 "Amazon EFS volumes should be in backup plans"; checked 2026-12-05).
+    own = {str(p.props.get("fileSystemId")) for p in stack.of(EFS_BACKUP)
+           if dig(p.props, "backupPolicy", "status") == "ENABLED"}
+    selected = {a for s in stack.of(BACKUP_SELECTION) for a in as_strings(s.props.get("resources"))}
+    for fs in subjects(stack.of(EFS)):
+        if str(fs.props.get("id")) not in own and fs.props.get("arn") not in selected and "*" not in selected:
+            yield f"File system {fs.name} is backed up neither by its backup policy nor by an AWS Backup plan.", fs.urn
 
 
 def _ecs_circuit_breaker(res: Subject) -> Iterator[str]:
@@ -740,11 +809,26 @@ def _documents(res: Subject) -> list[Any]:
     return [res.props.get("policy")]  # role, user and group inline policies; customer-managed policies
 
 
+EVERY_ACTION = {"*", "*:*"}
+"""Action patterns that match every action of every service."""
+GRANTS_ADMIN = {"iam:*"}
+"""Actions that grant everything by another step: whoever holds every IAM action on "*" can attach AdministratorAccess
+to themselves (IAM User Guide, "Security best practices in IAM": least privilege; checked 2026-12-05)."""
+
+
 def _no_full_admin(res: Subject) -> Iterator[str]:
     for doc in _documents(res):
         for s in statements(doc):
-            if s.get("Effect") == "Allow" and "*" in as_strings(s.get("Action")) and "*" in as_strings(s.get("Resource")):
+            if s.get("Effect") != "Allow" or "*" not in as_strings(s.get("Resource")):
+                continue
+            actions = set(as_strings(s.get("Action")))
+            if actions & EVERY_ACTION:
                 yield f"{res.name} grants every action on every resource (Action * on Resource *)."
+            elif "NotAction" in s:
+                yield (f"{res.name} allows every action but {', '.join(as_strings(s.get('NotAction')))} on every "
+                       "resource (NotAction with Allow).")
+            elif {a.lower() for a in actions} & GRANTS_ADMIN:
+                yield f"{res.name} grants every IAM action on every resource (iam:*): it can make itself an administrator."
 
 
 def _no_admin_attachment(res: Subject) -> Iterator[str]:
@@ -883,7 +967,7 @@ def _pinned_images(res: Subject) -> Iterator[str]:
 
 
 def _rds_iam_auth(res: Subject) -> Iterator[str]:
-    if str(res.props.get("engine") or "").startswith("aurora") and res.type == RDS_INSTANCE:
+    if str(effective_engine(res)).startswith("aurora") and res.type == RDS_INSTANCE:
         return  # an Aurora member takes its cluster's setting
     if res.props.get("iamDatabaseAuthenticationEnabled") is not True:
         yield f"Database {res.name} does not accept IAM authentication."
@@ -905,10 +989,48 @@ def _drop_invalid_headers(res: Subject) -> Iterator[str]:
         yield f"Load balancer {res.name} forwards requests with invalid HTTP header fields."
 
 
+KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
+KNOWN_BAD_RCE = ("Log4JRCE", "JavaDeserializationRCE")
+"""The known-bad-inputs rules this control is for: Log4j and Java deserialization remote code execution (AWS WAF
+Developer Guide, "Baseline rule groups", Known bad inputs: Log4JRCE_HEADER/_QUERYSTRING/_BODY/_URIPATH and
+JavaDeserializationRCE_*; checked 2026-12-05)."""
+KNOWN_BAD_LABEL = "awswaf:managed:aws:known-bad-inputs:"
+
+
+def _mentions(value: Any, text: str) -> bool:
+    """Whether any string inside `value` (nested mappings and lists, as the pack's proxies hold them) contains `text`."""
+    if isinstance(value, str):
+        return text in value
+    if isinstance(value, Mapping):
+        return any(_mentions(v, text) for v in value.values())
+    return any(_mentions(v, text) for v in items(value)) if not isinstance(value, (int, float, bool)) and value else False
+
+
+def _not_blocking(action: Any) -> bool:
+    return isinstance(action, Mapping) and any(k in action for k in ("count", "allow", "challenge", "captcha"))
+
+
 def _waf_known_bad_inputs(res: Subject) -> Iterator[str]:
-    groups = {str(dig(r, "statement", "managedRuleGroupStatement", "name")) for r in items(res.props.get("rules"))}
-    if "AWSManagedRulesKnownBadInputsRuleSet" not in groups:
-        yield f"Web ACL {res.name} lacks AWSManagedRulesKnownBadInputsRuleSet (Log4j and other known exploits)."
+    rules = items(res.props.get("rules"))
+    groups = [r for r in rules if dig(r, "statement", "managedRuleGroupStatement", "name") == KNOWN_BAD_INPUTS]
+    if not groups:
+        yield f"Web ACL {res.name} lacks {KNOWN_BAD_INPUTS} (Log4j and other known exploits)."
+        return
+    # A group that only counts still labels what it matches: a later rule that blocks on its labels protects.
+    blocks_labels = any(isinstance(dig(r, "action"), Mapping) and "block" in dig(r, "action")
+                        and _mentions(dig(r, "statement"), KNOWN_BAD_LABEL) for r in rules)
+    for group in groups:
+        statement = dig(group, "statement", "managedRuleGroupStatement")
+        if "count" in (dig(group, "overrideAction") or {}):
+            if not blocks_labels:
+                yield f"Web ACL {res.name} runs {KNOWN_BAD_INPUTS} in count mode: it blocks nothing."
+            continue
+        off = [str(dig(o, "name")) for o in items(dig(statement, "ruleActionOverrides"))
+               if _not_blocking(dig(o, "actionToUse"))]
+        off += [str(dig(e, "name")) for e in items(dig(statement, "excludedRules"))]  # the API's older form
+        weakened = sorted(n for n in off if n.startswith(KNOWN_BAD_RCE))
+        if weakened and not blocks_labels:
+            yield f"Web ACL {res.name} turns off {', '.join(weakened)} of {KNOWN_BAD_INPUTS} (set to count or excluded)."
 
 
 def _read_only_root(res: Subject) -> Iterator[str]:
@@ -1105,15 +1227,17 @@ def _rds_events(stack: Stack) -> Iterator[tuple[str, str]]:
 
 def _rds_default_port(res: Subject) -> Iterator[str]:
     defaults = {"postgres": 5432, "aurora-postgresql": 5432, "mysql": 3306, "mariadb": 3306, "aurora-mysql": 3306}
-    engine = str(res.props.get("engine") or "postgres")
-    if float(res.props.get("port") or defaults.get(engine, 0)) == defaults.get(engine):
+    engine, port = effective_engine(res), res.props.get("port")
+    if port is None:  # whatever the engine, an unset port is its default
+        yield f"Database {res.name} listens on {engine or 'its engine'}'s default port."
+    elif engine in defaults and float(port) == defaults[engine]:
         yield f"Database {res.name} listens on {engine}'s default port."
 
 
 def _rds_backup_plan(stack: Stack) -> Iterator[tuple[str, str]]:
     selected = {a for s in stack.of(BACKUP_SELECTION) for a in as_strings(s.props.get("resources"))}
     for db in subjects(stack.of(RDS_INSTANCE, RDS_CLUSTER)):
-        if db.resource_type == RDS_INSTANCE and str(db.props.get("engine", "")).startswith("aurora"):
+        if db.resource_type == RDS_INSTANCE and str(db.props.get("engine") or "").startswith("aurora"):
             continue
         if db.props.get("arn") not in selected and "*" not in selected:
             yield f"Database {db.name} is in no AWS Backup plan.", db.urn
@@ -1394,8 +1518,9 @@ RULES: list[Rule] = [
          prod_only=True),
     Rule("elasticache-failover-prod", "resilience", "Prod caches fail over automatically across AZs.",
          "set cache.nodes: 2 or more.", fsbp="ElastiCache.3", types=(CACHE,), check=_cache_failover, prod_only=True),
-    Rule("efs-backups", "resilience", "File systems are backed up.", "set file_system.backup: true.", fsbp="EFS.2",
-         types=(EFS_BACKUP,), check=_efs_backups),
+    Rule("efs-backups", "resilience", "File systems are backed up: their own backup policy, or an AWS Backup plan.",
+         "set file_system.backup: true.", fsbp="EFS.2",
+         types=(EFS, EFS_BACKUP, BACKUP_SELECTION), stack_check=_efs_backups),
     Rule("alb-deletion-protection-prod", "resilience", "Prod load balancers have deletion protection.",
          "keep env: prod (ContainerService sets it).", fsbp="ELB.6", awsguard="elb-deletion-protection-enabled", types=LBS,
          check=_deletion_protection,
@@ -1533,6 +1658,15 @@ RULES: list[Rule] = [
     Rule("rds-non-default-port", "network-exposure", "Databases listen on a non-default port.",
          "set database.port (security-group grants, not the port, are what guards the database).",
          enforcement="advisory", fsbp="RDS.23", opt_in=True, types=(RDS_INSTANCE, RDS_CLUSTER), check=_rds_default_port),
+    # Decided (issue 24): not on by default. FSBP has no retention control; AWS Config's managed rule
+    # cw-loggroup-retention-period-check (MinRetentionTime default 365 days, "Never expire" compliant; AWS Config
+    # Developer Guide, checked 2026-12-05) and some peers ask for a year. Application and job logs here are for operating
+    # the service (30-90 days in the reference prod) while the records audits need are kept longer where they are
+    # made: VPC flow logs 365 days, the database's backups and snapshots, CloudTrail (the account's, not a stack's).
+    # A stack under such a standard turns this on in its pack config ("log-group-retention-year": "mandatory").
+    Rule("log-group-retention-year", "logging-monitoring", "Prod log groups keep logs at least a year (minimumDays).",
+         "raise log_retention_days to 365 or more.", enforcement="advisory", opt_in=True, prod_only=True,
+         types=(LOG_GROUP,), check=_retention_year, config={"minimumDays": {"type": "integer", "default": 365}}),
     Rule("route53-query-logging", "logging-monitoring", "Public hosted zones log DNS queries.",
          "add an aws.route53.QueryLog (in us-east-1).", enforcement="advisory", fsbp="Route53.2", opt_in=True,
          types=(ZONE, QUERY_LOG), stack_check=_zone_query_logging),

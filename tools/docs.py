@@ -171,6 +171,7 @@ def policy_coverage() -> str:
         for rule in (r for r in RULES if r.group == group):
             checks = ", ".join(_short_type(t) for t in rule.types) if rule.types else "stack: relationships"
             scope = " (prod only)" if rule.prod_only else ""
+            scope += " (opt-in: off unless a stack's pack config sets a level)" if rule.opt_in else ""
             lines.append(f"| `{rule.name}` | {group} | {rule.fsbp or '-'} | {checks} | {rule.enforcement}{scope} | "
                          f"{level('dev', rule)} | {level('prod', rule)} |")
     covering: dict[str, list[str]] = {}

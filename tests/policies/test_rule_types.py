@@ -229,6 +229,9 @@ EXTRA += [
     pair("s3-no-cross-account-admin", Res(R.BUCKET_V2, {}),
          Res(R.BUCKET, {"policy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/x"},
                                        "Action": ["s3:PutObjectAcl"]})})),
+    pair("efs-backups", StackFx([Res(R.EFS, {"id": "fs-1", "arn": "arn:fs-1"}, "fs"),
+                                 Res(R.BACKUP_SELECTION, {"resources": ["arn:fs-1"]}, "sel")]),
+         StackFx([Res(R.EFS, {"id": "fs-1", "arn": "arn:fs-1"}, "fs"), Res(R.BACKUP_SELECTION, {"resources": ["arn:fs-2"]}, "sel")])),
     pair("rds-backup-plan", StackFx([Res(R.RDS_CLUSTER, {"arn": "arn:c"}, "c"), Res(R.BACKUP_SELECTION, {"resources": ["arn:c"]})]),
          StackFx([Res(R.RDS_INSTANCE, {"arn": "arn:db", "engine": "postgres"}, "db")])),
     pair("rds-non-default-port", Res(R.RDS_CLUSTER, {"engine": "aurora-postgresql", "port": 15432}), Res(R.RDS_INSTANCE, {"engine": "mysql"})),
@@ -359,4 +362,5 @@ UNSET_QUIET = {
     "acm-rsa-2048", "ecs-task-isolation", "ecs-logging", "ecs-fargate-latest", "alb-desync-defensive",
     "kms-no-decrypt-everything", "rds-minor-upgrades", "rds-custom-admin", "secrets-rotation-period",
     "cloudfront-default-root-object", "s3-no-cross-account-admin", "iam-no-service-wildcards",
+    "log-group-retention-year",
 }

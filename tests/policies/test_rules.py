@@ -259,7 +259,8 @@ CASES: dict[str, tuple[Any, Any]] = {
     "ecs-container-insights": (Res(R.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": "enabled"}]}), Res(R.ECS_CLUSTER, {})),
     "eks-control-plane-logging": (Res(R.EKS_COMPONENT, {"enabledClusterLogTypes": list(R.EKS_LOG_TYPES)}),
                                   Res(R.EKS_CLUSTER, {"enabledClusterLogTypes": ["api", "audit"]})),
-    "rds-log-exports": (Res(R.RDS_CLUSTER, rds()), Res(R.RDS_INSTANCE, rds(enabledCloudwatchLogsExports=[]))),
+    "rds-log-exports": (Res(R.RDS_CLUSTER, rds(engine="aurora-postgresql")),
+                        Res(R.RDS_INSTANCE, rds(engine="postgres", enabledCloudwatchLogsExports=[]))),
     "rds-enhanced-monitoring": (Res(R.RDS_INSTANCE, rds()), Res(R.RDS_CLUSTER_INSTANCE, {"monitoringInterval": 0.0})),
     # resilience
     "rds-backup-retention": (Res(R.RDS_INSTANCE, rds(backupRetentionPeriod=1.0, tags=DEV)),
@@ -284,7 +285,12 @@ CASES: dict[str, tuple[Any, Any]] = {
     "elasticache-snapshots-prod": (Res(R.CACHE, {"snapshotRetentionLimit": 7, "tags": PROD}), Res(R.CACHE, {"snapshotRetentionLimit": 0, "tags": PROD})),
     "elasticache-failover-prod": (Res(R.CACHE, {"automaticFailoverEnabled": True, "multiAzEnabled": True, "tags": PROD}),
                                   Res(R.CACHE, {"automaticFailoverEnabled": False, "tags": PROD})),
-    "efs-backups": (Res(R.EFS_BACKUP, {"backupPolicy": {"status": "ENABLED"}}), Res(R.EFS_BACKUP, {"backupPolicy": {"status": "DISABLED"}})),
+    "log-group-retention-year": (Res(R.LOG_GROUP, {"retentionInDays": 400, "tags": PROD}),
+                                 Res(R.LOG_GROUP, {"retentionInDays": 30, "tags": PROD})),
+    "efs-backups": (StackFx([Res(R.EFS, {"id": "fs-1", "arn": "arn:fs-1"}, "fs"),
+                             Res(R.EFS_BACKUP, {"fileSystemId": "fs-1", "backupPolicy": {"status": "ENABLED"}}, "fs-backup")]),
+                    StackFx([Res(R.EFS, {"id": "fs-1", "arn": "arn:fs-1"}, "fs"),
+                             Res(R.EFS_BACKUP, {"fileSystemId": "fs-1", "backupPolicy": {"status": "DISABLED"}}, "fs-backup")])),
     "alb-deletion-protection-prod": (Res(R.LB, {"enableDeletionProtection": True, "tags": PROD}), Res(R.LB, {"tags": PROD})),
     "ecs-circuit-breaker": (Res(R.ECS_SERVICE, {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}), Res(R.ECS_SERVICE, {})),
     # identity

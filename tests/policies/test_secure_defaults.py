@@ -32,8 +32,8 @@ MUTATIONS: list[tuple[str, str, tuple[str, ...], Any, set[str]]] = [
     ("aws:rds/parameterGroup:ParameterGroup", "db-params", ("parameters",), [], {"rds-force-ssl"}),
     ("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group", ("transitEncryptionEnabled",), False,
      {"elasticache-transit-encryption"}),
-    ("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group", ("atRestEncryptionEnabled",), DELETE,
-     {"elasticache-at-rest-encryption"}),
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group", ("atRestEncryptionEnabled",), False,
+     {"elasticache-at-rest-encryption"}),   # unset is encrypted for Valkey (the reference cache): tests/policies/test_precision.py
     ("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group", ("snapshotRetentionLimit",), 0,
      {"elasticache-snapshots-prod"}),
     ("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group", ("multiAzEnabled",), False,
