@@ -48,3 +48,13 @@ def test_every_apt_call_waits_for_a_held_lock(tmp_path: Path) -> None:
 def test_an_install_that_works_the_first_time_updates_nothing(tmp_path: Path) -> None:
     calls = _apt_install(tmp_path, first_install_fails=False)
     assert len(calls) == 1 and "install" in calls[0] and "update" not in calls[0]
+
+
+def test_the_pulumi_cli_and_run_share_one_virtualenv() -> None:
+    import yaml
+
+    (venv,) = re.findall(r"^VENV=(\S+)$", SCRIPT, re.M)
+    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+    assert project["runtime"]["options"]["virtualenv"] == venv
+    setup = (PROJECT_DIR / ".github" / "actions" / "pulumi-setup" / "action.yml").read_text()
+    assert f"python -m venv {venv} " in setup

@@ -179,8 +179,8 @@ def test_a_failed_release_definition_update_stops_the_rollout_once_the_stack_has
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "pulumi").write_text(f"#!/bin/sh\necho '{json.dumps(outputs)}'\n")
     (tmp_path / "bin" / "pulumi").chmod(0o755)
-    (tmp_path / "venv" / "bin").mkdir(parents=True)
-    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
     (tmp_path / "tools").symlink_to(PROJECT_DIR / "tools")
     env = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "STACK": "org/prod", "REGION": "us-east-1",
            "DEFINITIONS": definitions}

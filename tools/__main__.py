@@ -144,11 +144,11 @@ def _new_stack(args: argparse.Namespace) -> int:
 
 
 def _refresh_prices(args: argparse.Namespace) -> int:
-    from tools import price_lists
+    from tools import cost, price_lists
 
     for path in price_lists.refresh():
         print(f"wrote {path.relative_to(price_lists.LIST_DIR.parent.parent)}")
-    for key, (priced, accepted, missing) in price_lists.coverage().items():
+    for key, (priced, accepted, missing) in cost.coverage().items():
         print(f"{key}: {priced} of the {accepted} types AWS offers in {price_lists.REGION} priced"
               + (f"; unpriced: {', '.join(missing)}" if missing else ""))
     return EXIT_OK

@@ -83,6 +83,17 @@ class PriceTable:
         return max(str(t["as_of"]) for e in self.entries.values() for t in e.get("sources", [e]))
 
 
+def coverage(table: PriceTable | None = None) -> dict[str, tuple[int, int, list[str]]]:
+    """How many of the offered types (price_lists.offered_types) `table` (default: prices.yaml) prices:
+    price key -> (priced, offered, the unpriced ones)."""
+    table = table or PriceTable.load()
+    report = {}
+    for key, types in price_lists.offered_types().items():
+        missing = sorted(t for t in types if table.rate(key, t) is None)
+        report[key] = (len(types) - len(missing), len(types), missing)
+    return report
+
+
 def usage_profile(profile: str, overrides: Mapping[str, float] | None = None, path: Path = USAGE_FILE) -> dict[str, float]:
     """A profile's usage values (tools/usage.yaml) with the stack's overrides applied."""
     doc = stack_yaml.safe_load(path.read_text())

@@ -333,14 +333,13 @@ def egress_costs() -> str:
 
 def price_coverage() -> str:
     """The README's table of how many of the instance types AWS offers the price lists price."""
-    from tools import price_lists
-    from tools.cost import PriceTable
+    from tools import cost, price_lists
 
-    table = PriceTable.load()
+    table = cost.PriceTable.load()
     lines = [f"Of the types AWS offers in {price_lists.REGION} (its orderable lists, as the config checks them), "
              "those a price list has; `./run refresh-prices` prints the same.", "",
              "| price | lists (date) | priced | families with an unpriced type |", "|---|---|---|---|"]
-    for key, (priced, offered, missing) in price_lists.coverage(table).items():
+    for key, (priced, offered, missing) in cost.coverage(table).items():
         dates = ", ".join(str(source["as_of"]) for source in table.entries[key]["sources"])
         families = sorted({kind.split(".")[-2] for kind in missing})
         lines.append(f"| `{key}` | {dates} | {priced} of {offered} | {', '.join(families) or 'none'} |")

@@ -25,10 +25,8 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tools.cost import PriceTable
 
 LIST_DIR = Path(__file__).resolve().parent / "price_lists"
 """Where the lists live."""
@@ -111,16 +109,3 @@ def offered_types() -> dict[str, frozenset[str]]:
         "elasticache_valkey_hour": aws_data.cache_node_types(REGION),
         "elasticache_memcached_hour": aws_data.cache_node_types(REGION),
     }
-
-
-def coverage(table: PriceTable | None = None) -> dict[str, tuple[int, int, list[str]]]:
-    """How many of the offered types (offered_types) `table` (default: prices.yaml) prices:
-    price key -> (priced, offered, the unpriced ones)."""
-    from tools.cost import PriceTable
-
-    table = table or PriceTable.load()
-    report = {}
-    for key, types in offered_types().items():
-        missing = sorted(t for t in types if table.rate(key, t) is None)
-        report[key] = (len(types) - len(missing), len(types), missing)
-    return report

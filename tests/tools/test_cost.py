@@ -13,7 +13,7 @@ import yaml
 
 import stack_config
 from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
-from tools import price_lists
+from tools import cost
 from tools.__main__ import main
 from tools.cost import FREE, PRICING, Estimate, Line, PriceTable, _split_tasks, estimate, usage_profile
 from tools.harness import PROJECT_DIR, Recorded
@@ -172,7 +172,7 @@ def test_every_resource_of_the_reference_and_example_stacks_is_priced_or_free(st
 
 def test_an_unknown_type_or_class_is_listed_unpriced_never_dropped(stack) -> None:
     monitor = stack(FIXTURE_PROD)
-    unpriced_class = price_lists.coverage()["rds_postgres_hour"][2][0]  # one AWS offers and the table lacks
+    unpriced_class = cost.coverage()["rds_postgres_hour"][2][0]  # one AWS offers and the table lacks
     fake = Recorded(urn="urn:pulumi:prod::platform::aws:dynamodb/table:Table::orders", type="aws:dynamodb/table:Table",
                     name="orders", custom=True, remote=False, parent=None, provider=None, inputs={})
     db = monitor.one("aws:rds/instance:Instance")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from components import network
-from tools import price_lists
+from tools import cost, price_lists
 from tools.cost import PriceTable
 
 LISTS = sorted(p.name for p in price_lists.LIST_DIR.glob("*.json"))
@@ -71,7 +71,7 @@ def test_every_type_a_list_names_is_one_aws_offers() -> None:
 
 
 def test_every_node_type_valkey_runs_on_and_every_nat_instance_type_is_priced() -> None:
-    assert price_lists.coverage()["elasticache_valkey_hour"][2] == []
+    assert cost.coverage()["elasticache_valkey_hour"][2] == []
     (constraint,) = network.NetworkSettings.model_fields["nat_instance_type"].metadata
     sizes = re.fullmatch(r"\^t4g\\\.\((.*)\)\$", constraint.pattern).group(1).split("|")
     assert sizes and all(PriceTable.load().rate("ec2_hour", f"t4g.{size}") for size in sizes)
