@@ -234,7 +234,7 @@ class PolicyWaiverConfig(Settings):
     `python -m tools policy-config`); it stops silencing the rule after `expires`."""
 
     rule: matching(r"^[a-z0-9]+(-[a-z0-9]+)*$", "a policy rule name such as alb-access-logs")  # type: ignore[valid-type]
-    """The rule waived (README: Policy pack); rules about public data and admin rights cannot be waived."""
+    """The rule waived (docs/policy-pack.md); rules about public data and admin rights cannot be waived."""
     resource: str = Field(min_length=1)
     """The resource's name (`app-main`), or a URN pattern with `*` (`*$aws:lb/loadBalancer:LoadBalancer::*`)."""
     reason: str = Field(min_length=10)

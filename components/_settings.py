@@ -25,7 +25,7 @@ ORDERED_LISTS = frozenset({"command", "entrypoint", "args"})
 class Settings(BaseModel):
     """Base of every settings model: typos fail (`extra="forbid"`) and values are read-only."""
 
-    # Attribute docstrings become field descriptions: the README's config reference is generated
+    # Attribute docstrings become field descriptions: docs/config-reference.md is generated
     # from them (`./run readme --write`), so the docs cannot drift from the model. Reading them costs a
     # quarter of a second per import; `plan --watch` plans without them (PLATFORM_FIELD_DOCS=off).
     model_config = ConfigDict(extra="forbid", frozen=True,

@@ -81,7 +81,7 @@ BOTOCORE_RELEASE = ("1.44.8", "2026-11")
 
 @dataclass(frozen=True)
 class DataSource:
-    """One source of AWS facts, as the README's preflight section cites it."""
+    """One source of AWS facts, as docs/plan.md's preflight table cites it."""
 
     name: str
     """Package (or page) name."""

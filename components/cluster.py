@@ -157,7 +157,7 @@ class ClusterSettings(Settings):
     """EKS settings (runtime: eks); defaults apply when left out."""
     task_subnets: Literal["private", "public"] = "private"
     """Where ECS tasks run: `private` (egress through NAT or endpoints), or `public` with a public IP each, so a
-    lean dev needs no NAT (README: "Dev without NAT"). Public tasks still admit only their load balancer and named
+    lean dev needs no NAT (docs/cost.md: "Dev without NAT"). Public tasks still admit only their load balancer and named
     peers; refused in prod, and reported by the policy pack's ecs-no-public-ip as an advisory."""
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@
 Each is exactly one of: covered by a rule (its `fsbp`, or `ALSO_COVERED` for a rule that decides more than
 one control); not decidable from a program's inputs (it reads live state: credentials, expiry dates,
 findings of other services); not applicable (the program never creates what it judges); or a gap, a
-control that could be decided from inputs but has no rule yet, with what closing it takes. The README's
+control that could be decided from inputs but has no rule yet, with what closing it takes. docs/policy-pack.md's
 table is generated from here (`./run readme --write`), and a test keeps every control in exactly one
 place.
 """

@@ -42,7 +42,7 @@ GROUPS = (
     "encryption-at-rest", "encryption-in-transit", "network-exposure", "public-data", "logging-monitoring",
     "resilience", "identity", "supply-chain", "tagging",
 )
-"""Rule groups, in the order the README's coverage table lists them."""
+"""Rule groups, in the order docs/policy-pack.md's coverage table lists them."""
 
 FSBP = PolicyComplianceFramework(name="AWS Foundational Security Best Practices", version="1.0.0")
 

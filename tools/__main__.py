@@ -13,8 +13,9 @@ Verbs:
                     lines, tools/prices.yaml); --json FILE writes it; --compare B shows B beside it.
   diagram           the stack's architecture: Mermaid text on stdout, and <stack>.mmd/.png/.svg
                     in --out (default build/diagrams; PNG/SVG need graphviz's `dot`).
-  readme            check the README's generated sections (config reference from the components'
-                    settings models, policy coverage from policies/rules.py); --write regenerates them.
+  readme            check the generated sections of README.md and docs/*.md (config reference from the
+                    components' settings models, policy coverage from policies/rules.py, ...) and the
+                    stack-file schema; --write regenerates them.
   new-stack N --from S
                     a new environment N: Pulumi.N.yaml and policies/config.N.json from stack S, with
                     what must differ between two stacks changed (env, GitHub environment, OIDC
@@ -94,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     diagram = verbs.add_parser("diagram", help="draw a stack's architecture (Mermaid, PNG, SVG)")
     diagram.add_argument("stack", help=STACK_HELP)
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
-    readme = verbs.add_parser("readme", help="check (or --write) the README's generated sections and the stack-file schema")
-    readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md")
+    readme = verbs.add_parser("readme", help="check (or --write) the generated sections of the README and docs/, and the stack-file schema")
+    readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md and docs/")
     new = verbs.add_parser("new-stack", help="a new environment: its stack file and pack config, from a stack")
     new.add_argument("name", help="the new stack, e.g. staging")
     new.add_argument("--from", dest="source", required=True, help="the stack to copy, e.g. dev")
@@ -169,25 +170,26 @@ def _policy_config(args: argparse.Namespace) -> int:
 
 def _readme(args: argparse.Namespace) -> int:
     from tools.harness import PROJECT_DIR
-    from tools.readme import SECTIONS, current, render, sync_readme
+    from tools.readme import stale, sync
 
     from tools import schema
 
-    path = PROJECT_DIR / "README.md"
     if args.write:
-        changed = sync_readme(path)
-        print(f"README.md: regenerated {', '.join(changed)}" if changed else "README.md already up to date")
+        changed = sync(PROJECT_DIR)
+        for name, path in changed:
+            print(f"{path.relative_to(PROJECT_DIR)}: regenerated {name}")
+        if not changed:
+            print("README.md and docs/ already up to date")
         if schema.sync():
-            print(f"{schema.SCHEMA_PATH.relative_to(PROJECT_DIR)}: regenerated")
+            print(f"{schema.SCHEMA_PATH.relative_to(schema.SCHEMA_PATH.parent.parent)}: regenerated")
         return 0
-    text = path.read_text()
-    stale = [name for name in SECTIONS if current(text, name) != render(name)]
-    for name in stale:
-        print(f"README.md: section {name} is stale; run `./run readme --write`", file=sys.stderr)
+    old = stale(PROJECT_DIR)
+    for name, path in old:
+        print(f"{path.relative_to(PROJECT_DIR)}: section {name} is stale; run `./run readme --write`", file=sys.stderr)
     schema_stale = not schema.SCHEMA_PATH.is_file() or schema.SCHEMA_PATH.read_text() != schema.render()
     if schema_stale:
         print("docs/stack-file.schema.json is stale; run `./run readme --write`", file=sys.stderr)
-    return 1 if stale or schema_stale else 0
+    return 1 if old or schema_stale else 0
 
 
 def _cost(args: argparse.Namespace) -> int:

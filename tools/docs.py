@@ -95,13 +95,13 @@ def config_reference() -> str:
                f"{_default(f)} | {(f.description or '').replace('|', chr(92) + '|')} |"
                for n, f in model.model_fields.items() if _model_of(f.annotation) is None]
     header = "| key | type | default | meaning |\n|---|---|---|---|"
-    parts = ["### Top-level keys", "", header, *scalars, ""]
+    parts = ["## Top-level keys", "", header, *scalars, ""]
     for name, field in model.model_fields.items():
         sub = _model_of(field.annotation)
         if sub is None:
             continue
         owner = f"{sub.__module__.replace('.', '/')}.py"
-        parts += [f"### `platform:{name}`", "", (field.description or "").strip(), "",
+        parts += [f"## `platform:{name}`", "", (field.description or "").strip(), "",
                   f"Schema, defaults and checks: `{sub.__name__}` in `{owner}`.", "", header,
                   *_rows(sub, f"{name}."), ""]
     return "\n".join(parts).rstrip("\n")

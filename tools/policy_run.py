@@ -61,7 +61,7 @@ class PolicyReport:
     skipped: dict[str, str] = field(default_factory=dict)
     """Disabled rules and their recorded reasons."""
     opt_in: list[str] = field(default_factory=list)
-    """Opt-in rules no config turned on (off by design, listed in the README's coverage table)."""
+    """Opt-in rules no config turned on (off by design, listed in docs/policy-pack.md's coverage table)."""
     unknown: list[str] = field(default_factory=list)
     """Policies that met an unknown value (preview) and could not decide."""
     waived: list[tuple[str, str, Waiver]] = field(default_factory=list)
@@ -111,7 +111,7 @@ def stack_policy_config(stack_file: StackFile, path: Path | None = None) -> dict
         key = f"{stack_file.path.name}: platform:policy_waivers[{i}].rule"
         rule = rules.get(waiver.get("rule"))
         if rule is None:
-            raise PolicyConfigError(f"{key}: no policy rule {waiver.get('rule')!r}; see the README's Policy pack")
+            raise PolicyConfigError(f"{key}: no policy rule {waiver.get('rule')!r}; see docs/policy-pack.md")
         if not rule.waivable:
             raise PolicyConfigError(f"{key}: {rule.name} guards public data or admin rights and cannot be waived; "
                                     "fix the resource instead")

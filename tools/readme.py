@@ -1,7 +1,8 @@
-"""Keep the README's generated sections in step with their generators.
+"""Keep the generated sections of the README and of docs/*.md in step with their generators.
 
-A section sits between `<!-- <name>:start ... -->` and `<!-- <name>:end -->`; `./run readme --write`
-regenerates every one, and tests/tools/test_docs.py fails while one is stale.
+A section sits between `<!-- <name>:start ... -->` and `<!-- <name>:end -->`, in exactly one of those files (the
+README is the guide; the references live in docs/). `./run readme --write` regenerates every one, and
+tests/tools/test_docs.py fails while one is stale.
 """
 
 from __future__ import annotations
@@ -47,17 +48,45 @@ def current(text: str, name: str) -> str | None:
     return prefix + rest.split(end, 1)[0] + end if end in rest else None
 
 
-def sync_readme(path: Path) -> list[str]:
-    """Rewrite every stale section of `path`; return the names of those that changed."""
-    text = path.read_text()
-    changed = []
-    for name in SECTIONS:
-        old = current(text, name)
-        if old is None:
-            raise ValueError(f"README.md has no {name} markers; add `{markers(name)[0]}` ... `{markers(name)[1]}`")
-        new = render(name)
-        if old != new:
-            text = text.replace(old, new)
-            changed.append(name)
-    path.write_text(text)
+def doc_files(project_dir: Path) -> list[Path]:
+    """The files sections may live in: the README, then docs/*.md."""
+    return [project_dir / "README.md", *sorted((project_dir / "docs").glob("*.md"))]
+
+
+def locate(project_dir: Path) -> dict[str, Path]:
+    """Section name -> the one file holding its markers."""
+    found: dict[str, list[Path]] = {name: [] for name in SECTIONS}
+    for path in doc_files(project_dir):
+        text = path.read_text()
+        for name in SECTIONS:
+            if current(text, name) is not None:
+                found[name].append(path)
+    problems = [f"{name}: no file has its markers; add `{markers(name)[0]}` ... `{markers(name)[1]}` to one"
+                for name, paths in found.items() if not paths]
+    problems += [f"{name}: in {len(paths)} files ({', '.join(p.name for p in paths)}); keep it in one"
+                 for name, paths in found.items() if len(paths) > 1]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return {name: paths[0] for name, paths in found.items()}
+
+
+def stale(project_dir: Path) -> list[tuple[str, Path]]:
+    """The sections whose text differs from their generator's, with their file."""
+    texts: dict[Path, str] = {}
+    out = []
+    for name, path in locate(project_dir).items():
+        text = texts.setdefault(path, path.read_text())
+        if current(text, name) != render(name):
+            out.append((name, path))
+    return out
+
+
+def sync(project_dir: Path) -> list[tuple[str, Path]]:
+    """Rewrite every stale section in its file; return those that changed."""
+    changed = stale(project_dir)
+    for path in {p for _, p in changed}:
+        text = path.read_text()
+        for name in (n for n, p in changed if p == path):
+            text = text.replace(str(current(text, name)), render(name))
+        path.write_text(text)
     return changed

@@ -35,7 +35,7 @@ def stack_file_schema(project: str = "platform") -> dict[str, Any]:
     settings = {f"{project}:{name}": schema for name, schema in model["properties"].items() if name != "region"}
     config = {
         "type": "object",
-        "description": "The stack's settings: the AWS provider's and this project's (README: Config reference).",
+        "description": "The stack's settings: the AWS provider's and this project's (docs/config-reference.md).",
         "properties": {
             "aws:region": {"type": "string", "enum": sorted(aws_data.regions()), "description": "The stack's AWS region."},
             "aws:defaultTags": {

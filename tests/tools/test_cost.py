@@ -271,7 +271,7 @@ def test_every_stack_stays_within_its_own_budget(ref: Path) -> None:
 
 
 def test_the_reference_dev_stack_keeps_its_lean_budget() -> None:
-    # Lean dev (README "Cost"): NAT instance, ARM on Fargate Spot, a pausing Aurora Serverless v2, one Valkey
+    # Lean dev (docs/cost.md): NAT instance, ARM on Fargate Spot, a pausing Aurora Serverless v2, one Valkey
     # micro node, core WAF rules, no dashboard; its budget says at most $60 a month idle.
     from tools.cost import estimate_stack
 

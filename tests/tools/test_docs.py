@@ -1,4 +1,5 @@
-"""The README's generated sections match their generators, and what they claim holds."""
+"""The generated sections of the README and docs/ match their generators, what they claim holds, and every link
+between them resolves."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from tools.__main__ import main
 from tools.docs import AWSGUARD, config_reference, policy_coverage
 from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
 from tools.harness import PROJECT_DIR
-from tools.readme import SECTIONS, current, render
+from tools.readme import SECTIONS, current, doc_files, locate, render
 
 
 STACK_DERIVED = {"cost-estimates", "diagram-dev", "diagram-prod"}
@@ -27,7 +28,7 @@ def _reference_stacks_as_shipped() -> bool:
 
 @pytest.mark.parametrize("name", sorted(SECTIONS))
 def test_readme_section_matches_its_generator(name: str) -> None:
-    readme = (PROJECT_DIR / "README.md").read_text()
+    readme = locate(PROJECT_DIR)[name].read_text()
     if name in STACK_DERIVED and not _reference_stacks_as_shipped():
         # A team's own dev/prod: `./run readme --write` redraws these sections from them; here it only has to work.
         assert current(readme, name) is not None and render(name).count("\n") > 5
@@ -39,15 +40,19 @@ def test_readme_check_fails_on_a_stale_section(tmp_path, monkeypatch, capsys) ->
     import tools.harness
     import tools.readme
 
-    stale = tmp_path / "README.md"
-    stale.write_text((PROJECT_DIR / "README.md").read_text().replace("| `rds-storage-encrypted` |", "| `x` |"))
+    import shutil
+
+    shutil.copy(PROJECT_DIR / "README.md", tmp_path / "README.md")
+    shutil.copytree(PROJECT_DIR / "docs", tmp_path / "docs")
+    stale = tmp_path / "docs" / "policy-pack.md"
+    stale.write_text(stale.read_text().replace("| `rds-storage-encrypted` |", "| `x` |"))
     monkeypatch.setattr(tools.harness, "PROJECT_DIR", tmp_path)
     # The mechanics (find the stale section, rewrite it, pass again) on two sections: every section's
     # freshness is test_readme_section_matches_its_generator's, and the priced ones run every stack.
     monkeypatch.setattr(tools.readme, "SECTIONS", {name: tools.readme.SECTIONS[name]
                                                    for name in ("config-reference", "policy-coverage")})
     assert main(["readme"]) == 1
-    assert "section policy-coverage is stale" in capsys.readouterr().err
+    assert "docs/policy-pack.md: section policy-coverage is stale" in capsys.readouterr().err
     assert main(["readme", "--write"]) == 0
     assert main(["readme"]) == 0
 
@@ -79,8 +84,7 @@ def test_awsguard_claims_are_backed_by_rules() -> None:
 def test_every_export_of_every_committed_stack_is_documented(stack) -> None:
     from tests.conftest import EXAMPLE_FILES, STACK_FILES
 
-    readme = (PROJECT_DIR / "README.md").read_text()
-    outputs = readme[readme.index("## Outputs"):readme.index("## Config reference")]
+    outputs = (PROJECT_DIR / "docs" / "outputs.md").read_text()
     exported = {key for path in (*STACK_FILES, *EXAMPLE_FILES) for key in stack(path).exports}
     assert sorted(k for k in exported if f"`{k}`" not in outputs) == []
 
@@ -89,7 +93,7 @@ def test_the_examples_table_shows_each_systems_current_estimate() -> None:
     from tools.docs import ESTIMATES
     from tools.cost import estimate_stack
 
-    readme = (PROJECT_DIR / "README.md").read_text()
+    readme = (PROJECT_DIR / "docs" / "examples.md").read_text()
     table = readme[readme.index("| system | example | est. / month |"):].split("\n\n", 1)[0]
     shown = {row.split("|")[1].strip(): row.split("|")[3].strip() for row in table.splitlines()[2:]}
     expected = {system: f"${sum(estimate_stack(PROJECT_DIR / f).total() for f in files):,.2f}"
@@ -109,3 +113,37 @@ def test_the_add_a_service_walkthrough_is_valid_config_of_its_four_shapes() -> N
     assert services["web"].load_balancer == "main" and services["web"].inject
     assert services["worker"].backlog_queue == "jobs"
     assert services["nightly"].schedule is not None and services["beat"].rollout == (0, 100)
+
+
+def _anchors(text: str) -> set[str]:
+    """GitHub's anchors of a Markdown file's headings (outside code blocks)."""
+    import re
+
+    found, fence = set(), False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fence = not fence
+        elif not fence and re.match(r"#{1,6} ", line):
+            found.add(re.sub(r"[^\w\- ]", "", line.split(" ", 1)[1].strip().lower()).replace(" ", "-"))
+    return found
+
+
+def test_every_relative_link_of_the_readme_and_docs_resolves() -> None:
+    import re
+
+    broken = []
+    for path in doc_files(PROJECT_DIR):
+        for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            file_part, _, anchor = target.partition("#")
+            dest = (path.parent / file_part).resolve() if file_part else path
+            if not dest.exists():
+                broken.append(f"{path.name}: {target} (no such file)")
+            elif anchor and dest.suffix == ".md" and anchor not in _anchors(dest.read_text()):
+                broken.append(f"{path.name}: {target} (no such heading)")
+    assert broken == []
+
+
+def test_the_readme_is_a_guide_of_at_most_40_kb() -> None:
+    assert len((PROJECT_DIR / "README.md").read_bytes()) <= 40_000

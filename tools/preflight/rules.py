@@ -3,7 +3,7 @@
 Each rule reads the recorded graph (camelCase inputs, as the engine sends them) and yields a `Hit`
 per problem. Rules backed by AWS's data read it through `components.aws_data` (pinned cfn-lint and
 botocore); the others cite the AWS page they encode and the date it was checked. `RULES` is the
-registry the runner, the README and the tests share.
+registry the runner, docs/plan.md and the tests share.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Rule:
     id: str
     severity: Literal["error", "advisory"]
     summary: str
-    """One line for the README: what AWS refuses (or what would not work)."""
+    """One line for docs/plan.md: what AWS refuses (or what would not work)."""
     source: str
     """The AWS data or page this encodes, with the date checked."""
     check: Callable[[Graph, Context], Iterable[Hit]]

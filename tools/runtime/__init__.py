@@ -47,7 +47,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "ci": ("The deploy role can create and the preview role refresh every resource of the stack, and both reach "
            "the EKS API.", ci.SOURCE),
 }
-"""Every check: what it proves and on whose authority (the README and the tests read this)."""
+"""Every check: what it proves and on whose authority (docs/runtime.md and the tests read this)."""
 
 
 @dataclass(frozen=True)
