@@ -1,4 +1,4 @@
-"""Warm program runs and peak memory at several cyclic-collector thresholds (tools/harness.py: quiet_gc).
+"""Warm program runs and peak memory at several cyclic-collector thresholds (tools/harness/process.py: quiet_gc).
 
 Run from the repository root:  .venv/bin/python benchmarks/gc_threshold.py
 Each threshold runs in its own process: the first run (imports included), then the best of three warm

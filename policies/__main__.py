@@ -1,4 +1,4 @@
-"""The policy pack: `pulumi preview --policy-pack policies`. Only assembles; the rules live in rules.py."""
+"""The policy pack: `pulumi preview --policy-pack policies`. Only assembles; the rules live in rules/."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rules import POLICIES

@@ -1,6 +1,6 @@
 """Shared fixtures: each committed stack runs once per session; components run in isolation.
 
-Both use the harness in `tools/harness.py`, the same one `python -m tools plan` uses.
+Both use the harness in `tools/harness/`, the same one `python -m tools plan` uses.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Verbs:
   diagram           the stack's architecture: Mermaid text on stdout, and <stack>.mmd/.png/.svg
                     in --out (default build/diagrams; PNG/SVG need graphviz's `dot`).
   readme            check the generated sections of README.md and docs/*.md (config reference from the
-                    components' settings models, policy coverage from policies/rules.py, ...) and the
+                    components' settings models, policy coverage from policies/rules/, ...) and the
                     stack-file schema; --write regenerates them.
   new-stack N --from S
                     a new environment N: Pulumi.N.yaml and policies/config.N.json from stack S, with

@@ -7,7 +7,7 @@ that imports the project's code fresh (so an edit to a component counts), runs t
 prints the change from the previous graph in the `diff` verb's format, or the refusal of a bad edit. The child
 hands back its graph and the resource types it declared; the watcher then imports those types' SDK modules and
 resolves their type hints (the resource's and its nested argument types'), so every later child starts with them
-loaded. With the harness's quieter garbage collector (tools/harness.py: quiet_gc), a warm re-plan of dev takes
+loaded. With the harness's quieter garbage collector (tools/harness/process.py: quiet_gc), a warm re-plan of dev takes
 0.65 s on the 2-core reference machine (benchmarks/watch_replan.py, 2026-12-05; 1.3 s before both). POSIX only.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project (the watcher imports none of its code: each child imports it fresh)."""
-WATCHED = ("__main__.py", "stack_config.py", "wiring.py", "components", "tools/harness.py")
+WATCHED = ("__main__.py", "stack_config.py", "wiring.py", "components", "tools/harness")
 """What a plan is made of besides the stack file (paths under the project)."""
 
 

@@ -195,7 +195,7 @@ def test_a_trust_policy_with_star_among_its_principals_is_public(principal, fire
 
 def _known_bad(override: dict[str, Any] | None = None, **statement: Any) -> dict[str, Any]:
     rule: dict[str, Any] = {"name": "known-bad", "priority": 1, "statement": {"managedRuleGroupStatement": {
-        "vendorName": "AWS", "name": R.KNOWN_BAD_INPUTS, **statement}}}
+        "vendorName": "AWS", "name": R.edge.KNOWN_BAD_INPUTS, **statement}}}
     rule["overrideAction"] = override if override is not None else {"none": {}}
     return rule
 
@@ -250,7 +250,7 @@ def test_a_file_system_is_backed_up_by_its_own_policy_or_by_aws_backup(others, f
     assert bool(evaluate("efs-backups", StackFx([FS, *others]))) is fires
 
 
-# -- a year of logs in prod: a rule a stack turns on (decided off by default; see its comment in policies/rules.py) ----
+# -- a year of logs in prod: a rule a stack turns on (decided off by default; see its comment in policies/rules/) ----
 
 @pytest.mark.parametrize(("props", "config", "fires"), [
     ({"retentionInDays": 365}, {}, False),                                  # nearest passing

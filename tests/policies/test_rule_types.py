@@ -130,7 +130,7 @@ EXTRA: list[tuple[str, Any, Any]] = [
          StackFx([bucket(), Res(R.BUCKET_LOGGINGS[0], {"bucket": "other", "targetBucket": "logs"})])),
     pair("waf-logging", StackFx([Res(R.WAF_ACL, {"arn": "arn:acl"}), Res(R.WAF_LOGGING, {"resourceArn": "arn:acl"})]),
          StackFx([Res(R.WAF_ACL, {"arn": "arn:acl"}), Res(R.WAF_LOGGING, {"resourceArn": "arn:other"})])),
-    pair("eks-control-plane-logging", Res(R.EKS_CLUSTER, {"enabledClusterLogTypes": list(R.EKS_LOG_TYPES)}),
+    pair("eks-control-plane-logging", Res(R.EKS_CLUSTER, {"enabledClusterLogTypes": list(R.eks.EKS_LOG_TYPES)}),
          Res(R.EKS_COMPONENT, {"enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager"]})),
     pair("rds-log-exports", Res(R.RDS_INSTANCE, {"engine": "mysql", "enabledCloudwatchLogsExports": ["error", "slowquery"]}),
          Res(R.RDS_CLUSTER, {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["postgresql"]})),

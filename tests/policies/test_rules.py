@@ -257,7 +257,7 @@ CASES: dict[str, tuple[Any, Any]] = {
                                                          "includeExecutionData": True}}),
                     Res(R.SFN, {"loggingConfiguration": {"level": "OFF"}})),
     "ecs-container-insights": (Res(R.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": "enabled"}]}), Res(R.ECS_CLUSTER, {})),
-    "eks-control-plane-logging": (Res(R.EKS_COMPONENT, {"enabledClusterLogTypes": list(R.EKS_LOG_TYPES)}),
+    "eks-control-plane-logging": (Res(R.EKS_COMPONENT, {"enabledClusterLogTypes": list(R.eks.EKS_LOG_TYPES)}),
                                   Res(R.EKS_CLUSTER, {"enabledClusterLogTypes": ["api", "audit"]})),
     "rds-log-exports": (Res(R.RDS_CLUSTER, rds(engine="aurora-postgresql")),
                         Res(R.RDS_INSTANCE, rds(engine="postgres", enabledCloudwatchLogsExports=[]))),
