@@ -15,18 +15,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import typing
 from collections.abc import Mapping
-from datetime import date, timedelta
 from typing import Any, Literal
 
 import pulumi
 import regex
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import ValidationError, ValidationInfo, field_validator, model_validator
 
-from components import _inject, _settings, aws_data
+from components import _inject, aws_data
 from components._alb import LoadBalancerSettings
-from components._settings import PATTERN_HINTS, ResourceName, SecretKey, Settings, Tier, matching
+from components._settings import ResourceName, SecretKey, Settings, Tier, matching
 from components.backup import BackupSettings
 from components.batch_pipeline import PipelineSettings
 from components.cache import CacheSettings
@@ -46,121 +44,8 @@ from components.queues import QueueSettings
 from components.registry import RegistrySettings
 from components.secrets import SecretSettings
 from components.storage import AppBucketSettings
-
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-class ConfigError(pulumi.RunError):
-    """Invalid stack config. A `RunError`, so `pulumi up` prints the message without a traceback."""
-
-
-_FRIENDLY = {
-    "missing": "required key is missing",
-    "ip_v4_network": "expected an IPv4 network in CIDR notation with no host bits set, e.g. 10.0.0.0/16",
-    "dict_type": "expected a mapping of keys to values",
-    "list_type": "expected a list",
-    "string_type": "expected a string",
-    "bool_type": "expected true or false",
-    "bool_parsing": "expected true or false",
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "float_type": "expected a number",
-    "float_parsing": "expected a number",
-    "model_type": "expected a mapping of keys to values",
-    "frozen_instance": "config is read-only",
-}
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if part == "[key]":  # pydantic's marker for a map key (not its value) that failed
-            out += " (the name)"
-        elif isinstance(part, int):
-            out += f"[{part}]"
-        elif not re.fullmatch(r"[\w.:/-]+", str(part)):
-            out += f"[{str(part)!r}]"  # keys with spaces or control characters stay readable
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    # Walk the model tree along `loc` to list the keys that were allowed where a typo was made. A map of models
-    # (`services`, `load_balancers`) puts the entry's name in `loc` before the entry's own keys: step over it.
-    current: Any = model
-    entry_name_next = False
-    for part in loc[:-1]:
-        if entry_name_next:
-            entry_name_next = False
-            continue
-        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
-            continue
-        field = current.model_fields.get(part)
-        if field is None:
-            return []
-        current = _model_in(field.annotation)
-        entry_name_next = _is_map(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return sorted(current.model_fields)
-    return []
-
-
-def _is_map(annotation: Any) -> bool:
-    """A mapping (possibly optional) whose values are read by name."""
-    if typing.get_origin(annotation) is dict:
-        return True
-    return any(_is_map(arg) for arg in typing.get_args(annotation) if arg is not type(None))
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> list[str]:
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    given = error.get("input")
-    if kind == "value_error":
-        lines = []
-        for raw_line in str(error["ctx"]["error"]).splitlines():
-            key_match = re.match(r"^@([\w.\[\]:-]+): (.*)$", raw_line)
-            if key_match:
-                key = ".".join(p for p in (_path(loc), key_match.group(1)) if p)
-                lines.append(f"{key}: {key_match.group(2)}")
-            else:
-                lines.append(f"{_path(loc) or 'config'}: {raw_line}")
-        return lines
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, loc)
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
-        return [f"{_path(loc)}: unknown key.{did_you_mean} Allowed keys here: {', '.join(allowed)}"]
-    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"] in PATTERN_HINTS:
-        message = f"expected {PATTERN_HINTS[error['ctx']['pattern']]}"
-    else:
-        message = _FRIENDLY.get(kind) or str(error["msg"]).replace("Input should be", "expected")
-    got = "" if kind == "missing" or isinstance(given, (dict, BaseModel)) else f"; got {given!r}"
-    return [f"{_path(loc) or 'config'}: {message}{got}"]
-
-
-def format_errors(exc: ValidationError, model: type[BaseModel], source: str) -> str:
-    """One message for all problems in a stack config, one line per key path."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        lines.extend(_describe(error, model))
-    body = "\n".join(f"  - {line}" for line in lines)
-    return f"invalid stack config in {source}:\n{body}"
-
+from config_errors import ConfigError, format_errors
+from stack_settings import AcknowledgedReplacementConfig, CostConfig, PolicyWaiverConfig
 
 # --------------------------------------------------------------------------------------------
 # The whole stack
@@ -181,85 +66,6 @@ schemas of Logs, ECR, EFS and EKS, among others, enforce exactly this pattern)."
 
 REQUIRED_TAGS = ("owner", "cost-center")
 """Tag keys every stack must set in `platform:tags` (cost allocation and ownership)."""
-
-
-UsageKey = Literal[
-    "nat_gateway_gb", "load_balancer_gb", "log_ingest_gb", "cloudfront_gb", "cloudfront_requests_million",
-    "waf_requests_million", "bucket_gb", "efs_gb", "ecr_gb", "aurora_storage_gb", "aurora_io_million",
-    "aurora_extra_acu", "state_transitions", "batch_vcpu_hours", "batch_gb_hours", "endpoint_gb", "sqs_requests_million",
-]
-"""Usage the cost estimate cannot read from the program (see tools/usage.yaml for what each means)."""
-
-
-class CostBudgetConfig(Settings):
-    """Monthly limits the offline estimate must stay within (`plan` and `cost` exit 5 above them)."""
-
-    monthly_usd: float | None = Field(None, gt=0)
-    """Fixed plus usage (at the stack's usage profile), USD per month; unset: no total limit."""
-    fixed_usd: float | None = Field(None, gt=0)
-    """What the stack costs idle (hours, nodes, keys, ...), USD per month; unset: no fixed limit."""
-
-    @model_validator(mode="after")
-    def _some_limit(self) -> CostBudgetConfig:
-        if self.monthly_usd is None and self.fixed_usd is None:
-            raise ValueError("@monthly_usd: give monthly_usd, fixed_usd or both (or leave budget out)")
-        return self
-
-
-class CostConfig(Settings):
-    """`platform:cost`: assumptions of the offline cost estimate (`python -m tools cost`); deploys ignore it."""
-
-    profile: Literal["small", "medium", "large"] = "small"
-    """Usage profile for traffic and stored data (tools/usage.yaml)."""
-    usage: dict[UsageKey, float] = {}  # type: ignore[valid-type]
-    """Per-resource monthly usage that replaces the profile's value, e.g. {nat_gateway_gb: 50}."""
-    budget: CostBudgetConfig | None = None
-    """Monthly limits of the estimate; `plan` and `cost` fail (exit 5) when it exceeds them."""
-
-    @field_validator("usage")
-    @classmethod
-    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
-        negative = sorted(k for k, v in value.items() if v < 0)
-        if negative:
-            raise ValueError(f"usage cannot be negative: {', '.join(negative)}")
-        return value
-
-
-WAIVER_MAX_DAYS = 366
-"""The longest a policy waiver may run: a waiver is a debt with a date, renewed deliberately."""
-
-
-class PolicyWaiverConfig(Settings):
-    """One resource-level exception to one policy rule (the policy pack reads it through
-    `python -m tools policy-config`); it stops silencing the rule after `expires`."""
-
-    rule: matching(r"^[a-z0-9]+(-[a-z0-9]+)*$", "a policy rule name such as alb-access-logs")  # type: ignore[valid-type]
-    """The rule waived (docs/policy-pack.md); rules about public data and admin rights cannot be waived."""
-    resource: str = Field(min_length=1)
-    """The resource's name (`app-main`), or a URN pattern with `*` (`*$aws:lb/loadBalancer:LoadBalancer::*`)."""
-    reason: str = Field(min_length=10)
-    """Why the resource may break the rule, and what makes it safe meanwhile."""
-    owner: str = Field(min_length=1)
-    """Who answers for the waiver and renews or ends it (a team or a person)."""
-    expires: date
-    """The last day the waiver holds (YYYY-MM-DD); afterwards the violation is reported again."""
-
-    @model_validator(mode="after")
-    def _dated(self) -> PolicyWaiverConfig:
-        latest = _settings.today() + timedelta(days=WAIVER_MAX_DAYS)
-        if self.expires > latest:
-            raise ValueError(f"@expires: at most {WAIVER_MAX_DAYS} days ahead ({latest}); got {self.expires}")
-        return self
-
-
-class AcknowledgedReplacementConfig(Settings):
-    """A stateful resource this change may replace or delete on purpose (`./run diff` refuses it otherwise);
-    remove the entry once the change has landed."""
-
-    resource: str = Field(min_length=1)
-    """The resource's name as `./run diff` prints it (`prod-db-instance`)."""
-    reason: str = Field(min_length=10)
-    """Why losing it is fine, or how its data is kept (snapshot taken, restored into the new one)."""
 
 
 Layer = Literal["all", "data", "app"]
@@ -952,3 +758,6 @@ def load() -> StackConfig:
         raise ConfigError(f"invalid stack config in {source}:\n  - aws:region: required key is missing; set e.g. aws:region: us-east-1")
     raw["region"] = region
     return from_mapping(raw, source, stack)
+
+
+__all__ = ["ConfigError", "StackConfig", "format_errors", "from_mapping", "load"]

@@ -469,7 +469,7 @@ def _default_base() -> str:
 
 def acknowledged(stack_file: StackFile) -> dict[str, str]:
     """{resource name: reason} from the stack file's `platform:acknowledged_replacements` (validated by
-    stack_config.AcknowledgedReplacementConfig when the program runs)."""
+    stack_settings.AcknowledgedReplacementConfig when the program runs)."""
     return {entry["resource"]: entry["reason"] for entry in stack_file.setting("acknowledged_replacements", [])}
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The project (the watcher imports none of its code: each child imports it fresh)."""
-WATCHED = ("__main__.py", "stack_config.py", "wiring.py", "components", "tools/harness")
+WATCHED = ("__main__.py", "stack_config.py", "config_errors.py", "stack_settings.py", "wiring.py", "components", "tools/harness")
 """What a plan is made of besides the stack file (paths under the project)."""
 
 

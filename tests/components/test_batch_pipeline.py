@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from components import BatchPipeline, BatchPipelineArgs, PipelineSettings, WorkloadRefs
 from components._states import BatchJobTask, Fail, StateMachineDefinition
 from components._service import SecretEnv
-from components.batch_pipeline import OutsideBucket, _layers, prepare_expression
+from components._pipeline_graph import prepare_expression, step_layers
+from components.batch_pipeline import OutsideBucket
 
 REPO = "arn:aws:ecr:us-east-1:123456789012:repository/platform-test-batch"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/test/ncbi-AbCdEf"
@@ -245,7 +246,7 @@ def machine(mon) -> dict:
 
 
 def shape(args: BatchPipelineArgs) -> list:
-    return [[[s.name for s in chain] for chain in layer] for layer in _layers(args.settings)]
+    return [[[s.name for s in chain] for chain in layer] for layer in step_layers(args.settings)]
 
 
 @pytest.mark.parametrize(("spec", "layers"), [

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from components import ClusterSettings, EksSettings, LoadBalancerSettings, LoadBalancerSpec, SecretEnv, ServiceSpec
-from components.kubernetes_service import KubernetesService, KubernetesServiceArgs, load_balancer_controller_policy
+from components._eks_addon_iam import load_balancer_controller_policy
+from components.kubernetes_service import KubernetesService, KubernetesServiceArgs
 from tests.conftest import resolved, service_spec
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf"
@@ -221,7 +222,7 @@ def test_controller_features_the_program_does_not_use_are_off(record, web_acl) -
 def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(record, web_acl) -> None:
     """The vendored policy is the controller's own for the pinned chart; ours grants each of its actions,
     unless the feature that calls it is off (`CONTROLLER_UNUSED`, with the setting that turns it off)."""
-    from components.kubernetes_service import (
+    from components._eks_addon_iam import (
         CONTROLLER_POLICY_FILE, controller_unused, is_unused, load_balancer_controller_policy,
         official_controller_actions,
     )

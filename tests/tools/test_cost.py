@@ -11,7 +11,7 @@ from typing import get_args
 import pytest
 import yaml
 
-import stack_config
+import stack_settings
 from tests.conftest import EXAMPLE_FILES, FIXTURE_DEV, FIXTURE_PROD, STACK_FILES
 from tools import cost
 from tools.__main__ import main
@@ -61,7 +61,7 @@ def test_hourly_prices_make_the_published_monthly_figures(key: str, variant: str
 
 def test_every_usage_profile_defines_exactly_the_keys_the_config_accepts() -> None:
     doc = yaml.safe_load((PROJECT_DIR / "tools" / "usage.yaml").read_text())
-    keys = set(get_args(stack_config.UsageKey))
+    keys = set(get_args(stack_settings.UsageKey))
     assert set(doc["describe"]) == keys
     for name, values in doc["profiles"].items():
         assert set(values) == keys, name

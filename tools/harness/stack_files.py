@@ -136,6 +136,7 @@ def _setting_is_bool(path: tuple[Any, ...]) -> bool:
     """Whether the project setting at `path` (`("database", "multi_az")`) is a boolean."""
     import typing
 
+    import config_errors
     import stack_config
 
     current: Any = stack_config.StackConfig
@@ -145,11 +146,11 @@ def _setting_is_bool(path: tuple[Any, ...]) -> bool:
         if entry_name_next or isinstance(part, int):
             entry_name_next = False
             continue
-        model = stack_config._model_in(annotation) if annotation is not None else current
+        model = config_errors.model_in(annotation) if annotation is not None else current
         if model is None or part not in model.model_fields:
             return False
         annotation = model.model_fields[part].annotation
-        entry_name_next = stack_config._is_map(annotation)
+        entry_name_next = config_errors.is_map(annotation)
     if annotation is None:
         return False
     return annotation is bool or bool in [a for a in typing.get_args(annotation) if a is not type(None)]

@@ -27,7 +27,8 @@ from tools.runtime.iam import Request
 from tools.runtime.policies import PolicyIndex
 
 from components._states import ECS_UPDATE_SERVICE
-from components.kubernetes_service import CONTROLLER_FEATURES, RELOAD_ANNOTATION
+from components._eks_addon_iam import CONTROLLER_FEATURES
+from components.kubernetes_service import RELOAD_ANNOTATION
 
 SECRET_EVENT = "Secret Label Updated"
 SOURCES = {
