@@ -6,29 +6,80 @@ composed secrets -> CI roles -> containers (+ grants) -> edge -> backups -> moni
 lives in `Pulumi.<stack>.yaml`: each section is its component's settings model, taken whole.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import pulumi
 import pulumi_aws as aws
 
 import stack_config
 import wiring
 from components import (
-    Backup, BackupArgs, BatchPipeline, BatchPipelineArgs, Cache, CacheArgs, ComposedSecrets, ComposedSecretsArgs,
-    ContainerService, ContainerServiceArgs,
-    Database, DatabaseArgs, Domain, DomainArgs, Edge, EdgeArgs, FileSystem, FileSystemArgs, Firewall, FirewallArgs,
-    GithubDeploy, GithubDeployArgs, Monitoring, MonitoringArgs, Network, NetworkArgs, Queues, QueuesArgs, Registry,
-    RegistryArgs, Secrets,
-    SecretsArgs, ServedBucket, Storage, StorageArgs,
+    Backup,
+    BackupArgs,
+    BatchPipeline,
+    BatchPipelineArgs,
+    Cache,
+    CacheArgs,
+    ComposedSecrets,
+    ComposedSecretsArgs,
+    ContainerService,
+    ContainerServiceArgs,
+    Database,
+    DatabaseArgs,
+    Domain,
+    DomainArgs,
+    Edge,
+    EdgeArgs,
+    FileSystem,
+    FileSystemArgs,
+    Firewall,
+    FirewallArgs,
+    GithubDeploy,
+    GithubDeployArgs,
+    Monitoring,
+    MonitoringArgs,
+    Network,
+    NetworkArgs,
+    Queues,
+    QueuesArgs,
+    Registry,
+    RegistryArgs,
+    Secrets,
+    SecretsArgs,
+    ServedBucket,
+    Storage,
+    StorageArgs,
 )
-from components.data_layer import DataLayer, DataLayerArgs
 from components.batch_pipeline import OutsideBucket
+from components.data_layer import (
+    DataLayer,
+    DataLayerArgs,
+    ImportedCache,
+    ImportedDatabase,
+    ImportedFileSystem,
+    ImportedNetwork,
+    ImportedSecrets,
+    ImportedStorage,
+)
 from components.external_buckets import ExternalBuckets, ExternalBucketsArgs
+
+if TYPE_CHECKING:  # imported where an EKS stack needs it (pulumi-eks and pulumi-kubernetes load slowly)
+    from components.kubernetes_service import KubernetesService
 
 config = stack_config.load()  # fails with one clear message before any resource is declared
 tags, protect, region = config.resource_tags(), config.protect, config.region
 account_id = aws.get_caller_identity_output().account_id
 
 # -- network and data: this stack's own, or the data stack's (layer: app) -------------------------
-own: dict = {}  # what this stack owns: backups, data alarms and data exports cover exactly these
+own: dict[str, Any] = {}  # what this stack owns: backups, data alarms and data exports cover exactly these
+network: Network | ImportedNetwork
+secrets: Secrets | ImportedSecrets | None
+database: Database | ImportedDatabase | None
+cache: Cache | ImportedCache | None
+file_system: FileSystem | ImportedFileSystem | None
+storage: Storage | ImportedStorage | None
 if config.data_stack is not None:
     data = DataLayer("data", DataLayerArgs(settings=config.data_stack, region=region, tags=tags))
     network, secrets, database, cache, file_system, storage = (
@@ -71,14 +122,19 @@ firewall = Firewall("waf", FirewallArgs(
 lb_wafs = {key: config.load_balancer_waf(key) for key in sorted(config.load_balancers)}
 # Beside CloudFront, the stack's rules in a regional ACL for whatever reaches a load balancer directly (ws.).
 direct_firewall = Firewall("waf-direct", FirewallArgs(settings=waf, scope="REGIONAL", region=region, tags=tags)
-                           ) if waf and cloudfront and (edge_cfg.direct_hostnames or "edge" in lb_wafs.values()) else None
+                           ) if waf and edge_cfg and cloudfront and (edge_cfg.direct_hostnames or "edge" in lb_wafs.values()) else None
 # Without CloudFront in front of the site, a bucket on a hostname of its own still is: the stack's rules at CloudFront.
 cdn_firewall = Firewall("waf-cdn", FirewallArgs(settings=waf, scope="CLOUDFRONT", region=region, tags=tags)
-                        ) if waf and not cloudfront and edge_cfg.bucket_hostnames else None
-shared_acl = (direct_firewall or firewall) if waf else None
-lb_acls = {key: shared_acl.web_acl_arn if own == "edge" else Firewall(f"{key}-waf", FirewallArgs(
-    settings=own, scope="REGIONAL", region=region, tags=tags)).web_acl_arn
-    for key, own in lb_wafs.items() if own is not None}
+                        ) if waf and edge_cfg and not cloudfront and edge_cfg.bucket_hostnames else None
+shared_acl = direct_firewall or firewall
+lb_acls: dict[str, pulumi.Input[str]] = {}
+for key, rules in lb_wafs.items():
+    if rules == "edge":  # stack_config: "edge" only when the stack has WAF rules
+        assert shared_acl is not None
+        lb_acls[key] = shared_acl.web_acl_arn
+    elif rules is not None:
+        lb_acls[key] = Firewall(f"{key}-waf", FirewallArgs(settings=rules, scope="REGIONAL", region=region,
+                                                            tags=tags)).web_acl_arn
 
 # -- pipeline, and the values services inject that contain a secret ------------------------------------
 resolver = wiring.Resolver(config, database=database, secrets=secrets, cache=cache, file_system=file_system,
@@ -110,11 +166,11 @@ github = GithubDeploy("github", GithubDeployArgs(
 
 # -- containers -----------------------------------------------------------------------------------
 
-containers = None  # the service runtime: ContainerService (ECS) or KubernetesService (EKS)
+containers: ContainerService | KubernetesService | None = None  # the service runtime: ECS or EKS
 if config.services:
     services = {name: resolver.service(name) for name in config.services}
     load_balancers = wiring.load_balancers(config, network, domain.certificate_arn if domain else None, lb_acls)
-    common = dict(vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, region=region, account_id=account_id,
+    common: dict[str, Any] = dict(vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, region=region, account_id=account_id,
                         services=services, load_balancers=load_balancers, settings=config.cluster,
                         protect=protect, tags=tags)
     if config.cluster.runtime == "ecs":
@@ -123,7 +179,7 @@ if config.services:
             subnet_ids=network.public_subnet_ids if public else network.private_subnet_ids, public_ip=public, **common))
         peers = {name: containers.security_group_ids[name] for name in services}
     else:
-        from components.kubernetes_service import KubernetesService, KubernetesServiceArgs
+        from components.kubernetes_service import KubernetesService, KubernetesServiceArgs  # noqa: F811
 
         # Services that reach data stores have pod security groups of their own.
         isolated = [n for n, s in config.services.items() if {"database", "cache"} & set(s.connects_to)]
@@ -151,14 +207,19 @@ if config.services:
             queues.grant(name, containers.task_role_names[name], svc.queues)
     # Load balancers the edge does not serve are reached by their own hostname (HTTPS needs a covered name).
     for key, lb in sorted(config.load_balancers.items()):
-        if lb.hostname is not None and domain is not None:
+        if lb.hostname is not None and domain is not None and config.domain is not None:
             domain.alias(lb.hostname, f"{lb.hostname}.{config.domain.name}", containers.load_balancer_dns_names[key],
                          containers.load_balancer_zone_ids[key], ipv6=lb.dualstack)
 
 # -- edge -----------------------------------------------------------------------------------------
 edge = None
-if edge_cfg is not None and containers is not None and domain is not None:
+if edge_cfg is not None and containers is not None and domain is not None and config.domain is not None:
     lb_key = edge_cfg.load_balancer
+    served: dict[str, ServedBucket] = {}
+    if edge_cfg.buckets:
+        assert isinstance(storage, Storage)  # stack_config: the edge serves only this stack's own buckets
+        served = {role: ServedBucket(domain_name=storage.bucket_domain_names[role], arn=storage.bucket_arns[role],
+                                     kms_key_arn=storage.kms_key_arn) for role in edge_cfg.buckets}
     edge = Edge("edge", EdgeArgs(
         settings=edge_cfg, domain_name=config.domain.name, zone_id=domain.zone_id, region=region,
         load_balancer_dns_name=containers.load_balancer_dns_names[lb_key],
@@ -169,12 +230,11 @@ if edge_cfg is not None and containers is not None and domain is not None:
         origin_header_value=getattr(containers, "origin_secrets", {}).get(lb_key),
         web_acl_arn=firewall.web_acl_arn if firewall else None,
         load_balancer_web_acl_arn=direct_firewall.web_acl_arn if direct_firewall else None,
-        buckets={role: ServedBucket(domain_name=storage.bucket_domain_names[role], arn=storage.bucket_arns[role],
-                                    kms_key_arn=storage.kms_key_arn) for role in edge_cfg.buckets},
+        buckets=served,
         bucket_web_acl_arn=cdn_firewall.web_acl_arn if cdn_firewall else None,
         account_id=account_id, tags=tags,
     ))
-    if edge_cfg.buckets:
+    if isinstance(storage, Storage) and edge_cfg.buckets:
         storage.serve_through_cloudfront(account_id, edge.bucket_distribution_arns)
 
 # -- backups -------------------------------------------------------------------------------------------
@@ -202,8 +262,8 @@ if config.alarms is not None:
         kubernetes_namespace=config.cluster.eks_settings.namespace if config.cluster.runtime == "eks" else None,
         services=containers.service_names if containers else {},
         load_balancers=getattr(containers, "load_balancer_arn_suffixes", {}),
-        target_groups={svc: (config.services[svc].load_balancer, suffix)
-                       for svc, suffix in getattr(containers, "target_group_arn_suffixes", {}).items()},
+        target_groups={svc: (balancer, suffix) for svc, suffix in getattr(containers, "target_group_arn_suffixes", {}).items()
+                       if (balancer := config.services[svc].load_balancer) is not None},
         db_instances=own_db.instance_identifiers if own_db else [],
         db_free_storage=bool(config.database and not config.database.facts.aurora),
         cache_nodes=own_cache.node_dimensions if own_cache else [],

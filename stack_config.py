@@ -16,7 +16,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import regex
@@ -24,12 +24,12 @@ from pydantic import ValidationError, ValidationInfo, field_validator, model_val
 
 from components import _inject, aws_data
 from components._alb import LoadBalancerSettings
+from components._service import ServiceSettings
 from components._settings import ResourceName, SecretKey, Settings, Tier, matching
 from components.backup import BackupSettings
 from components.batch_pipeline import PipelineSettings
 from components.cache import CacheSettings
 from components.cluster import ClusterSettings, lacks_pod_security_groups
-from components._service import ServiceSettings
 from components.data_layer import DataStackSettings
 from components.database import DatabaseSettings
 from components.domain import DomainSettings, certificate_names
@@ -58,7 +58,7 @@ def _nearby(size: str, offered: frozenset[str]) -> list[str]:
     return sorted(o for o in offered if o.startswith(f"{family}.")) or sorted(offered)[:6]
 
 
-Region = matching(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", "an AWS region such as us-east-1")
+Region = Annotated[str, matching(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", "an AWS region such as us-east-1")]
 
 _TAG_TEXT = regex.compile(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")
 """Characters AWS allows in tags across services (Tagging AWS Resources User Guide; the CloudFormation
@@ -96,7 +96,7 @@ class StackConfig(Settings):
     """`platform:database`: PostgreSQL or MySQL (RDS or Aurora); leave out for no database."""
     cache: CacheSettings | None = None
     """`platform:cache`: Redis OSS, Valkey or Memcached; leave out for no cache."""
-    secrets: dict[SecretKey, SecretSettings] = {}  # type: ignore[valid-type]
+    secrets: dict[SecretKey, SecretSettings] = {}
     """`platform:secrets`: application secrets in Secrets Manager, by key."""
     file_system: FileSystemSettings | None = None
     """`platform:file_system`: EFS for task volumes; leave out for none."""
@@ -104,19 +104,19 @@ class StackConfig(Settings):
     """`platform:registry`: ECR repositories for our images."""
     cluster: ClusterSettings = ClusterSettings()
     """`platform:cluster`: the container runtime."""
-    load_balancers: dict[ResourceName, LoadBalancerSettings] = {}  # type: ignore[valid-type]
+    load_balancers: dict[ResourceName, LoadBalancerSettings] = {}
     """`platform:load_balancers`: application load balancers by name (one shared, or one per service)."""
-    services: dict[ResourceName, ServiceSettings] = {}  # type: ignore[valid-type]
+    services: dict[ResourceName, ServiceSettings] = {}
     """`platform:services`: container services by name."""
     domain: DomainSettings | None = None
     """`platform:domain`: hosted zone and certificate (required with load balancers)."""
     edge: EdgeSettings | None = None
     """`platform:edge`: CloudFront, WAF and DNS records."""
-    buckets: dict[ResourceName, AppBucketSettings] = {}  # type: ignore[valid-type]
+    buckets: dict[ResourceName, AppBucketSettings] = {}
     """`platform:buckets`: the application's own buckets (media, user files) by name."""
-    external_buckets: dict[ResourceName, ExternalBucketSettings] = {}  # type: ignore[valid-type]
+    external_buckets: dict[ResourceName, ExternalBucketSettings] = {}
     """`platform:external_buckets`: buckets outside the stack, by the name services use (`buckets: {archive: read}`)."""
-    queues: dict[ResourceName, QueueSettings] = {}  # type: ignore[valid-type]
+    queues: dict[ResourceName, QueueSettings] = {}
     """`platform:queues`: SQS queues (each with a dead-letter queue) that feed workers, by name."""
     pipeline: PipelineSettings | None = None
     """`platform:pipeline`: the S3 + Step Functions + AWS Batch pipeline."""

@@ -5,13 +5,12 @@ stateful resources a change may replace on purpose. `StackConfig` (stack_config.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from components import _settings
 from components._settings import Settings, matching
-
 
 UsageKey = Literal[
     "nat_gateway_gb", "load_balancer_gb", "log_ingest_gb", "cloudfront_gb", "cloudfront_requests_million",
@@ -41,7 +40,7 @@ class CostConfig(Settings):
 
     profile: Literal["small", "medium", "large"] = "small"
     """Usage profile for traffic and stored data (tools/usage.yaml)."""
-    usage: dict[UsageKey, float] = {}  # type: ignore[valid-type]
+    usage: dict[UsageKey, float] = {}
     """Per-resource monthly usage that replaces the profile's value, e.g. {nat_gateway_gb: 50}."""
     budget: CostBudgetConfig | None = None
     """Monthly limits of the estimate; `plan` and `cost` fail (exit 5) when it exceeds them."""
@@ -63,7 +62,7 @@ class PolicyWaiverConfig(Settings):
     """One resource-level exception to one policy rule (the policy pack reads it through
     `python -m tools policy-config`); it stops silencing the rule after `expires`."""
 
-    rule: matching(r"^[a-z0-9]+(-[a-z0-9]+)*$", "a policy rule name such as alb-access-logs")  # type: ignore[valid-type]
+    rule: Annotated[str, matching(r"^[a-z0-9]+(-[a-z0-9]+)*$", "a policy rule name such as alb-access-logs")]
     """The rule waived (docs/policy-pack.md); rules about public data and admin rights cannot be waived."""
     resource: str = Field(min_length=1)
     """The resource's name (`app-main`), or a URN pattern with `*` (`*$aws:lb/loadBalancer:LoadBalancer::*`)."""

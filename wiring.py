@@ -15,8 +15,16 @@ from typing import Any
 
 import pulumi
 
-from components import ImageSettings, LoadBalancerSpec, SecretEnv, SecretRefSettings, ServiceSpec, Volume, WorkloadRefs
-from components import _inject
+from components import (
+    ImageSettings,
+    LoadBalancerSpec,
+    SecretEnv,
+    SecretRefSettings,
+    ServiceSpec,
+    Volume,
+    WorkloadRefs,
+    _inject,
+)
 from components._runtime import Reach, Use
 from components.composed_secrets import Composition, FromSecret, SecretSource
 from components.queues import queue_uses
@@ -54,6 +62,7 @@ class Resolver:
             return SecretEnv(arn=self.database.secret_arn, key=ref.key), self.database.kms_key_arn
         if ref.secret is not None:
             return SecretEnv(arn=self.secrets.arns[ref.secret], key=ref.key), self.secrets.kms_key_arn
+        assert ref.arn is not None, "SecretRefSettings names a secret of the stack or an outside ARN"
         return SecretEnv(arn=ref.arn, key=ref.key), ref.kms_key_arn  # outside the stack: its key, if named
 
     def refs(self, image: ImageSettings, secrets: Mapping[str, SecretRefSettings]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Run from the repository root with the project's interpreter:  .venv/bin/python b
 Targets on the 2-core reference machine: `plan` (imports, policies, cost and the PNG/SVG drawing
 included), `preflight`, `cost` and `diagram` each under 3 s; the preflight's own share (its rules over an
 already recorded graph, loading AWS's data included) under 0.5 s per stack, and so are the policy pack's run
-over prod's graph and the run-time stage's (IAM evaluation, reachability, CI roles; first run included); `diff prod` (both trees planned and priced, side by side) at most twice `plan prod`;
+over prod's graph and the run-time stage's (IAM evaluation, reachability, CI roles; first run included);
+`diff prod` (both trees planned and priced, side by side) at most twice `plan prod`;
 the whole test suite under 60 s.
 Evaluating the program under mocks (imports included, about 2 s of each verb; 2026-12-05) dominates; pricing and
 drawing add about 0.3 s. This script measures and prints; it never fails a build.

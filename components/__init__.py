@@ -34,7 +34,7 @@ from components.firewall import Firewall, FirewallArgs, WafSettings
 from components.github_deploy import GithubDeploy, GithubDeployArgs, GithubSettings
 from components.monitoring import AlarmsSettings, BudgetSettings, Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs, NetworkSettings
-from components.queues import QueueSettings, Queues, QueuesArgs
+from components.queues import Queues, QueuesArgs, QueueSettings
 from components.registry import Registry, RegistryArgs, RegistrySettings
 from components.secrets import Secrets, SecretsArgs, SecretSettings
 from components.storage import AppBucketSettings, Storage, StorageArgs
@@ -45,7 +45,8 @@ __version__ = "1.0.0"
 __all__ = [
     "AccessPointSettings", "AlarmsSettings", "AppBucketSettings", "Backup", "BackupArgs", "BackupSettings",
     "BatchPipeline", "BatchPipelineArgs", "BatchStepSettings", "BucketLifecycleSettings", "BudgetSettings", "Cache",
-    "CacheArgs", "CacheSettings", "ClusterSettings", "ComposedSecrets", "ComposedSecretsArgs", "Composition", "ContainerHealthCheckSettings", "ContainerService",
+    "CacheArgs", "CacheSettings", "ClusterSettings", "ComposedSecrets", "ComposedSecretsArgs", "Composition",
+    "ContainerHealthCheckSettings", "ContainerService",
     "ContainerServiceArgs", "Database", "DatabaseArgs", "DatabaseSettings", "Domain", "DomainArgs", "DomainSettings",
     "Edge", "EdgeArgs", "EdgeSettings", "ServedBucket", "EksSettings", "FileSystem", "FileSystemArgs", "FileSystemSettings",
     "Firewall", "FirewallArgs", "GithubDeploy", "GithubDeployArgs", "GithubSettings", "ImageSettings",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -22,9 +22,9 @@ from pydantic import Field, field_validator, model_validator
 from components._bucket import BucketSpec, Expiry, private_bucket
 from components._common import child_opts, tags_for
 from components._runtime import Access, Connection, Need
+from components._settings import DnsLabel, Problems, Settings, matching
 from components._workload import DEFAULT_DEREGISTRATION_DELAY
 from components.firewall import WafSettings
-from components._settings import DnsLabel, Problems, Settings, matching
 
 ORIGIN_HEADER = "X-Origin-Verify"
 """Header CloudFront adds to origin requests; the load balancer forwards only requests that carry it."""
@@ -48,7 +48,7 @@ class LoadBalancerSettings(Settings):
     """Write access logs to an S3 bucket created for them."""
     ingress_cidrs: list[IPv4Network] = []
     """Internal load balancers: who may connect (default: the VPC CIDR); e.g. a VPN range."""
-    hostname: DnsLabel | None = None  # type: ignore[valid-type]
+    hostname: DnsLabel | None = None
     """Label under domain.name that points at this load balancer (`api` -> api.<domain>); added to the
     certificate. Every load balancer the edge does not serve needs one: HTTPS works only under a name
     its certificate covers."""
@@ -83,7 +83,7 @@ class TargetHealthCheckSettings(Settings):
     """Consecutive successes to become healthy."""
     unhealthy_threshold: int = Field(3, ge=2, le=10)
     """Consecutive failures to become unhealthy."""
-    matcher: matching(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399") = "200-399"  # type: ignore[valid-type]
+    matcher: Annotated[str, matching(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399")] = "200-399"
     """Status codes that count as healthy."""
 
     @model_validator(mode="after")
@@ -306,7 +306,7 @@ def _access_log_bucket(parent: pulumi.Resource, name: str, key: str, account_id:
                        protect: bool, tags: Mapping[str, str]) -> aws.s3.Bucket:
     elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(parent=parent))
 
-    def statements(arn: pulumi.Output[str]) -> list[dict]:
+    def statements(arn: pulumi.Output[str]) -> list[dict[str, Any]]:
         prefix = pulumi.Output.concat(arn, f"/{key}/AWSLogs/", account_id, "/*")
         return [
             {"Sid": "ElbLogDelivery", "Effect": "Allow", "Principal": {"AWS": elb_account.arn},

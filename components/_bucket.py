@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field, model_validator
 
 from components._common import child_opts, policy_document, stateful_opts, tags_for

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from components._states import (
-    BATCH_SERVICE_ERRORS, BatchJobTask, Branch, Catch, Fail, ForEach, ParallelBranches, PrepareInput, Retry,
+    BATCH_SERVICE_ERRORS,
+    BatchJobTask,
+    Branch,
+    Catch,
+    Fail,
+    ForEach,
+    ParallelBranches,
+    PrepareInput,
+    Retry,
     StateMachineDefinition,
 )
 

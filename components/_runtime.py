@@ -21,6 +21,7 @@ from typing import Any
 
 import pulumi
 
+
 @dataclass(frozen=True, kw_only=True)
 class Access:
     """An AWS API call a workload makes at run time."""
@@ -37,8 +38,9 @@ class Access:
     """What breaks without it, in words."""
     key: str | None = None
     """The stack-file key the need traces to (`services.api.pipeline`)."""
-    context: Mapping[str, Any] = field(default_factory=dict)
-    """Condition keys the request carries (`kms:ViaService`, `aws:SourceArn`, `aws:ResourceTag/...`)."""
+    context: Mapping[Any, Any] = field(default_factory=dict)
+    """Condition keys the request carries (`kms:ViaService`, `aws:SourceArn`, `aws:ResourceTag/...`); a key may be an
+    Output (IRSA's `<issuer>:sub`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form the component publishes (Outputs resolve inside it)."""
@@ -105,9 +107,9 @@ class Trigger:
     """An event that must reach a target: an EventBridge rule matching it, with a target delivering to `target`."""
 
     workload: str
-    source: str
+    source: pulumi.Input[str]
     """The event's `source` (`aws.s3`, `aws.batch`)."""
-    detail_type: str
+    detail_type: pulumi.Input[str]
     """The event's `detail-type`."""
     target: pulumi.Input[str]
     """The ARN the event must reach (a state machine, a topic)."""

@@ -20,7 +20,15 @@ from components._alb import LoadBalancerSpec, RouteSettings, TargetHealthCheckSe
 from components._runtime import Reach, Use
 from components._scheduled import ScheduleSettings
 from components._settings import (
-    AbsolutePath, EnvName, ImageSettings, Problems, ResourceName, RetentionDays, SecretRefSettings, Settings, fargate_problem,
+    AbsolutePath,
+    EnvName,
+    ImageSettings,
+    Problems,
+    ResourceName,
+    RetentionDays,
+    SecretRefSettings,
+    Settings,
+    fargate_problem,
 )
 from components._workload import DeploymentSettings, rollout_problem
 from components.queues import QueueRight
@@ -90,7 +98,7 @@ class ScalingSettings(Settings):
     """Messages waiting per running task to hold, on the queue the service receives from (Application Auto Scaling
     User Guide, "target tracking using metric math": SQS backlog per ECS task, the running tasks from Container
     Insights, which every ECS cluster here has on)."""
-    queue: ResourceName | None = None  # type: ignore[valid-type]
+    queue: ResourceName | None = None
     """The queue backlog_per_task reads; unset: the one queue the service receives from."""
     scale_in_cooldown: int = Field(300, ge=0, le=3600)
     """Seconds between scale-in steps."""
@@ -145,7 +153,7 @@ class VolumeSettings(Settings):
 
     access_point: str
     """A key of `file_system.access_points`."""
-    path: AbsolutePath  # type: ignore[valid-type]
+    path: AbsolutePath
     """Mount path in the container."""
     read_only: bool = False
     """Mount read-only."""
@@ -167,7 +175,7 @@ class ServiceSettings(Settings):
     """What to run."""
     port: int | None = Field(None, ge=1, le=65535)
     """Main container port (HTTP); required behind a load balancer."""
-    extra_ports: dict[ResourceName, Annotated[int, Field(ge=1, le=65535)]] = {}  # type: ignore[valid-type]
+    extra_ports: dict[ResourceName, Annotated[int, Field(ge=1, le=65535)]] = {}
     """Further named ports reachable by peers (e.g. grpc: 50051)."""
     cpu: int
     """CPU units (256 = 0.25 vCPU)."""
@@ -183,7 +191,7 @@ class ServiceSettings(Settings):
     """Plain environment variables (never secrets)."""
     secrets: dict[str, SecretRefSettings] = {}
     """Environment variables filled from Secrets Manager."""
-    inject: dict[EnvName, str] = {}  # type: ignore[valid-type]
+    inject: dict[EnvName, str] = {}
     """The application's own names for what the platform knows, as templates of references: `DB_HOST:
     "{database.host}"`, `DATABASE_URL: "postgresql://{database.user}:{database.password}@{database.host}:5432/app"`
     (components/_inject.py lists the references). A value holding a secret is injected from Secrets Manager and
@@ -213,7 +221,7 @@ class ServiceSettings(Settings):
     """How rollouts replace the tasks: healthy and maximum %, stop timeout, deregistration delay."""
     volumes: list[VolumeSettings] = []
     """EFS access points to mount."""
-    discovery_name: ResourceName | None = None  # type: ignore[valid-type]
+    discovery_name: ResourceName | None = None
     """Name peers reach this service by through Service Connect (e.g. weaviate)."""
     connects_to: list[str] = []
     """What this service may reach: database, cache, or other services by name."""

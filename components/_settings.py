@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components import aws_data
-
 
 ORDERED_LISTS = frozenset({"command", "entrypoint", "args"})
 """List settings where an entry may repeat: a command's words are the author's sequence."""
@@ -46,6 +45,9 @@ class Settings(BaseModel):
         return problems.done(self)
 
 
+_M = TypeVar("_M")
+
+
 class Problems:
     """Every problem one validator finds, reported together (one line per key) instead of the first."""
 
@@ -57,7 +59,7 @@ class Problems:
         # The `@key:` prefix lets the formatter (stack_config) print the key's full path.
         self.lines.append(f"@{key}: {problem}")
 
-    def done(self, model: Any) -> Any:
+    def done(self, model: _M) -> _M:
         """Raise them all at once, or hand the valid model back."""
         if self.lines:
             raise ValueError("\n".join(self.lines))
@@ -69,13 +71,14 @@ PATTERN_HINTS: dict[str, str] = {}
 
 
 def matching(regex: str, expected: str) -> Any:
-    """A string type constrained by `regex`, whose error message says `expected` in words.
+    """The constraint of a string type: `Annotated[str, matching(regex, expected)]` accepts what `regex` matches,
+    and its error message says `expected` in words.
 
     Errors carry only the pattern, so one pattern has one wording: a second, different wording would
     silently replace the first in every message (define the type once and share it instead)."""
     if PATTERN_HINTS.setdefault(regex, expected) != expected:
         raise ValueError(f"pattern {regex!r} already reads {PATTERN_HINTS[regex]!r}; share that type")
-    return Annotated[str, Field(pattern=regex)]
+    return Field(pattern=regex)
 
 
 def today() -> date:
@@ -92,24 +95,26 @@ RetentionDays = Literal[
 ]
 """The retention periods CloudWatch Logs accepts (any other value is rejected by the API)."""
 
-BackupWindow = matching(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", "a daily UTC window hh:mm-hh:mm such as 03:00-04:00")
+BackupWindow = Annotated[str, matching(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", "a daily UTC window hh:mm-hh:mm such as 03:00-04:00")]
 """A daily UTC window `hh:mm-hh:mm`, e.g. `03:00-04:00`."""
 
-MaintenanceWindow = matching(
+MaintenanceWindow = Annotated[str, matching(
     r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$",
     "a weekly UTC window ddd:hh:mm-ddd:hh:mm such as mon:04:00-mon:05:00",
-)
+)]
 """A weekly UTC window `ddd:hh:mm-ddd:hh:mm`, e.g. `mon:04:00-mon:05:00`."""
 
-ResourceName = matching(r"^[a-z][a-z0-9-]{0,27}$", "a name of 1-28 lowercase ASCII letters, digits or hyphens starting with a letter, such as api or frontend")
-EnvName = matching(r"^[A-Za-z_][A-Za-z0-9_]*$", "an environment variable name such as DB_HOST (letters, digits, _)")
+ResourceName = Annotated[str, matching(
+    r"^[a-z][a-z0-9-]{0,27}$",
+    "a name of 1-28 lowercase ASCII letters, digits or hyphens starting with a letter, such as api or frontend")]
+EnvName = Annotated[str, matching(r"^[A-Za-z_][A-Za-z0-9_]*$", "an environment variable name such as DB_HOST (letters, digits, _)")]
 """A portable environment variable name."""
 
 DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 """One DNS label (RFC 1123): 1-63 lowercase letters, digits and inner hyphens."""
-DnsLabel = matching(rf"^{DNS_LABEL}$", "a single DNS label such as api or www")
-SecretKey = matching(r"^[a-z][a-z0-9-]{0,40}$", "a short lowercase key such as jwt-secret")
-AbsolutePath = matching(r"^/[\w./-]*$", "an absolute path such as /data")
+DnsLabel = Annotated[str, matching(rf"^{DNS_LABEL}$", "a single DNS label such as api or www")]
+SecretKey = Annotated[str, matching(r"^[a-z][a-z0-9-]{0,40}$", "a short lowercase key such as jwt-secret")]
+AbsolutePath = Annotated[str, matching(r"^/[\w./-]*$", "an absolute path such as /data")]
 """A directory in a file system or a container, from its root."""
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -201,8 +206,8 @@ class ImageSettings(Settings):
         return problems.done(self)
 
 
-KmsKeyArn = matching(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$",
-                     "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>")
+KmsKeyArn = Annotated[str, matching(r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$",
+                     "a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<uuid>")]
 """A customer-managed KMS key, by ARN (a key outside the stack: an outside secret's, an external bucket's)."""
 
 
@@ -211,11 +216,11 @@ class SecretRefSettings(Settings):
 
     secret: str | None = None
     """A key of `platform:secrets`, or `database` for the RDS-managed master secret."""
-    arn: matching(r"^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$", "a Secrets Manager secret ARN") | None = None  # type: ignore[valid-type]
+    arn: Annotated[str, matching(r"^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$", "a Secrets Manager secret ARN")] | None = None
     """A secret outside this stack, by ARN."""
     key: str | None = None
     """JSON key inside the secret (e.g. `password`); unset: the whole value."""
-    kms_key_arn: KmsKeyArn | None = None  # type: ignore[valid-type]
+    kms_key_arn: KmsKeyArn | None = None
     """With `arn`: the customer-managed key the secret is encrypted with (readers get kms:Decrypt on it through
     Secrets Manager); unset: the AWS-managed key, which needs no grant."""
 

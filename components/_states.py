@@ -265,7 +265,7 @@ class StateMachineDefinition:
 
     def __post_init__(self) -> None:
         _check_transitions(self.start_at, self.states)
-        names = [n for n in _all_names(self.states)]
+        names = list(_all_names(self.states))
         if len(names) != len(set(names)):
             raise ValueError(f"state names repeat across branches: {sorted({n for n in names if names.count(n) > 1})}")
 

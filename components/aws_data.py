@@ -113,7 +113,8 @@ def data_sources() -> tuple[DataSource, ...]:
 
 @cache
 def _providers(region: str) -> dict[str, str]:
-    return _json(_cfnlint_schemas() / "providers" / f"{region}.json")
+    providers: dict[str, str] = _json(_cfnlint_schemas() / "providers" / f"{region}.json")
+    return providers
 
 
 def cfn_types(region: str = "us-east-1") -> frozenset[str]:
@@ -126,7 +127,8 @@ def cfn_schema(cfn_type: str, region: str = "us-east-1") -> dict[str, Any]:
     key = _providers(region).get(cfn_type)
     if key is None:
         raise KeyError(f"no CloudFormation schema for {cfn_type} in {region}")
-    return _json(_cfnlint_schemas() / "resources" / f"{key}.json")
+    schema: dict[str, Any] = _json(_cfnlint_schemas() / "resources" / f"{key}.json")
+    return schema
 
 
 # -- regions ------------------------------------------------------------------------------------
@@ -151,7 +153,8 @@ def _cfnlint_availability_zones() -> dict[str, list[str]]:
         if isinstance(node, ast.AnnAssign | ast.Assign):
             targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
             if any(isinstance(t, ast.Name) and t.id == "AVAILABILITY_ZONES" for t in targets) and node.value:
-                return ast.literal_eval(node.value)
+                zones: dict[str, list[str]] = ast.literal_eval(node.value)
+                return zones
     raise LookupError("cfn-lint's helpers.py no longer defines AVAILABILITY_ZONES; see components/aws_data.py")
 
 
@@ -290,7 +293,8 @@ def rds_instance_classes(region: str, engine: str) -> frozenset[str]:
 
 @cache
 def _rds_model() -> dict[str, Any]:
-    return _json(_botocore_data() / "rds" / "2014-10-31" / "service-2.json.gz")
+    model: dict[str, Any] = _json(_botocore_data() / "rds" / "2014-10-31" / "service-2.json.gz")
+    return model
 
 
 _ENGINE_LABEL = {"aurora-postgresql": "Aurora PostgreSQL", "postgres": "RDS for PostgreSQL",
@@ -354,7 +358,8 @@ def cache_engine_versions(engine: str) -> tuple[str, ...]:
 
 @cache
 def _elasticache_model() -> dict[str, Any]:
-    return _json(_botocore_data() / "elasticache" / "2015-02-02" / "service-2.json.gz")
+    model: dict[str, Any] = _json(_botocore_data() / "elasticache" / "2015-02-02" / "service-2.json.gz")
+    return model
 
 
 @cache

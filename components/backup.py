@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-
-from components import aws_data
 from pydantic import Field, model_validator
 
+from components import aws_data
 from components._common import assume_role_policy, child_opts, service_role, stateful_opts, tags_for
 from components._runtime import Access, Need, assumed_by, managed_needs, published
 from components._settings import Problems, Settings, matching
@@ -31,7 +30,7 @@ class BackupSettings(Settings):
 
     resources: list[Literal["database", "file_system", "pipeline_buckets", "buckets"]] = ["database"]
     """What the plan selects."""
-    schedule: matching(r"^cron\([^)]+\)$", "a cron expression such as cron(0 5 * * ? *)") = "cron(0 5 * * ? *)"  # type: ignore[valid-type]
+    schedule: Annotated[str, matching(r"^cron\([^)]+\)$", "a cron expression such as cron(0 5 * * ? *)")] = "cron(0 5 * * ? *)"
     """When the daily backup runs (UTC)."""
     retention_days: int = Field(35, ge=1, le=36500)
     """How long recovery points are kept."""

@@ -21,30 +21,59 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import Field, model_validator
 
 from components._bucket import (
-    BucketLifecycleSettings, BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, object_access_statements, private_bucket,
+    BucketLifecycleSettings,
+    BucketSpec,
+    Expiry,
+    bucket_key_statement,
+    bucket_kms_key,
+    object_access_statements,
+    private_bucket,
 )
 from components._common import (
-    assume_role_policy, child_opts, physical_name, policy_document, pull_and_read_statements, service_role,
+    assume_role_policy,
+    child_opts,
+    physical_name,
+    policy_document,
+    pull_and_read_statements,
+    service_role,
     tags_for,
 )
-from components._runtime import (
-    Access, Need, Trigger, api_egress_needs, assumed_by, image_pull_needs, log_needs, published, secret_read_needs,
-)
 from components._pipeline_graph import definition, step_layers
-from components._scheduled import StartScheduleSettings, start_on_schedule
-from components._states import (
-    TARGET_RETRY, logged_state_machine, machine_starter,
+from components._runtime import (
+    Access,
+    Need,
+    Trigger,
+    api_egress_needs,
+    assumed_by,
+    image_pull_needs,
+    log_needs,
+    published,
+    secret_read_needs,
 )
-from components._settings import ImageSettings, Problems, RetentionDays, SecretRefSettings, Settings, fargate_problem, matching
-from components.storage import BUCKET_ACTIONS, BucketAccess
+from components._scheduled import StartScheduleSettings, start_on_schedule
 from components._service import WorkloadRefs
+from components._settings import (
+    ImageSettings,
+    Problems,
+    RetentionDays,
+    SecretRefSettings,
+    Settings,
+    fargate_problem,
+    matching,
+)
+from components._states import (
+    TARGET_RETRY,
+    logged_state_machine,
+    machine_starter,
+)
+from components.storage import BUCKET_ACTIONS, BucketAccess
 
 PipelineAccess = Literal["start", "submit", "read_uploads", "write_uploads", "read_results"]
 RESERVED_ENV = frozenset({"UPLOADS_BUCKET", "RESULTS_BUCKET", "INPUT_BUCKET", "INPUT_KEY", "EXECUTION_NAME"})
@@ -56,7 +85,7 @@ class ForEachSettings(Settings):
 
     parameter: str
     """A parameter of kind list (`pipeline.parameters`) whose items the step runs over."""
-    env: matching(r"^[A-Z][A-Z0-9_]{0,63}$", "an environment variable name such as CHROMOSOME") = "ITEM"  # type: ignore[valid-type]
+    env: Annotated[str, matching(r"^[A-Z][A-Z0-9_]{0,63}$", "an environment variable name such as CHROMOSOME")] = "ITEM"
     """The environment variable each job finds its item in."""
     max_concurrency: int = Field(10, ge=1, le=1000)
     """Items run at once (an inline Map runs at most 40 at a time whatever is asked; Step Functions Developer Guide,
@@ -95,7 +124,7 @@ class QueueSettings(Settings):
 class BatchStepSettings(Settings):
     """One pipeline step: a Batch job run by the state machine, in list order."""
 
-    name: matching(r"^[a-z][a-z0-9_-]{0,39}$", "a short step name such as align or call_variants")  # type: ignore[valid-type]
+    name: Annotated[str, matching(r"^[a-z][a-z0-9_-]{0,39}$", "a short step name such as align or call_variants")]
     """Step name."""
     image: ImageSettings
     """Job image."""
@@ -153,16 +182,16 @@ class PipelineSettings(Settings):
     """Only uploads under this key prefix start the pipeline ("" = all)."""
     schedule: StartScheduleSettings | None = None
     """With trigger: schedule, when runs start (EventBridge Scheduler, with retries and a dead-letter queue)."""
-    parameters: dict[matching(r"^[a-z][a-z0-9_]{0,39}$", "a parameter name such as sample_id"), ParameterSettings] = {}  # type: ignore[valid-type]
+    parameters: dict[Annotated[str, matching(r"^[a-z][a-z0-9_]{0,39}$", "a parameter name such as sample_id")], ParameterSettings] = {}
     """Values each run passes to every job: `{"parameters": {"sample_id": "NA12878"}}` as the execution's input."""
-    queues: dict[matching(r"^[a-z][a-z0-9-]{0,39}$", "a queue name such as default or priority"), QueueSettings] = {"default": QueueSettings()}  # type: ignore[valid-type]
+    queues: dict[Annotated[str, matching(r"^[a-z][a-z0-9-]{0,39}$", "a queue name such as default or priority")], QueueSettings] = {"default": QueueSettings()}
     """Job queues sharing the compute environments, by name (steps pick one; `default` unless they say)."""
     external_buckets: dict[str, BucketAccess] = {}
     """Buckets outside the stack (`platform:external_buckets`) the jobs may read or write."""
     instance_volume_gb: int = Field(100, ge=30, le=16384)
     """ec2_spot: each instance's encrypted gp3 root volume, the jobs' scratch space (the ECS AMI needs 30)."""
-    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
-    """Step Functions execution logging level."""
+    log_level: Literal["ALL", "ERROR", "FATAL"] = "ERROR"
+    """Step Functions execution logging level (`OFF` is not offered: the pack's sfn-logging rule requires the log)."""
     log_retention_days: RetentionDays = 30
     """Retention of job and execution logs."""
     tracing: bool = True
@@ -445,7 +474,7 @@ class BatchPipeline(pulumi.ComponentResource):
             return [environment(k.lower().replace("_", "-"), aws.batch.ComputeEnvironmentComputeResourcesArgs(
                 type=k, max_vcpus=args.settings.max_vcpus, subnets=args.subnet_ids, security_group_ids=[sg.id])) for k in kinds]
         profile, template = self._ec2_instances()
-        common = dict(max_vcpus=args.settings.max_vcpus, min_vcpus=0, subnets=args.subnet_ids, security_group_ids=[sg.id],
+        common: dict[str, Any] = dict(max_vcpus=args.settings.max_vcpus, min_vcpus=0, subnets=args.subnet_ids, security_group_ids=[sg.id],
                       instance_types=list(args.settings.instance_types), instance_role=profile.arn,
                       launch_template=aws.batch.ComputeEnvironmentComputeResourcesLaunchTemplateArgs(
                           launch_template_id=template.id, version="$Latest"),

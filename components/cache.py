@@ -20,19 +20,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field, model_validator
 
 from components import aws_data
 from components._common import (
-    IngressGrants, PrivateStoreArgs, child_opts, physical_name, stateful_opts, tags_for,
+    IngressGrants,
+    PrivateStoreArgs,
+    child_opts,
+    physical_name,
+    stateful_opts,
+    tags_for,
 )
-from components._settings import BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching
-
+from components._settings import (
+    BackupWindow,
+    MaintenanceWindow,
+    Problems,
+    RetentionDays,
+    Settings,
+    check_windows,
+    matching,
+)
 
 _REDIS_FLOOR = (6, 2)
 """The program's floor for Redis OSS (not AWS's): TLS-only transit and the AUTH-less grants assume 6.2+."""
@@ -59,7 +70,7 @@ class CacheSettings(Settings):
     engine_version: str = "7.1"
     """An engine version ElastiCache offers (DescribeCacheEngineVersions) and names a parameter group family
     for: redis 6.2+ (6.2, 7.0, 7.1), valkey 7.2, 8.0, 8.1, ..., memcached 1.6.12+ (1.6.22); required for memcached."""
-    node_type: matching(r"^cache\.[a-z0-9]+\.[a-z0-9]+$", "an ElastiCache node type such as cache.t4g.micro")  # type: ignore[valid-type]
+    node_type: Annotated[str, matching(r"^cache\.[a-z0-9]+\.[a-z0-9]+$", "an ElastiCache node type such as cache.t4g.micro")]
     """Node type offered in the stack's region, e.g. cache.t4g.micro."""
     nodes: int = Field(1, ge=1, le=6)
     """Redis OSS and Valkey: primary plus replicas, 2+ enables automatic failover and multi-AZ. Memcached: nodes

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from components import aws_data
-from components import _settings
+from components import _settings, aws_data
 from components._settings import Problems, RetentionDays, Settings, matching
 
 
 class NodeGroupSettings(Settings):
     """An EKS managed node group."""
 
-    instance_types: list[matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type such as t4g.medium")] = Field(  # type: ignore[valid-type]
+    instance_types: list[Annotated[str, matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type such as t4g.medium")]] = Field(
         ["t4g.medium"], min_length=1)
     """Instance types (all ARM64 or all x86_64)."""
     min_size: int = Field(2, ge=0, le=450)
@@ -87,7 +86,7 @@ class ChartsSettings(Settings):
 class EksSettings(Settings):
     """EKS cluster settings (runtime: eks)."""
 
-    version: matching(r"^1\.\d{2}$", "a Kubernetes minor version such as 1.35") = "1.35"  # type: ignore[valid-type]
+    version: Annotated[str, matching(r"^1\.\d{2}$", "a Kubernetes minor version such as 1.35")] = "1.35"
     """Kubernetes version on EKS's calendar and in standard support (components/aws_data.py EKS_VERSIONS)."""
     extended_support: bool = False
     """Opt in to EKS extended support (about 6x the control-plane price): allows a version past its standard
@@ -106,7 +105,7 @@ class EksSettings(Settings):
     """Managed node group; unset: Fargate only."""
     fargate_namespaces: list[str] = []
     """Namespaces whose pods run on Fargate."""
-    namespace: matching(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a Kubernetes namespace name such as apps") = "apps"  # type: ignore[valid-type]
+    namespace: Annotated[str, matching(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a Kubernetes namespace name such as apps")] = "apps"
     """Namespace of the services."""
     charts: ChartsSettings = ChartsSettings()
     """Helm chart versions."""

@@ -28,22 +28,54 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components._alb import BuiltLoadBalancer, LoadBalancerSettings, LoadBalancerSpec, RouteSettings, Target, \
-    TargetHealthCheckSettings, build_load_balancer
+from components._alb import (
+    BuiltLoadBalancer,
+    LoadBalancerSettings,
+    LoadBalancerSpec,
+    RouteSettings,
+    Target,
+    TargetHealthCheckSettings,
+    build_load_balancer,
+)
 from components._common import (
-    child_opts, distinct, physical_name, policy_document, pull_and_read_statements, service_role, tags_for,
+    child_opts,
+    distinct,
+    physical_name,
+    policy_document,
+    pull_and_read_statements,
+    service_role,
+    tags_for,
 )
 from components._runtime import (
-    Access, Connection, Need, Refresh, api_egress_needs, assumed_by, image_pull_needs, log_needs, published,
+    Access,
+    Connection,
+    Need,
+    Refresh,
+    api_egress_needs,
+    assumed_by,
+    image_pull_needs,
+    log_needs,
+    published,
     secret_read_needs,
 )
+from components._scheduled import ScheduledRun, build_schedule
 from components._service import (
-    ContainerHealthCheckSettings, ScalingSettings, SecretEnv, ServiceSettings, ServiceSpec, Volume, WorkloadRefs,
+    ContainerHealthCheckSettings,
+    ScalingSettings,
+    SecretEnv,
+    ServiceSettings,
+    ServiceSpec,
+    Volume,
+    WorkloadRefs,
     check_service_wiring,
 )
-from components._scheduled import ScheduledRun, build_schedule
 from components._states import (
-    ECS_SERVICE_ERRORS, TARGET_RETRY, RedeployServiceTask, Retry, StateMachineDefinition, logged_state_machine,
+    ECS_SERVICE_ERRORS,
+    TARGET_RETRY,
+    RedeployServiceTask,
+    Retry,
+    StateMachineDefinition,
+    logged_state_machine,
     machine_starter,
 )
 from components.cluster import ClusterSettings
@@ -247,6 +279,11 @@ class ContainerService(pulumi.ComponentResource):
         lb = lbs.get(spec.settings.load_balancer or "")
         strategies = [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=p, base=b, weight=w)
                       for p, b, w in shares]
+        attachments = None
+        if lb is not None:
+            assert spec.settings.port is not None, "ServiceSettings requires a port behind a load balancer"
+            attachments = [aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=lb.target_groups[svc].arn, container_name=svc, container_port=spec.settings.port)]
         service = aws.ecs.Service(
             base,
             cluster=cluster.arn,
@@ -255,9 +292,7 @@ class ContainerService(pulumi.ComponentResource):
             capacity_provider_strategies=strategies,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids, security_groups=[sg.id], assign_public_ip=args.public_ip),
-            load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=lb.target_groups[svc].arn, container_name=svc, container_port=spec.settings.port)]
-            if lb is not None else None,
+            load_balancers=attachments,
             health_check_grace_period_seconds=spec.settings.grace_period if lb is not None else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             # A singleton stops its old task before starting the new one; by default everything else starts
@@ -416,7 +451,7 @@ class ContainerService(pulumi.ComponentResource):
                 referenced_security_group_id=sg.id, ip_protocol="tcp", from_port=spec.settings.port, to_port=spec.settings.port,
                 description=f"to {svc} tasks", tags=tags_for(tags, name, f"{spec.settings.load_balancer}-to-{svc}"),
                 opts=child_opts(self))
-        ports = sorted({p for p in ([spec.settings.port] if spec.settings.port else []) + list(spec.settings.extra_ports.values())})
+        ports = sorted(set(([spec.settings.port] if spec.settings.port else []) + list(spec.settings.extra_ports.values())))
         for peer in sorted(spec.allow_from):
             for port in ports:
                 aws.vpc.SecurityGroupIngressRule(
@@ -435,7 +470,7 @@ class ContainerService(pulumi.ComponentResource):
                           "ArnLike": {"aws:SourceArn": pulumi.Output.concat(
                               f"arn:aws:ecs:{args.region}:", args.account_id, ":*")}},
         }]})
-        statements: list[dict] = [{
+        statements: list[dict[str, Any]] = [{
             "Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": pulumi.Output.concat(log_group.arn, ":*"),
         }]
@@ -445,7 +480,7 @@ class ContainerService(pulumi.ComponentResource):
                                  description=f"{name}-{svc}: pull image, write logs, read its secrets",
                                  tags=tags_for(args.tags, name, f"{svc}-execution"),
                                  policy=policy_document(statements))
-        task_statements: list[dict] = []
+        task_statements: list[dict[str, Any]] = []
         if spec.settings.exec:
             # ECS Exec's SSM channels take no resource-level permissions.
             task_statements.append({"Sid": "EcsExec", "Effect": "Allow", "Resource": "*", "Action": [
@@ -475,7 +510,7 @@ class ContainerService(pulumi.ComponentResource):
             if port_name in ("grpc", "http2"):
                 mapping["appProtocol"] = port_name
             ports.append(mapping)
-        container: dict = {
+        container: dict[str, Any] = {
             "name": svc,
             "image": spec.image,
             "essential": True,
@@ -516,8 +551,8 @@ class ContainerService(pulumi.ComponentResource):
                 discovery = spec.discovery_name if port_name == "http" else f"{spec.discovery_name}-{port_name}"
                 services.append(aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
                     port_name=port_name, discovery_name=discovery,
-                    client_alias=aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
-                        port=port, dns_name=spec.discovery_name)))
+                    client_alias=[aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
+                        port=port, dns_name=spec.discovery_name)]))
         # Every service is a client of the namespace, so peers resolve by their discovery names.
         return aws.ecs.ServiceServiceConnectConfigurationArgs(enabled=True, namespace=namespace.arn,
                                                                services=services or None)
@@ -539,7 +574,7 @@ class ContainerService(pulumi.ComponentResource):
             metrics.append(("requests", scaling.requests_per_target, "ALBRequestCountPerTarget", label))
         if scaling.backlog_per_task is not None:
             self._backlog_policy(base, scaling, target, cluster, service, spec_queue)
-        for suffix, value, metric, label in metrics:
+        for suffix, value, metric, resource_label in metrics:
             if value is None:
                 continue
             aws.appautoscaling.Policy(
@@ -549,7 +584,7 @@ class ContainerService(pulumi.ComponentResource):
                     target_value=value, scale_in_cooldown=scaling.scale_in_cooldown,
                     scale_out_cooldown=scaling.scale_out_cooldown,
                     predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                        predefined_metric_type=metric, resource_label=label)),
+                        predefined_metric_type=metric, resource_label=resource_label)),
                 opts=child_opts(self))
 
     def _backlog_policy(self, base: str, scaling: ScalingSettings, target: aws.appautoscaling.Target,
@@ -558,6 +593,7 @@ class ContainerService(pulumi.ComponentResource):
         (Container Insights), the metric-math pattern of the Application Auto Scaling User Guide ("Create a target
         tracking scaling policy using metric math", example "Amazon SQS queue backlog per task"; checked 2026-12-04)."""
         assert queue_name is not None, "ServiceSpec.backlog_queue_name is set with scaling.backlog_per_task"
+        assert scaling.backlog_per_task is not None, "called only for a backlog target"
         metric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricArgs
         stat = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatArgs
         of = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationMetricMetricStatMetricArgs

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -36,8 +38,8 @@ class DataStackSettings(Settings):
     declared; the values themselves (ids, endpoints, ARNs) come from the data stack's exports.
     """
 
-    name: matching(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$",  # type: ignore[valid-type]
-                    "a stack name such as semiont-data or acme/platform/semiont-data")
+    name: Annotated[str, matching(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$",
+                    "a stack name such as semiont-data or acme/platform/semiont-data")]
     """The data stack: its name in this project, or `org/project/stack` (DIY backends: `organization/project/stack`)."""
     tiers: tuple[Tier, ...] = TIERS
     """Subnet tiers the data stack's network has."""
@@ -45,11 +47,11 @@ class DataStackSettings(Settings):
     """The data stack has a database (services may connect to it and read its secret)."""
     cache: bool = False
     """The data stack has a cache."""
-    secrets: tuple[SecretKey, ...] = ()  # type: ignore[valid-type]
+    secrets: tuple[SecretKey, ...] = ()
     """Keys of the data stack's `platform:secrets` that services here read."""
-    access_points: tuple[SecretKey, ...] = ()  # type: ignore[valid-type]
+    access_points: tuple[SecretKey, ...] = ()
     """Access points of the data stack's file system that services here mount."""
-    buckets: tuple[ResourceName, ...] = ()  # type: ignore[valid-type]
+    buckets: tuple[ResourceName, ...] = ()
     """Names of the data stack's `platform:buckets` that services here are granted."""
 
 
@@ -177,7 +179,7 @@ class _Exports:
     def __init__(self, ref: pulumi.StackReference) -> None:
         self._ref = ref
 
-    def value(self, key: str) -> pulumi.Output:
+    def value(self, key: str) -> pulumi.Output[Any]:
         return self._ref.require_output(key)
 
     def number(self, key: str) -> pulumi.Output[int]:
@@ -192,7 +194,7 @@ class _Exports:
             return mapping[name]
 
         exported = self.value(key)
-        return {name: exported.apply(lambda m, n=name: pick(m, n)) for name in names}
+        return {name: exported.apply(partial(pick, name=name)) for name in names}
 
 
 class DataLayer(pulumi.ComponentResource):

@@ -18,9 +18,9 @@ This includes:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -28,12 +28,24 @@ from pydantic import Field, model_validator
 
 from components import aws_data
 from components._common import (
-    IngressGrants, PrivateStoreArgs, assume_role_policy, child_opts, physical_name, service_role, stateful_opts,
+    IngressGrants,
+    PrivateStoreArgs,
+    assume_role_policy,
+    child_opts,
+    physical_name,
+    service_role,
+    stateful_opts,
     tags_for,
 )
 from components._runtime import Access, Need, assumed_by, published
 from components._settings import (
-    BackupWindow, MaintenanceWindow, Problems, RetentionDays, Settings, check_windows, matching,
+    BackupWindow,
+    MaintenanceWindow,
+    Problems,
+    RetentionDays,
+    Settings,
+    check_windows,
+    matching,
 )
 
 Engine = Literal["postgres", "aurora-postgresql", "mysql", "aurora-mysql"]
@@ -183,9 +195,9 @@ class ServerlessV2Settings(Settings):
         return problems.done(self)
 
 
-SnapshotRef = matching(
+SnapshotRef = Annotated[str, matching(
     r"^([a-zA-Z][a-zA-Z0-9-]{0,254}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):[a-zA-Z][a-zA-Z0-9:-]{0,254})$",
-    "an RDS snapshot name, or the ARN of a DB or cluster snapshot")
+    "an RDS snapshot name, or the ARN of a DB or cluster snapshot")]
 """A DB snapshot or cluster snapshot (RDS API Reference: identifiers start with a letter; letters, digits, hyphens)."""
 
 
@@ -198,7 +210,7 @@ class DatabaseSettings(Settings):
     """A version AWS offers new databases (not deprecated). RDS: a major (`16`, `8.0`; RDS picks its current minor,
     and automatic minor upgrades never drift from it) or a full version (`16.15`, `8.0.42`); Aurora needs the full
     version (`16.15`, `8.0.mysql_aurora.3.10.1`)."""
-    instance_class: matching(r"^db\.([a-z0-9-]+\.[a-z0-9]+|serverless)$", "an RDS instance class such as db.t4g.micro or db.r6g.large")  # type: ignore[valid-type]
+    instance_class: Annotated[str, matching(r"^db\.([a-z0-9-]+\.[a-z0-9]+|serverless)$", "an RDS instance class such as db.t4g.micro or db.r6g.large")]
     """Instance class orderable for the engine in the stack's region, e.g. db.t4g.micro; Aurora also takes db.serverless."""
     allocated_storage_gb: int | None = Field(None, ge=20, le=65536)
     """RDS only: initial gp3 storage in GiB (20 minimum)."""
@@ -232,7 +244,7 @@ class DatabaseSettings(Settings):
     """AWS-side deletion protection."""
     final_snapshot: bool = True
     """Take a final snapshot (named `<project>-<stack>-<name>-final`) when the database is deleted."""
-    restore_from_snapshot: SnapshotRef | None = None  # type: ignore[valid-type]
+    restore_from_snapshot: SnapshotRef | None = None
     """Create the database from this snapshot (its data, database and master user): an RDS snapshot's name or ARN
     for RDS; for Aurora a cluster snapshot's name or ARN, or the ARN of an RDS snapshot of the same engine family to
     move to Aurora (README: Changing the database). Read only when the database is created; leaving it in place, or
@@ -248,7 +260,7 @@ class DatabaseSettings(Settings):
     instance on Aurora, iam-db-auth-error; MySQL: error, slowquery, general, audit, iam-db-auth-error, instance on
     Aurora). The engine is set to write what is exported. Unset: postgresql (and upgrade on RDS); error and slowquery
     on MySQL, and audit on Aurora MySQL."""
-    parameters: dict[matching(r"^[a-z_.]+$", "an engine parameter name such as log_min_duration_statement or long_query_time"), str] = {}  # type: ignore[valid-type]
+    parameters: dict[Annotated[str, matching(r"^[a-z_.]+$", "an engine parameter name such as log_min_duration_statement or long_query_time")], str] = {}
     """Extra engine parameters (pending the next reboot). The TLS parameter (`rds.force_ssl`, `require_secure_transport`)
     and those that turn on an exported log are the program's and cannot be overridden. Names are checked for form
     only: no AWS data the program pins lists each family's parameters (DescribeEngineDefaultParameters is an API
@@ -455,7 +467,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             cluster, members = self._aurora(name, args, family, identifier, common, key, monitoring_role, log_groups)
             self.endpoint = cluster.endpoint
             self.reader_endpoint = cluster.reader_endpoint
-            self.secret_arn = cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
+            self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)
             self.identifier = cluster.cluster_identifier
             self.arn = cluster.arn
             self.instance_identifiers = [m.identifier for m in members]
@@ -463,7 +475,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             instance = self._rds(name, args, family, identifier, common, key, monitoring_role, log_groups)
             self.endpoint = instance.address
             self.reader_endpoint = instance.address
-            self.secret_arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn)
+            self.secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
             self.identifier = instance.identifier
             self.arn = instance.arn
             self.instance_identifiers = [instance.identifier]
@@ -495,7 +507,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             for kind in args.settings.exported_logs
         ]
 
-    def _monitoring(self, args: DatabaseArgs, key: aws.kms.Key, role: aws.iam.Role | None) -> dict:
+    def _monitoring(self, args: DatabaseArgs, key: aws.kms.Key, role: aws.iam.Role | None) -> dict[str, Any]:
         return dict(
             monitoring_interval=args.settings.monitoring_interval,
             monitoring_role_arn=role.arn if role is not None else None,
@@ -504,7 +516,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             performance_insights_retention_period=7 if args.settings.performance_insights else None,
         )
 
-    def _rds(self, name: str, args: DatabaseArgs, family: str, identifier: str, common: dict,
+    def _rds(self, name: str, args: DatabaseArgs, family: str, identifier: str, common: dict[str, Any],
              key: aws.kms.Key, monitoring_role: aws.iam.Role | None,
              log_groups: list[aws.cloudwatch.LogGroup]) -> aws.rds.Instance:
         params = aws.rds.ParameterGroup(
@@ -548,7 +560,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
             opts=stateful_opts(self, args.protect, depends_on=log_groups, ignore_changes=["snapshot_identifier"]),
         )
 
-    def _aurora(self, name: str, args: DatabaseArgs, family: str, identifier: str, common: dict,
+    def _aurora(self, name: str, args: DatabaseArgs, family: str, identifier: str, common: dict[str, Any],
                 key: aws.kms.Key, monitoring_role: aws.iam.Role | None,
                 log_groups: list[aws.cloudwatch.LogGroup]) -> tuple[aws.rds.Cluster, list[aws.rds.ClusterInstance]]:
         params = aws.rds.ClusterParameterGroup(
@@ -587,7 +599,7 @@ class Database(IngressGrants, pulumi.ComponentResource):
                 f"{name}-instance-{ordinal}",
                 identifier=f"{identifier}-{ordinal}",
                 cluster_identifier=cluster.id,
-                engine=args.settings.engine,
+                engine=aws.rds.EngineType(args.settings.engine),  # the provider types a member's engine as its enum
                 engine_version=args.settings.engine_version,
                 instance_class=args.settings.instance_class,
                 db_subnet_group_name=cluster.db_subnet_group_name,
@@ -602,9 +614,19 @@ class Database(IngressGrants, pulumi.ComponentResource):
         return cluster, members
 
 
-def _parameters(settings: DatabaseSettings) -> list[dict[str, str]]:
+def _managed_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret | aws.rds.outputs.ClusterMasterUserSecret]) -> str:
+    """The master password's secret, which RDS creates and rotates (manage_master_user_password: there is one)."""
+    arn = secrets[0].secret_arn
+    if arn is None:
+        raise ValueError("RDS reported a managed master password without its secret's ARN")
+    return arn
+
+
+def _parameters(settings: DatabaseSettings) -> list[aws.rds.ParameterGroupParameterArgsDict]:
     # The program's parameters (TLS, the exported logs) are dynamic and applied at once; extra parameters may be
     # static, and a static parameter with "immediate" is rejected by the API, so they wait for the next reboot.
-    return [{"name": k, "value": v, "apply_method": "immediate"} for k, v in sorted(settings.program_parameters.items())] + [
-        {"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in sorted(settings.parameters.items())
-    ]
+    program: list[aws.rds.ParameterGroupParameterArgsDict] = [
+        {"name": k, "value": v, "apply_method": "immediate"} for k, v in sorted(settings.program_parameters.items())]
+    extra: list[aws.rds.ParameterGroupParameterArgsDict] = [
+        {"name": k, "value": v, "apply_method": "pending-reboot"} for k, v in sorted(settings.parameters.items())]
+    return program + extra

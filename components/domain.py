@@ -16,11 +16,11 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field, model_validator
 
 from components._common import alias_records, child_opts, stateful_opts, tags_for
@@ -43,8 +43,8 @@ def covers(certificate_names: Iterable[str], name: str) -> bool:
     return False
 
 
-DnsName = matching(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", "a DNS name such as app.example.com")
-ZoneId = matching(r"^Z[A-Z0-9]{4,32}$", "a Route53 zone id such as Z007692222A6W93AZVSPD")
+DnsName = Annotated[str, matching(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", "a DNS name such as app.example.com")]
+ZoneId = Annotated[str, matching(r"^Z[A-Z0-9]{4,32}$", "a Route53 zone id such as Z007692222A6W93AZVSPD")]
 
 
 RecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "CAA", "SRV"]
@@ -112,17 +112,17 @@ class EmailSettings(Settings):
 class DomainSettings(Settings):
     """`platform:domain`: the hosted zone and the ACM certificate for the stack's names."""
 
-    name: DnsName  # type: ignore[valid-type]
+    name: DnsName
     """Base domain of the stack, e.g. dev.example.com."""
     zone: Literal["create", "existing"] = "create"
     """Create the hosted zone, or use an existing one (`zone_id`)."""
-    zone_id: ZoneId | None = None  # type: ignore[valid-type]
+    zone_id: ZoneId | None = None
     """Existing zone's id (zone: existing); unset, the public zone named `name` is looked up by its name."""
     private: bool = False
     """A private zone attached to the VPC (zone: create); records resolve only inside."""
-    validation_zone_id: ZoneId | None = None  # type: ignore[valid-type]
+    validation_zone_id: ZoneId | None = None
     """Public zone for ACM's DNS validation records (required when the zone is private)."""
-    alternative_names: list[DnsName] = []  # type: ignore[valid-type]
+    alternative_names: list[DnsName] = []
     """Further names on the certificate, e.g. *.example.com."""
     records: list[DnsRecordSettings] = []
     """Records written by hand in the zone: MX, TXT (SPF, DMARC, verification tokens), CAA, SRV, CNAME, A, AAAA."""
@@ -214,7 +214,7 @@ class Domain(pulumi.ComponentResource):
 
     zone_id: pulumi.Output[str]
     """Zone the stack's records go into."""
-    name_servers: pulumi.Output[list[str]]
+    name_servers: pulumi.Output[Sequence[str]]
     """Name servers of a created public zone (delegate to them); empty otherwise."""
     certificate_arn: pulumi.Output[str]
     """Validated certificate in the stack's region (load balancers)."""
@@ -251,8 +251,7 @@ class Domain(pulumi.ComponentResource):
         records = []
         for key in sorted({_key(n) for n in names}):
             domain = next(n for n in names if _key(n) == key)
-            option = certificate.domain_validation_options.apply(
-                lambda opts, d=domain: next(o for o in opts if o.domain_name == d))
+            option = certificate.domain_validation_options.apply(partial(_validation_option, domain=domain))
             records.append(aws.route53.Record(
                 f"{name}-validation-{key}", zone_id=validation_zone, name=option.resource_record_name,
                 type=option.resource_record_type, records=[option.resource_record_value], ttl=300,
@@ -304,7 +303,7 @@ class Domain(pulumi.ComponentResource):
             tags=tags_for(args.tags, name, "email"), opts=child_opts(self))
         tokens = identity.dkim_signing_attributes.apply(lambda a: list(a.tokens or []) if a else [])
         for i in range(DKIM_TOKENS):
-            token = tokens.apply(lambda t, i=i: t[i] if len(t) > i else "")
+            token = tokens.apply(partial(_token, index=i))
             aws.route53.Record(
                 f"{name}-dkim-{i + 1}", zone_id=self.zone_id, type="CNAME", ttl=1800,
                 name=pulumi.Output.concat(token, f"._domainkey.{settings.name}"),
@@ -325,3 +324,14 @@ class Domain(pulumi.ComponentResource):
             options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
             tags=tags_for(args.tags, self._name, role), opts=opts,
         )
+
+
+def _token(tokens: list[str], index: int) -> str:
+    """The `index`th DKIM token SES gave the identity ("" until it has)."""
+    return tokens[index] if len(tokens) > index else ""
+
+
+def _validation_option(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption],
+                       domain: str) -> aws.acm.outputs.CertificateDomainValidationOption:
+    """The DNS record ACM asks for to validate `domain`."""
+    return next(o for o in options if o.domain_name == domain)

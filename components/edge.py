@@ -177,7 +177,7 @@ class EdgeSettings(Settings):
             problems.add("direct_hostnames", "a name cannot be both behind CloudFront and direct")
         if self.cache and not self.cloudfront:
             problems.add("cache", "CloudFront caches; set cloudfront: true")
-        seen: dict[str, str] = {p: "api_paths" for p in self.api_paths}
+        seen: dict[str, str] = dict.fromkeys(self.api_paths, "api_paths")
         for role, served in sorted(self.buckets.items()):
             if served.paths and not self.cloudfront:
                 problems.add(f"buckets.{role}.paths", "paths of the site are CloudFront's; set cloudfront: true, or serve "
@@ -403,8 +403,9 @@ class Edge(pulumi.ComponentResource):
             return self._log_destination
         name, args = self._name, self._args
         account = args.account_id
+        assert account is not None, "EdgeArgs refuses access logs without account_id"
 
-        def delivery_may_write(arn: pulumi.Output[str]) -> list[dict]:
+        def delivery_may_write(arn: pulumi.Output[str]) -> list[dict[str, Any]]:
             return [{
                 "Sid": "LogDeliveryWrites", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
                 "Action": "s3:PutObject", "Resource": pulumi.Output.concat(arn, "/AWSLogs/", account, "/*"),
@@ -513,7 +514,7 @@ class Edge(pulumi.ComponentResource):
             opts=child_opts(self))
         return self._bucket_policies[role]
 
-    def _bucket_behaviour(self, role: str, path: str | None) -> dict:
+    def _bucket_behaviour(self, role: str, path: str | None) -> dict[str, Any]:
         """Reads only (GET, HEAD, OPTIONS): nothing is written to a bucket through CloudFront."""
         return dict(target_origin_id=f"bucket-{role}", viewer_protocol_policy="redirect-to-https",
                     allowed_methods=["GET", "HEAD", "OPTIONS"], cached_methods=["GET", "HEAD"], compress=True,
@@ -581,7 +582,7 @@ class Edge(pulumi.ComponentResource):
                 origin_id="static-site", domain_name=bucket.bucket_regional_domain_name,
                 origin_access_control_id=oac.id))
 
-        def dynamic(path: str | None) -> dict:
+        def dynamic(path: str | None) -> dict[str, Any]:
             return dict(target_origin_id="load-balancer", viewer_protocol_policy="redirect-to-https",
                         allowed_methods=_ALL_METHODS, cached_methods=["GET", "HEAD"], compress=True,
                         cache_policy_id=CACHING_DISABLED, origin_request_policy_id=ALL_VIEWER_EXCEPT_HOST,

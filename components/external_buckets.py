@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
@@ -27,9 +28,9 @@ __all__ = ["ExternalBucketSettings", "ExternalBuckets", "ExternalBucketsArgs", "
 class ExternalBucketSettings(Settings):
     """A bucket outside the stack."""
 
-    arn: matching(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket ARN such as arn:aws:s3:::org-archive")  # type: ignore[valid-type]
+    arn: Annotated[str, matching(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket ARN such as arn:aws:s3:::org-archive")]
     """The bucket's ARN (bucket names: 3-63 lower-case letters, digits, dots and hyphens)."""
-    kms_key_arn: KmsKeyArn | None = None  # type: ignore[valid-type]
+    kms_key_arn: KmsKeyArn | None = None
     """The customer-managed key its objects are encrypted with (SSE-KMS); unset: SSE-S3, which needs no grant."""
 
 

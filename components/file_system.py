@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field
 
 from components._common import IngressGrants, child_opts, policy_document, stateful_opts, tags_for
@@ -24,13 +23,13 @@ from components._settings import AbsolutePath, SecretKey, Settings, matching
 class AccessPointSettings(Settings):
     """An EFS access point: a directory with a fixed POSIX owner."""
 
-    path: AbsolutePath  # type: ignore[valid-type]
+    path: AbsolutePath
     """Root directory of the access point."""
     uid: int = Field(1000, ge=0, le=4294967295)
     """POSIX user id files are created with."""
     gid: int = Field(1000, ge=0, le=4294967295)
     """POSIX group id files are created with."""
-    permissions: matching(r"^[0-7]{3,4}$", "octal permissions such as 0750") = "0750"  # type: ignore[valid-type]
+    permissions: Annotated[str, matching(r"^[0-7]{3,4}$", "octal permissions such as 0750")] = "0750"
     """Permissions of the root directory when EFS creates it."""
 
 
@@ -44,7 +43,7 @@ class FileSystemSettings(Settings):
     """Lifecycle: move files to Infrequent Access after this long unread."""
     backup: bool = True
     """AWS Backup's automatic daily backups of the file system."""
-    access_points: dict[SecretKey, AccessPointSettings] = {}  # type: ignore[valid-type]
+    access_points: dict[SecretKey, AccessPointSettings] = {}
     """Access points by name; services mount them through `volumes`."""
 
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field
 
 from components._common import child_opts, physical_name, tags_for
@@ -47,7 +46,7 @@ class WafSettings(Settings):
     """Requests per IP per `rate_window_seconds` before blocking; unset: no rate rule."""
     rate_window_seconds: Literal[60, 120, 300, 600] = 300
     """Window of the rate rule."""
-    geo_block: list[matching(r"^[A-Z]{2}$", "an ISO 3166 country code such as KP")] = []  # type: ignore[valid-type]
+    geo_block: list[Annotated[str, matching(r"^[A-Z]{2}$", "an ISO 3166 country code such as KP")]] = []
     """Countries whose requests are blocked."""
     large_body_paths: list[str] = []
     """Path prefixes where the common rule set's 8 KB body limit is not enforced (uploads)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -32,7 +33,7 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 class GithubSettings(Settings):
     """`platform:github`: OIDC roles for this repository's workflows (no long-lived keys)."""
 
-    repository: matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "owner/name of a GitHub repository")  # type: ignore[valid-type]
+    repository: Annotated[str, matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "owner/name of a GitHub repository")]
     """The repository whose workflows may assume the roles."""
     branches: list[str] = ["main"]
     """Branches that deploy."""
@@ -93,7 +94,7 @@ class GithubDeploy(pulumi.ComponentResource):
         preview_subjects = [f"repo:{repo}:pull_request", *deploy_subjects]
         # Tag reads of APIs newer than the ReadOnlyAccess version the run-time stage can check (tools/runtime/
         # managed_policies.json): granted here so a refresh never depends on when AWS extended that policy.
-        refresh: list[dict] = [{"Sid": "RefreshTagReads", "Effect": "Allow", "Resource": "*", "Action": [
+        refresh: list[dict[str, Any]] = [{"Sid": "RefreshTagReads", "Effect": "Allow", "Resource": "*", "Action": [
             "application-autoscaling:ListTagsForResource", "budgets:ListTagsForResource", "logs:ListTagsForResource"]}]
         if args.state_secret_arns:
             # The provider refreshes a secret version with GetSecretValue (its state holds the value).

@@ -43,19 +43,38 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components._alb import LoadBalancerSpec
-from components._eks_addon_iam import (
-    autoscaler_needs, autoscaler_policy, controller_needs, load_balancer_controller_policy,
-)
 from components._common import (
-    assume_role_policy, child_opts, distinct, physical_name, policy_document, service_role, stateful_opts, tags_for,
+    assume_role_policy,
+    child_opts,
+    distinct,
+    physical_name,
+    policy_document,
+    service_role,
+    stateful_opts,
+    tags_for,
+)
+from components._eks_addon_iam import (
+    autoscaler_needs,
+    autoscaler_policy,
+    controller_needs,
+    load_balancer_controller_policy,
 )
 from components._runtime import (
-    Access, Need, Refresh, managed_needs, published, secret_read_needs,
-)
-from components.cluster import (
-    ClusterSettings, EksSettings, NodeGroupSettings, autoscaler_image_tag, lacks_pod_security_groups,
+    Access,
+    Need,
+    Refresh,
+    managed_needs,
+    published,
+    secret_read_needs,
 )
 from components._service import ServiceSpec, check_service_wiring
+from components.cluster import (
+    ClusterSettings,
+    EksSettings,
+    NodeGroupSettings,
+    autoscaler_image_tag,
+    lacks_pod_security_groups,
+)
 
 _NODE_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -180,7 +199,7 @@ class KubernetesService(pulumi.ComponentResource):
             encryption_config_key_arn=key.arn,
             create_oidc_provider=True,
             skip_default_node_group=True,
-            authentication_mode="API",
+            authentication_mode=eks.AuthenticationMode.API,
             service_role=cluster_role,
             node_associate_public_ip_address=False,
             # Pod ENIs carry per-service security groups; network policies limit pod-to-pod traffic.
@@ -198,8 +217,8 @@ class KubernetesService(pulumi.ComponentResource):
         access = self._access_entries(eks_name)
         if args.eks.node_group is not None:
             self._node_group(eks_name, args.eks.node_group)
-        for namespace in args.eks.fargate_namespaces:
-            self._fargate_profile(eks_name, namespace)
+        for fargate_namespace in args.eks.fargate_namespaces:
+            self._fargate_profile(eks_name, fargate_namespace)
         self._container_insights(eks_name)
         # HPAs read pod CPU and memory from the metrics API; without a metrics source they never scale.
         aws.eks.Addon(f"{name}-metrics-server", cluster_name=eks_name, addon_name=_METRICS_SERVER,
@@ -228,8 +247,7 @@ class KubernetesService(pulumi.ComponentResource):
         self.load_balancer_dns_names, self.load_balancer_zone_ids = {}, {}
         for key_name, lb in sorted(args.load_balancers.items()):
             ingress = self._ingress(key_name, lb, namespace, controller)
-            self.load_balancer_dns_names[key_name] = ingress.status.apply(
-                lambda status: status.load_balancer.ingress[0].hostname if status and status.load_balancer.ingress else "")
+            self.load_balancer_dns_names[key_name] = ingress.status.apply(_ingress_hostname)
             self.load_balancer_zone_ids[key_name] = zone.id
 
         self.cluster_name = eks_name
@@ -320,7 +338,7 @@ class KubernetesService(pulumi.ComponentResource):
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=spec.min_size, max_size=spec.max_size, desired_size=spec.desired_size),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
-            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
             tags=tags_for(args.tags, name, "nodes"),
             # The Cluster Autoscaler moves the desired size; `pulumi up` must not undo it.
             opts=child_opts(self, ignore_changes=["scalingConfig.desiredSize"]),
@@ -496,7 +514,9 @@ class KubernetesService(pulumi.ComponentResource):
                             "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
             opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
         env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(spec.variables.items())]
-        volumes, mounts, waits = [], [], [account]
+        volumes: list[dict[str, Any]] = []
+        mounts: list[dict[str, Any]] = []
+        waits: list[pulumi.Resource] = [account]
         if spec.secrets:
             secret_name = f"{svc}-secrets"
             waits.append(self._secret_provider_class(base, svc, spec, secret_name, secrets_driver))
@@ -530,7 +550,7 @@ class KubernetesService(pulumi.ComponentResource):
                                           "timeoutSeconds": hc.timeout, "failureThreshold": hc.retries,
                                           "initialDelaySeconds": hc.start_period}
         deployment_annotations = {RELOAD_ANNOTATION: f"{svc}-secrets"} if spec.secrets else {}
-        k8s.apps.v1.Deployment(
+        k8s.apps.v1.Deployment(  # type: ignore[call-overload]  # manifests: see the module's end
             base,
             metadata={"name": svc, "namespace": ns, "labels": labels, "annotations": deployment_annotations},
             spec={
@@ -564,7 +584,7 @@ class KubernetesService(pulumi.ComponentResource):
         if spec.allow_from and spec.settings.load_balancer is None:
             self._network_policy(base, svc, spec, labels)
         if (spec.settings.scaling.min if spec.settings.scaling else spec.settings.desired_count) > 1:
-            k8s.policy.v1.PodDisruptionBudget(
+            k8s.policy.v1.PodDisruptionBudget(  # type: ignore[call-overload]  # manifests: see the module's end
                 base, metadata={"name": svc, "namespace": ns, "labels": labels},
                 spec={"minAvailable": 1, "selector": {"matchLabels": labels}},
                 opts=child_opts(self, provider=self._k8s.provider, depends_on=[namespace]))
@@ -589,7 +609,7 @@ class KubernetesService(pulumi.ComponentResource):
 
     def _network_policy(self, base: str, svc: str, spec: ServiceSpec, labels: Mapping[str, str]) -> None:
         ports = ([spec.settings.port] if spec.settings.port else []) + sorted(spec.settings.extra_ports.values())
-        k8s.networking.v1.NetworkPolicy(
+        k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]  # manifests: see the module's end
             base, metadata={"name": svc, "namespace": self._args.eks.namespace},
             spec={"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress"],
                   "ingress": [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": peer}}}
@@ -623,7 +643,7 @@ class KubernetesService(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/target-group-attributes":
                 f"deregistration_delay.timeout_seconds={spec.settings.deployment.deregistration_delay}",
         } if spec.settings.load_balancer is not None else {}
-        k8s.core.v1.Service(
+        k8s.core.v1.Service(  # type: ignore[call-overload]  # manifests: see the module's end
             base, metadata={"name": spec.discovery_name or svc, "namespace": self._args.eks.namespace, "labels": labels,
                             "annotations": annotations},
             spec={"type": "ClusterIP", "selector": labels,
@@ -636,7 +656,7 @@ class KubernetesService(pulumi.ComponentResource):
         metrics = [{"type": "Resource", "resource": {"name": resource, "target": {
             "type": "Utilization", "averageUtilization": target}}}
             for resource, target in (("cpu", scaling.cpu_target), ("memory", scaling.memory_target)) if target]
-        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(  # type: ignore[call-overload]  # manifests: see the module's end
             base, metadata={"name": svc, "namespace": self._args.eks.namespace},
             spec={"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc},
                   "minReplicas": max(scaling.min, 1), "maxReplicas": scaling.max, "metrics": metrics,
@@ -669,7 +689,8 @@ class KubernetesService(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/ssl-redirect": "443",
             "alb.ingress.kubernetes.io/certificate-arn": lb.certificate_arn,
             "alb.ingress.kubernetes.io/ssl-policy": lb.settings.ssl_policy,
-            "alb.ingress.kubernetes.io/subnets": pulumi.Output.from_input(subnets).apply(lambda ids: ",".join(ids)),
+            "alb.ingress.kubernetes.io/subnets": pulumi.Output.from_input(subnets).apply(
+                lambda ids: ",".join(str(i) for i in ids)),
             "alb.ingress.kubernetes.io/load-balancer-attributes": ",".join(attributes),
             "alb.ingress.kubernetes.io/ip-address-type": "dualstack" if lb.settings.dualstack else "ipv4",
             "alb.ingress.kubernetes.io/group.name": f"{name}-{key}",
@@ -679,17 +700,24 @@ class KubernetesService(pulumi.ComponentResource):
         if ingress_tags:
             annotations["alb.ingress.kubernetes.io/tags"] = ingress_tags
         if lb.settings.internal:
-            annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = pulumi.Output.all(
-                *([str(c) for c in lb.settings.ingress_cidrs] or [args.vpc_cidr])).apply(lambda cidrs: ",".join(cidrs))
+            cidrs: list[pulumi.Input[str]] = [str(c) for c in lb.settings.ingress_cidrs] or [args.vpc_cidr]
+            annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = pulumi.Output.all(*cidrs).apply(",".join)
         acl = self._web_acl(lb)
         if acl is not None:
             annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = acl
         spec: dict[str, Any] = {"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}] if paths else []}
         if default is not None:
             spec["defaultBackend"] = backend(default)
-        return k8s.networking.v1.Ingress(
+        ingress: k8s.networking.v1.Ingress = k8s.networking.v1.Ingress(  # type: ignore[call-overload]  # manifests: see the module's end
             f"{name}-{key}", metadata={"name": key, "namespace": args.eks.namespace, "annotations": annotations},
             spec=spec, opts=child_opts(self, provider=self._k8s.provider, depends_on=[controller, namespace]))
+        return ingress
+
+
+def _ingress_hostname(status: k8s.networking.v1.outputs.IngressStatus | None) -> str:
+    """The load balancer's DNS name once the controller has reported it ("" until then)."""
+    balancer = status.load_balancer if status is not None else None
+    return (balancer.ingress[0].hostname or "") if balancer is not None and balancer.ingress else ""
 
 
 def _rolling_update(minimum_healthy_percent: int, maximum_percent: int) -> dict[str, Any]:
@@ -713,3 +741,9 @@ def _provider_objects(variables: Sequence[str], keys: Sequence[str | None], arns
         else:
             lines.append(f'- objectName: "{arn}"\n  jmesPath:\n    - path: "{key}"\n      objectAlias: "{var}"')
     return "\n".join(lines)
+
+
+# Manifests. The Kubernetes objects' `metadata` and `spec` are plain camelCase dicts, not pulumi_kubernetes' Args
+# classes: they read as the manifests the Kubernetes documentation shows, and the SDK passes them through unchanged
+# (the tests read them back as written). The SDK types those parameters with snake_case TypedDicts a camelCase
+# manifest cannot match, so those calls alone carry `type: ignore[call-overload]`.

@@ -10,14 +10,12 @@ configured percentages.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Annotated
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field
 
 from components._common import child_opts, physical_name, policy_document, tags_for
@@ -31,7 +29,7 @@ _PERIOD = 300  # seconds: one alarm period
 _PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
 
 
-Email = matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")
+Email = Annotated[str, matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
 
 
 class BudgetSettings(Settings):
@@ -41,7 +39,7 @@ class BudgetSettings(Settings):
     """Monthly budget in USD."""
     thresholds_percent: list[Annotated[int, Field(ge=1, le=1000)]] = [80, 100]
     """Alert when actual spend passes these percentages of the limit."""
-    emails: list[Email] = []  # type: ignore[valid-type]
+    emails: list[Email] = []
     """Who is told; default: alarms.emails."""
     tag_filter: dict[str, str] = {}
     """Only count costs carrying these (activated cost allocation) tags."""
@@ -50,7 +48,7 @@ class BudgetSettings(Settings):
 class AlarmsSettings(Settings):
     """`platform:alarms`: an SNS topic, alarms, a dashboard and an optional budget."""
 
-    emails: list[Email] = []  # type: ignore[valid-type]
+    emails: list[Email] = []
     """Subscribers of the alarm topic (each confirms by email)."""
     periods: int = Field(2, ge=1, le=10)
     """Consecutive 5-minute periods above a threshold before an alarm fires."""
@@ -113,6 +111,10 @@ class MonitoringArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 
+    def __post_init__(self) -> None:
+        if self.services and self.cluster_name is None:
+            raise ValueError("MonitoringArgs: services are watched in their cluster; pass cluster_name")
+
 
 class Monitoring(pulumi.ComponentResource):
     """Alarm topic, alarms, dashboard, budget."""
@@ -166,8 +168,8 @@ class Monitoring(pulumi.ComponentResource):
             aws.cloudwatch.EventTarget(f"{name}-{alert}", rule=rule.name, arn=topic.arn, opts=child_opts(self))
             parsed = pulumi.Output.from_input(pattern).apply(json.loads)
             self._triggers.append(Trigger(
-                workload=f"{alert} alerts", source=parsed.apply(lambda p: p["source"][0]),
-                detail_type=parsed.apply(lambda p: p["detail-type"][0]), target=topic.arn, key="alarms",
+                workload=f"{alert} alerts", source=parsed.apply(lambda p: str(p["source"][0])),
+                detail_type=parsed.apply(lambda p: str(p["detail-type"][0])), target=topic.arn, key="alarms",
                 why=f"tell on-call about {alert.replace('-', ' ')}"))
         if args.settings.budget is not None:
             self._budget(args.settings.budget)
@@ -205,7 +207,9 @@ class Monitoring(pulumi.ComponentResource):
     def _alarms(self) -> list[pulumi.Output[str]]:
         args, t = self._args, self._args.settings
         names = []
+        dims: dict[str, pulumi.Input[str]]
         for svc, service_name in sorted(args.services.items()):
+            assert args.cluster_name is not None  # MonitoringArgs refuses services without their cluster
             if args.kubernetes_namespace is None:
                 namespace, cpu, memory = "AWS/ECS", "CPUUtilization", "MemoryUtilization"
                 dims = {"ClusterName": args.cluster_name, "ServiceName": service_name}
@@ -279,7 +283,7 @@ class Monitoring(pulumi.ComponentResource):
     def _dashboard(self) -> pulumi.Output[str]:
         args = self._args
 
-        def widget(title: str, metrics: list[list]) -> dict:
+        def widget(title: str, metrics: list[list[Any]]) -> dict[str, Any]:
             return {"type": "metric", "width": 12, "height": 6, "properties": {
                 "title": title, "region": args.region, "stat": "Average", "period": _PERIOD, "metrics": metrics}}
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from ipaddress import IPv4Network
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -50,9 +51,9 @@ service iptables save
 systemctl enable --now iptables
 """
 
-SubnetId = matching(r"^subnet-[0-9a-f]{8,17}$", "a subnet id such as subnet-0123456789abcdef0")
-VpcId = matching(r"^vpc-[0-9a-f]{8,17}$", "a VPC id such as vpc-55522232")
-AzName = matching(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", "an availability zone name such as us-east-1a")
+SubnetId = Annotated[str, matching(r"^subnet-[0-9a-f]{8,17}$", "a subnet id such as subnet-0123456789abcdef0")]
+VpcId = Annotated[str, matching(r"^vpc-[0-9a-f]{8,17}$", "a VPC id such as vpc-55522232")]
+AzName = Annotated[str, matching(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", "an availability zone name such as us-east-1a")]
 
 InterfaceEndpoint = Literal[
     "ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages", "ec2messages", "kms", "sts",
@@ -144,7 +145,8 @@ class NetworkSettings(Settings):
     """Explicit subnet CIDRs per tier; default: carved from `cidr` (see `subnet_cidrs`)."""
     egress: Literal["none", "single", "per_az", "instance"] = "single"
     """Internet egress for private subnets: none, one NAT gateway, one per AZ, or a NAT instance."""
-    nat_instance_type: matching(r"^t4g\.(nano|micro|small|medium)$", "an ARM t4g type: t4g.nano, t4g.micro, t4g.small or t4g.medium") = "t4g.nano"  # type: ignore[valid-type]
+    nat_instance_type: Annotated[str, matching(
+        r"^t4g\.(nano|micro|small|medium)$", "an ARM t4g type: t4g.nano, t4g.micro, t4g.small or t4g.medium")] = "t4g.nano"
     """Instance type of the NAT instance (egress `instance`); ARM t4g only."""
     interface_endpoints: list[InterfaceEndpoint] = []
     """Interface VPC endpoints to create in the private subnets."""
@@ -354,7 +356,7 @@ class Network(SubnetTiers, pulumi.ComponentResource):
                     vpc_id=vpc.id,
                     cidr_block=cidr,
                     # The AZ's position picks its /64, so the blocks stay put as long as the AZ list does.
-                    ipv6_cidr_block=vpc.ipv6_cidr_block.apply(lambda block, i=index: _ipv6_subnet(block, i))
+                    ipv6_cidr_block=vpc.ipv6_cidr_block.apply(partial(_ipv6_subnet, index=index))
                     if dual else None,
                     availability_zone=az,
                     map_public_ip_on_launch=tier == "public",

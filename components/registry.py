@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
-
 from pydantic import Field, model_validator
 
 from components._common import child_opts, physical_name, stateful_opts, tags_for
@@ -22,9 +22,9 @@ from components._settings import Problems, ResourceName, Settings, matching
 class RegistrySettings(Settings):
     """`platform:registry`: one ECR repository per image."""
 
-    repositories: list[ResourceName] = []  # type: ignore[valid-type]
+    repositories: list[ResourceName] = []
     """Repository keys."""
-    name_prefix: matching(r"^[a-z0-9][a-z0-9._/-]{0,200}$", "a lowercase ECR name prefix such as portfolio-dev") | None = None  # type: ignore[valid-type]
+    name_prefix: Annotated[str, matching(r"^[a-z0-9][a-z0-9._/-]{0,200}$", "a lowercase ECR name prefix such as portfolio-dev")] | None = None
     """Physical names are `<name_prefix>-<key>`; default `<project>-<stack>-registry`."""
     scan_on_push: bool = True
     """Scan every pushed image for vulnerabilities."""

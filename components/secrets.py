@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-
 from pydantic import Field
 
 from components._common import child_opts, stateful_opts, tags_for
@@ -32,7 +32,7 @@ class GeneratedSecretSettings(Settings):
 class SecretSettings(Settings):
     """One Secrets Manager secret. Values of non-generated secrets are put by operators, never in config."""
 
-    name: matching(r"^[A-Za-z0-9_/+=.@-]{1,512}$", "a Secrets Manager name such as production/allthrive/app") | None = None  # type: ignore[valid-type]
+    name: Annotated[str, matching(r"^[A-Za-z0-9_/+=.@-]{1,512}$", "a Secrets Manager name such as production/allthrive/app")] | None = None
     """Physical secret name; default `<project>/<stack>/secrets/<key>`."""
     description: str = ""
     """What the secret holds (JSON keys, who rotates it)."""

@@ -16,13 +16,18 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-
-from components._bucket import (
-    BucketLifecycleSettings, BucketSpec, Expiry, bucket_key_statement, bucket_kms_key, bucket_policy,
-    object_access_statements, private_bucket,
-)
 from pydantic import Field
 
+from components._bucket import (
+    BucketLifecycleSettings,
+    BucketSpec,
+    Expiry,
+    bucket_key_statement,
+    bucket_kms_key,
+    bucket_policy,
+    object_access_statements,
+    private_bucket,
+)
 from components._common import child_opts, policy_document
 
 BucketAccess = Literal["read", "read_write"]

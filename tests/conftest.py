@@ -6,7 +6,6 @@ Both use the harness in `tools/harness/`, the same one `python -m tools plan` us
 from __future__ import annotations
 
 import json
-
 import os
 from collections.abc import Callable
 from pathlib import Path

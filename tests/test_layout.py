@@ -5,6 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: mypy brings tomli
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from tools.harness import PROJECT_DIR
 
@@ -137,3 +141,18 @@ def test_no_source_file_over_800_lines() -> None:
     long = {str(p.relative_to(PROJECT_DIR)): n for p in _modules().values()
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_every_module_of_the_program_is_type_checked() -> None:
+    # A new top-level module or component is checked without anyone remembering to add it.
+    checked = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    program = {p.name for p in PROJECT_DIR.glob("*.py")} | {"components"}
+    assert program <= set(checked), "add the module to [tool.mypy] files in pyproject.toml"
+    strict = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"][0]
+    assert strict["module"] == ["components", "components.*"] and strict["disallow_untyped_defs"] is True
+
+
+def test_the_test_command_lints_and_type_checks_first() -> None:
+    # `./run test` (the README's command, and CI's through .ci/run) runs ruff and mypy before the suite.
+    line = next(line for line in (PROJECT_DIR / "run").read_text().splitlines() if line.strip().startswith("test)"))
+    assert line.index("ruff check") < line.index("mypy") < line.index("pytest")

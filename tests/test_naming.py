@@ -5,11 +5,41 @@ from __future__ import annotations
 from collections import Counter
 
 from components import (
-    AlarmsSettings, Cache, CacheArgs, CacheSettings, ClusterSettings, ContainerService, ContainerServiceArgs, Database,
-    DatabaseArgs, DatabaseSettings, Domain, DomainArgs, DomainSettings, Edge, EdgeArgs, EdgeSettings, FileSystem,
-    FileSystemArgs, FileSystemSettings, Firewall, FirewallArgs, LoadBalancerSettings, LoadBalancerSpec, Monitoring,
-    MonitoringArgs, Network, NetworkArgs, NetworkSettings, Registry, RegistryArgs, RegistrySettings, Secrets,
-    SecretSettings, SecretsArgs, WafSettings,
+    AlarmsSettings,
+    Cache,
+    CacheArgs,
+    CacheSettings,
+    ClusterSettings,
+    ContainerService,
+    ContainerServiceArgs,
+    Database,
+    DatabaseArgs,
+    DatabaseSettings,
+    Domain,
+    DomainArgs,
+    DomainSettings,
+    Edge,
+    EdgeArgs,
+    EdgeSettings,
+    FileSystem,
+    FileSystemArgs,
+    FileSystemSettings,
+    Firewall,
+    FirewallArgs,
+    LoadBalancerSettings,
+    LoadBalancerSpec,
+    Monitoring,
+    MonitoringArgs,
+    Network,
+    NetworkArgs,
+    NetworkSettings,
+    Registry,
+    RegistryArgs,
+    RegistrySettings,
+    Secrets,
+    SecretsArgs,
+    SecretSettings,
+    WafSettings,
 )
 from tests.conftest import service_spec
 
@@ -61,7 +91,8 @@ def _everything_twice() -> None:
         waf = Firewall(f"waf-{suffix}", FirewallArgs(settings=WafSettings(large_body_paths=["/up"]), scope="CLOUDFRONT",
                                                      region="eu-west-1"))
         Edge(f"edge-{suffix}", EdgeArgs(
-            settings=EdgeSettings(static_site=True, www_cname=True, direct_hostnames=["ws"]), domain_name=f"{suffix}.example.com", zone_id=domain.zone_id, region="eu-west-1", account_id="123456789012",
+            settings=EdgeSettings(static_site=True, www_cname=True, direct_hostnames=["ws"]), domain_name=f"{suffix}.example.com",
+            zone_id=domain.zone_id, region="eu-west-1", account_id="123456789012",
             load_balancer_dns_name=app.load_balancer_dns_names["main"],
             load_balancer_zone_id=app.load_balancer_zone_ids["main"], load_balancer_arn=app.load_balancer_arns["main"],
             cloudfront_certificate_arn=domain.cloudfront_certificate_arn, web_acl_arn=waf.web_acl_arn))

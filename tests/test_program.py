@@ -190,7 +190,7 @@ def test_routing_sends_auth_to_the_frontend_api_to_the_api_and_the_rest_to_the_f
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_port_80_only_redirects_to_https(stack, name: str) -> None:
-    listeners = {l.inputs["port"]: l.inputs for l in stack(REFERENCE[name]).of_type("aws:lb/listener:Listener")}
+    listeners = {lis.inputs["port"]: lis.inputs for lis in stack(REFERENCE[name]).of_type("aws:lb/listener:Listener")}
     assert listeners[80]["defaultActions"] == [
         {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
     assert listeners[443]["protocol"] == "HTTPS" and listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
@@ -243,7 +243,7 @@ def test_outside_us_east_1_cloudfront_uses_a_us_east_1_certificate() -> None:
     dist = mon.one("aws:cloudfront/distribution:Distribution").inputs
     assert dist["viewerCertificate"]["acmCertificateArn"] == validation.outputs["certificateArn"]
     assert ":acm:us-east-1:" in validation.outputs["certificateArn"]
-    listener = next(l for l in mon.of_type("aws:lb/listener:Listener") if l.inputs["port"] == 443)
+    listener = next(lis for lis in mon.of_type("aws:lb/listener:Listener") if lis.inputs["port"] == 443)
     assert ":acm:eu-west-1:" in listener.inputs["certificateArn"]
 
 

@@ -150,9 +150,11 @@ DELETE = object()
         ("network.cidrr", "10.0.0.0/16", "network.cidrr: unknown key. Did you mean 'cidr'?"),
         ("network.egress", "nat", "network.egress: expected 'none', 'single', 'per_az' or 'instance'; got 'nat'"),
         ("network.az_count", 4, "network.az_count: expected less than or equal to 3; got 4"),
-        ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1; its zones are us-east-1a to us-east-1f"),
+        ("network.availability_zones", ["eu-west-1a", "eu-west-1b"], "network.availability_zones: eu-west-1a is not in region us-east-1; "
+         "its zones are us-east-1a to us-east-1f"),
         # us-east-1's last zone is f (cfn-lint's table): f is the nearest passing letter, g the nearest failing.
-        ("network.availability_zones", ["us-east-1a", "us-east-1g"], "network.availability_zones: us-east-1 has no zone us-east-1g (its zones are us-east-1a to us-east-1f); pick one of those"),
+        ("network.availability_zones", ["us-east-1a", "us-east-1g"], "network.availability_zones: us-east-1 has no zone us-east-1g "
+         "(its zones are us-east-1a to us-east-1f); pick one of those"),
         ("network.availability_zones", ["us-east-1a", "us-east-1z"], "us-east-1 has no zone us-east-1z"),
         ("database.engine_version", "9", "database.engine_version: expected a version of postgres, 13 or later"),
         ("database.engine_version", "16.4", "database.engine_version: postgres 16.4 is deprecated: AWS refuses new databases on it"),
@@ -163,7 +165,8 @@ DELETE = object()
         ("database.master_username", "select", "database.master_username: 'select' is a reserved name for postgres"),
         ("database.log_exports", ["instance"], "database.log_exports[0]: postgres exports only postgresql, upgrade, iam-db-auth-error; got 'instance'"),
         ("cache.node_type", "cache.t4g.huge", "cache.node_type: cache.t4g.huge is not offered in us-east-1"),
-        ("cache.engine_version", "9.0", "cache.engine_version: expected one of 7.2, 8.0, 8.1, 8.2 for valkey (ElastiCache's API names no parameter group family for it)"),
+        ("cache.engine_version", "9.0", "cache.engine_version: expected one of 7.2, 8.0, 8.1, 8.2 for valkey "
+         "(ElastiCache's API names no parameter group family for it)"),
         ("tags", {"owner": "me", "cost-center": "x", "aws:team": "y"}, "tags: tag key 'aws:team' starts with aws:"),
         ("database.allocated_storage_gb", 10, "database.allocated_storage_gb: expected greater than or equal to 20; got 10"),
         ("database.max_allocated_storage_gb", 20, "database.max_allocated_storage_gb: expected greater than or equal to 21; got 20"),
@@ -586,7 +589,7 @@ def test_any_config_either_validates_or_fails_with_one_clear_message(mapping: di
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_configs())
 def test_invalid_config_never_reaches_a_component(mapping: dict[str, Any]) -> None:
-    overrides: dict[str, Any] = {key: None for key in ("network", "database", "cache", "tags", "env", "protect_stateful")}
+    overrides: dict[str, Any] = dict.fromkeys(("network", "database", "cache", "tags", "env", "protect_stateful"))
     overrides.update({k: (v if isinstance(v, str) else json.dumps(v)) for k, v in mapping.items() if k != "region"})
     overrides["aws:region"] = mapping.get("region", "us-east-1")
     monitor = RecordingMonitor()

@@ -388,8 +388,9 @@ def test_prod_memcached_spreads_over_two_azs_and_is_not_asked_for_snapshots(node
     if ok:
         assert from_mapping(mapping).cache.memcached   # no snapshot rule: Memcached keeps none
     else:
-        assert [p for p in problems(mapping) if p.startswith("cache.")] == ["cache.nodes: prod needs 2+ nodes spread over two AZs, so one AZ lost loses only its share "
-                         "of the keys; got 1"]
+        assert [p for p in problems(mapping) if p.startswith("cache.")] == [
+            "cache.nodes: prod needs 2+ nodes spread over two AZs, so one AZ lost loses only its share "
+            "of the keys; got 1"]
 
 
 @pytest.mark.parametrize(("database", "expected"), [

@@ -59,7 +59,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-
 DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "build" / "diagrams"
 """Where `diagram` and `plan` write drawings (ignored by git)."""
 
@@ -114,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-RUN_VERBS = (("test", "run the test suite (pytest arguments pass through)"),
+RUN_VERBS = (("test", "ruff, mypy, then the test suite; with pytest arguments, only the tests they select"),
+             ("lint", "ruff over the tree and mypy over the program (configured in pyproject.toml)"),
              ("setup", "create .venv and install the pinned requirements, nothing else"))
 """Verbs `./run` handles itself, before `python -m tools`."""
 
@@ -169,10 +169,9 @@ def _policy_config(args: argparse.Namespace) -> int:
 
 
 def _readme(args: argparse.Namespace) -> int:
+    from tools import schema
     from tools.harness import PROJECT_DIR
     from tools.readme import stale, sync
-
-    from tools import schema
 
     if args.write:
         changed = sync(PROJECT_DIR)
@@ -306,9 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     args = _parser().parse_args(argv)
     from stack_config import ConfigError
+    from tools import diff, same_graph
     from tools.harness import HarnessError
     from tools.policy_run import PolicyConfigError
-    from tools import diff, same_graph
     from tools.stack_yaml import StackFileError
 
     verbs = {"plan": _plan, "preflight": _preflight, "runtime": _runtime, "cost": _cost, "diagram": _diagram, "readme": _readme,

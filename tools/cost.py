@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from tools import price_lists, stack_yaml
 from tools.harness import Recorded, RecordingMonitor
 
@@ -183,7 +182,7 @@ class Estimate:
             "stack": self.stack, "region": self.region, "priced_region": self.priced_region,
             "currency": self.currency, "prices_as_of": self.prices_as_of, "usage_profile": self.profile,
             "monthly_total": self.total(), "fixed_total": self.total("fixed"), "usage_total": self.total("usage"),
-            "lines": [{k: v for k, v in asdict(line).items()} for line in self.lines],
+            "lines": [dict(asdict(line).items()) for line in self.lines],
         }
 
 
@@ -528,7 +527,8 @@ FREE: frozenset[str] = frozenset({
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:batch/jobDefinition:JobDefinition", "aws:batch/jobQueue:JobQueue",
     # Data-store configuration (the stores themselves are priced).
     "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-    "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/optionGroup:OptionGroup", "aws:kms/keyPolicy:KeyPolicy", "aws:iam/instanceProfile:InstanceProfile", "aws:elasticache/subnetGroup:SubnetGroup",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/optionGroup:OptionGroup", "aws:kms/keyPolicy:KeyPolicy",
+    "aws:iam/instanceProfile:InstanceProfile", "aws:elasticache/subnetGroup:SubnetGroup",
     "aws:elasticache/parameterGroup:ParameterGroup", "aws:efs/mountTarget:MountTarget", "aws:efs/accessPoint:AccessPoint",
     "aws:efs/backupPolicy:BackupPolicy", "aws:efs/fileSystemPolicy:FileSystemPolicy",
     "aws:secretsmanager/secretVersion:SecretVersion",
@@ -538,7 +538,8 @@ FREE: frozenset[str] = frozenset({
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketVersioning:BucketVersioning",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     # Edge configuration, delivery wiring, events, notifications (SNS's first million publishes are free).
-    "aws:cloudfront/originAccessControl:OriginAccessControl", "aws:cloudfront/cachePolicy:CachePolicy", "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+    "aws:cloudfront/originAccessControl:OriginAccessControl", "aws:cloudfront/cachePolicy:CachePolicy",
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
     "aws:wafv2/webAclAssociation:WebAclAssociation", "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
     "aws:cloudwatch/logDelivery:LogDelivery", "aws:cloudwatch/logDeliverySource:LogDeliverySource",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "aws:cloudwatch/eventRule:EventRule",

@@ -449,7 +449,8 @@ def _icon(kind: str, label: str) -> Any:
 
 def render_image(arch: Architecture, path: Path) -> list[Path]:
     """Draw `path`.png and `path`.svg (grouped VPC -> tier -> component); returns the files written."""
-    from diagrams import Cluster, Diagram, Edge as Arrow
+    from diagrams import Cluster, Diagram
+    from diagrams import Edge as Arrow
 
     path.parent.mkdir(parents=True, exist_ok=True)
     drawn: dict[str, Any] = {}

@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from tools.harness import PROJECT_DIR, StackFile, alias_spec, component_ancestor, load_stack_config
@@ -396,7 +396,7 @@ def leaf_changes(before: Any, after: Any, path: str) -> list[tuple[str, Any, Any
                 if before.get(key) != after.get(key)
                 for change in leaf_changes(before.get(key), after.get(key), f"{path}.{key}")]
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        return [change for i, (old, new) in enumerate(zip(before, after)) if old != new
+        return [change for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new
                 for change in leaf_changes(old, new, f"{path}[{i}]")]
     return [(path, before, after)]
 

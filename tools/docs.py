@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 
-
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)

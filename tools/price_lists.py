@@ -27,7 +27,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-
 LIST_DIR = Path(__file__).resolve().parent / "price_lists"
 """Where the lists live."""
 

@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -68,7 +69,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m tools.release <stack outputs json> <region>", file=sys.stderr)
         return 2
-    outputs = json.loads(open(argv[0]).read() or "{}")
+    outputs = json.loads(Path(argv[0]).read_text() or "{}")
     tasks = outputs.get("app_release_tasks") or {}
     if not tasks:
         print("no release tasks")

@@ -120,16 +120,19 @@ def exclusive_role_policies(stack: Stack) -> Iterator[tuple[str, str]]:
                    "(managedPolicyArns / inlinePolicies): the two fight on every update."), res.urn
 
 
+def _claim(conditions: Mapping[str, Any], name: str) -> list[str]:
+    """The values a trust policy's conditions allow for a token claim (`sub`, `aud`). The issuer is
+    token.actions.githubusercontent.com, or .../<enterprise> for an enterprise-scoped one."""
+    return [v for k, vs in conditions.items() if re.fullmatch(rf"{re.escape(GITHUB_OIDC)}(/[\w.-]+)?:{name}", str(k))
+            for v in as_strings(vs)]
+
+
 def github_trust(res: Subject) -> Iterator[str]:
     for s in _trust(res):
         if not any(GITHUB_OIDC in f for f in as_strings(dig(s, "Principal", "Federated"))):
             continue
         conditions = {**(dig(s, "Condition", "StringEquals") or {}), **(dig(s, "Condition", "StringLike") or {})}
-        # The issuer is token.actions.githubusercontent.com, or .../<enterprise> for an enterprise-scoped one.
-        def claim(name: str) -> list[str]:
-            return [v for k, vs in conditions.items() if re.fullmatch(rf"{re.escape(GITHUB_OIDC)}(/[\w.-]+)?:{name}", str(k))
-                    for v in as_strings(vs)]
-        subs, aud = claim("sub"), claim("aud")
+        subs, aud = _claim(conditions, "sub"), _claim(conditions, "aud")
         if "sts.amazonaws.com" not in aud:
             yield f"Role {res.name} trusts GitHub tokens for any audience."
         # A subject pins a repository by name (repo:owner/name:...) or, customised, by id (repository_id:123).

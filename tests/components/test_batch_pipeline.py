@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from components import BatchPipeline, BatchPipelineArgs, PipelineSettings, WorkloadRefs
-from components._states import BatchJobTask, Fail, StateMachineDefinition
-from components._service import SecretEnv
 from components._pipeline_graph import prepare_expression, step_layers
+from components._service import SecretEnv
+from components._states import BatchJobTask, Fail, StateMachineDefinition
 from components.batch_pipeline import OutsideBucket
 
 REPO = "arn:aws:ecr:us-east-1:123456789012:repository/platform-test-batch"
@@ -436,3 +436,13 @@ def test_the_nearest_passing_graph_settings() -> None:
     assert PipelineSettings(steps=[step("a", scratch_gb=200)]).steps[0].scratch_gb == 200
     assert PipelineSettings(steps=[step("a")], parameters={"sample": {}}, trigger="manual").parameters["sample"].default is None
     assert PipelineSettings(steps=[step("a"), step("b", after=[])]).waits() == {"a": [], "b": []}
+
+
+@pytest.mark.parametrize(("level", "logged"), [("FATAL", True), ("ERROR", True), ("ALL", True), ("OFF", False)])
+def test_executions_are_always_logged(level: str, logged: bool) -> None:
+    # OFF would leave failures unexplained and fails the pack's sfn-logging rule: the settings refuse it.
+    if logged:
+        assert PipelineSettings(steps=[step("a")], log_level=level).log_level == level
+    else:
+        with pytest.raises(ValidationError, match="log_level"):
+            PipelineSettings(steps=[step("a")], log_level=level)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pydantic import ValidationError
 
 from components import (
-    ClusterSettings, ContainerService, ContainerServiceArgs, LoadBalancerSettings, LoadBalancerSpec, SecretEnv,
-    ServiceSettings, ServiceSpec, Volume,
+    ClusterSettings,
+    ContainerService,
+    ContainerServiceArgs,
+    LoadBalancerSettings,
+    LoadBalancerSpec,
+    SecretEnv,
+    ServiceSettings,
+    ServiceSpec,
+    Volume,
 )
 from components._service import ReleaseTaskSettings
 from tests.conftest import service_spec
@@ -278,7 +284,9 @@ def test_service_connect_exposes_named_ports_to_peers(record) -> None:
     namespace = mon.one("aws:servicediscovery/httpNamespace:HttpNamespace")
     vectors = mon.one("aws:ecs/service:Service", "app-vectors").inputs["serviceConnectConfiguration"]
     assert vectors["namespace"] == namespace.outputs["arn"]
-    assert {(s["portName"], s["discoveryName"], s["clientAlias"]["port"]) for s in vectors["services"]} == {
+    # One alias per published port: a list in pulumi-aws 7 (ServiceConnectService.client_alias).
+    assert all(len(s["clientAlias"]) == 1 for s in vectors["services"])
+    assert {(s["portName"], s["discoveryName"], s["clientAlias"][0]["port"]) for s in vectors["services"]} == {
         ("http", "weaviate", 8080), ("grpc", "weaviate-grpc", 50051)}
     client = mon.one("aws:ecs/service:Service", "app-api").inputs["serviceConnectConfiguration"]
     assert client == {"enabled": True, "namespace": namespace.outputs["arn"]}

@@ -305,7 +305,7 @@ def test_a_bucket_on_paths_is_matched_first_read_only_and_keyed_by_path_alone(re
 
 def _with_buckets(buckets: dict, **overrides) -> EdgeArgs:
     """`build` with `buckets` served, each read from MEDIA."""
-    return build(buckets=buckets, **overrides, **{"bucket_args": {role: MEDIA for role in buckets}})
+    return build(buckets=buckets, **overrides, bucket_args=dict.fromkeys(buckets, MEDIA))
 
 
 def test_a_bucket_on_its_own_hostname_gets_a_distribution_of_its_own(record) -> None:

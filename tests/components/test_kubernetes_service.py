@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pydantic import ValidationError
 
 from components import ClusterSettings, EksSettings, LoadBalancerSettings, LoadBalancerSpec, SecretEnv, ServiceSpec
@@ -99,6 +98,10 @@ def test_managed_node_group_is_private_imdsv2_and_encrypted(mon) -> None:
     assert template["metadataOptions"]["httpTokens"] == "required"
     assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1
     assert template["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    # The group runs the template's latest version, named as the string EKS takes (CreateNodegroup's
+    # LaunchTemplateSpecification.version is a string; the template reports an integer).
+    launched = mon.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert i["launchTemplate"] == {"id": launched.outputs["id"], "version": "1"}
 
 
 def test_fargate_profile_selects_its_namespace(record) -> None:
@@ -223,7 +226,10 @@ def test_every_action_of_the_controllers_own_policy_is_granted_or_switched_off(r
     """The vendored policy is the controller's own for the pinned chart; ours grants each of its actions,
     unless the feature that calls it is off (`CONTROLLER_UNUSED`, with the setting that turns it off)."""
     from components._eks_addon_iam import (
-        CONTROLLER_POLICY_FILE, controller_unused, is_unused, load_balancer_controller_policy,
+        CONTROLLER_POLICY_FILE,
+        controller_unused,
+        is_unused,
+        load_balancer_controller_policy,
         official_controller_actions,
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from components import AlarmsSettings, BudgetSettings, Monitoring, MonitoringArgs
 
 
@@ -99,3 +101,10 @@ def test_a_message_in_a_dead_letter_queue_alarms_at_once(record) -> None:
     assert (alarm["statistic"], alarm["threshold"], alarm["comparisonOperator"], alarm["evaluationPeriods"]) == (
         "Maximum", 0, "GreaterThanThreshold", 1)
     assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic]
+
+
+def test_services_are_watched_in_their_cluster() -> None:
+    # Their alarms' dimensions name the cluster: without it the alarms would watch nothing, silently.
+    with pytest.raises(ValueError, match="cluster_name"):
+        build(cluster_name=None)
+    assert build(cluster_name=None, services={}).cluster_name is None

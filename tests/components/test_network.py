@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pydantic import ValidationError
 
 from components import Network, NetworkArgs, NetworkSettings
@@ -41,7 +40,7 @@ def test_vpc_has_dns_and_subnets_per_tier_and_az(record) -> None:
     subnets = {r.name: r.inputs for r in mon.of_type("aws:ec2/subnet:Subnet")}
     assert len(subnets) == 9
     for tier, cidrs in CIDRS.items():
-        for az, cidr in zip(AZS, cidrs):
+        for az, cidr in zip(AZS, cidrs, strict=True):
             subnet = subnets[f"net-{tier}-{az}"]
             assert subnet["cidrBlock"] == cidr and subnet["availabilityZone"] == az
             assert subnet["mapPublicIpOnLaunch"] is (tier == "public")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import shutil
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
+
+import tomllib
 
 import components
 from tools.harness import PROJECT_DIR

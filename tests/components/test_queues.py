@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from components import QueueSettings, Queues, QueuesArgs, ServiceSettings
+from components import Queues, QueuesArgs, QueueSettings, ServiceSettings
 from components.queues import RECEIVE_ACTIONS, SEND_ACTIONS, queue_uses
 from stack_config import format_errors
 

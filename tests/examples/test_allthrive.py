@@ -34,7 +34,7 @@ def test_four_services_with_the_documents_sizes_and_only_web_behind_the_alb(mon)
 
 def test_weaviate_is_reachable_by_name_on_8080_and_50051_from_web_and_celery_only(mon) -> None:
     connect = mon.one("aws:ecs/service:Service", "app-weaviate").inputs["serviceConnectConfiguration"]
-    assert {(s["clientAlias"]["dnsName"], s["clientAlias"]["port"]) for s in connect["services"]} == {
+    assert {(alias["dnsName"], alias["port"]) for s in connect["services"] for alias in s["clientAlias"]} == {
         ("weaviate", 8080), ("weaviate", 50051)}
     weaviate_sg = mon.one("aws:ec2/securityGroup:SecurityGroup", "app-weaviate").id
     rules = [r.inputs for r in mon.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")

@@ -61,6 +61,6 @@ def test_the_web_ui_reaches_the_api_through_service_connect(mon) -> None:
     assert sources == {"app-api-lb", "app-webui"}
     # The web UI calls http://api:8000: the API publishes that name (regression: it published none).
     api = mon.one("aws:ecs/service:Service", "app-api").inputs["serviceConnectConfiguration"]
-    assert [(s["discoveryName"], s["clientAlias"]) for s in api["services"]] == [("api", {"dnsName": "api", "port": 8000})]
+    assert [(s["discoveryName"], s["clientAlias"]) for s in api["services"]] == [("api", [{"dnsName": "api", "port": 8000}])]
     webui = mon.one("aws:ecs/service:Service", "app-webui").inputs["serviceConnectConfiguration"]
     assert webui["namespace"] == api["namespace"] and not webui.get("services")

@@ -61,7 +61,7 @@ def test_rules_are_many_unique_kebab_case_and_say_what_to_change() -> None:
 
 
 def test_every_policy_carries_its_fsbp_control_and_a_config_schema() -> None:
-    for rule, policy in zip(RULES, POLICIES):
+    for rule, policy in zip(RULES, POLICIES, strict=True):
         assert policy.name == rule.name
         assert policy.config_schema is not None and "environment" in policy.config_schema.properties
         if rule.fsbp:

@@ -55,7 +55,8 @@ EXTRA: list[tuple[str, Any, Any]] = [
          StackFx([bucket(serverSideEncryptionConfiguration={"rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}})]),
          StackFx([bucket(serverSideEncryptionConfiguration={"rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}})])),
     pair("s3-data-buckets-sse-kms",
-         StackFx([bucket(R.BUCKET_V2, serverSideEncryptionConfigurations=[{"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms:dsse"}}]}])]),
+         StackFx([bucket(R.BUCKET_V2, serverSideEncryptionConfigurations=[
+             {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms:dsse"}}]}])]),
          StackFx([bucket(R.BUCKET_V2)])),
     # encryption in transit
     pair("alb-https-tls13", Res(R.ALB_LISTENER, {"protocol": "TLS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "certificateArn": "c"}),
@@ -88,7 +89,8 @@ EXTRA: list[tuple[str, Any, Any]] = [
          StackFx([Res(R.DEFAULT_SG, {"id": "sg-d", "ingress": [{"ipv6CidrBlocks": ["::/0"], "fromPort": 0, "toPort": 65535}]})])),
     pair("sg-no-open-ingress",
          StackFx([Res(R.SG_RULE, {"type": "egress", "securityGroupId": "sg-1", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 0, "toPort": 0, "protocol": "-1"})]),
-         StackFx([Res(R.SG_RULE, {"type": "ingress", "securityGroupId": "sg-1", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 443, "toPort": 443, "protocol": "-1"})])),
+         StackFx([Res(R.SG_RULE, {"type": "ingress", "securityGroupId": "sg-1", "cidrBlocks": ["0.0.0.0/0"],
+                                  "fromPort": 443, "toPort": 443, "protocol": "-1"})])),
     pair("default-sg-closed",
          StackFx([Res(R.VPC, {"id": "vpc-1"}), Res(R.DEFAULT_SG, {"id": "sg-d", "vpcId": "vpc-1"}),
                   Res(R.SG_INGRESS, {"securityGroupId": "sg-app"}, "r1"), Res(R.SG_EGRESS, {"securityGroupId": "sg-app"}, "r2"),

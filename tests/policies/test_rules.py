@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 from pulumi_policy import (
-    EnforcementLevel, PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
     StackValidationArgs,
 )
 from pulumi_policy.proxy import unknown_checking_proxy
@@ -459,9 +463,9 @@ def test_rules_are_well_formed() -> None:
         if rule.fsbp:
             assert re.fullmatch(r"[A-Za-z0-9]+\.\d+", rule.fsbp), rule.fsbp
     # Opt-in rules reach the engine disabled; a stack's pack config turns them on.
-    assert {p.enforcement_level for p, r in zip(POLICIES, RULES) if not r.opt_in} <= {
+    assert {p.enforcement_level for p, r in zip(POLICIES, RULES, strict=True) if not r.opt_in} <= {
         EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
-    assert {p.enforcement_level for p, r in zip(POLICIES, RULES) if r.opt_in} == {EnforcementLevel.DISABLED}
+    assert {p.enforcement_level for p, r in zip(POLICIES, RULES, strict=True) if r.opt_in} == {EnforcementLevel.DISABLED}
     assert len({r.group for r in RULES}) == len(GROUPS)
 
 

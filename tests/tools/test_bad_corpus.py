@@ -77,7 +77,8 @@ CORPUS: list[tuple[str, Callable[[str], str], str]] = [
                        'alternative_names: ["*.dev.platform.example.com", "*.dev.platform.example.com"]'), "lists each entry once"),
     ("repeat", replace("    emails: []", "    emails: [a@example.com, a@example.com]"), "lists each entry once"),
     ("port-less", replace("    frontend:\n", "    helper:\n      image: {repository: frontend, tag: v1.0.0}\n"
-                          "      cpu: 256\n      memory: 512\n      health_check: {path: /health}\n    frontend:\n"), "only for services behind a load balancer"),
+                          "      cpu: 256\n      memory: 512\n      health_check: {path: /health}\n    frontend:\n"),
+     "only for services behind a load balancer"),
     ("port-less", replace("    frontend:\n", "    beat:\n      image: {repository: frontend, tag: v1.0.0}\n"
                           "      cpu: 256\n      memory: 512\n      singleton: true\n      health_check: {path: /, interval: 10}\n"
                           "    frontend:\n"), "only for services behind a load balancer"),

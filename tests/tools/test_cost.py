@@ -352,7 +352,6 @@ def test_the_first_services_a_team_adds_to_dev_fit_its_budget(tmp_path: Path) ->
     # The first hour (issue 23): dev idled a cent under its budget, so the first service a team added failed the
     # plan. Whatever dev idles at today, two small always-on Spot services (README "Adding a service") must fit.
     from tools.cost import estimate_stack
-
     from tools.harness import PROJECT_DIR
 
     doc = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())

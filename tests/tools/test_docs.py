@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 
 from policies.rules import RULES
+from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
 from tools.__main__ import main
 from tools.docs import AWSGUARD, config_reference, policy_coverage
-from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
 from tools.harness import PROJECT_DIR
 from tools.readme import SECTIONS, current, doc_files, locate, render
-
 
 STACK_DERIVED = {"cost-estimates", "diagram-dev", "diagram-prod"}
 """Sections drawn from Pulumi.dev.yaml and Pulumi.prod.yaml themselves (the rest come from code and examples)."""
@@ -37,10 +36,10 @@ def test_readme_section_matches_its_generator(name: str) -> None:
 
 
 def test_readme_check_fails_on_a_stale_section(tmp_path, monkeypatch, capsys) -> None:
+    import shutil
+
     import tools.harness
     import tools.readme
-
-    import shutil
 
     shutil.copy(PROJECT_DIR / "README.md", tmp_path / "README.md")
     shutil.copytree(PROJECT_DIR / "docs", tmp_path / "docs")
@@ -90,8 +89,8 @@ def test_every_export_of_every_committed_stack_is_documented(stack) -> None:
 
 
 def test_the_examples_table_shows_each_systems_current_estimate() -> None:
-    from tools.docs import ESTIMATES
     from tools.cost import estimate_stack
+    from tools.docs import ESTIMATES
 
     readme = (PROJECT_DIR / "docs" / "examples.md").read_text()
     table = readme[readme.index("| system | example | est. / month |"):].split("\n\n", 1)[0]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from tools.__main__ import main
 from tests.conftest import FIXTURE_DEV, FIXTURE_PROD
+from tools.__main__ import main
 from tools.harness import PROJECT_DIR
 
 

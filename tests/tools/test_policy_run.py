@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, timedelta
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 
 from components import aws_data
-from tests.conftest import FIXTURE_PROD, EXAMPLE_FILES, STACK_FILES
+from tests.conftest import EXAMPLE_FILES, FIXTURE_PROD, STACK_FILES
 from tools.harness import load_stack_config
 from tools.preflight import render_report, run_preflight
 from tools.preflight.cfn import CFN_MAP, parse_path, translate
 from tools.preflight.schema import Validator
 from tools.preflight.trace import trace
-
 
 # -- every committed stack and example passes -----------------------------------------------------------
 

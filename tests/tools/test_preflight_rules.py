@@ -235,8 +235,7 @@ def test_fargate_size_of_tasks(cpu: str, memory: str, bad: bool) -> None:
 @pytest.mark.parametrize(("vcpu", "memory", "bad"), [("1", "2048", False), ("1", "1024", True),
                                                      ("0.25", "512", False), ("3", "8192", True)])
 def test_fargate_size_of_batch_jobs(vcpu: str, memory: str, bad: bool) -> None:
-    props_json = ('{"resourceRequirements": [{"type": "VCPU", "value": "%s"}, {"type": "MEMORY", "value": "%s"}]}'
-                  % (vcpu, memory))
+    props_json = json.dumps({"resourceRequirements": [{"type": "VCPU", "value": vcpu}, {"type": "MEMORY", "value": memory}]})
     job = res("aws:batch/jobDefinition:JobDefinition", "job", {"platformCapabilities": ["FARGATE"],
                                                                "containerProperties": props_json})
     assert bool(hits("fargate-size", job)) is bad
@@ -323,7 +322,7 @@ def test_documentation_cidr(cidr: str, advised: bool) -> None:
 def _service(name: str, sg: str, published: list[tuple[str, str, float]] | None = None) -> Recorded:
     connect: dict[str, Any] = {"enabled": True, "namespace": "arn:ns"}
     if published:
-        connect["services"] = [{"portName": "http", "discoveryName": d, "clientAlias": {"dnsName": n, "port": p}}
+        connect["services"] = [{"portName": "http", "discoveryName": d, "clientAlias": [{"dnsName": n, "port": p}]}
                                for d, n, p in published]
     return res("aws:ecs/service:Service", name, {"networkConfiguration": {"securityGroups": [sg]},
                                                  "serviceConnectConfiguration": connect})
@@ -348,7 +347,7 @@ def test_service_connect_names_are_unique_per_namespace() -> None:
     two = _service("app-two", "sg-2", [("search", "search", 9090.0)])
     assert props(hits("service-connect-names", one, two)) == ["serviceConnectConfiguration.services[0].discoveryName"]
     three = _service("app-three", "sg-3", [("other", "search", 8080.0)])  # same alias and port
-    assert props(hits("service-connect-names", one, three)) == ["serviceConnectConfiguration.services[0].clientAlias"]
+    assert props(hits("service-connect-names", one, three)) == ["serviceConnectConfiguration.services[0].clientAlias[0]"]
     four = _service("app-four", "sg-4", [("other", "other", 8080.0)])
     assert hits("service-connect-names", one, four) == []
 

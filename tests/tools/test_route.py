@@ -30,7 +30,7 @@ def test_route_reads_what_stack_config_validates(path: Path) -> None:
 
 
 def test_the_default_runner_is_stack_configs() -> None:
-    assert route_module.DEFAULT_RUNNER == GithubSettings.model_fields["runner"].default
+    assert GithubSettings.model_fields["runner"].default == route_module.DEFAULT_RUNNER
 
 
 def test_a_self_hosted_runner_is_routed(tmp_path: Path) -> None:

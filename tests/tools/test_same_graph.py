@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from tools.same_graph import _normalise, differences, error_differences, stack_files
 from tools.harness import PROJECT_DIR
+from tools.same_graph import _normalise, differences, error_differences, stack_files
 
 URN = "urn:pulumi:dev::platform::platform:components:Database$aws:rds/instance:Instance::db-instance"
 

@@ -257,8 +257,8 @@ def _ecs_service(args, id_, physical, ctx):
     # ECS service ARNs carry the cluster's name (the long ARN format).
     cluster = str(args.inputs.get("cluster", "")).rsplit("/", 1)[-1]
     state: dict[str, Any] = {"arn": f"arn:aws:ecs:{ctx.region}:{ctx.account}:service/{cluster}/{physical}"}
-    # The provider's state holds clientAlias as a list (its input is one object); echoing the
-    # input unchanged would fail the SDK's output type check.
+    # The provider's state holds clientAlias as a list, as the input does in pulumi-aws 7; an older program's one
+    # object is listed, since echoing it unchanged would fail the SDK's output type check.
     connect = args.inputs.get("serviceConnectConfiguration")
     if connect:
         services = [{**s, "clientAlias": [s["clientAlias"]] if isinstance(s.get("clientAlias"), dict) else s.get("clientAlias", [])}
@@ -280,6 +280,8 @@ RESOURCE_OUTPUTS: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:iam/role:Role": lambda a, i, p, c: {
         "arn": f"arn:aws:iam::{c.account}:role{a.inputs.get('path', '/')}{p}", "uniqueId": f"AROA{_hex(p, n=16).upper()}"},
     "aws:acm/certificate:Certificate": _certificate,
+    # A new launch template is version 1 (EC2 CreateLaunchTemplate: the first version is the default and latest).
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda a, i, p, c: {"latestVersion": 1, "defaultVersion": 1},
     "kubernetes:networking.k8s.io/v1:Ingress": lambda a, i, p, c: {"status": {"loadBalancer": {"ingress": [
         {"hostname": f"k8s-{_hex(a.name, n=8)}-{_hex(a.name, 'lb', n=10)}.{c.region}.elb.amazonaws.com"}]}}},
     "aws:batch/jobDefinition:JobDefinition": lambda a, i, p, c: {
@@ -355,7 +357,7 @@ def _eks_cluster(args: pulumi_mocks.MockResourceArgs, mocks: DefaultMocks) -> di
     }
 
 
-COMPONENT_OUTPUTS: dict[str, Callable[[pulumi_mocks.MockResourceArgs, "DefaultMocks"], dict[str, Any]]] = {
+COMPONENT_OUTPUTS: dict[str, Callable[[pulumi_mocks.MockResourceArgs, DefaultMocks], dict[str, Any]]] = {
     "eks:index:Cluster": _eks_cluster,
 }
 """Outputs for remote (multi-language) components, which are black boxes under mocks."""

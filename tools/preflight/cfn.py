@@ -116,10 +116,10 @@ CFN_MAP: dict[str, CfnMapping] = {
         "deploymentMinimumHealthyPercent": "DeploymentConfiguration.MinimumHealthyPercent",
         "serviceConnectConfiguration.services[].portName": "ServiceConnectConfiguration.Services[].PortName",
         "serviceConnectConfiguration.services[].discoveryName": "ServiceConnectConfiguration.Services[].DiscoveryName",
-        "serviceConnectConfiguration.services[].clientAlias.dnsName":
-            "ServiceConnectConfiguration.Services[].ClientAliases[0].DnsName",
-        "serviceConnectConfiguration.services[].clientAlias.port":
-            "ServiceConnectConfiguration.Services[].ClientAliases[0].Port", **_TAGS}),
+        "serviceConnectConfiguration.services[].clientAlias[].dnsName":
+            "ServiceConnectConfiguration.Services[].ClientAliases[].DnsName",
+        "serviceConnectConfiguration.services[].clientAlias[].port":
+            "ServiceConnectConfiguration.Services[].ClientAliases[].Port", **_TAGS}),
     "aws:ecs/cluster:Cluster": CfnMapping("AWS::ECS::Cluster", {
         "settings[].name": "ClusterSettings[].Name", "settings[].value": "ClusterSettings[].Value", **_TAGS}),
     "aws:lb/loadBalancer:LoadBalancer": CfnMapping("AWS::ElasticLoadBalancingV2::LoadBalancer", {

@@ -314,12 +314,13 @@ def _service_connect(g: Graph, ctx: Context) -> Iterator[Hit]:
         for sg in (rec.inputs.get("networkConfiguration") or {}).get("securityGroups") or []:
             group_of[sg] = rec
         for i, published in enumerate(connect.get("services") or []):
-            alias = published.get("clientAlias") or {}
             by_namespace[str(connect.get("namespace"))].append(
                 (rec, f"serviceConnectConfiguration.services[{i}].discoveryName", published.get("discoveryName")))
-            if alias:
+            # A list in pulumi-aws 7 (ClientAliases in CloudFormation); one object in older programs' graphs.
+            aliases = published.get("clientAlias") or []
+            for j, alias in enumerate([aliases] if isinstance(aliases, dict) else aliases):
                 by_namespace[str(connect.get("namespace"))].append(
-                    (rec, f"serviceConnectConfiguration.services[{i}].clientAlias",
+                    (rec, f"serviceConnectConfiguration.services[{i}].clientAlias[{j}]",
                      f"{alias.get('dnsName')}:{int(float(alias.get('port', 0)))}"))
     for entries in by_namespace.values():
         seen: dict[tuple[str, Any], Recorded] = {}

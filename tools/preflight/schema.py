@@ -215,6 +215,6 @@ class Validator:
         if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):
             yield SchemaError(path, "uniqueItems", "items must be unique")
         items = schema.get("items")
-        if isinstance(items, Mapping) or isinstance(items, bool):
+        if isinstance(items, (Mapping, bool)):
             for i, item in enumerate(value):
                 yield from self.errors(item, items, path + (i,), strict=strict)

@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 Policy = Mapping[str, Any]
@@ -175,7 +175,7 @@ def _compare(operator: str, expected: str, actual: str) -> bool:
         a, e = float(actual), float(expected)
         return {"NumericEquals": a == e, "NumericLessThan": a < e, "NumericLessThanEquals": a <= e,
                 "NumericGreaterThan": a > e, "NumericGreaterThanEquals": a >= e}[operator]
-    raise UnsupportedCondition(operator)
+    raise UnsupportedConditionError(operator)
 
 
 _NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
@@ -188,7 +188,13 @@ _KNOWN = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "
 """The comparison operators `_compare` implements (their negations through `_NEGATED`)."""
 
 
-class UnsupportedCondition(ValueError):
+def _value_meets(base: str, wanted: list[str], negated: bool, value: str) -> bool:
+    """Whether one request value meets a condition: matches one of `wanted` under `base` (or none, negated)."""
+    hit = any(_compare(base, w, value) for w in wanted)
+    return not hit if negated else hit
+
+
+class UnsupportedConditionError(ValueError):
     """A condition operator this evaluator does not implement: the statement cannot be decided."""
 
 
@@ -200,7 +206,7 @@ def condition_holds(condition: Mapping[str, Any] | None, context: Mapping[str, A
         if_exists = operator.endswith("IfExists")
         operator = operator.removesuffix("IfExists")
         if operator != "Null" and _NEGATED.get(operator, operator) not in _KNOWN:
-            raise UnsupportedCondition(raw_operator)
+            raise UnsupportedConditionError(raw_operator)
         for key, expected in dict(block).items():
             wanted = [_text(v) for v in _as_list(expected)]
             actual = _context_value(context, key)
@@ -217,10 +223,7 @@ def condition_holds(condition: Mapping[str, Any] | None, context: Mapping[str, A
             negated = operator in _NEGATED
             base = _NEGATED.get(operator, operator)
 
-            def one(value: str) -> bool:
-                hit = any(_compare(base, w, value) for w in wanted)
-                return not hit if negated else hit
-
+            one = partial(_value_meets, base, wanted, negated)
             if qualifier == "ForAllValues":
                 ok = all(one(v) for v in values)
             elif qualifier == "ForAnyValue":
@@ -244,7 +247,7 @@ def _holds(statement: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
     an Allow does not (nothing is proven allowed on a guess)."""
     try:
         return condition_holds(statement.get("Condition"), context)
-    except UnsupportedCondition:
+    except UnsupportedConditionError:
         return statement.get("Effect") == "Deny"
 
 

@@ -21,14 +21,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components._eks_addon_iam import CONTROLLER_FEATURES
+from components._states import ECS_UPDATE_SERVICE
+from components.kubernetes_service import RELOAD_ANNOTATION
 from tools.harness import Recorded, RecordingMonitor
 from tools.runtime.access import decide
 from tools.runtime.iam import Request
 from tools.runtime.policies import PolicyIndex
-
-from components._states import ECS_UPDATE_SERVICE
-from components._eks_addon_iam import CONTROLLER_FEATURES
-from components.kubernetes_service import RELOAD_ANNOTATION
 
 SECRET_EVENT = "Secret Label Updated"
 SOURCES = {
