@@ -232,7 +232,7 @@ if edge_cfg is not None and containers is not None and domain is not None and co
         load_balancer_web_acl_arn=direct_firewall.web_acl_arn if direct_firewall else None,
         buckets=served,
         bucket_web_acl_arn=cdn_firewall.web_acl_arn if cdn_firewall else None,
-        account_id=account_id, tags=tags,
+        account_id=account_id, protect=protect, tags=tags,
     ))
     if isinstance(storage, Storage) and edge_cfg.buckets:
         storage.serve_through_cloudfront(account_id, edge.bucket_distribution_arns)

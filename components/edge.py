@@ -262,6 +262,9 @@ class EdgeArgs:
     bucket_web_acl_arn: pulumi.Input[str] | None = None
     """A CLOUDFRONT-scope web ACL for buckets on hostnames of their own when the site is not behind CloudFront (with
     CloudFront they share `web_acl_arn`)."""
+    protect: bool = False
+    """Keep the access-log bucket (Pulumi `protect` + `retainOnDelete`), as prod does; otherwise it may be destroyed
+    with its logs, as the load balancers' log buckets may."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags for every taggable child."""
 
@@ -417,7 +420,8 @@ class Edge(pulumi.ComponentResource):
             }]
 
         bucket = private_bucket(self, name, "access-logs", BucketSpec(
-            kms_key_arn=None, versioning=False, purpose="logs", policy_statements=delivery_may_write, tags=args.tags,
+            kms_key_arn=None, versioning=False, purpose="logs", protect=args.protect, force_destroy=not args.protect,
+            policy_statements=delivery_may_write, tags=args.tags,
             lifecycle=[Expiry(id="access-logs-expiry", expiration_days=args.settings.access_log_days,
                               noncurrent_expiration_days=None)]))
         destination = aws.cloudwatch.LogDeliveryDestination(

@@ -95,6 +95,23 @@ def test_dev_can_be_torn_down(stack) -> None:
         assert not rec.protect, rec.name
 
 
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_every_bucket_is_kept_in_prod_and_only_log_buckets_are_emptied_on_teardown(stack, name: str) -> None:
+    # Every bucket, not one: prod keeps each (protect + retainOnDelete, never forceDestroy); elsewhere a log bucket
+    # may go with its logs so dev tears down, while a data bucket is never emptied by a destroy.
+    buckets = [r for t in BUCKETS for r in stack(REFERENCE[name]).of_type(t)]
+    assert {r.inputs["tags"]["purpose"] for r in buckets} >= {"data", "logs"}
+    for bucket in buckets:
+        purpose = bucket.inputs["tags"]["purpose"]
+        if name == "prod":
+            assert bucket.protect and bucket.retain_on_delete and not bucket.inputs.get("forceDestroy"), bucket.name
+        else:
+            assert bool(bucket.inputs.get("forceDestroy")) is (purpose == "logs"), bucket.name
+
+
 def test_prod_database_survives_an_az_and_a_mistake(stack) -> None:
     db = stack(FIXTURE_PROD).one("aws:rds/instance:Instance")
     assert db.inputs["multiAz"] is True
@@ -158,8 +175,9 @@ def ingress_edges(mon) -> set[tuple[str, str, int | None]]:
         i = rule.inputs
         source = owner.get(i.get("referencedSecurityGroupId", "")) or i.get("cidrIpv4") or (
             "cloudfront-prefix-list" if i.get("prefixListId") else "?")
-        port = int(i["fromPort"]) if "fromPort" in i else None
-        edges.add((source, owner[i["securityGroupId"]], port))
+        # Both ends of the range: a rule from 5432 to 5500 is not the database port.
+        low, high = (int(i["fromPort"]), int(i["toPort"])) if "fromPort" in i else (None, None)
+        edges.add((source, owner[i["securityGroupId"]], low if low == high else f"{low}-{high}"))
     return edges
 
 
@@ -349,3 +367,19 @@ def test_without_rules_to_share_a_second_public_load_balancer_is_refused_before_
     with pytest.raises(ConfigError, match=r"load_balancers.admin-lb.waf: an internet-facing load balancer needs a web"):
         run_program(FIXTURE_PROD, overrides={**overrides, "edge": edge}, monitor=monitor)
     assert monitor.registered == {}
+
+
+SG_RULES = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/securityGroupRule:SecurityGroupRule")
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
+def test_every_security_group_rule_opens_one_port_or_is_all_traffic(stack, path) -> None:
+    # Grants name a port (the database's, the service's); only "-1" (every protocol, no ports) spans more.
+    for rule in (r for t in SG_RULES for r in stack(path).of_type(t)):
+        i = rule.inputs
+        protocol = str(i.get("ipProtocol") or i.get("protocol"))
+        if protocol == "-1":
+            assert "fromPort" not in i and "toPort" not in i, rule.name
+        else:
+            assert protocol == "tcp" and i["fromPort"] == i["toPort"], (rule.name, i.get("fromPort"), i.get("toPort"))

@@ -138,6 +138,8 @@ def test_job_role_reads_only_uploads_and_writes_only_results(record) -> None:
     assert by_sid["WriteResults"]["Resource"] == f"{b['results']}/*"
     assert set(by_sid["WriteResults"]["Action"]) == {"s3:PutObject", "s3:AbortMultipartUpload"}
     assert by_sid["UseBucketKey"]["Resource"] == mon.one("aws:kms/key:Key").outputs["arn"]
+    assert set(by_sid["UseBucketKey"]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert by_sid["ListUploads"]["Action"] == "s3:ListBucket"
     resources = [r for s in doc["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
     assert all(r.startswith((b["uploads"], b["results"], "arn:aws:kms:")) for r in resources)
     assert not any(s["Resource"] == "*" for s in doc["Statement"])
@@ -147,6 +149,9 @@ def test_execution_role_of_a_step_pulls_its_image_and_reads_its_secret_only(reco
     mon = record(lambda: BatchPipeline("pipeline", build()))
     align = {s["Sid"]: s for s in policy(mon, "pipeline-align-execution")["Statement"]}
     assert align["PullOwnImage"]["Resource"] == REPO and align["ReadOwnSecrets"]["Resource"] == [SECRET]
+    assert set(align["PullOwnImage"]["Action"]) == {"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                                                    "ecr:BatchGetImage"}
+    assert align["ReadOwnSecrets"]["Action"] == "secretsmanager:GetSecretValue"
     caller = {s["Sid"] for s in policy(mon, "pipeline-call-variants-execution")["Statement"]}
     assert caller == {"WriteJobLogs"}  # public image, no secrets
 
@@ -214,6 +219,11 @@ def test_grant_lets_a_service_start_this_machine_and_nothing_else(record) -> Non
     b = {k: v.outputs["arn"] for k, v in buckets(mon).items()}
     assert by_sid["WriteUploads"]["Resource"] == f"{b['uploads']}/*"
     assert by_sid["ReadResults"]["Resource"] == f"{b['results']}/*"
+    # What each statement may do, as well as where: start and follow only, write-only uploads, read-only results.
+    assert by_sid["StartPipeline"]["Action"] == "states:StartExecution"
+    assert set(by_sid["FollowPipelineExecutions"]["Action"]) == {"states:DescribeExecution", "states:StopExecution"}
+    assert set(by_sid["WriteUploads"]["Action"]) == {"s3:PutObject", "s3:AbortMultipartUpload"}
+    assert by_sid["ReadResults"]["Action"] == ["s3:GetObject"]
     assert "SubmitPipelineJobs" not in by_sid and "ReadUploads" not in by_sid
 
 

@@ -288,6 +288,12 @@ def _open(cidr: str, port: int, internal: bool) -> StackFx:
     return StackFx([lb, Res(R.SG_INGRESS, {"securityGroupId": "sg-lb", "cidrIpv4": cidr, "fromPort": port, "toPort": port}, "rule")])
 
 
+def _open_range(cidr: str, low: int, high: int, *, internal: bool = False, protocol: str = "tcp") -> StackFx:
+    lb = Res(R.LB, {"internal": internal, "securityGroups": ["sg-lb"], "arn": "arn:lb"}, "lb")
+    return StackFx([lb, Res(R.SG_INGRESS, {"securityGroupId": "sg-lb", "cidrIpv4": cidr, "fromPort": low,
+                                           "toPort": high, "ipProtocol": protocol}, "rule")])
+
+
 BOUNDARIES: list[tuple[str, Any, bool]] = [
     # (rule, fixture, fires)
     ("kms-key-rotation", Res(R.KMS_KEY, {}), True),                                    # unset: AWS does not rotate
@@ -303,6 +309,17 @@ BOUNDARIES: list[tuple[str, Any, bool]] = [
     ("sg-no-open-ingress", _open("0.0.0.0/0", 443, internal=True), True),     # the same on an internal ALB
     ("sg-no-open-ingress", _open("0.0.0.0/1", 443, internal=True), False),    # half the internet is a named range
     ("sg-no-open-ingress", _open("0.0.0.0/0", 444, internal=False), True),
+    # The web carve-out holds for exactly one port, 80 or 443, on an internet-facing load balancer's group:
+    # each neighbour, a range spanning the two, and every protocol at once are open ingress.
+    ("sg-no-open-ingress", _open("0.0.0.0/0", 80, internal=False), False),
+    ("sg-no-open-ingress", _open("0.0.0.0/0", 79, internal=False), True),
+    ("sg-no-open-ingress", _open("0.0.0.0/0", 81, internal=False), True),
+    ("sg-no-open-ingress", _open("0.0.0.0/0", 442, internal=False), True),
+    ("sg-no-open-ingress", _open_range("0.0.0.0/0", 80, 443), True),
+    ("sg-no-open-ingress", _open_range("0.0.0.0/0", 443, 444), True),
+    ("sg-no-open-ingress", _open_range("0.0.0.0/0", 443, 443, protocol="-1"), True),
+    ("sg-no-open-ingress", _open_range("::/0", 443, 443), False),
+    ("sg-no-open-ingress", _open_range("0.0.0.0/0", 443, 443, internal=True), True),
     ("nat-per-az-prod", StackFx([Res(R.VPC, {"id": "v", "tags": PROD}),
                                  Res(R.SUBNET, {"id": "qa", "availabilityZone": "a", "tags": {"tier": "private"}}),
                                  Res(R.INSTANCE, {"sourceDestCheck": False}, "nat")]), True),  # a NAT instance in prod

@@ -475,6 +475,21 @@ def test_isolated_egress(endpoints: list[str], image: str, route: bool, secrets:
     assert len(hits("isolated-egress", *_isolated(endpoints, image, route, secrets))) == bad
 
 
+ISOLATED_NEEDS = ["ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"]
+"""What a workload without a way out needs for an ECR image and secrets: pulls (ECR's two endpoints and S3, where
+the layers are), awslogs, and its secrets."""
+
+
+def test_an_isolated_workload_with_every_endpoint_it_needs_passes() -> None:
+    assert hits("isolated-egress", *_isolated(ISOLATED_NEEDS, ECR_IMAGE, secrets=True)) == []
+
+
+@pytest.mark.parametrize("missing", ISOLATED_NEEDS)
+def test_each_endpoint_an_isolated_workload_needs_is_missed_alone(missing: str) -> None:
+    found = hits("isolated-egress", *_isolated([e for e in ISOLATED_NEEDS if e != missing], ECR_IMAGE, secrets=True))
+    assert [h.value for h in found] == [missing]
+
+
 @pytest.mark.parametrize(("name", "bad"), [("aws-waf-logs-edge", False), ("waf-logs-edge", True)])
 def test_waf_log_group(name: str, bad: bool) -> None:
     group = res("aws:cloudwatch/logGroup:LogGroup", "waf-logs", {"name": name})
