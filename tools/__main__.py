@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("--out", metavar="DIR", type=Path, default=DIAGRAM_DIR, help="where the files go")
     readme = verbs.add_parser("readme", help="check (or --write) the generated sections of the README and docs/, and the stack-file schema")
     readme.add_argument("--write", action="store_true", help="regenerate the stale sections in README.md and docs/")
+    verbs.add_parser("docs", help="build README.md and docs/ as a static site (MkDocs, Material) into build/site, links checked")
     new = verbs.add_parser("new-stack", help="a new environment: its stack file and pack config, from a stack")
     new.add_argument("name", help="the new stack, e.g. staging")
     new.add_argument("--from", dest="source", required=True, help="the stack to copy, e.g. dev")
@@ -189,6 +190,18 @@ def _readme(args: argparse.Namespace) -> int:
     if schema_stale:
         print("docs/stack-file.schema.json is stale; run `./run readme --write`", file=sys.stderr)
     return 1 if old or schema_stale else 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from tools import site
+    from tools.harness import PROJECT_DIR
+
+    built = site.build(PROJECT_DIR, PROJECT_DIR / "build" / "site")
+    if built.returncode != 0:
+        print(built.stdout + built.stderr, file=sys.stderr, end="")
+        return EXIT_INPUT
+    print(f"site: {(PROJECT_DIR / 'build' / 'site' / 'site' / 'index.html').relative_to(PROJECT_DIR)}")
+    return EXIT_OK
 
 
 def _cost(args: argparse.Namespace) -> int:
@@ -310,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.policy_run import PolicyConfigError
     from tools.stack_yaml import StackFileError
 
-    verbs = {"plan": _plan, "preflight": _preflight, "runtime": _runtime, "cost": _cost, "diagram": _diagram, "readme": _readme,
+    verbs = {"plan": _plan, "preflight": _preflight, "runtime": _runtime, "cost": _cost, "diagram": _diagram, "readme": _readme, "docs": _docs,
              "policy-config": _policy_config, "new-stack": _new_stack, "refresh-prices": _refresh_prices,
              "same-graph": lambda a: same_graph.main([a.ref]), "diff": lambda a: diff.main(a.stack, a.base)}
     try:
