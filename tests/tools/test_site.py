@@ -9,6 +9,14 @@ from tools import site
 from tools.harness import PROJECT_DIR
 
 
+def _copy_of_the_docs(tmp_path: Path) -> Path:
+    """README.md and docs/ in a scratch project, to break without touching the real ones."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR / "docs", project / "docs")
+    shutil.copy(PROJECT_DIR / "README.md", project / "README.md")
+    return project
+
+
 def test_the_site_builds_with_every_page(tmp_path: Path) -> None:
     built = site.build(PROJECT_DIR, tmp_path / "site")
     assert built.returncode == 0, built.stdout + built.stderr
@@ -21,11 +29,7 @@ def test_the_site_builds_with_every_page(tmp_path: Path) -> None:
 
 
 def test_a_broken_anchor_fails_the_build(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    shutil.copy(PROJECT_DIR / "README.md", project / "README.md")
-    for page in (PROJECT_DIR / "docs").iterdir():
-        shutil.copy(page, project / "docs" / page.name)
+    project = _copy_of_the_docs(tmp_path)
     cost = project / "docs" / "cost.md"
     cost.write_text(cost.read_text() + "\nSee [the plan](plan.md#no-such-heading).\n")
     built = site.build(project, tmp_path / "site")
@@ -33,11 +37,7 @@ def test_a_broken_anchor_fails_the_build(tmp_path: Path) -> None:
 
 
 def test_every_page_of_docs_is_in_the_navigation(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
-    shutil.copy(PROJECT_DIR / "README.md", project / "README.md")
-    for page in (PROJECT_DIR / "docs").iterdir():
-        shutil.copy(page, project / "docs" / page.name)
+    project = _copy_of_the_docs(tmp_path)
     (project / "docs" / "new-page.md").write_text("# New\n")
     try:
         site.stage(project, tmp_path / "site")
