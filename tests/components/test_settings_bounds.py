@@ -18,7 +18,7 @@ import annotated_types
 import pytest
 from pydantic import BaseModel
 
-from config_errors import is_map, model_in
+from config_errors import _path, is_map, model_in
 from stack_config import ConfigError, StackConfig, from_mapping
 from tests.conftest import EXAMPLE_FILES
 from tests.test_stack_config import raw
@@ -141,18 +141,16 @@ def _bounds(field: Any) -> dict[str, float]:
     return found
 
 
-def bounded_values(model: type[BaseModel], values: Any,
-                   at: Path_ = ()) -> Iterator[tuple[str, Path_, dict[str, float], bool]]:
-    """(model.field, path, bounds, whole numbers) of every number `values` sets in a bounded field of `model`."""
+def bounded_values(model: type[BaseModel], values: Any, at: Path_ = ()) -> Iterator[tuple[str, Path_, bool]]:
+    """(model.field, path, whole numbers) of every number `values` sets in a bounded field of `model`."""
     if not isinstance(values, dict):
         return
     for key, value in values.items():
         field = model.model_fields.get(key)
         if field is None:
             continue
-        bounds = _bounds(field)
-        if bounds and isinstance(value, int | float) and not isinstance(value, bool):
-            yield f"{model.__name__}.{key}", (*at, key), bounds, isinstance(value, int)
+        if _bounds(field) and isinstance(value, int | float) and not isinstance(value, bool):
+            yield f"{model.__name__}.{key}", (*at, key), isinstance(value, int)
             continue
         inner = model_in(field.annotation)
         if inner is None:
@@ -167,13 +165,6 @@ def bounded_values(model: type[BaseModel], values: Any,
             yield from bounded_values(inner, value, (*at, key))
 
 
-def _display(path: Path_) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 def _edges(bounds: dict[str, float], whole: bool) -> Iterator[tuple[str, float, bool]]:
     """(which edge, value, passes) for each bound: the bound (or the nearest value inside), the nearest outside."""
     def step(x: float, toward: float) -> float:
@@ -182,7 +173,7 @@ def _edges(bounds: dict[str, float], whole: bool) -> Iterator[tuple[str, float, 
         inside, outside = {"ge": (bound, step(bound, -math.inf)), "gt": (step(bound, math.inf), bound),
                            "le": (bound, step(bound, math.inf)), "lt": (step(bound, -math.inf), bound)}[kind]
         if whole and not float(inside).is_integer():
-            inside, outside = math.ceil(inside) if kind in ("ge", "gt") else math.floor(inside), outside
+            inside = math.ceil(inside) if kind in ("ge", "gt") else math.floor(inside)
         yield f"{kind} {bound}: {inside}", inside, True
         yield f"{kind} {bound}: {outside}", outside, False
 
@@ -190,7 +181,7 @@ def _edges(bounds: dict[str, float], whole: bool) -> Iterator[tuple[str, float, 
 def _cases() -> Iterator[Any]:
     seen: set[tuple[str, str]] = set()
     for source in SOURCES:
-        for field, path, _, whole in bounded_values(StackConfig, raw(source)):
+        for field, path, whole in bounded_values(StackConfig, raw(source)):
             for edge, value, passes in _edges(EXPECTED_BOUNDS.get(field, {}), whole):
                 # One case per field and edge: the same field in another stack or entry tests the same bound.
                 if (field, edge) not in seen:
@@ -211,21 +202,24 @@ def _problems_at(values: dict[str, Any], path: Path_) -> list[str]:
     try:
         from_mapping(values, "Pulumi.test.yaml")
     except ConfigError as exc:
-        key = _display(path)
+        key = _path(path)
         return [line for line in str(exc).splitlines() if line.startswith(f"  - {key}:")]
     return []
 
 
-@pytest.mark.parametrize(("source", "path", "value", "passes"), list(_cases()))
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize(("source", "path", "value", "passes"), CASES)
 def test_a_settings_bound_holds_at_its_edge(source: str, path: Path_, value: float, passes: bool) -> None:
     found = _problems_at(_set(raw(source), path, value), path)
     if passes:
         # Another rule may still refuse the value (a Fargate pair, prod's minimum, a TTL inside min..max): only the
         # bound's own refusal may not appear.
         by_bound = [line for line in found if "expected greater than" in line or "expected less than" in line]
-        assert by_bound == [], f"{_display(path)} = {value} is inside its bounds but refused"
+        assert by_bound == [], f"{_path(path)} = {value} is inside its bounds but refused"
     else:
-        assert found, f"{_display(path)} = {value} is outside its bounds but accepted"
+        assert found, f"{_path(path)} = {value} is outside its bounds but accepted"
 
 
 def _declared(model: type[BaseModel], seen: set[type[BaseModel]]) -> dict[str, dict[str, float]]:
@@ -249,5 +243,5 @@ def test_the_models_declare_exactly_the_expected_bounds() -> None:
 def test_the_bounds_cover_the_reference_stacks() -> None:
     # Enough of the models is reached for the test above to mean something: every section the reference stacks
     # set with a bounded number has its bounds tested.
-    sections = {case.values[1][0] for case in _cases()}
+    sections = {case.values[1][0] for case in CASES}
     assert {"network", "database", "cache", "services", "pipeline", "alarms", "edge"} <= sections

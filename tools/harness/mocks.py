@@ -256,15 +256,7 @@ def _distribution(args, id_, physical, ctx):
 def _ecs_service(args, id_, physical, ctx):
     # ECS service ARNs carry the cluster's name (the long ARN format).
     cluster = str(args.inputs.get("cluster", "")).rsplit("/", 1)[-1]
-    state: dict[str, Any] = {"arn": f"arn:aws:ecs:{ctx.region}:{ctx.account}:service/{cluster}/{physical}"}
-    # The provider's state holds clientAlias as a list, as the input does in pulumi-aws 7; an older program's one
-    # object is listed, since echoing it unchanged would fail the SDK's output type check.
-    connect = args.inputs.get("serviceConnectConfiguration")
-    if connect:
-        services = [{**s, "clientAlias": [s["clientAlias"]] if isinstance(s.get("clientAlias"), dict) else s.get("clientAlias", [])}
-                    for s in connect.get("services", [])]
-        state["serviceConnectConfiguration"] = {**connect, "services": services}
-    return state
+    return {"arn": f"arn:aws:ecs:{ctx.region}:{ctx.account}:service/{cluster}/{physical}"}
 
 
 def _vpc(args, id_, physical, ctx):

@@ -316,9 +316,7 @@ def _service_connect(g: Graph, ctx: Context) -> Iterator[Hit]:
         for i, published in enumerate(connect.get("services") or []):
             by_namespace[str(connect.get("namespace"))].append(
                 (rec, f"serviceConnectConfiguration.services[{i}].discoveryName", published.get("discoveryName")))
-            # A list in pulumi-aws 7 (ClientAliases in CloudFormation); one object in older programs' graphs.
-            aliases = published.get("clientAlias") or []
-            for j, alias in enumerate([aliases] if isinstance(aliases, dict) else aliases):
+            for j, alias in enumerate(published.get("clientAlias") or []):
                 by_namespace[str(connect.get("namespace"))].append(
                     (rec, f"serviceConnectConfiguration.services[{i}].clientAlias[{j}]",
                      f"{alias.get('dnsName')}:{int(float(alias.get('port', 0)))}"))
